@@ -1,0 +1,333 @@
+"""Business assumptions: one frozen, validated object with units in its names.
+
+Every cost figure on any screen is a function of ``(cube, Assumptions)``.
+Prices given per 1K or per 10K requests are converted to per-request once,
+here, and never again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from engine.errors import DistillDecideError, require
+
+MODELS = ("teacher", "student")
+SOURCES = ("seed", "measured", "assumed")
+_PRICE_UNITS = {"usd_per_request": 1.0, "usd_per_1k_requests": 1e-3, "usd_per_10k_requests": 1e-4}
+
+
+def _finite_nonneg(value: Any, name: str, fix: str = "enter a number ≥ 0") -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise DistillDecideError(name, f"{value!r} is not a number", fix) from None
+    require(math.isfinite(x), name, f"{value!r} is not a finite number", fix)
+    require(x >= 0, name, f"{x:g} is negative", fix)
+    return x
+
+
+def _mapping_pairs(value: Any, name: str) -> tuple[tuple[str, float], ...]:
+    if value is None or value == ():
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        return tuple((str(k), _finite_nonneg(v, f"{name}.{k}")) for k, v in items)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, DistillDecideError):
+            raise
+        raise DistillDecideError(name, f"{value!r} is not a mapping of name → number",
+                                 'write it as {"name": number, ...}') from None
+
+
+@dataclass(frozen=True)
+class ModelAssumptions:
+    """Per-model prices, operations and latency.
+
+    ``usd_per_request`` is the inference price per request; the ``*_source``
+    fields say where a figure comes from (seed, measured or assumed).
+    """
+
+    usd_per_request: float
+    ops_usd_per_month: float = 0.0
+    ops_usd_per_request: float = 0.0
+    p95_latency_ms: float = 0.0
+    kwh_per_request: float = 0.0
+    price_source: str = "assumed"
+    latency_source: str = "assumed"
+
+    def validate(self, prefix: str) -> None:
+        for f in ("usd_per_request", "ops_usd_per_month", "ops_usd_per_request",
+                  "p95_latency_ms", "kwh_per_request"):
+            _finite_nonneg(getattr(self, f), f"{prefix}.{f}")
+        for f in ("price_source", "latency_source"):
+            require(getattr(self, f) in SOURCES, f"{prefix}.{f}",
+                    f"{getattr(self, f)!r} is not a known source", f"use one of {', '.join(SOURCES)}")
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Everything the monthly cost of a model depends on besides the cube.
+
+    Harm is in harm units per misroute, indexed ``[true][predicted]`` over
+    ``intents``. Misroutes of a critical intent are priced per critical event
+    (times the segment multiplier) instead of by harm units.
+    """
+
+    intents: tuple[str, ...]
+    harm_matrix: tuple[tuple[float, ...], ...]
+    critical_intents: tuple[str, ...]
+    teacher: ModelAssumptions
+    student: ModelAssumptions
+    requests_per_month: float = 1_400_000.0
+    usd_per_harm_unit: float = 0.013
+    usd_per_critical_event: float = 1.20
+    usd_per_critical_event_range: tuple[float, float] | None = None
+    critical_multiplier_by_segment: tuple[tuple[str, float], ...] = ()
+    usd_per_ms_month: float = 0.0
+    latency_reference_requests_per_month: float = 1_400_000.0
+    latency_baseline_ms: float | None = None
+    days_per_month: float = 30.4
+    kg_co2e_per_kwh: float = 0.0
+    usd_per_kg_co2e: float = 0.0
+    distillation_compute_usd: float = 0.0
+    migration_usd: float = 0.0
+    canary_labelling_usd: float = 0.0
+    production_intent_mix: tuple[tuple[str, float], ...] = ()
+    production_segment_mix: tuple[tuple[str, float], ...] = ()
+    name: str = "custom"
+    notes: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        self._validate()
+
+    # -- validation -------------------------------------------------------------
+    def _validate(self) -> None:
+        k = len(self.intents)
+        require(k >= 2, "intents", f"{k} intent(s) given", "give at least two intent names")
+        require(len(set(self.intents)) == k, "intents", "intent names repeat", "make every intent name unique")
+        require(all(isinstance(i, str) and i.strip() for i in self.intents), "intents",
+                "an intent name is empty", "give every intent a non-empty name")
+        require(len(self.harm_matrix) == k and all(len(r) == k for r in self.harm_matrix),
+                "harm_matrix", f"shape is not {k}×{k} (one row and column per intent)",
+                "give a square matrix with one row and one column per intent, in intent order")
+        for i, row in enumerate(self.harm_matrix):
+            for j, v in enumerate(row):
+                x = _finite_nonneg(v, f"harm_matrix[{self.intents[i]}][{self.intents[j]}]",
+                                   "enter harm units ≥ 0")
+                if i == j:
+                    require(x == 0, f"harm_matrix[{self.intents[i]}][{self.intents[j]}]",
+                            f"a correct route has harm {x:g}", "set the diagonal to 0")
+        unknown = [c for c in self.critical_intents if c not in self.intents]
+        require(not unknown, "critical_intents", f"unknown intent(s) {unknown}",
+                f"choose from {', '.join(self.intents)}")
+        for model in MODELS:
+            getattr(self, model).validate(model)
+        for f in ("requests_per_month", "usd_per_harm_unit", "usd_per_critical_event", "usd_per_ms_month",
+                  "kg_co2e_per_kwh", "usd_per_kg_co2e", "distillation_compute_usd", "migration_usd",
+                  "canary_labelling_usd"):
+            _finite_nonneg(getattr(self, f), f)
+        ref = _finite_nonneg(self.latency_reference_requests_per_month, "latency_reference_requests_per_month")
+        require(ref > 0, "latency_reference_requests_per_month", "is 0",
+                "give the monthly volume at which usd_per_ms_month was estimated (e.g. 1400000)")
+        if self.latency_baseline_ms is not None:
+            _finite_nonneg(self.latency_baseline_ms, "latency_baseline_ms")
+        d = _finite_nonneg(self.days_per_month, "days_per_month")
+        require(28 <= d <= 31, "days_per_month", f"{d:g} is not a month length", "use a value between 28 and 31")
+        if self.usd_per_critical_event_range is not None:
+            lo, hi = (_finite_nonneg(x, "usd_per_critical_event_range") for x in self.usd_per_critical_event_range)
+            require(lo <= hi, "usd_per_critical_event_range", f"low {lo:g} > high {hi:g}", "give [low, high]")
+        self._validate_mix(self.production_intent_mix, "production_intent_mix", self.intents)
+        self._validate_mix(self.production_segment_mix, "production_segment_mix", None)
+
+    @staticmethod
+    def _validate_mix(mix: tuple[tuple[str, float], ...], name: str, known: tuple[str, ...] | None) -> None:
+        if not mix:
+            return
+        if known is not None:
+            unknown = [key for key, _ in mix if key not in known]
+            require(not unknown, name, f"unknown intent(s) {unknown}", f"choose from {', '.join(known)}")
+        total = sum(v for _, v in mix)
+        require(abs(total - 1.0) <= 1e-6, name, f"shares sum to {total:.6g}, not 1",
+                "make the shares add up to 1 (e.g. 0.24 for 24%)")
+
+    # -- derived views ----------------------------------------------------------
+    def model(self, name: str) -> ModelAssumptions:
+        require(name in MODELS, "model", f"{name!r} is not a model", "use teacher or student")
+        return getattr(self, name)
+
+    @property
+    def baseline_ms(self) -> float:
+        """Latency baseline: given, or the faster model's P95."""
+        if self.latency_baseline_ms is not None:
+            return float(self.latency_baseline_ms)
+        return min(self.teacher.p95_latency_ms, self.student.p95_latency_ms)
+
+    @property
+    def critical_multipliers(self) -> dict[str, float]:
+        return dict(self.critical_multiplier_by_segment)
+
+    @property
+    def intent_mix(self) -> dict[str, float]:
+        return dict(self.production_intent_mix)
+
+    @property
+    def segment_mix(self) -> dict[str, float]:
+        return dict(self.production_segment_mix)
+
+    @property
+    def one_off_usd(self) -> float:
+        return self.distillation_compute_usd + self.migration_usd + self.canary_labelling_usd
+
+    def replace(self, **changes: Any) -> "Assumptions":
+        """A validated copy; dotted keys (``"teacher.usd_per_request"``) reach a model."""
+        nested: dict[str, dict[str, Any]] = {}
+        flat: dict[str, Any] = {}
+        for key, value in changes.items():
+            if "." in key:
+                model, attr = key.split(".", 1)
+                nested.setdefault(model, {})[attr] = value
+            else:
+                flat[key] = value
+        for model, attrs in nested.items():
+            flat[model] = dataclasses.replace(self.model(model), **attrs)
+        return dataclasses.replace(self, **flat)
+
+    def get(self, key: str) -> Any:
+        if "." in key:
+            model, attr = key.split(".", 1)
+            return getattr(self.model(model), attr)
+        return getattr(self, key)
+
+    # -- serialisation ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name in MODELS:
+                v = dataclasses.asdict(v)
+            elif f.name == "harm_matrix":
+                v = [list(r) for r in v]
+            elif f.name in ("critical_multiplier_by_segment", "production_intent_mix", "production_segment_mix"):
+                v = dict(v)
+            elif isinstance(v, tuple):
+                v = list(v)
+            if v is not None:
+                out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Assumptions":
+        """Build from plain data (JSON/TOML), converting prices once.
+
+        A model's price may be given as exactly one of ``usd_per_request``,
+        ``usd_per_1k_requests`` or ``usd_per_10k_requests``. Without a harm
+        matrix every misroute costs 1 harm unit and no intent is critical.
+        """
+        require(isinstance(data, Mapping), "scenario", "is not an object of fields", "give a JSON/TOML table")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        require(not unknown, "scenario", f"unknown field(s) {unknown}", f"use only {', '.join(sorted(known))}")
+        require("intents" in data, "intents", "missing", "list the intent names in label order")
+        intents = tuple(str(i) for i in data["intents"])
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k not in MODELS}
+        kwargs["intents"] = intents
+        kwargs["harm_matrix"] = _harm_from_data(data.get("harm_matrix"), intents)
+        if "critical_intents" not in data and data.get("harm_matrix") is None:
+            kwargs["critical_intents"] = ()
+        kwargs["critical_intents"] = tuple(kwargs.get("critical_intents", ()))
+        for m in MODELS:
+            require(m in data, m, "missing", f"give a [{m}] table with at least a price per request")
+            kwargs[m] = _model_from_data(data[m], m)
+        for f in ("critical_multiplier_by_segment", "production_intent_mix", "production_segment_mix"):
+            kwargs[f] = _mapping_pairs(data.get(f), f)
+        rng = data.get("usd_per_critical_event_range")
+        if rng is not None:
+            require(isinstance(rng, (list, tuple)) and len(rng) == 2, "usd_per_critical_event_range",
+                    f"{rng!r} is not [low, high]", "give two numbers, e.g. [0.8, 2.4]")
+            kwargs["usd_per_critical_event_range"] = (float(rng[0]), float(rng[1]))
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:  # a wrong type slipped past from_dict (e.g. a list for a number)
+            raise DistillDecideError("scenario", str(exc), "check the field types against docs/scenario.md") from None
+
+
+def _model_from_data(data: Any, name: str) -> ModelAssumptions:
+    require(isinstance(data, Mapping), name, f"{data!r} is not a table", "give price, ops and latency fields")
+    data = dict(data)
+    given = [u for u in _PRICE_UNITS if u in data]
+    require(len(given) == 1, f"{name}.usd_per_request",
+            "no price given" if not given else f"several prices given ({', '.join(given)})",
+            "give exactly one of usd_per_request, usd_per_1k_requests, usd_per_10k_requests")
+    unit = given[0]
+    price = _finite_nonneg(data.pop(unit), f"{name}.{unit}")
+    data["usd_per_request"] = price * _PRICE_UNITS[unit]
+    known = {f.name for f in dataclasses.fields(ModelAssumptions)}
+    unknown = sorted(set(data) - known)
+    require(not unknown, name, f"unknown field(s) {unknown}", f"use only {', '.join(sorted(known))}")
+    model = ModelAssumptions(**data)
+    model.validate(name)
+    return model
+
+
+def _harm_from_data(harm: Any, intents: tuple[str, ...]) -> tuple[tuple[float, ...], ...]:
+    k = len(intents)
+    if harm is None:
+        return tuple(tuple(0.0 if i == j else 1.0 for j in range(k)) for i in range(k))
+    if isinstance(harm, Mapping):  # {true: {pred: units}}; missing cells are 0
+        unknown = [t for t in harm if t not in intents] + [
+            p for row in harm.values() if isinstance(row, Mapping) for p in row if p not in intents]
+        require(not unknown, "harm_matrix", f"unknown intent(s) {sorted(set(unknown))}",
+                f"use only {', '.join(intents)}")
+        return tuple(tuple(float(dict(harm.get(t, {})).get(p, 0.0)) for p in intents) for t in intents)
+    try:
+        rows = [list(r) for r in harm]
+    except TypeError:
+        raise DistillDecideError("harm_matrix", f"{harm!r} is not a matrix",
+                                 "give a list of rows or a {true: {pred: units}} table") from None
+    require(len(rows) == k and all(len(r) == k for r in rows), "harm_matrix",
+            f"shape is {len(rows)}×{len(rows[0]) if rows else 0}, not {k}×{k}",
+            "give one row and one column per intent, in intent order")
+    return tuple(tuple(_finite_nonneg(v, f"harm_matrix[{intents[i]}][{intents[j]}]") for j, v in enumerate(r))
+                 for i, r in enumerate(rows))
+
+
+def load(path: str | Path) -> Assumptions:
+    """Read assumptions from a ``.json`` or ``.toml`` file."""
+    p = Path(path)
+    require(p.is_file(), "scenario", f"file {str(p)!r} not found", "give the path of a .json or .toml scenario")
+    require(p.stat().st_size <= 5_000_000, "scenario", "file is larger than 5 MB", "give a scenario file, not data")
+    text = p.read_text(encoding="utf-8", errors="strict")
+    try:
+        data = tomllib.loads(text) if p.suffix.lower() == ".toml" else json.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DistillDecideError("scenario", f"{p.name} is not valid {p.suffix[1:].upper()} ({exc})",
+                                 "fix the syntax at the position shown") from None
+    return Assumptions.from_dict(data)
+
+
+def loads_json(text: str) -> Assumptions:
+    try:
+        return Assumptions.from_dict(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise DistillDecideError("scenario", f"not valid JSON ({exc})", "fix the syntax at the position shown") from None
+
+
+def dumps_json(a: Assumptions) -> str:
+    return json.dumps(a.to_dict(), indent=2, sort_keys=True)
+
+
+def save(a: Assumptions, path: str | Path) -> Path:
+    """Write assumptions as JSON or TOML (by suffix), atomically."""
+    import tomli_w
+
+    p = Path(path)
+    text = tomli_w.dumps(a.to_dict()) if p.suffix.lower() == ".toml" else dumps_json(a)
+    tmp = p.with_suffix(p.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(p)
+    return p
