@@ -103,7 +103,7 @@ def decide(cube: ConfusionCube, a: Assumptions, *, draws: uncertainty.Draws | No
     draws = draws if draws is not None else uncertainty.draw(cube, B, rng)
     breakdown = costs.decompose(cube, a)
     boot = uncertainty.reprice(draws, cube, a)
-    proj = uncertainty.requests_to_exclude_zero(cube, a, confirm_B=confirm_B, rng=rng)
+    proj = uncertainty.requests_to_exclude_zero(cube, a, boot=boot, confirm_B=confirm_B, rng=rng)
     be_c = sweeps.break_even(cube, a, "usd_per_critical_event")
     be_v = sweeps.break_even(cube, a, "requests_per_month")
     return Decision(breakdown, boot, proj, be_c, be_v,

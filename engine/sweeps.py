@@ -18,9 +18,9 @@ from engine.scenario import Assumptions
 
 LINEAR_PARAMS = {
     "requests_per_month": "requests per month",
-    "usd_per_critical_event": "$ per critical event",
-    "usd_per_ms_month": "$ per ms-month (at the reference volume)",
-    "usd_per_harm_unit": "$ per harm unit",
+    "usd_per_critical_event": "per critical event",
+    "usd_per_ms_month": "per ms-month (at the reference volume)",
+    "usd_per_harm_unit": "per harm unit",
 }
 CLI_NAMES = {"volume": "requests_per_month", "critical-cost": "usd_per_critical_event",
              "latency": "usd_per_ms_month", "harm-cost": "usd_per_harm_unit"}
@@ -75,7 +75,16 @@ def break_even(cube: ConfusionCube, a: Assumptions, param: str, rates=None) -> B
         return BreakEven(param, None, w, w, f"never crosses for {label} ≥ 0; the {w} is cheaper throughout")
     below, above = _winner(m0), _winner(m0 + slope * (x + 1.0))
     return BreakEven(param, float(x), below, above,
-                     f"the {below} is cheaper below {x:,.4g} {label}, the {above} above")
+                     f"the {below} is cheaper below {format_value(param, x)} {label}, the {above} above")
+
+
+def format_value(param: str, x: float) -> str:
+    """A parameter value as a person reads it ($ with cents, volumes in whole requests)."""
+    if param == "requests_per_month":
+        return f"{x:,.0f}"
+    if param == "usd_per_harm_unit":
+        return f"${x:,.4f}"
+    return f"${x:,.2f}"
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,8 @@ def sweep(cube: ConfusionCube, a: Assumptions, param: str, values) -> SweepResul
     if inside:
         note = be.note
     elif be.value is not None:
-        note = f"no crossing between {vals.min():,.4g} and {vals.max():,.4g}; it lies at {be.value:,.4g} ({be.note})"
+        note = (f"no crossing between {format_value(param, vals.min())} and {format_value(param, vals.max())}; "
+                f"it lies at {format_value(param, be.value)} ({be.note})")
     else:
         note = be.note
     return SweepResult(param, vals, tt, st, margin, be.value if inside else None, note)

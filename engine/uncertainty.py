@@ -147,15 +147,24 @@ class SampleSizeProjection:
     confirm_ci95_usd: tuple[float, float] | None = None   # bootstrap interval at the projected n
 
 
-def requests_to_exclude_zero(cube: ConfusionCube, a: Assumptions, *, confirm_B: int = 2_000,
+def requests_to_exclude_zero(cube: ConfusionCube, a: Assumptions, *, boot: BootstrapResult | None = None,
+                             confirm_B: int = 2_000,
                              rng: np.random.Generator | int | None = 0) -> SampleSizeProjection:
-    """Project SE ∝ 1/√n at the observed pairing to the n where z·SE < |margin|; confirm by bootstrap.
+    """Project SE ∝ 1/√n at the observed pairing to the n where the interval clears zero; confirm by bootstrap.
 
-    With an uncertain critical-event price the price's own spread does not
-    shrink with n; if it alone spans zero, no sample size suffices.
+    Without ``boot`` the SE is the analytic one (:func:`margin_se_usd`) and the
+    interval is taken as ±z·SE. With ``boot`` the SE is read off the side of
+    the percentile interval that faces zero, (margin − lower) / z, so the
+    projection is about the interval the verdict actually uses (the margin's
+    distribution is skewed by the rare critical events). With an uncertain
+    critical-event price the price's own spread does not shrink with n; if it
+    alone spans zero, no sample size suffices.
     """
     m = costs.decompose(cube, a).margin_usd
     se = margin_se_usd(cube, a)
+    if boot is not None and a.usd_per_critical_event_range is None:
+        lo, hi = boot.margin_ci95_usd
+        se = max((m - lo) if m > 0 else (hi - m), 0.0) / Z95
     n0 = cube.n
     if m == 0:
         return SampleSizeProjection(n0, None, None, se, "the margin is exactly zero: no sample size decides it")
