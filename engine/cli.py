@@ -115,7 +115,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                           "rows": res.table().to_dict(orient="records"),
                           "crossing": res.crossing, "note": res.note}, indent=2))
         return 0
-    rows = [[f"{v:,.4g}", decision.usd(t), decision.usd(s), decision.usd(m), "student" if m > 0 else "teacher"]
+    rows = [[sweeps.format_value(param, v), decision.usd(t), decision.usd(s), decision.usd(m), "student" if m > 0 else "teacher"]
             for v, t, s, m in zip(res.values, res.teacher_total_usd, res.student_total_usd, res.margin_usd)]
     print(_fmt_table([param, "teacher $/month", "student $/month", "margin", "cheaper"], rows))
     print(f"crossing: {res.crossing:,.6g}" if res.crossing is not None else "crossing: none in this range")

@@ -52,8 +52,15 @@ class Rates:
 
 
 def cell_quantities(cube: ConfusionCube, a: Assumptions) -> CellQuantities:
-    """Per-cell quantities of ``cube`` under ``a``'s harm matrix, critical set and mix."""
-    cube = cube.reorder(a.intents)
+    """Per-cell quantities of ``cube`` under ``a``'s harm matrix, critical set and mix.
+
+    Cells stay in the cube's own order (bootstrap draws are columns in that
+    order); labels are mapped to the scenario's by name.
+    """
+    missing = [i for i in cube.intents if i not in a.intents]
+    require(not missing, "intents", f"the evaluation data has intent(s) {missing} the scenario lacks",
+            "add them to the scenario's intents and harm matrix, or map the labels")
+    pos = np.array([a.intents.index(i) for i in cube.intents])
     harm = np.asarray(a.harm_matrix, dtype=np.float64)
     crit_set = np.zeros(len(a.intents), dtype=bool)
     crit_set[[a.intents.index(c) for c in a.critical_intents]] = True
@@ -62,9 +69,9 @@ def cell_quantities(cube: ConfusionCube, a: Assumptions) -> CellQuantities:
     require(not unknown, "critical_multiplier_by_segment", f"unknown segment(s) {unknown}",
             f"use the evaluation data's segments ({', '.join(cube.segments)})")
     seg_mult = np.array([mults.get(s, 1.0) for s in cube.segments])[cube.segment_idx]
-    true = cube.true_idx
+    true = pos[cube.true_idx]
     out = {k: np.zeros((2, cube.n_cells)) for k in ("harm_units", "critical", "critical_weighted", "misroute")}
-    for m, pred in enumerate((cube.teacher_idx, cube.student_idx)):
+    for m, pred in enumerate((pos[cube.teacher_idx], pos[cube.student_idx])):
         wrong = pred != true
         is_crit = wrong & crit_set[true]
         out["misroute"][m] = wrong
@@ -195,7 +202,7 @@ def _model_cost(model: str, rates: Rates, a: Assumptions, volume: float) -> Mode
 def decompose(cube: ConfusionCube, a: Assumptions) -> CostBreakdown:
     """Monthly cost of teacher and student by component at ``a.requests_per_month``."""
     q = cell_quantities(cube, a)
-    rt, rs = rates_from_counts(q, cube.reorder(a.intents).counts)
+    rt, rs = rates_from_counts(q, cube.counts)
     v = a.requests_per_month
     return CostBreakdown(_model_cost("teacher", rt, a, v), _model_cost("student", rs, a, v), v)
 
@@ -206,7 +213,6 @@ def decompose_by_segment(cube: ConfusionCube, a: Assumptions) -> pd.DataFrame:
     Fixed operational cost is allocated by volume share, so segments add up
     to the totals of :func:`decompose`.
     """
-    cube = cube.reorder(a.intents)
     q = cell_quantities(cube, a)
     w_counts = cube.counts * q.weight
     rows = []
@@ -230,7 +236,6 @@ def decompose_by_segment(cube: ConfusionCube, a: Assumptions) -> pd.DataFrame:
 
 def confusion_costs(cube: ConfusionCube, a: Assumptions) -> pd.DataFrame:
     """Monthly error dollars per (model, true, predicted) misroute, most expensive first."""
-    cube = cube.reorder(a.intents)
     q = cell_quantities(cube, a)
     share = cube.counts * q.weight / float((cube.counts * q.weight).sum())
     v = a.requests_per_month

@@ -52,7 +52,13 @@ class ConfusionCube:
 
     @cached_property
     def hash(self) -> str:
-        """Content hash (labels, cells, counts): the cache key of bootstrap draws."""
+        """Content hash (labels, cells, counts): the cache key of bootstrap draws.
+
+        Independent of label order: the same counts over the same labels hash alike.
+        """
+        canonical = tuple(sorted(self.intents))
+        if self.intents != canonical:
+            return self.reorder(canonical).hash
         h = hashlib.sha256()
         h.update("\x1f".join(self.intents).encode() + b"\x1e" + "\x1f".join(self.segments).encode())
         for arr in (self.segment_idx, self.true_idx, self.teacher_idx, self.student_idx, self.counts):

@@ -170,6 +170,8 @@ def load_scenario(name_or_version: str | int, path: str | Path | None = None) ->
 def save_rows(source: str, rows: pd.DataFrame, *, intents: Sequence[str],
               path: str | Path | None = None) -> int:
     """Replace the stored per-request rows of ``source`` (all or nothing)."""
+    missing = [c for c in ("request_id", "true", "teacher_pred", "student_pred") if c not in rows.columns]
+    require(not missing, f"per-request column(s) {missing}", "missing", "rename or map the columns, then retry")
     frame = pd.DataFrame({
         "source": source, "request_id": rows["request_id"].astype(str),
         "segment": rows["segment"].astype(str) if "segment" in rows else cube_mod.DEFAULT_SEGMENT,

@@ -28,7 +28,7 @@ VOLUME_BANDS = (500_000, 1_400_000, 5_000_000, 20_000_000)
 
 
 def _rates(cube: ConfusionCube, a: Assumptions) -> tuple[costs.Rates, costs.Rates]:
-    return costs.rates_from_counts(costs.cell_quantities(cube, a), cube.reorder(a.intents).counts)
+    return costs.rates_from_counts(costs.cell_quantities(cube, a), cube.counts)
 
 
 def _totals(rates, a: Assumptions, **overrides):

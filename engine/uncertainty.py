@@ -123,7 +123,6 @@ def margin_se_usd(cube: ConfusionCube, a: Assumptions, n: int | None = None) -> 
     its influence per cell is ψ_c = (d_c − R·w_c) / Σ p_c w_c, so
     SE = V · sqrt(Σ p_c ψ_c² / n). It scales as 1/√n at the observed pairing.
     """
-    cube = cube.reorder(a.intents)
     q = costs.cell_quantities(cube, a)
     per_req = [q.harm_units[m] * a.usd_per_harm_unit + q.critical_weighted[m] * a.usd_per_critical_event
                for m in range(2)]

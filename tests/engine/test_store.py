@@ -1,0 +1,130 @@
+"""DuckDB store: migrations, parameterised writes that land whole or not at all, concurrent CLI use."""
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pandas as pd
+import pytest
+
+from engine import cube, store
+from engine.errors import DistillDecideError
+from tests.conftest import ROOT, run_cli
+
+
+def test_migrate_is_idempotent(db):
+    assert store.migrate() == 1
+    assert store.migrate() == 1
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+
+
+def test_scenario_versions_are_a_change_log(db, seed_a):
+    v1 = store.save_scenario("plan", seed_a, author="sam", note="seed")
+    v2 = store.save_scenario("plan", seed_a.replace(usd_per_critical_event=2.0), author="aiko", note="CSAT")
+    assert v2 > v1
+    assert store.load_scenario("plan").usd_per_critical_event == 2.0
+    assert store.load_scenario(v1).usd_per_critical_event == 1.2
+    hist = store.scenario_history("plan")
+    assert list(hist.author) == ["sam", "aiko"]
+    listed = store.list_scenarios()
+    assert listed.versions.tolist() == [2]
+    with pytest.raises(DistillDecideError, match="not stored"):
+        store.load_scenario("nope")
+
+
+def test_rows_round_trip_and_group_by(db, seed_rows, seed_cube, seed_a):
+    assert store.save_rows("seed", seed_rows, intents=seed_a.intents) == 10_000
+    back = store.load_rows("seed")
+    assert len(back) == 10_000 and len(back.teacher_probs[0]) == 10
+    counts = store.cube_counts_from_rows("seed")
+    assert cube.from_counts(counts, intents=seed_a.intents).hash == seed_cube.hash
+
+
+def test_failed_write_leaves_previous_rows(db, seed_rows, seed_a):
+    store.save_rows("seed", seed_rows.head(100), intents=seed_a.intents)
+    dup = pd.concat([seed_rows.head(5), seed_rows.head(5)])
+    with pytest.raises(DistillDecideError, match="duplicates"):
+        store.save_rows("seed", dup, intents=seed_a.intents)
+    bad = seed_rows.head(10).drop(columns=["true"])
+    with pytest.raises(DistillDecideError, match="missing"):
+        store.save_rows("seed", bad, intents=seed_a.intents)
+    assert len(store.load_rows("seed")) == 100
+
+
+def test_transaction_rolls_back(db):
+    store.migrate()
+    with pytest.raises(RuntimeError):
+        with store.transaction() as con:
+            con.execute("INSERT INTO scenario_versions (name, assumptions_json) VALUES (?, ?)", ["x", "{}"])
+            raise RuntimeError("interrupted")
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM scenario_versions").fetchone()[0] == 0
+
+
+def test_cube_save_load(db, seed_cube):
+    h = store.save_cube(seed_cube)
+    store.save_cube(seed_cube)  # idempotent
+    assert store.load_cube(h).hash == seed_cube.hash
+    assert store.list_cubes().cube_hash.tolist() == [h]
+
+
+def test_cube_from_table_and_injection_refused(db, seed_rows):
+    store.migrate()
+    with duckdb.connect(str(db)) as con:
+        con.register("r", seed_rows[["segment", "true", "teacher_pred", "student_pred"]])
+        con.execute("CREATE TABLE logs AS SELECT * FROM r")
+    counts = store.cube_counts_from_table("logs")
+    assert counts.n.sum() == 10_000
+    with pytest.raises(DistillDecideError, match="table"):
+        store.cube_counts_from_table("logs; DROP TABLE logs")
+    with pytest.raises(DistillDecideError, match="column"):
+        store.cube_counts_from_table("logs", columns={"true": "label\" OR 1=1"})
+
+
+def test_partitioned_parquet_read_in_place(tmp_path, seed_rows, seed_cube):
+    root = tmp_path / "logs"
+    for seg, part in seed_rows.groupby("segment"):
+        d = root / f"segment={seg}"
+        d.mkdir(parents=True)
+        part.drop(columns=["segment"]).to_parquet(d / "part-0.parquet")
+    counts = store.cube_counts_from_parquet(str(root / "**" / "*.parquet"))
+    assert cube.from_counts(counts, intents=seed_cube.intents).hash == seed_cube.hash
+    with pytest.raises(DistillDecideError, match="could not be read"):
+        store.cube_counts_from_parquet(str(tmp_path / "nothing" / "*.parquet"))
+
+
+def test_cli_writes_while_another_process_reads(db, seed_a):
+    """A 'dashboard' process keeps opening short read-only connections while the CLI writes."""
+    store.save_scenario("warm", seed_a)
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from engine import store
+        reads = 0
+        end = time.time() + 6
+        while time.time() < end:
+            reads += len(store.list_scenarios(path={str(db)!r}))
+        print(reads)
+    """)], stdout=subprocess.PIPE, text=True)
+    for i in range(3):
+        r = run_cli("scenario", "save", f"cli-{i}", env_db=db)
+        assert r.returncode == 0, r.stderr
+    out, _ = reader.communicate(timeout=60)
+    assert reader.returncode == 0 and int(out) > 0
+    assert set(store.list_scenarios().name) == {"warm", "cli-0", "cli-1", "cli-2"}
+
+
+def test_lock_held_too_long_gives_clear_error(db):
+    store.migrate()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, time, sys
+        con = duckdb.connect({str(db)!r})
+        print("held", flush=True)
+        time.sleep(5)
+    """)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(DistillDecideError, match="busy in another process"):
+        with store.connect(wait_s=0.5):
+            pass
+    holder.wait(timeout=30)
