@@ -1,0 +1,25 @@
+"""The Overview renders the seed verdict without training, without torch."""
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+def test_overview_shows_seed_verdict():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "Lean student: saves $1,122/month" in text and "$1.93 per critical event" in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Teacher total / month"] == "$12,112"
+    assert metrics["Student total / month"] == "$10,990"
+    assert metrics["Critical misroutes / month — student"] == "6,300"
+    assert metrics["Break-even $ per critical event"] == "$1.93"
+    assert metrics["Break-even volume / month"] == "36,461"
+
+
+def test_scenario_change_moves_verdict():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.session_state["assumptions"] = at.session_state["assumptions"].replace(usd_per_critical_event=20.0)
+    at.run()
+    assert not at.exception
+    assert any("Ship the teacher" in e.value for e in at.success)
