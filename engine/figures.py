@@ -21,8 +21,8 @@ COMPONENT_COLORS = {"inference": "#4c78a8", "weighted_error": "#f2b701", "critic
 
 
 def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=50, b=50),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=50, b=100),
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
     return fig

@@ -237,6 +237,27 @@ def _column_sql(columns: dict[str, str], available: Sequence[str]) -> dict[str, 
     return out
 
 
+def write_rows_table(table: str, rows: pd.DataFrame, *, repeat: int = 1, path: str | Path | None = None) -> int:
+    """Create (or replace) a per-request table from ``rows`` repeated ``repeat`` times (benchmarks, demos)."""
+    require(bool(_IDENT.match(table)), "table", f"{table!r} is not a plain table name", "use letters, digits and _")
+    require(repeat >= 1, "repeat", f"{repeat}", "repeat at least once")
+    keep = [c for c in ("segment", "true", "teacher_pred", "student_pred") if c in rows.columns]
+    with transaction(path) as con:
+        con.register("incoming_rows", rows[keep])
+        try:
+            con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT r.* FROM incoming_rows r, range(?)', [repeat])
+        finally:
+            con.unregister("incoming_rows")
+        return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+
+
+def read_table_frame(table: str, path: str | Path | None = None) -> pd.DataFrame:
+    """A whole stored table as a DataFrame (for comparisons against pandas)."""
+    with connect(path, read_only=True) as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return con.execute(f"SELECT * FROM {_quoted(table, tables, 'table')}").df()
+
+
 def cube_counts_from_table(table: str, *, columns: dict[str, str] | None = None,
                            path: str | Path | None = None) -> pd.DataFrame:
     """One GROUP BY over a per-request table in the store's database."""

@@ -16,27 +16,28 @@ if d is not None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Teacher total / month", usd(b.teacher.total_usd))
     c2.metric("Student total / month", usd(b.student.total_usd),
-              delta=f"{usd(-b.margin_usd, signed=True)} vs teacher", delta_color="inverse")
-    c3.metric("Monthly margin (teacher − student)", usd(b.margin_usd), delta=f"95% CI [{usd(lo)}, {usd(hi)}]",
-              delta_color="off")
+              delta=f"{'-' if b.margin_usd > 0 else '+'}{usd(abs(b.margin_usd))} vs teacher", delta_color="inverse")
+    c3.metric("Margin (teacher − student)", usd(b.margin_usd), delta=f"95% CI [{usd(lo)}, {usd(hi)}]",
+              delta_color="off", delta_arrow="off")
     c4.metric("P(student cheaper)", f"{bs.p_student_cheaper:.1%}", delta=f"B = {bs.B:,} paired resamples",
-              delta_color="off")
+              delta_color="off", delta_arrow="off")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Critical misroutes / month — teacher", f"{b.teacher.critical_events_per_month:,.0f}")
-    c2.metric("Critical misroutes / month — student", f"{b.student.critical_events_per_month:,.0f}",
+    c1.metric("Teacher critical misroutes / mo", f"{b.teacher.critical_events_per_month:,.0f}")
+    c2.metric("Student critical misroutes / mo", f"{b.student.critical_events_per_month:,.0f}",
               delta=f"{b.student.critical_events_per_month - b.teacher.critical_events_per_month:+,.0f}",
               delta_color="inverse")
     be_c, be_v = d.break_even_critical, d.break_even_volume
-    c3.metric("Break-even $ per critical event", f"${be_c.value:,.2f}" if be_c.value is not None else "none")
-    c4.metric("Break-even volume / month", f"{be_v.value:,.0f}" if be_v.value is not None else "none")
+    c3.metric("Break-even $ / critical event", f"${be_c.value:,.2f}" if be_c.value is not None else "none")
+    c4.metric("Break-even volume (req/mo)", f"{be_v.value:,.0f}" if be_v.value is not None else "none")
 
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.cost_bars(b), use_container_width=True)
+    left.plotly_chart(figures.cost_bars(b))
     with right:
         st.markdown("**Cost by component ($/month)**")
-        table = b.table()
-        st.dataframe(table.style.format({c: "${:,.0f}" for c in table.columns if c.endswith("_usd")}),
-                     hide_index=True, use_container_width=True)
+        table = b.table().rename(columns={"component": "Component", "teacher_usd": "Teacher",
+                                          "student_usd": "Student", "student_minus_teacher_usd": "Student − teacher"})
+        st.dataframe(table.style.format({c: "${:,.0f}" for c in ("Teacher", "Student", "Student − teacher")}),
+                     hide_index=True)
         top = sweeps.tornado(ev.cube, a).head(3)
         st.markdown("**Most sensitive assumptions (±50%)**")
         for row in top.itertuples():

@@ -12,9 +12,9 @@ def test_overview_shows_seed_verdict():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Teacher total / month"] == "$12,112"
     assert metrics["Student total / month"] == "$10,990"
-    assert metrics["Critical misroutes / month — student"] == "6,300"
-    assert metrics["Break-even $ per critical event"] == "$1.93"
-    assert metrics["Break-even volume / month"] == "36,461"
+    assert metrics["Student critical misroutes / mo"] == "6,300"
+    assert metrics["Break-even $ / critical event"] == "$1.93"
+    assert metrics["Break-even volume (req/mo)"] == "36,461"
 
 
 def test_scenario_change_moves_verdict():
