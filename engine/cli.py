@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from engine import costs, decision, evidence, sweeps
+from engine import cli_rollout, costs, decision, evidence, quality_report, sweeps, uncertainty
 from engine.errors import DistillDecideError, require
 
 SWEEP_DEFAULTS = {"volume": (500_000, 20_000_000, 9), "critical-cost": (0.4, 5.0, 24),
@@ -73,9 +73,15 @@ def _fmt_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def cmd_decide(args: argparse.Namespace) -> int:
     ev, a, note = _load(args)
-    d = decision.decide(ev.cube, a, B=args.bootstrap, rng=args.seed)
+    draws = uncertainty.draw(ev.cube, args.bootstrap, args.seed)
+    gate_rep, _ = cli_rollout.gate_report(ev, a, quality_report.report(ev.cube, ev.rows, draws=draws,
+                                                                       critical_intents=a.critical_intents))
+    blocking = gate_rep.first_blocking
+    d = decision.decide(ev.cube, a, draws=draws, rng=args.seed,
+                        blocking_gate=blocking.gate.name if blocking else None)
     if args.json:
         out = d.to_dict()
+        out["gates"] = gate_rep.to_dict()
         out["evidence"] = ev.label
         out["scenario"] = note
         out["cube_hash"] = ev.cube.hash
@@ -97,6 +103,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
           f"{decision.usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {args.seed}); "
           f"P(student cheaper) = {d.bootstrap.p_student_cheaper:.3f}")
     print(f"break-even: {d.break_even_critical.note}; {d.break_even_volume.note}")
+    failing = [r.gate.name for r in gate_rep.results if r.passed is False]
+    print(f"gates: {len(gate_rep.results) - len(failing)} of {len(gate_rep.results)} pass"
+          + (f"; failing: {', '.join(failing)}" if failing else ""))
     print(d.verdict.sentence)
     return 0
 
@@ -194,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--author", default="cli")
     p.add_argument("--note", default="")
     p.set_defaults(func=cmd_scenario)
+    cli_rollout.add_commands(sub)
     return parser
 
 

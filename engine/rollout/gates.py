@@ -1,0 +1,136 @@
+"""Promotion gates: a declarative, editable list checked in priority order.
+
+Each gate names a metric, a comparator and a threshold, whether it reads the
+point estimate or an interval bound, and its priority group (safety > latency
+> cost > quality > ops). The first failing gate in priority order blocks
+promoting the student. Whether promoting is *worth it* is the verdict's job
+(the margin's interval), not a gate's.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
+
+from engine.errors import DistillDecideError, require
+
+GROUPS = ("safety", "latency", "cost", "quality", "ops")
+USES = ("point", "lower95", "upper95")
+COMPARATORS = (">=", "<=")
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    metric: str
+    comparator: str
+    threshold: float
+    group: str
+    use: str = "point"
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        require(self.comparator in COMPARATORS, f"gate {self.name!r}.comparator", repr(self.comparator),
+                "use >= or <=")
+        require(self.group in GROUPS, f"gate {self.name!r}.group", repr(self.group), f"use one of {', '.join(GROUPS)}")
+        require(self.use in USES, f"gate {self.name!r}.use", repr(self.use), f"use one of {', '.join(USES)}")
+
+
+DEFAULT_GATES: tuple[Gate, ...] = (
+    Gate("Rare-class accuracy ≥ 87.0%", "student.rare_class_accuracy", ">=", 0.870, "safety",
+         note="seed 001 §3: pooled over rare intents (prior < 5%); escalations are rare and critical"),
+    Gate("Student P95 ≤ 15 ms", "student.p95_latency_ms", "<=", 15.0, "latency", note="seed 001 §3 latency budget"),
+    Gate("Inference cost per request ≥ 50% lower", "inference_cost_reduction", ">=", 0.50, "cost",
+         note="seed 002 §2.1 / 003 §2.2"),
+    Gate("Top-1 agreement ≥ 0.95", "agreement", ">=", 0.95, "quality", note="seed 001 §4"),
+    Gate("Student ECE ≤ 0.050", "student.ece", "<=", 0.050, "quality", note="seed 001 §5 (student gate widened)"),
+)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: Gate
+    value: float | None
+    passed: bool | None        # None: the metric is not available for this evidence
+    evidence: str
+
+
+@dataclass(frozen=True)
+class GateReport:
+    results: tuple[GateResult, ...]
+
+    @property
+    def first_blocking(self) -> GateResult | None:
+        failing = [r for r in self.results if r.passed is False]
+        return min(failing, key=lambda r: GROUPS.index(r.gate.group)) if failing else None
+
+    @property
+    def blocked(self) -> bool:
+        return self.first_blocking is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        fb = self.first_blocking
+        return {"blocked": self.blocked, "first_blocking": fb.gate.name if fb else None,
+                "gates": [{**asdict(r.gate), "value": r.value, "passed": r.passed, "evidence": r.evidence}
+                          for r in self.results]}
+
+
+def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | None, float | None]]) -> GateReport:
+    """Check every gate against ``values``: metric → (point, lower95, upper95). Sorted by priority."""
+    results = []
+    for g in sorted(gates, key=lambda g: GROUPS.index(g.group)):
+        if g.metric not in values:
+            results.append(GateResult(g, None, None, f"{g.metric} is not available for this evidence"))
+            continue
+        point, lo, hi = values[g.metric]
+        v = {"point": point, "lower95": lo, "upper95": hi}[g.use]
+        if v is None:
+            results.append(GateResult(g, None, None, f"{g.metric} has no interval; use the point estimate"))
+            continue
+        ok = v >= g.threshold if g.comparator == ">=" else v <= g.threshold
+        where = "point estimate" if g.use == "point" else f"{g.use} bound"
+        results.append(GateResult(g, float(v), bool(ok), f"{where} {v:.4g} {g.comparator} {g.threshold:g}"
+                                  + ("" if ok else " fails")))
+    return GateReport(tuple(results))
+
+
+def gate_values(quality_report, assumptions) -> dict[str, tuple[float, float | None, float | None]]:
+    """The metrics gates can read, from a quality report and the scenario."""
+    out: dict[str, tuple[float, float | None, float | None]] = {}
+    for m in quality_report.metrics:
+        key = m.name if m.model == "pair" else f"{m.model}.{m.name}"
+        lo, hi = m.ci95 if m.ci95 else (None, None)
+        out[key] = (m.point, lo, hi)
+    for model in ("teacher", "student"):
+        out[f"{model}.p95_latency_ms"] = (assumptions.model(model).p95_latency_ms, None, None)
+    t, s = assumptions.teacher.usd_per_request, assumptions.student.usd_per_request
+    if t > 0:
+        out["inference_cost_reduction"] = (1 - s / t, None, None)
+    return out
+
+
+def load_gates(path: str) -> tuple[Gate, ...]:
+    """Gates from a JSON list of objects (name, metric, comparator, threshold, group, use, note)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return tuple(Gate(**g) for g in data)
+    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        raise DistillDecideError("gates file", f"{path}: {exc}", "give a JSON list of gate objects") from None
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """A canary guardrail on observed growth of critical-error cost (seed 000 §7), not an offline gate."""
+
+    limit_usd_per_month: float
+    offline_estimate_usd_per_month: float
+
+    @property
+    def already_breached(self) -> bool:
+        return self.offline_estimate_usd_per_month > self.limit_usd_per_month
+
+
+def critical_cost_guardrail(breakdown, limit_usd_per_month: float = 1800.0) -> Guardrail:
+    """Seed error 9: the $1,800/month guardrail against the offline +$1,848 estimate."""
+    return Guardrail(limit_usd_per_month, breakdown.delta_usd("critical"))
