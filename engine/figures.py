@@ -70,3 +70,113 @@ def sweep_lines(res: SweepResult, *, x_title: str) -> go.Figure:
     _layout(fig, title="Total monthly cost", x=x_title, y="USD per month")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
+
+
+def waterfall(b: costs.CostBreakdown) -> go.Figure:
+    """From the teacher's total to the student's, one step per component (student − teacher)."""
+    steps = [(COMPONENT_LABELS[c], b.delta_usd(c)) for c in costs.COMPONENTS if b.delta_usd(c) != 0]
+    fig = go.Figure(go.Waterfall(
+        x=["Teacher total"] + [s[0] for s in steps] + ["Student total"],
+        measure=["absolute"] + ["relative"] * len(steps) + ["total"],
+        y=[b.teacher.total_usd] + [s[1] for s in steps] + [0],
+        text=[f"${b.teacher.total_usd:,.0f}"] + [f"{'+' if v > 0 else '−'}${abs(v):,.0f}" for _, v in steps]
+        + [f"${b.student.total_usd:,.0f}"], textposition="outside",
+        increasing=dict(marker_color="#d62728"), decreasing=dict(marker_color="#2ca02c"),
+        totals=dict(marker_color=STUDENT_COLOR), connector=dict(line=dict(color="#999"))))
+    fig.data[0].update(hovertemplate="%{x}: %{text}<extra></extra>")
+    _layout(fig, title="From teacher total to student total (red: student costs more)", x="Cost component",
+            y="USD per month")
+    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    return fig
+
+
+def confusion_cost_bars(top, *, title: str = "Most expensive confusions") -> go.Figure:
+    """Horizontal bars of monthly error dollars per (model, true → predicted)."""
+    labels = [f"{r.true} → {r.pred}" for r in top.itertuples()]
+    fig = go.Figure(go.Bar(x=top.usd_per_month, y=labels, orientation="h",
+                           marker_color=[MODEL_COLORS[m] for m in top.model],
+                           customdata=top.model, hovertemplate="%{customdata}: %{y}: $%{x:,.0f}/month<extra></extra>"))
+    _layout(fig, title=title + " (blue: teacher, orange: student)", x="USD per month", y="True intent → predicted",
+            height=max(320, 26 * len(top) + 120))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+    return fig
+
+
+def segment_bars(seg) -> go.Figure:
+    fig = go.Figure()
+    for model in ("teacher", "student"):
+        part = seg[seg.model == model]
+        fig.add_bar(name=model.capitalize(), x=part.segment, y=part.total_usd, marker_color=MODEL_COLORS[model],
+                    hovertemplate="%{x}: $%{y:,.0f}/month<extra>" + model + "</extra>")
+    fig.update_layout(barmode="group")
+    _layout(fig, title="Total monthly cost by segment", x="Segment", y="USD per month")
+    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    return fig
+
+
+def payback_line(p) -> go.Figure:
+    months = list(range(1, len(p.cumulative_usd_by_month) + 1))
+    fig = go.Figure(go.Scatter(x=months, y=p.cumulative_usd_by_month, mode="lines+markers", line_color=STUDENT_COLOR,
+                               hovertemplate="month %{x}: $%{y:,.0f}<extra></extra>", name="net saving"))
+    fig.add_hline(y=0, line_dash="dash")
+    _layout(fig, title="Cumulative saving of the student, net of one-off costs", x="Month", y="USD (cumulative)")
+    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    return fig
+
+
+def tornado_chart(t) -> go.Figure:
+    """Margin at each assumption's low and high value around the base margin."""
+    base = float(t.base_margin_usd.iloc[0])
+    t = t.iloc[::-1]
+    fig = go.Figure()
+    fig.add_bar(y=t.label, x=t.margin_at_low_usd - base, base=base, orientation="h", name="low value",
+                marker_color="#9ecae1", customdata=t.low_value,
+                hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>")
+    fig.add_bar(y=t.label, x=t.margin_at_high_usd - base, base=base, orientation="h", name="high value",
+                marker_color="#3182bd", customdata=t.high_value,
+                hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>")
+    fig.add_vline(x=0, line_color="red", line_dash="dash", annotation_text="winner flips")
+    fig.update_layout(barmode="overlay")
+    _layout(fig, title="Tornado: margin (teacher − student) at each assumption's low / high", x="Margin, USD per month",
+            y="Assumption", height=420)
+    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+    return fig
+
+
+def winner_heatmap(wm) -> go.Figure:
+    fig = go.Figure(go.Heatmap(x=wm.usd_per_critical_event, y=wm.volumes / 1e6, z=wm.margin_usd, zmid=0,
+                               colorscale=[[0, TEACHER_COLOR], [0.5, "#f7f7f7"], [1, STUDENT_COLOR]],
+                               colorbar=dict(title="Margin $/month"),
+                               hovertemplate="$%{x:.2f}/event, %{y:.2f}M req: margin $%{z:,.0f}<extra></extra>"))
+    fig.add_contour(x=wm.usd_per_critical_event, y=wm.volumes / 1e6, z=wm.margin_usd, showscale=False,
+                    contours=dict(start=0, end=0, size=1, coloring="none"), line=dict(color="black", width=2),
+                    hoverinfo="skip")
+    _layout(fig, title="Who wins: orange = student cheaper, blue = teacher cheaper (black line: break-even)",
+            x="USD per critical event", y="Volume (million requests per month)")
+    return fig
+
+
+def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=ns, y=highs, mode="lines", line_color=STUDENT_COLOR, name="97.5%")
+    fig.add_scatter(x=ns, y=lows, mode="lines", line_color=STUDENT_COLOR, fill="tonexty", name="2.5%")
+    fig.add_hline(y=0, line_color="red", line_dash="dash")
+    fig.add_hline(y=point, line_color="black", annotation_text="point margin")
+    fig.add_vline(x=n_now, line_dash="dot", annotation_text="today")
+    _layout(fig, title="95% interval of the margin vs evaluation requests", x="Evaluation requests (paired)",
+            y="Margin, USD per month")
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    return fig
+
+
+def harm_heatmap(intents, harm) -> go.Figure:
+    big = len(intents) > 30
+    fig = go.Figure(go.Heatmap(z=harm, x=list(intents), y=list(intents), colorscale="Reds",
+                               colorbar=dict(title="harm units"),
+                               hovertemplate="true %{y} → predicted %{x}: %{z} harm units<extra></extra>"))
+    _layout(fig, title="Harm per misroute", x="Predicted intent", y="True intent", height=700 if big else 480)
+    fig.update_xaxes(showticklabels=not big)
+    fig.update_yaxes(showticklabels=not big, autorange="reversed")
+    return fig

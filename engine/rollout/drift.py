@@ -116,4 +116,31 @@ def example_cycles() -> pd.DataFrame:
         "teacher_inference_usd": volume * 0.0038, "student_inference_usd": volume * 0.0016,
         "usd_per_critical_event": np.array([1.20] * 8 + [1.45, 1.60, 1.80, 2.05]),
         "requests_per_month": volume,
+        "teacher_harm_units_per_request": np.full(12, 0.0312),
+        "student_harm_units_per_request": np.round(0.0356 + 0.0002 * (weeks - 1), 4),
     })
+
+
+def cycle_costs(cycles: pd.DataFrame, a) -> pd.DataFrame:
+    """Monthly cost components per cycle and model, from the cycle's own rates, prices and volume.
+
+    Columns a cycle lacks fall back to the scenario (volume, $ per critical event, prices); a component the
+    cycle cannot price (no harm or critical rate) is left out, not guessed.
+    """
+    df = validate_cycles(cycles)
+    v = df["requests_per_month"] if "requests_per_month" in df else pd.Series(a.requests_per_month, index=df.index)
+    price = df["usd_per_critical_event"] if "usd_per_critical_event" in df else a.usd_per_critical_event
+    rows = []
+    for model in ("teacher", "student"):
+        m = a.model(model)
+        inf = df[f"{model}_inference_usd"] if f"{model}_inference_usd" in df else v * m.usd_per_request
+        out = pd.DataFrame({"cycle": df.cycle, "model": model, "inference_usd": inf,
+                            "operational_usd": m.ops_usd_per_month + v * m.ops_usd_per_request})
+        if f"{model}_harm_units_per_request" in df:
+            out["weighted_error_usd"] = v * df[f"{model}_harm_units_per_request"] * a.usd_per_harm_unit
+        if f"{model}_critical_rate" in df:
+            out["critical_usd"] = v * df[f"{model}_critical_rate"] * price
+        rows.append(out)
+    long = pd.concat(rows, ignore_index=True)
+    long["total_usd"] = long.drop(columns=["cycle", "model"]).sum(axis=1)
+    return long
