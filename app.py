@@ -5,17 +5,17 @@ This process never imports torch: training and latency measurement run as their 
 """
 import streamlit as st
 
-st.set_page_config(page_title="Distill Decide", page_icon="⚖️", layout="wide")
+st.set_page_config(page_title="Distill Decide", page_icon=":material/balance:", layout="wide")
 
 from pages import common  # noqa: E402  (after set_page_config)
 
 PAGES = {
-    "Decide": [("overview", "Overview", "⚖️"), ("assumptions", "Assumptions and cost matrix", "🎛️"),
-               ("costs", "Cost breakdown", "🧾"), ("sensitivity", "Sensitivity", "📈"),
-               ("uncertainty", "Uncertainty", "🎲"), ("scenarios", "Scenarios", "💾")],
-    "Evidence": [("lab", "Distillation lab", "🧪"), ("quality", "Model quality", "🎯"),
-                 ("latency", "Latency and serving", "⏱️")],
-    "Ship": [("rollout", "Rollout", "🚦"), ("review", "Weekly review", "🗓️")],
+    "Decide": [("overview", "Overview", ":material/balance:"), ("assumptions", "Assumptions and cost matrix", ":material/tune:"),
+               ("costs", "Cost breakdown", ":material/receipt_long:"), ("sensitivity", "Sensitivity", ":material/trending_up:"),
+               ("uncertainty", "Uncertainty", ":material/casino:"), ("scenarios", "Scenarios", ":material/save:")],
+    "Evidence": [("lab", "Distillation lab", ":material/science:"), ("quality", "Model quality", ":material/target:"),
+                 ("latency", "Latency and serving", ":material/timer:")],
+    "Ship": [("rollout", "Rollout", ":material/traffic:"), ("review", "Weekly review", ":material/calendar_month:")],
 }
 common.sidebar()
 nav = st.navigation({group: [st.Page(f"pages/{f}.py", title=t, icon=i, default=(f == "overview"))

@@ -79,7 +79,10 @@ def verdict(margin_usd: float, ci95: tuple[float, float], projection: uncertaint
     per_month = f"saves {usd(abs(margin_usd))}/month"
     flip = ""
     if be_critical.value is not None:
-        flip = f"; flips to the {be_critical.winner_above} above ${be_critical.value:,.2f} per critical event"
+        if favoured == be_critical.winner_below:
+            flip = f"; flips to the {be_critical.winner_above} above ${be_critical.value:,.2f} per critical event"
+        else:
+            flip = f"; flips to the {be_critical.winner_below} below ${be_critical.value:,.2f} per critical event"
     if blocking_gate is not None:
         return Verdict("blocked", "teacher", f"Blocked: the student fails the gate '{blocking_gate}', so keep the "
                        f"teacher (the student would {per_month if favoured == 'student' else 'cost more'}){flip}.",

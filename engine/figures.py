@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine import costs
-from engine.sweeps import SweepResult
+from engine.sweeps import SweepResult, format_value
 
 TEACHER_COLOR = "#1f5fa8"   # blue
 STUDENT_COLOR = "#e07b00"   # orange
@@ -66,26 +66,38 @@ def sweep_lines(res: SweepResult, *, x_title: str) -> go.Figure:
         fig.add_scatter(x=res.values, y=ys, mode="lines+markers", name=model.capitalize(),
                         line_color=MODEL_COLORS[model], hovertemplate="%{x:,.4g}: $%{y:,.0f}/month<extra></extra>")
     if res.crossing is not None:
-        fig.add_vline(x=res.crossing, line_dash="dash", annotation_text=f"break-even {res.crossing:,.4g}")
+        fig.add_vline(x=res.crossing, line_dash="dash",
+                      annotation_text=f"break-even {format_value(res.param, res.crossing)}")
     _layout(fig, title="Total monthly cost", x=x_title, y="USD per month")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
 
 
 def waterfall(b: costs.CostBreakdown) -> go.Figure:
-    """From the teacher's total to the student's, one step per component (student − teacher)."""
+    """From the teacher's total to the student's, one step per component (student − teacher).
+
+    Drawn as floating bars so the two totals keep the model colours.
+    """
     steps = [(COMPONENT_LABELS[c], b.delta_usd(c)) for c in costs.COMPONENTS if b.delta_usd(c) != 0]
-    fig = go.Figure(go.Waterfall(
-        x=["Teacher total"] + [s[0] for s in steps] + ["Student total"],
-        measure=["absolute"] + ["relative"] * len(steps) + ["total"],
-        y=[b.teacher.total_usd] + [s[1] for s in steps] + [0],
-        text=[f"${b.teacher.total_usd:,.0f}"] + [f"{'+' if v > 0 else '−'}${abs(v):,.0f}" for _, v in steps]
-        + [f"${b.student.total_usd:,.0f}"], textposition="outside",
-        increasing=dict(marker_color="#d62728"), decreasing=dict(marker_color="#2ca02c"),
-        totals=dict(marker_color=STUDENT_COLOR), connector=dict(line=dict(color="#999"))))
-    fig.data[0].update(hovertemplate="%{x}: %{text}<extra></extra>")
-    _layout(fig, title="From teacher total to student total (red: student costs more)", x="Cost component",
-            y="USD per month")
+    x, base, height, color, text = ["Teacher total"], [0.0], [b.teacher.total_usd], [TEACHER_COLOR], \
+        [f"${b.teacher.total_usd:,.0f}"]
+    level = b.teacher.total_usd
+    for label, delta in steps:
+        x.append(label)
+        base.append(min(level, level + delta))
+        height.append(abs(delta))
+        color.append("#d62728" if delta > 0 else "#2ca02c")
+        text.append(f"{'+' if delta > 0 else '−'}${abs(delta):,.0f}")
+        level += delta
+    x.append("Student total")
+    base.append(0.0)
+    height.append(b.student.total_usd)
+    color.append(STUDENT_COLOR)
+    text.append(f"${b.student.total_usd:,.0f}")
+    fig = go.Figure(go.Bar(x=x, y=height, base=base, marker_color=color, text=text, textposition="outside",
+                           hovertemplate="%{x}: %{text}<extra></extra>"))
+    _layout(fig, title="From teacher total to student total (red: student costs more, green: less)",
+            x="Cost component", y="USD per month")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
 

@@ -34,7 +34,8 @@ for i, (path, label, scale, step) in enumerate(FIELDS):
     key = f"in:{path}"
     if key not in st.session_state:
         st.session_state[key] = float(a.get(path)) / scale
-    value = cols[i % 3].number_input(label, key=key, step=step, format="%.4f" if step < 0.01 else "%.2f")
+    fmt = "%.4f" if step < 0.01 else ("%.0f" if step >= 1000 else "%.2f")
+    value = cols[i % 3].number_input(label, key=key, step=step, format=fmt)
     if not np.isclose(value * scale, float(a.get(path)), rtol=1e-12, atol=0):
         changes[path] = value * scale
 crit_slider = st.slider("$ per critical event (drag)", 0.0, max(20.0, float(a.usd_per_critical_event)), float(a.usd_per_critical_event), 0.05,

@@ -14,9 +14,12 @@ try:
     custom = st.number_input("Add a custom volume (requests / month)", min_value=0.0, value=0.0, step=100_000.0,
                              key="custom_volume")
     bands = sorted(set(sweeps.VOLUME_BANDS) | ({custom} if custom > 0 else set()))
-    table = sweeps.volume_bands(ev.cube, a, bands)
-    st.dataframe(table.style.format({"requests_per_month": "{:,.0f}", "teacher_total_usd": "${:,.0f}",
-                                     "student_total_usd": "${:,.0f}", "margin_usd": "${:,.0f}"}), hide_index=True)
+    table = sweeps.volume_bands(ev.cube, a, bands).rename(columns={
+        "requests_per_month": "Requests / month", "teacher_total_usd": "Teacher $/month",
+        "student_total_usd": "Student $/month", "margin_usd": "Margin (teacher − student)", "cheaper": "Cheaper"})
+    st.dataframe(table.style.format({"Requests / month": "{:,.0f}", "Teacher $/month": "${:,.0f}",
+                                     "Student $/month": "${:,.0f}", "Margin (teacher − student)": "${:,.0f}"}),
+                 hide_index=True)
     be_v = sweeps.break_even(ev.cube, a, "requests_per_month")
     st.caption(f"Break-even volume: {be_v.note}.")
     vol = sweeps.sweep(ev.cube, a, "requests_per_month", np.linspace(0, 20e6, 81))

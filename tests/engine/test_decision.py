@@ -26,6 +26,7 @@ def test_ship_student_at_100_per_ms(seed_cube, seed_a, draws):
 def test_teacher_side_above_break_even(seed_cube, seed_a, draws):
     lean = decision.decide(seed_cube, seed_a.replace(usd_per_critical_event=2.0), draws=draws, confirm_B=0)
     assert (lean.verdict.state, lean.verdict.model) == ("lean", "teacher")
+    assert "flips to the student below $1.93 per critical event" in lean.verdict.sentence
     ship = decision.decide(seed_cube, seed_a.replace(usd_per_critical_event=20.0), draws=draws, confirm_B=0)
     assert (ship.verdict.state, ship.verdict.model) == ("ship", "teacher")
     assert ship.bootstrap.margin_ci95_usd[1] < 0
