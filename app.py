@@ -15,7 +15,8 @@ PAGES = {
                ("uncertainty", "Uncertainty", ":material/casino:"), ("scenarios", "Scenarios", ":material/save:")],
     "Evidence": [("lab", "Distillation lab", ":material/science:"), ("quality", "Model quality", ":material/target:"),
                  ("latency", "Latency and serving", ":material/timer:")],
-    "Ship": [("rollout", "Rollout", ":material/traffic:"), ("review", "Weekly review", ":material/calendar_month:")],
+    "Ship": [("rollout", "Rollout", ":material/traffic:"), ("scale", "Scale and scorecards", ":material/public:"),
+             ("review", "Weekly review", ":material/calendar_month:")],
 }
 common.sidebar()
 nav = st.navigation({group: [st.Page(f"pages/{f}.py", title=t, icon=i, default=(f == "overview"))

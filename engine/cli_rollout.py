@@ -131,7 +131,19 @@ def cmd_cascade(args) -> int:
 
 
 def cmd_drift(args) -> int:
-    frame = drift.example_cycles() if args.cycles == "example" else read_table(args.cycles)
+    if args.cycles == "example":
+        frame = drift.example_cycles()
+    elif args.cycles.startswith("stored:"):
+        from engine import store
+
+        frame = store.load_cycles(args.cycles.split(":", 1)[1])
+    else:
+        frame = read_table(args.cycles)
+    drift.validate_cycles(frame)
+    if args.save:
+        from engine import store
+
+        store.save_cycles(args.save, frame)
     ev, a, _ = _evidence(args)
     be = sweeps.break_even(ev.cube, a, "usd_per_critical_event").value
     alerts = drift.check(frame, break_even_usd_per_critical_event=be)
@@ -197,7 +209,8 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_cascade)
     p = sub.add_parser("drift", help="re-distillation rules over evaluation cycles")
     evid(p)
-    p.add_argument("--cycles", default="example", help="CSV/parquet of cycles, or 'example'")
+    p.add_argument("--cycles", default="example", help="CSV/parquet of cycles, 'stored:NAME', or 'example'")
+    p.add_argument("--save", help="store these cycles in DuckDB under this series name")
     p.set_defaults(func=cmd_drift)
     p = sub.add_parser("checkpoints", help="checkpoint selection and early stopping from an epoch table")
     p.add_argument("--epochs", required=True)

@@ -14,6 +14,22 @@ d = common.decide_current()
 common.verdict_banner(d)
 tab_g, tab_c, tab_k, tab_r, tab_d, tab_e = st.tabs(["Gates", "Canary", "Cascade", "Routing", "Drift", "Checkpoints"])
 with tab_g:
+    current_gates = st.session_state.get("gates", gates.DEFAULT_GATES)
+    with st.expander("Edit gates (metric, comparator, threshold, group, point or interval bound)"):
+        edited = st.data_editor(pd.DataFrame([g.__dict__ for g in current_gates]), num_rows="dynamic",
+                                key="gates_editor", column_config={
+                                    "comparator": st.column_config.SelectboxColumn(options=list(gates.COMPARATORS)),
+                                    "group": st.column_config.SelectboxColumn(options=list(gates.GROUPS)),
+                                    "use": st.column_config.SelectboxColumn(options=list(gates.USES))})
+        if st.button("Apply gates", key="gates_apply"):
+            try:
+                st.session_state["gates"] = tuple(gates.Gate(**{k: (v if k != "threshold" else float(v))
+                                                                 for k, v in r.items()})
+                                                  for r in edited.fillna("").to_dict(orient="records"))
+                st.rerun()
+            except (DistillDecideError, TypeError, ValueError) as exc:
+                st.error(f"Gates not applied: {exc}. **Fix:** every gate needs a metric, a comparator (>= or <=), "
+                         "a numeric threshold, a group and a use.")
     rep = common.gate_report(ev.cube.hash, a)
     st.dataframe(pd.DataFrame([{"group": r.gate.group, "gate": r.gate.name, "uses": r.gate.use,
                                 "result": {True: "pass", False: "FAIL", None: "not evaluated"}[r.passed],

@@ -13,10 +13,11 @@ from tests.conftest import ROOT, run_cli
 
 
 def test_migrate_is_idempotent(db):
-    assert store.migrate() == 1
-    assert store.migrate() == 1
+    latest = store.MIGRATIONS[-1][0]
+    assert store.migrate() == latest == 2
+    assert store.migrate() == latest
     with store.connect(read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == latest
 
 
 def test_scenario_versions_are_a_change_log(db, seed_a):
@@ -128,3 +129,29 @@ def test_lock_held_too_long_gives_clear_error(db):
         with store.connect(wait_s=0.5):
             pass
     holder.wait(timeout=30)
+
+
+def test_cycles_round_trip_and_cli(db, tmp_path):
+    from engine.rollout import drift
+
+    ex = drift.example_cycles()
+    assert store.save_cycles("weekly", ex) == 12
+    back = store.load_cycles("weekly")
+    assert list(back.cycle) == list(ex.cycle) and back.agreement.tolist() == ex.agreement.tolist()
+    assert store.list_cycle_series() == ["weekly"]
+    r = run_cli("drift", "--cycles", "stored:weekly", "--json", env_db=db)
+    assert r.returncode == 0 and any(a["rule"] == "agreement_below_gate" for a in __import__("json").loads(r.stdout))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("cycle,agreement\n1,high\n")
+    r = run_cli("drift", "--cycles", str(bad), "--save", "broken", env_db=db)
+    assert r.returncode == 2 and "agreement" in r.stderr
+    assert store.list_cycle_series() == ["weekly"]  # nothing half-written
+
+
+def test_old_schema_is_upgraded(db, monkeypatch):
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:1])
+    assert store.migrate() == 1
+    monkeypatch.undo()
+    monkeypatch.setenv("DISTILL_DECIDE_DB", str(db))
+    assert store.migrate() == 2
+    assert store.list_cycle_series() == []

@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 PAGES = ["overview", "assumptions", "costs", "sensitivity", "uncertainty", "scenarios", "lab", "quality", "latency",
-         "rollout", "review"]
+         "rollout", "scale", "review"]
 
 
 def app(db):
@@ -81,3 +81,49 @@ def test_bad_upload_shows_error_and_changes_nothing(db):
     with pytest.raises(DistillDecideError, match="student_pred"):
         cube.from_rows(pd.DataFrame({"true": ["faq"], "teacher_pred": ["faq"]}))
     assert at.session_state["assumptions"] == before
+
+
+def test_gate_edit_blocks_the_verdict(db):
+    from engine.rollout import gates
+
+    at = app(db)
+    at.session_state["gates"] = (gates.Gate("P95 ≤ 4 ms", "student.p95_latency_ms", "<=", 4.0, "latency"),)
+    at.run()
+    assert any("Blocked" in e.value and "P95 ≤ 4 ms" in e.value for e in at.error)
+
+
+def _many_intents(k: int):
+    import numpy as np
+    import pandas as pd
+
+    from engine import cube, evidence
+
+    rng = np.random.default_rng(0)
+    labels = [f"intent_{i:03d}" for i in range(k)]
+    y = rng.integers(0, k, 20_000)
+    t = np.where(rng.random(20_000) < 0.9, y, rng.integers(0, k, 20_000))
+    s = np.where(rng.random(20_000) < 0.87, y, t)
+    rows = pd.DataFrame({"true": np.array(labels)[y], "teacher_pred": np.array(labels)[t],
+                         "student_pred": np.array(labels)[s]})
+    return evidence.Evidence(cube.from_rows(rows, intents=labels), None, f"synthetic {k} intents")
+
+
+@pytest.mark.parametrize("k", [77, 150])
+def test_large_label_sets_stay_usable(db, k):
+    at = app(db)
+    at.session_state["evidence"] = _many_intents(k)
+    for key in ("assumptions", "scenario_note"):
+        del at.session_state[key]
+    at.run()
+    assert not at.exception
+    for page in ("assumptions", "costs", "sensitivity", "quality"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+    at.switch_page("pages/assumptions.py").run()
+    at.selectbox(key="bulk_scope").set_value("column (predicted)")
+    at.multiselect(key="bulk_targets").set_value(["intent_000", "intent_001"])
+    at.number_input(key="bulk_value").set_value(2.5)
+    at.button(key="bulk_apply").click().run()
+    a = at.session_state["assumptions"]
+    assert len(a.intents) == k and a.harm_matrix[5][0] == 2.5 and a.harm_matrix[5][1] == 2.5
+    assert a.harm_matrix[0][0] == 0  # the diagonal stays 0
