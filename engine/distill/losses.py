@@ -1,0 +1,70 @@
+"""Distillation losses as pure functions of logits (torch). Each docstring gives its formula.
+
+Shapes: logits (batch, classes); labels (batch,) integer class ids. Reductions
+are means over the batch (KL: ``batchmean``, the mathematically correct one).
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+
+def soft_targets(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """p^T = softmax(z / T)."""
+    return F.softmax(logits / temperature, dim=-1)
+
+
+def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float = 3.0) -> torch.Tensor:
+    """T² · KL(p_t^T ‖ p_s^T), averaged over the batch.
+
+    The T² factor (Hinton et al. 2015) keeps the soft-target gradient on the
+    same scale as the hard loss: ∂/∂z_s [T²·KL] = T · (p_s^T − p_t^T).
+    """
+    log_ps = F.log_softmax(student_logits / temperature, dim=-1)
+    log_pt = F.log_softmax(teacher_logits / temperature, dim=-1)
+    return temperature ** 2 * F.kl_div(log_ps, log_pt, reduction="batchmean", log_target=True)
+
+
+def hard_loss(logits: torch.Tensor, labels: torch.Tensor, class_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """CE(y, softmax(z)) = −log p(y), optionally class-weighted (weighted mean)."""
+    return F.cross_entropy(logits, labels, weight=class_weights)
+
+
+def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor, *,
+                      temperature: float = 3.0, alpha: float = 0.7) -> tuple[torch.Tensor, dict[str, float]]:
+    """α · T² · KL(p_t^T ‖ p_s^T) + (1 − α) · CE(y, p_s); returns (loss, terms for the step log)."""
+    kd = kd_loss(student_logits, teacher_logits, temperature)
+    ce = hard_loss(student_logits, labels)
+    total = alpha * kd + (1 - alpha) * ce
+    return total, {"hard_ce": float(ce), "kd_kl_t2": float(kd), "total_loss": float(total)}
+
+
+def class_weights_from_priors(priors: Sequence[float], cap: float = 5.0) -> torch.Tensor:
+    """w_k ∝ 1/√prior_k, normalised to mean 1, capped at ``cap`` (seed 003's rare-class weighting)."""
+    w = torch.tensor([1.0 / math.sqrt(max(p, 1e-12)) for p in priors], dtype=torch.float32)
+    w = w / w.mean()
+    return torch.clamp(w, max=cap)
+
+
+def hybrid_rare_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor,
+                     class_weights: torch.Tensor, *, temperature: float = 3.0,
+                     weights: tuple[float, float, float] = (0.45, 0.35, 0.20)) -> tuple[torch.Tensor, dict]:
+    """0.45 · CE + 0.35 · T²·KL(p_t^T ‖ p_s^T) + 0.20 · class-weighted CE (seed 003 §4.2)."""
+    ce = hard_loss(student_logits, labels)
+    kd = kd_loss(student_logits, teacher_logits, temperature)
+    wce = hard_loss(student_logits, labels, class_weights.to(student_logits.device))
+    total = weights[0] * ce + weights[1] * kd + weights[2] * wce
+    return total, {"hard_ce": float(ce), "kd_kl_t2": float(kd), "weighted_ce": float(wce), "total_loss": float(total)}
+
+
+def hidden_mse(student_hidden: torch.Tensor, teacher_hidden: torch.Tensor) -> torch.Tensor:
+    """TinyBERT hidden-state loss: mean((W·h_s − h_t)²), with h_s already projected to the teacher's width."""
+    return F.mse_loss(student_hidden, teacher_hidden)
+
+
+def attention_mse(student_attention: torch.Tensor, teacher_attention: torch.Tensor) -> torch.Tensor:
+    """TinyBERT attention loss: mean((A_s − A_t)²) over heads and positions."""
+    return F.mse_loss(student_attention, teacher_attention)
