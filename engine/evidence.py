@@ -40,14 +40,20 @@ def run_evidence(run: str) -> Evidence:
         preds = p / "predictions.parquet"
         require(preds.exists(), "run", f"{p.name} has no predictions.parquet", "re-run evaluation for this run")
         rows = pd.read_parquet(preds)
-        return Evidence(cube_mod.from_rows(rows, source=f"run:{p.name}"), rows, f"run {p.name}")
+        labels = None
+        if (p / "config.json").exists():
+            import json
+
+            labels = json.loads((p / "config.json").read_text(encoding="utf-8")).get("labels")
+        return Evidence(cube_mod.from_rows(rows, intents=labels, source=f"run:{p.name}"), rows, f"run {p.name}")
     from engine import store  # a stored source (e.g. an ingested run or an upload)
 
     sources = store.list_sources()
     require(run in set(sources["source"]), "run", f"{run!r} is neither a run directory nor a stored source",
             "list runs with `python -m engine runs list`, or pass a run directory")
     rows = store.load_rows(run)
-    return Evidence(cube_mod.from_rows(rows, source=run), rows, f"stored {run}")
+    labels = store.run_labels(run.split(":", 1)[1]) if run.startswith("run:") else None
+    return Evidence(cube_mod.from_rows(rows, intents=labels, source=run), rows, f"stored {run}")
 
 
 def rows_evidence(path: str, intents=None) -> Evidence:

@@ -49,6 +49,12 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             series VARCHAR NOT NULL, position INTEGER NOT NULL, cycle VARCHAR NOT NULL, metrics_json VARCHAR NOT NULL,
             saved_at TIMESTAMP DEFAULT current_timestamp, PRIMARY KEY (series, position))""",
     )),
+    (3, (
+        """CREATE TABLE IF NOT EXISTS runs (
+            run_id VARCHAR PRIMARY KEY, path VARCHAR NOT NULL, config_json VARCHAR NOT NULL,
+            summary_json VARCHAR NOT NULL, epochs_json VARCHAR NOT NULL,
+            ingested_at TIMESTAMP DEFAULT current_timestamp)""",
+    )),
 )
 
 
@@ -348,3 +354,39 @@ def load_cycles(series: str, path: str | Path | None = None) -> pd.DataFrame:
 def list_cycle_series(path: str | Path | None = None) -> list[str]:
     with connect(path, read_only=True) as con:
         return [r[0] for r in con.execute("SELECT DISTINCT series FROM evaluation_cycles ORDER BY series").fetchall()]
+
+
+# -- training runs --------------------------------------------------------------------------
+def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
+    """Ingest a finished run directory (idempotent): its predictions as rows, its config, summary and epochs.
+
+    A run without DONE is never ingested as complete.
+    """
+    d = Path(run_dir)
+    require((d / "DONE").exists(), "run", f"{d.name} has no DONE marker (unfinished or failed)",
+            "wait for the run to finish, or re-run it")
+    for f in ("config.json", "summary.json", "predictions.parquet"):
+        require((d / f).exists(), "run", f"{d.name} has no {f}", "copy the whole run directory")
+    config = json.loads((d / "config.json").read_text(encoding="utf-8"))
+    summary = (d / "summary.json").read_text(encoding="utf-8")
+    epochs = [json.loads(x) for x in (d / "epochs.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()] \
+        if (d / "epochs.jsonl").exists() else []
+    preds = pd.read_parquet(d / "predictions.parquet")
+    run_id = config.get("run_id", d.name)
+    save_rows(f"run:{run_id}", preds, intents=config["labels"], path=path)
+    with transaction(path) as con:
+        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+        con.execute("INSERT INTO runs (run_id, path, config_json, summary_json, epochs_json) VALUES (?, ?, ?, ?, ?)",
+                    [run_id, str(d.resolve()), json.dumps(config), summary, json.dumps(epochs)])
+    return run_id
+
+
+def list_ingested_runs(path: str | Path | None = None) -> pd.DataFrame:
+    with connect(path, read_only=True) as con:
+        return con.execute("SELECT run_id, path, summary_json, ingested_at FROM runs ORDER BY ingested_at DESC").df()
+
+
+def run_labels(run_id: str, path: str | Path | None = None) -> list[str] | None:
+    with connect(path, read_only=True) as con:
+        row = con.execute("SELECT config_json FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    return json.loads(row[0])["labels"] if row else None

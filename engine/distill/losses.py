@@ -39,7 +39,7 @@ def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor
     kd = kd_loss(student_logits, teacher_logits, temperature)
     ce = hard_loss(student_logits, labels)
     total = alpha * kd + (1 - alpha) * ce
-    return total, {"hard_ce": float(ce), "kd_kl_t2": float(kd), "total_loss": float(total)}
+    return total, {"hard_ce": ce.item(), "kd_kl_t2": kd.item(), "total_loss": total.item()}
 
 
 def class_weights_from_priors(priors: Sequence[float], cap: float = 5.0) -> torch.Tensor:

@@ -1,0 +1,92 @@
+"""Distillation commands: data generate, train, runs. torch is imported only inside `train`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.errors import require
+
+
+def cmd_data(args) -> int:
+    from engine.data import generator
+
+    require(args.n >= 100, "--n", f"{args.n}", "generate at least 100 rows")
+    df = generator.generate(args.n, seed=args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(out, index=False) if out.suffix == ".parquet" else df.to_csv(out, index=False)
+    print(f"wrote {len(df):,} rows to {out} ({df.split.value_counts().to_dict()})")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from engine.distill import trainer
+
+    kw = dict(profile=args.profile, mode=args.mode, device=args.device, threads=args.threads, data=args.data,
+              text_col=args.text_col, label_col=args.label_col, teacher=args.teacher, teacher_run=args.teacher_run,
+              student_layers=args.student, epochs=args.epochs, seed=args.seed)
+    if args.run_id:
+        kw["run_id"] = args.run_id
+    cfg = trainer.TrainConfig(**kw)
+    run_dir = trainer.run(cfg, progress_bar=not args.json, resume=args.resume)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    if args.json:
+        print(json.dumps({"run_id": summary["run_id"], "teacher": summary["teacher"], "student": summary["student"],
+                          "mode": summary["mode"], "seconds": summary["seconds"], "run_dir": str(run_dir)}, indent=2))
+    else:
+        print(f"run {summary['run_id']}: teacher accuracy {summary['teacher']['accuracy']:.3f}, student "
+              f"{summary['student']['accuracy']:.3f} ({summary['mode']}), {summary['seconds']:.0f} s → {run_dir}")
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from engine.distill import runs
+
+    if args.action == "list":
+        rows = runs.list_runs()
+        print(json.dumps(rows, indent=2) if args.json else "\n".join(
+            f"{r['run_id']}  {r['state']:<8} {r['mode'] or '':<10} teacher {r['teacher_accuracy']} student "
+            f"{r['student_accuracy']}" for r in rows) or "no runs yet")
+        return 0
+    require(bool(args.run), "run", "missing", f"give a run: runs {args.action} RUN")
+    if args.action == "show":
+        d = runs.resolve_run(args.run)
+        print((d / "summary.json").read_text() if (d / "summary.json").exists()
+              else json.dumps(runs.read_progress(d), indent=2))
+        return 0
+    from engine import store
+
+    run_id = store.ingest_run(runs.resolve_run(args.run))
+    print(f"ingested {run_id}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("data", help="generate the MangaAssist intent data set")
+    p.add_argument("action", choices=["generate"])
+    p.add_argument("--n", type=int, default=55_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="data/generated/manga_intents.parquet")
+    p.set_defaults(func=cmd_data)
+    p = sub.add_parser("train", help="train a teacher, distil a student, write a run directory (own process)")
+    p.add_argument("--profile", choices=["quick", "medium", "full"], default="quick")
+    p.add_argument("--mode", choices=["finetune", "kd-online", "kd-cached"], default="kd-cached")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: all; the dashboard starts runs with 1)")
+    p.add_argument("--data", help="your CSV/parquet (default: generated MangaAssist data)")
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
+    p.add_argument("--teacher", default="default", help="'default' (offline MiniLM-L6), a local path or a hub id")
+    p.add_argument("--teacher-run", help="reuse the teacher of an earlier run")
+    p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--run-id")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run (with --run-id)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("runs", help="list, show or import run directories")
+    p.add_argument("action", choices=["list", "show", "import"])
+    p.add_argument("run", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)

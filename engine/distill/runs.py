@@ -1,0 +1,107 @@
+"""A run is a self-contained directory: config.json, steps.jsonl, epochs.jsonl, progress.json,
+checkpoints/, predictions.parquet, summary.json and a DONE marker written last.
+
+Nothing here imports torch or DuckDB: the dashboard reads progress and runs with it,
+and a run made on a GPU box comes home by copying its directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from engine.errors import require
+from engine.paths import runs_dir
+
+
+def new_run_id(prefix: str = "run") -> str:
+    return f"{prefix}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{os.getpid() % 10000:04d}"
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomic write: a reader never sees half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def append_jsonl(path: Path, record: dict) -> None:
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(record, default=float) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def resolve_run(run: str | Path) -> Path:
+    p = Path(run)
+    if not p.exists():
+        p = runs_dir() / str(run)
+    require(p.is_dir(), "run", f"{run!r} is not a run directory", "list runs with `python -m engine runs list`")
+    return p
+
+
+def is_done(run_dir: Path) -> bool:
+    return (run_dir / "DONE").exists()
+
+
+def read_progress(run_dir: Path) -> dict:
+    p = run_dir / "progress.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+    except json.JSONDecodeError:
+        return {}
+
+
+class Progress:
+    """Progress file the dashboard follows, plus an optional terminal bar."""
+
+    def __init__(self, run_dir: Path, total_steps: int, bar: bool = False) -> None:
+        self.run_dir, self.total, self.bar = run_dir, max(1, total_steps), bar
+        self.start = time.monotonic()
+        self.done = 0
+
+    def update(self, *, phase: str, epoch: int, step: int, samples_per_s: float, terms: dict[str, float]) -> None:
+        self.done += 1
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done)
+        state = {"state": "running", "phase": phase, "epoch": epoch, "step": step, "done_steps": self.done,
+                 "total_steps": self.total, "fraction": self.done / self.total, "samples_per_s": samples_per_s,
+                 "eta_s": eta, "elapsed_s": elapsed, **terms}
+        if self.done % 5 == 0 or self.done == self.total:
+            write_json(self.run_dir / "progress.json", state)
+        if self.bar and (self.done % 10 == 0 or self.done == self.total):
+            width = 30
+            filled = int(width * self.done / self.total)
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {phase} e{epoch} "
+                  f"loss {terms.get('total_loss', float('nan')):.3f} {samples_per_s:,.0f}/s ETA {eta:,.0f}s",
+                  end="", flush=True)
+
+    def finish(self, state: str, **extra) -> None:
+        write_json(self.run_dir / "progress.json", {"state": state, "fraction": 1.0 if state == "done" else
+                                                   self.done / self.total, **extra})
+        if self.bar:
+            print()
+
+
+def list_runs() -> list[dict]:
+    root = runs_dir()
+    if not root.exists():
+        return []
+    out = []
+    for p in sorted(root.iterdir(), reverse=True):
+        if not p.is_dir():
+            continue
+        summary = json.loads((p / "summary.json").read_text()) if (p / "summary.json").exists() else {}
+        prog = read_progress(p)
+        out.append({"run_id": p.name, "done": is_done(p), "state": "done" if is_done(p) else prog.get("state", "?"),
+                    "mode": summary.get("mode"), "teacher_accuracy": summary.get("teacher", {}).get("accuracy"),
+                    "student_accuracy": summary.get("student", {}).get("accuracy"),
+                    "seconds": summary.get("seconds")})
+    return out

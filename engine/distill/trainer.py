@@ -1,0 +1,365 @@
+"""Train a teacher, distil a student, evaluate both, and write a run directory.
+
+Reads top to bottom: config → data → tokenise → teacher phase → student phase →
+test predictions → DONE. Runs as its own process (`python -m engine train …`);
+the store is imported lazily only to ingest a finished run.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import resource
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from engine import quality
+from engine.data import byo, generator
+from engine.data.seed import CRITICAL
+from engine.distill import losses, models, runs
+from engine.errors import DistillDecideError, require
+from engine.paths import DATA_DIR, runs_dir
+
+MODES = ("finetune", "kd-online", "kd-cached")
+PROFILES = {
+    "quick": dict(n_train=2_000, n_val=500, n_test=1_000, epochs=2, max_len=32, batch_size=32, lr=1.5e-4,
+                  student_lr=3e-4),
+    "medium": dict(n_train=4_000, n_val=1_000, n_test=1_000, epochs=3, max_len=48, batch_size=32, lr=1e-4,
+                   student_lr=2e-4),
+    "full": dict(n_train=44_000, n_val=5_500, n_test=5_500, epochs=5, max_len=64, batch_size=64, lr=5e-5,
+                 student_lr=1e-4),
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    profile: str = "quick"
+    mode: str = "kd-cached"
+    device: str = "auto"
+    threads: int = 0
+    data: str | None = None            # None: generated MangaAssist data
+    text_col: str = "text"
+    label_col: str = "label"
+    teacher: str = models.DEFAULT_TEACHER
+    teacher_run: str | None = None
+    student_layers: int = 2
+    epochs: int | None = None
+    seed: int = 0
+    temperature: float = 3.0
+    alpha: float = 0.7
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    bucketing: bool = True
+    n_train: int = 0
+    n_val: int = 0
+    n_test: int = 0
+    max_len: int = 0
+    batch_size: int = 0
+    lr: float = 0.0
+    student_lr: float = 0.0
+    run_id: str = field(default_factory=runs.new_run_id)
+
+    def resolved(self) -> "TrainConfig":
+        require(self.profile in PROFILES, "profile", repr(self.profile), f"use {', '.join(PROFILES)}")
+        require(self.mode in MODES, "mode", repr(self.mode), f"use {', '.join(MODES)}")
+        require(self.threads >= 0, "threads", f"{self.threads}", "give 0 (all cores) or a positive count")
+        p = PROFILES[self.profile]
+        fill = {k: v for k, v in p.items() if not getattr(self, k, None)}
+        if self.epochs is None:
+            fill["epochs"] = p["epochs"]
+        return replace(self, **fill)
+
+
+def _device(cfg: TrainConfig) -> torch.device:
+    if cfg.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    require(cfg.device in ("cpu", "cuda"), "device", repr(cfg.device), "use auto, cpu or cuda")
+    require(cfg.device == "cpu" or torch.cuda.is_available(), "device", "cuda requested but no GPU is visible",
+            "use --device cpu or auto")
+    return torch.device(cfg.device)
+
+
+def load_data(cfg: TrainConfig) -> pd.DataFrame:
+    if cfg.data:
+        return byo.load(cfg.data, text_col=cfg.text_col, label_col=cfg.label_col, seed=cfg.seed)
+    return generator.generate(cfg.n_train + cfg.n_val + cfg.n_test, seed=cfg.seed,
+                              split=(cfg.n_train, cfg.n_val, cfg.n_test))
+
+
+def make_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator, bucketing: bool) -> list[np.ndarray]:
+    """Shuffled batches; with bucketing, similar lengths share a batch (less padding), batch order shuffled."""
+    idx = rng.permutation(len(lengths))
+    if bucketing:
+        chunk = batch_size * 50
+        idx = np.concatenate([c[np.argsort(lengths[c], kind="stable")] for c in np.array_split(idx, max(1, len(idx) // chunk))])
+    batches = [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def collate(ids: list[list[int]], rows: np.ndarray, pad_id: int, fixed_len: int | None = None) -> dict:
+    """Dynamic padding to the longest row in the batch (or a fixed length, for the baseline)."""
+    width = fixed_len or max(len(ids[i]) for i in rows)
+    x = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    m = torch.zeros((len(rows), width), dtype=torch.long)
+    for j, i in enumerate(rows):
+        seq = ids[i][:width]
+        x[j, :len(seq)] = torch.tensor(seq)
+        m[j, :len(seq)] = 1
+    return {"input_ids": x, "attention_mask": m}
+
+
+@torch.no_grad()
+def predict(model, ids, rows: np.ndarray, pad_id: int, device, batch_size: int = 128) -> np.ndarray:
+    """Softmax probabilities for ``rows`` (length-sorted batches, original order restored)."""
+    model.eval()
+    order = rows[np.argsort([len(ids[i]) for i in rows], kind="stable")]
+    out = {}
+    for k in range(0, len(order), batch_size):
+        chunk = order[k:k + batch_size]
+        batch = {n: t.to(device) for n, t in collate(ids, chunk, pad_id).items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            logits = model(**batch).logits.float()
+        for i, p in zip(chunk, torch.softmax(logits, -1).cpu().numpy()):
+            out[int(i)] = p
+    return np.stack([out[int(i)] for i in rows])
+
+
+def evaluate(y: np.ndarray, probs: np.ndarray, labels: list[str], teacher_probs: np.ndarray | None = None) -> dict:
+    pred = probs.argmax(1)
+    k = len(labels)
+    rare = np.array([i for i in range(k) if np.mean(y == i) < 0.05 and np.any(y == i)])
+    crit = np.array([labels.index(c) for c in CRITICAL if c in labels])
+    out = {"accuracy": quality.accuracy_score(y, pred), "macro_f1": quality.macro_f1_score(y, pred, k),
+           "rare_class_accuracy": quality.pooled_class_accuracy(y, pred, rare) if rare.size else float("nan"),
+           "ece": quality.expected_calibration_error(y, probs, 15),
+           "critical_rate": float(np.mean(np.isin(y, crit) & (pred != y))) if crit.size else 0.0}
+    if teacher_probs is not None:
+        out["agreement"] = float(np.mean(pred == teacher_probs.argmax(1)))
+        out["kl_t3"] = quality.kl_divergence(teacher_probs, probs, 3.0)
+    return out
+
+
+def _schedule(optimizer, total: int, warmup: float):
+    w = max(1, int(total * warmup))
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / w, max(0.0, (total - s) / (total - w + 1e-9))))
+
+
+def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainConfig, device, pad_id: int,
+                run_dir: Path, progress: runs.Progress, lr: float, teacher=None, cached_logits=None,
+                teacher_val_probs=None, start_epoch: int = 0) -> list[dict]:
+    """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch."""
+    model.to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
+    lengths = np.array([len(ids[i]) for i in train_rows])
+    steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size)
+    sched = _schedule(opt, steps_per_epoch * cfg.epochs, cfg.warmup)
+    ckpt_root = run_dir / "checkpoints"
+    if start_epoch:
+        state = torch.load(ckpt_root / f"{phase}-epoch{start_epoch}" / "state.pt", weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+    summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
+    summaries = [s for s in summaries if s["phase"] != phase or s["epoch"] <= start_epoch]
+    y_t = torch.as_tensor(y)
+    for epoch in range(start_epoch + 1, cfg.epochs + 1):
+        model.train()
+        torch.manual_seed(cfg.seed * 1000 + epoch)
+        rng = np.random.default_rng([cfg.seed, epoch])
+        for step, b in enumerate(make_batches(lengths, cfg.batch_size, rng, cfg.bucketing), 1):
+            rows = train_rows[b]
+            t0 = time.perf_counter()
+            batch = {n: t.to(device) for n, t in collate(ids, rows, pad_id).items()}
+            labels = y_t[rows].to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                logits = model(**batch).logits.float()
+                if phase == "teacher" or cfg.mode == "finetune":
+                    loss = losses.hard_loss(logits, labels)
+                    terms = {"hard_ce": loss.item(), "total_loss": loss.item()}
+                else:
+                    if cached_logits is not None:
+                        t_logits = cached_logits[torch.as_tensor(b)].to(device)
+                    else:
+                        with torch.no_grad():
+                            teacher.eval()
+                            t_logits = teacher(**batch).logits.float()
+                    loss, terms = losses.distillation_loss(logits, t_logits, labels, temperature=cfg.temperature,
+                                                           alpha=cfg.alpha)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+            opt.step()
+            sched.step()
+            sps = len(rows) / max(time.perf_counter() - t0, 1e-9)
+            record = {"event": "kd_train_step", "phase": phase, "epoch": epoch, "global_step": sched.last_epoch,
+                      "batch_size": len(rows), **terms, "grad_norm": grad_norm, "lr": sched.get_last_lr()[0],
+                      "throughput_samples_per_sec": sps}
+            if step % 10 == 0 or step == steps_per_epoch:
+                runs.append_jsonl(run_dir / "steps.jsonl", record)
+            progress.update(phase=phase, epoch=epoch, step=step, samples_per_s=sps, terms=terms)
+        val = predict(model, ids, val_rows, pad_id, device)
+        metrics = evaluate(y[val_rows], val, cfg_labels(run_dir), teacher_val_probs)
+        path = ckpt_root / f"{phase}-epoch{epoch}"
+        path.mkdir(parents=True, exist_ok=True)
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    "epoch": epoch}, path / "state.pt")
+        summary = {"event": "kd_epoch_summary", "phase": phase, "epoch": epoch, "train_loss": terms["total_loss"],
+                   **{f"val_{k}": v for k, v in metrics.items()}, "checkpoint": str(path.relative_to(run_dir))}
+        runs.append_jsonl(run_dir / "epochs.jsonl", summary)
+        runs.write_json(path / "meta.json", summary)
+        summaries.append(summary)
+    return [s for s in summaries if s["phase"] == phase]
+
+
+def cfg_labels(run_dir: Path) -> list[str]:
+    import json
+
+    return json.loads((run_dir / "config.json").read_text())["labels"]
+
+
+def select_epoch(summaries: list[dict]) -> int:
+    """Multi-signal selection (not the lowest loss): weighted accuracy, macro-F1, rare-class accuracy, ECE."""
+    def score(s):
+        rare = s.get("val_rare_class_accuracy")
+        rare = s["val_accuracy"] if rare is None or (isinstance(rare, float) and math.isnan(rare)) else rare
+        return 0.4 * s["val_accuracy"] + 0.3 * s["val_macro_f1"] + 0.2 * rare - 0.1 * s["val_ece"]
+    return max(summaries, key=score)["epoch"]
+
+
+def load_epoch(model, run_dir: Path, phase: str, epoch: int) -> None:
+    state = torch.load(run_dir / "checkpoints" / f"{phase}-epoch{epoch}" / "state.pt", weights_only=False)
+    model.load_state_dict(state["model"])
+
+
+def teacher_logits_cache(teacher, ids, rows, pad_id, device, key_parts: dict) -> torch.Tensor:
+    """Teacher logits for the training rows, computed once and stored; the key covers teacher, data and length."""
+    key = hashlib.sha256(repr(sorted(key_parts.items())).encode()).hexdigest()[:20]
+    path = DATA_DIR / "cache" / "teacher_logits" / f"{key}.pt"
+    if path.exists():
+        cached = torch.load(path, weights_only=False)
+        if cached.get("key_parts") == key_parts and cached["logits"].shape[0] == len(rows):
+            return cached["logits"]
+    probs_rows = []
+    teacher.eval()
+    with torch.no_grad():
+        for k in range(0, len(rows), 128):
+            batch = {n: t.to(device) for n, t in collate(ids, rows[k:k + 128], pad_id).items()}
+            probs_rows.append(teacher(**batch).logits.float().cpu())
+    logits = torch.cat(probs_rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"key_parts": key_parts, "logits": logits}, path)
+    return logits
+
+
+def _state_hash(model) -> str:
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().float().numpy().tobytes()[:4096])
+    return h.hexdigest()[:16]
+
+
+def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, resume: bool = False,
+        model_factory=None) -> Path:
+    """Train and evaluate; returns the finished run directory (DONE written last)."""
+    cfg = cfg.resolved()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = _device(cfg)
+    run_dir = runs_dir() / cfg.run_id
+    require(resume or not run_dir.exists(), "run", f"{cfg.run_id} already exists", "pick another run id or --resume")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "FAILED").unlink(missing_ok=True)
+    t_start = time.time()
+    progress = None
+    try:
+        df = load_data(cfg)
+        labels = sorted(df.intent.unique(), key=lambda s: (generator.INTENTS.index(s) if s in generator.INTENTS
+                                                           else len(generator.INTENTS), s))
+        lab = {v: i for i, v in enumerate(labels)}
+        y = df.intent.map(lab).to_numpy()
+        tok = models.load_tokenizer(cfg.teacher) if model_factory is None else model_factory("tokenizer", 0)
+        ids = tok(df.text.tolist(), truncation=True, max_length=cfg.max_len)["input_ids"]
+        pad_id = tok.pad_token_id or 0
+        split = df.split.to_numpy()
+        train_rows, val_rows, test_rows = (np.nonzero(split == s)[0] for s in ("train", "val", "test"))
+        data_hash = hashlib.sha256(pd.util.hash_pandas_object(df[["text", "intent", "split"]], index=False)
+                                   .to_numpy().tobytes()).hexdigest()[:16]
+        runs.write_json(run_dir / "config.json", {**asdict(cfg), "labels": labels, "data_hash": data_hash,
+                                                  "device": str(device), "torch": torch.__version__,
+                                                  "n": {"train": len(train_rows), "val": len(val_rows),
+                                                        "test": len(test_rows)}})
+        make = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
+        steps = math.ceil(len(train_rows) / cfg.batch_size) * cfg.epochs
+        progress = runs.Progress(run_dir, steps * (1 if cfg.teacher_run else 2), bar=progress_bar)
+        done_epochs = {p: max([s["epoch"] for s in runs.read_jsonl(run_dir / "epochs.jsonl") if s["phase"] == p],
+                              default=0) for p in ("teacher", "student")} if resume else {"teacher": 0, "student": 0}
+        # -- teacher ------------------------------------------------------------------------
+        teacher = make("teacher", len(labels))
+        if cfg.teacher_run:
+            src = runs.resolve_run(cfg.teacher_run)
+            t_epoch = runs.read_jsonl(src / "epochs.jsonl")
+            load_epoch(teacher, src, "teacher", select_epoch([s for s in t_epoch if s["phase"] == "teacher"]))
+            teacher.to(device)
+        else:
+            t_sum = train_phase(phase="teacher", model=teacher, ids=ids, y=y, train_rows=train_rows,
+                                val_rows=val_rows, cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir,
+                                progress=progress, lr=cfg.lr, start_epoch=done_epochs["teacher"])
+            load_epoch(teacher, run_dir, "teacher", select_epoch(t_sum))
+        teacher_val = predict(teacher, ids, val_rows, pad_id, device)
+        # -- student ------------------------------------------------------------------------
+        base = make("student", len(labels))
+        n_layers = base.config.num_hidden_layers
+        student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg.student_layers, n_layers)))
+        cached = None
+        if cfg.mode == "kd-cached":
+            cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device,
+                                          {"teacher": _state_hash(teacher), "data": data_hash,
+                                           "max_len": cfg.max_len, "rows": len(train_rows)})
+        s_sum = train_phase(phase="student", model=student, ids=ids, y=y, train_rows=train_rows, val_rows=val_rows,
+                            cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir, progress=progress,
+                            lr=cfg.student_lr, teacher=teacher, cached_logits=cached, teacher_val_probs=teacher_val,
+                            start_epoch=done_epochs["student"])
+        chosen = select_epoch(s_sum)
+        load_epoch(student, run_dir, "student", chosen)
+        # -- test predictions -------------------------------------------------------------
+        pt = predict(teacher, ids, test_rows, pad_id, device)
+        ps = predict(student, ids, test_rows, pad_id, device)
+        preds = pd.DataFrame({"request_id": [f"{cfg.run_id}-{i}" for i in test_rows],
+                              "segment": df.segment.to_numpy()[test_rows], "text": df.text.to_numpy()[test_rows],
+                              "true": np.array(labels)[y[test_rows]], "teacher_pred": np.array(labels)[pt.argmax(1)],
+                              "student_pred": np.array(labels)[ps.argmax(1)]})
+        probs = {f"p_teacher_{c}": pt[:, j] for j, c in enumerate(labels)} | \
+                {f"p_student_{c}": ps[:, j] for j, c in enumerate(labels)}
+        preds = pd.concat([preds, pd.DataFrame(probs)], axis=1)
+        preds.to_parquet(run_dir / "predictions.parquet", index=False)
+        yt = y[test_rows]
+        summary = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": time.time() - t_start,
+                   "chosen_student_epoch": chosen, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                   "teacher": {**evaluate(yt, pt, labels), "params": asdict(models.count_params(teacher))},
+                   "student": {**evaluate(yt, ps, labels, pt), "params": asdict(models.count_params(student))}}
+        runs.write_json(run_dir / "summary.json", summary)
+        progress.finish("done", seconds=summary["seconds"])
+        (run_dir / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+    except BaseException as exc:
+        if progress is not None:
+            progress.finish("failed", error=str(exc))
+        else:
+            runs.write_json(run_dir / "progress.json", {"state": "failed", "error": str(exc)})
+        (run_dir / "FAILED").write_text(f"{type(exc).__name__}: {exc}\n")
+        raise
+    if ingest:
+        try:
+            from engine import store
+
+            store.ingest_run(run_dir)
+        except ImportError:  # DuckDB absent (e.g. a GPU box): copy the directory home and `runs import` it
+            pass
+    return run_dir
+
+
+__all__ = ["TrainConfig", "run", "make_batches", "collate", "PROFILES", "MODES", "DistillDecideError"]

@@ -1,0 +1,139 @@
+"""Trainer on a tiny random-init model: loss falls, resume reaches the same state, the run prices."""
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from engine.distill import models, runs, trainer  # noqa: E402
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db.duckdb"))
+    monkeypatch.setattr(trainer, "DATA_DIR", tmp_path)  # teacher-logit cache stays in the test's folder
+    return tmp_path
+
+
+def tiny_factory():
+    tok = models.load_tokenizer("default")
+
+    def make(kind, k):
+        if kind == "tokenizer":
+            return tok
+        return models.tiny_bert(k, tok.vocab_size, layers=2, hidden=32, seed=1 if kind == "teacher" else 2)
+    return make
+
+
+def cfg(run_id, **kw):
+    base = dict(profile="quick", mode="kd-cached", device="cpu", threads=1, n_train=240, n_val=60, n_test=80,
+                epochs=2, max_len=24, batch_size=16, lr=2e-3, student_lr=2e-3, student_layers=1, run_id=run_id)
+    return trainer.TrainConfig(**{**base, **kw})
+
+
+def test_layer_maps():
+    assert models.uniform_layer_map(6, 2) == [2, 5]
+    assert models.uniform_layer_map(6, 4) == [0, 2, 3, 5]
+    assert models.uniform_layer_map(12, 4) == [2, 5, 8, 11]
+    proj = models.Projections(128, 384, 2)
+    assert proj([torch.zeros(1, 5, 128)] * 2)[0].shape == (1, 5, 384)
+    assert isinstance(models.Projections(384, 384, 1).maps[0], torch.nn.Identity)
+
+
+def test_layer_subset_and_params():
+    t = models.tiny_bert(10, 1000, layers=6, hidden=32)
+    s = models.layer_subset(t, models.uniform_layer_map(6, 2))
+    assert s.config.num_hidden_layers == 2 and len(s.bert.encoder.layer) == 2
+    assert torch.equal(s.bert.encoder.layer[0].output.dense.weight, t.bert.encoder.layer[2].output.dense.weight)
+    pt, ps = models.count_params(t), models.count_params(s)
+    assert pt.total - ps.total == pt.non_embedding - ps.non_embedding > 0  # embeddings are shared, layers dropped
+
+
+def test_batches_bucket_and_pad():
+    lengths = np.array([5, 30, 6, 29, 7, 28, 8, 27])
+    batches = trainer.make_batches(lengths, 2, np.random.default_rng(0), bucketing=True)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(8))
+    spread = max(np.ptp(lengths[b]) for b in batches)
+    assert spread <= 3  # similar lengths share a batch
+    batch = trainer.collate([[1, 2], [3, 4, 5]], np.array([0, 1]), pad_id=0)
+    assert batch["input_ids"].tolist() == [[1, 2, 0], [3, 4, 5]] and batch["attention_mask"].sum() == 5
+
+
+def test_tiny_run_writes_a_run_that_prices(env):
+    run_dir = trainer.run(cfg("tiny-a"), model_factory=tiny_factory())
+    assert (run_dir / "DONE").exists()
+    steps = runs.read_jsonl(run_dir / "steps.jsonl")
+    teacher_steps = [s["total_loss"] for s in steps if s["phase"] == "teacher"]
+    assert np.mean(teacher_steps[-2:]) < np.mean(teacher_steps[:2])  # loss falls
+    assert {"hard_ce", "kd_kl_t2", "grad_norm", "lr", "throughput_samples_per_sec"} <= set(
+        [s for s in steps if s["phase"] == "student"][0])
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["n"] == {"train": 240, "val": 60, "test": 80}
+    from engine import evidence, store
+
+    ev = evidence.run_evidence(str(run_dir))
+    assert ev.cube.n == 80 and list(ev.cube.intents) == config["labels"]
+    assert store.list_ingested_runs().run_id.tolist() == ["tiny-a"]
+    assert len(store.load_rows("run:tiny-a")) == 80
+
+
+def test_resume_reaches_the_same_state(env, monkeypatch):
+    full = trainer.run(cfg("tiny-full"), model_factory=tiny_factory(), ingest=False)
+    # the same run, interrupted right after the first teacher epoch was checkpointed, then resumed
+    real_predict, calls = trainer.predict, {"n": 0}
+
+    def interrupted(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated interruption")
+        return real_predict(*a, **k)
+    monkeypatch.setattr(trainer, "predict", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run(cfg("tiny-part"), model_factory=tiny_factory(), ingest=False)
+    d = runs.resolve_run("tiny-part")
+    assert (d / "FAILED").exists() and not (d / "DONE").exists()
+    assert (d / "checkpoints" / "teacher-epoch1").exists() and not (d / "checkpoints" / "teacher-epoch2").exists()
+    monkeypatch.setattr(trainer, "predict", real_predict)
+    resumed = trainer.run(cfg("tiny-part"), model_factory=tiny_factory(), ingest=False, resume=True)
+    assert (resumed / "DONE").exists() and not (resumed / "FAILED").exists()
+    for ckpt in ("teacher-epoch2", "student-epoch2"):
+        a = torch.load(full / "checkpoints" / ckpt / "state.pt", weights_only=False)["model"]
+        b = torch.load(resumed / "checkpoints" / ckpt / "state.pt", weights_only=False)["model"]
+        assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a), ckpt
+
+
+def test_failed_run_is_never_done(env):
+    def broken(kind, k):
+        if kind == "tokenizer":
+            return models.load_tokenizer("default")
+        raise RuntimeError("out of memory (simulated)")
+    with pytest.raises(RuntimeError):
+        trainer.run(cfg("tiny-bad"), model_factory=broken)
+    d = runs.resolve_run("tiny-bad")
+    assert not (d / "DONE").exists() and (d / "FAILED").exists()
+    assert runs.read_progress(d)["state"] == "failed"
+    from engine import store
+    from engine.errors import DistillDecideError
+
+    with pytest.raises(DistillDecideError, match="DONE"):
+        store.ingest_run(d)
+
+
+def test_bad_config():
+    from engine.errors import DistillDecideError
+
+    with pytest.raises(DistillDecideError, match="mode"):
+        trainer.TrainConfig(mode="magic").resolved()
+    with pytest.raises(DistillDecideError, match="threads"):
+        trainer.TrainConfig(threads=-1).resolved()
+
+
+@pytest.mark.slow
+def test_quick_profile_end_to_end(env):
+    run_dir = trainer.run(trainer.TrainConfig(profile="quick", device="cpu", threads=2, run_id="quick-e2e"))
+    s = json.loads((run_dir / "summary.json").read_text())
+    assert s["teacher"]["accuracy"] >= 0.80 and s["student"]["accuracy"] >= 0.60
+    assert s["seconds"] < 300
