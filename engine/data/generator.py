@@ -6,7 +6,9 @@ and order ids,
 
 * **mixed intents** — "I want to return volume 1, but where is my order right
   now?" (seed 002 §3): the clause after *but* / *actually* is what the user
-  wants now, so the label is its intent, not the first one mentioned;
+  wants now, so the label is its intent, not the first one mentioned; after
+  *and also* / *plus* the first clause stays the ask — word order and the
+  connective decide, which a bag of words cannot;
 * **negation** — "not a refund, just where is it": the negated intent is not
   the label;
 * **longer messages** with chit-chat padding around the request;
@@ -73,6 +75,7 @@ NEGATED = {  # "not a refund, just where is it" — the negated intent is not th
 }
 FILLER = ("hey", "so", "um", "quick question", "sorry to bother you", "ok so", "hello", "i was wondering")
 CONNECTIVES = ("but", "actually", "anyway", "though really")
+ADDITIVES = ("and maybe", "and also", "plus")
 
 
 def _fill(rng: np.random.Generator, template: str) -> str:
@@ -92,11 +95,14 @@ def _typo(rng: np.random.Generator, text: str) -> str:
 def _message(rng: np.random.Generator, intent: str, p_mixed: float, p_neg: float, p_long: float) -> str:
     core = _fill(rng, TEMPLATES[intent][rng.integers(len(TEMPLATES[intent]))])
     u = rng.random()
-    if u < p_mixed:  # another intent first, then the real ask after a connective
+    if u < p_mixed:  # two intents in one message: the connective decides which one is the ask
         other = INTENTS[rng.integers(len(INTENTS))]
         if other != intent and other != "chitchat":
-            first = _fill(rng, TEMPLATES[other][rng.integers(len(TEMPLATES[other]))])
-            core = f"{first}, {CONNECTIVES[rng.integers(len(CONNECTIVES))]} {core}"
+            second = _fill(rng, TEMPLATES[other][rng.integers(len(TEMPLATES[other]))])
+            if rng.random() < 0.6:  # "X, but Y": Y is what the user wants now
+                core = f"{second}, {CONNECTIVES[rng.integers(len(CONNECTIVES))]} {core}"
+            else:                   # "X, and also Y later": X stays the ask
+                core = f"{core}, {ADDITIVES[rng.integers(len(ADDITIVES))]} {second} later"
     elif u < p_mixed + p_neg:
         others = [k for k in NEGATED if k != intent]
         neg = others[rng.integers(len(others))]
@@ -108,8 +114,8 @@ def _message(rng: np.random.Generator, intent: str, p_mixed: float, p_neg: float
     return core
 
 
-def generate(n: int = 55_000, seed: int = 0, *, p_mixed: float = 0.22, p_neg: float = 0.10, p_long: float = 0.2,
-             label_noise: float = 0.02, split: tuple[int, int, int] | None = None) -> pd.DataFrame:
+def generate(n: int = 55_000, seed: int = 0, *, p_mixed: float = 0.35, p_neg: float = 0.12, p_long: float = 0.25,
+             label_noise: float = 0.03, split: tuple[int, int, int] | None = None) -> pd.DataFrame:
     """Rows with text, intent, segment and split (train/val/test), deterministic for (n, seed)."""
     rng = np.random.default_rng(seed)
     labels = rng.choice(len(INTENTS), size=n, p=np.asarray(PRIORS) / sum(PRIORS))
