@@ -1,0 +1,83 @@
+"""Seed-001 §2 style comparison from real runs: FT-only vs KD online vs KD cached vs the teacher.
+
+    python bench/kd_table.py --profile medium --seeds 0 1 2 [--threads 2]
+
+Resumable per (variant, seed): finished runs (DONE) are reused, so it can span sessions.
+Each seed trains one teacher (in the KD-online run); the other variants reuse it (--teacher-run),
+so every variant of a seed is judged against the same teacher on the same test rows.
+Prints a markdown table with mean ± std over seeds and the paired difference KD − FT-only
+(per seed on the same test rows, with a paired bootstrap interval pooled over seeds).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.distill import runs, trainer  # noqa: E402
+from engine.paths import runs_dir  # noqa: E402
+
+VARIANTS = ("kd-online", "finetune", "kd-cached")
+
+
+def run_id(profile: str, variant: str, seed: int) -> str:
+    return f"kdtable-{profile}-{variant}-s{seed}"
+
+
+def ensure(profile: str, variant: str, seed: int, threads: int) -> Path:
+    rid = run_id(profile, variant, seed)
+    d = runs_dir() / rid
+    if (d / "DONE").exists():
+        return d
+    teacher_run = None if variant == "kd-online" else run_id(profile, "kd-online", seed)
+    cfg = trainer.TrainConfig(profile=profile, mode=variant, seed=seed, threads=threads, run_id=rid,
+                              teacher_run=teacher_run)
+    return trainer.run(cfg, resume=d.exists(), ingest=False)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default="medium")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    rows, preds = [], {}
+    for seed in args.seeds:
+        for v in VARIANTS:
+            d = ensure(args.profile, v, seed, args.threads)
+            s = json.loads((d / "summary.json").read_text())
+            p = pd.read_parquet(d / "predictions.parquet")
+            preds[(v, seed)] = (p["student_pred"] == p["true"]).to_numpy()
+            rows.append({"variant": v, "seed": seed, "accuracy": s["student"]["accuracy"],
+                         "macro_f1": s["student"]["macro_f1"], "rare": s["student"]["rare_class_accuracy"],
+                         "seconds": s["seconds"], "peak_rss_mb": s["peak_rss_mb"],
+                         "teacher_accuracy": s["teacher"]["accuracy"], "teacher_f1": s["teacher"]["macro_f1"]})
+    df = pd.DataFrame(rows)
+    agg = df.groupby("variant").agg(["mean", "std"])
+    print(f"| variant ({args.profile}, seeds {args.seeds}) | accuracy | macro-F1 | rare-class acc | train time (s) "
+          "| peak RSS (MB) |\n|---|---|---|---|---|---|")
+    for v in ("finetune", "kd-online", "kd-cached"):
+        a = agg.loc[v]
+        print(f"| student {v} | {a[('accuracy', 'mean')]:.3f} ± {a[('accuracy', 'std')]:.3f} | "
+              f"{a[('macro_f1', 'mean')]:.3f} | {a[('rare', 'mean')]:.3f} | {a[('seconds', 'mean')]:.0f} | "
+              f"{a[('peak_rss_mb', 'mean')]:.0f} |")
+    t = df[df.variant == "kd-online"]
+    print(f"| teacher (MiniLM-L6) | {t.teacher_accuracy.mean():.3f} ± {t.teacher_accuracy.std():.3f} | "
+          f"{t.teacher_f1.mean():.3f} | | (in kd-online) | |")
+    rng = np.random.default_rng(0)
+    for v in ("kd-online", "kd-cached"):
+        diffs = np.concatenate([preds[(v, s)].astype(float) - preds[("finetune", s)] for s in args.seeds])
+        boot = [rng.choice(diffs, diffs.size).mean() for _ in range(2000)]
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        print(f"paired {v} − finetune accuracy: {diffs.mean():+.4f} (95% CI [{lo:+.4f}, {hi:+.4f}], "
+              f"{diffs.size:,} paired test requests over {len(args.seeds)} seeds)")
+
+
+if __name__ == "__main__":
+    main()
