@@ -11,7 +11,6 @@ build from N per-request rows: DuckDB GROUP BY vs pandas groupby.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -20,19 +19,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import costs, sweeps, uncertainty  # noqa: E402
+from _timing import timed  # noqa: E402
 from engine.data import seed  # noqa: E402
 from engine.decision import usd  # noqa: E402
-
-
-def timed(fn, repeat: int = 1):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def full_recompute(cube, a, draws):

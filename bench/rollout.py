@@ -10,7 +10,6 @@ over resampled request indices.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -18,19 +17,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import quality, quality_report, uncertainty  # noqa: E402
+from _timing import timed  # noqa: E402
 from engine.data import seed  # noqa: E402
 from engine.rollout import cascade  # noqa: E402
 
 
-def timed(fn, repeat=1):
-    ts, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), out
 
 
 def naive_cascade(rc, a, thresholds):

@@ -139,6 +139,15 @@ def _version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
+def _insert_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, sql: str, params: list | None = None) -> None:
+    """Run ``sql`` with ``frame`` visible as the view ``incoming`` (bulk insert from a DataFrame)."""
+    con.register("incoming", frame)
+    try:
+        con.execute(sql, params or [])
+    finally:
+        con.unregister("incoming")
+
+
 # -- scenarios -----------------------------------------------------------------------
 def save_scenario(name: str, a: scenario.Assumptions, *, author: str = "", note: str = "",
                   path: str | Path | None = None) -> int:
@@ -195,12 +204,8 @@ def save_rows(source: str, rows: pd.DataFrame, *, intents: Sequence[str],
     require(frame["request_id"].is_unique, "request_id", "has duplicates", "give every request a unique id")
     with transaction(path) as con:
         con.execute("DELETE FROM request_rows WHERE source = ?", [source])
-        con.register("incoming_rows", frame)
-        try:
-            con.execute("INSERT INTO request_rows SELECT source, request_id, segment, true_intent, teacher_pred, "
-                        "student_pred, teacher_probs, student_probs FROM incoming_rows")
-        finally:
-            con.unregister("incoming_rows")
+        _insert_frame(con, frame, "INSERT INTO request_rows SELECT source, request_id, segment, true_intent, "
+                      "teacher_pred, student_pred, teacher_probs, student_probs FROM incoming")
     return len(frame)
 
 
@@ -254,11 +259,8 @@ def write_rows_table(table: str, rows: pd.DataFrame, *, repeat: int = 1, path: s
     require(repeat >= 1, "repeat", f"{repeat}", "repeat at least once")
     keep = [c for c in ("segment", "true", "teacher_pred", "student_pred") if c in rows.columns]
     with transaction(path) as con:
-        con.register("incoming_rows", rows[keep])
-        try:
-            con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT r.* FROM incoming_rows r, range(?)', [repeat])
-        finally:
-            con.unregister("incoming_rows")
+        _insert_frame(con, rows[keep], f'CREATE OR REPLACE TABLE "{table}" AS SELECT r.* FROM incoming r, range(?)',
+                      [repeat])
         return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
 
 
@@ -305,12 +307,8 @@ def save_cube(c: cube_mod.ConfusionCube, path: str | Path | None = None) -> str:
         con.execute("DELETE FROM cubes WHERE cube_hash = ?", [c.hash])
         con.execute("INSERT INTO cubes (cube_hash, source, intents_json, segments_json, n) VALUES (?, ?, ?, ?, ?)",
                     [c.hash, c.source, json.dumps(list(c.intents)), json.dumps(list(c.segments)), c.n])
-        con.register("incoming_cells", frame)
-        try:
-            con.execute("INSERT INTO cube_cells SELECT cube_hash, segment, true_intent, teacher_pred, student_pred, n "
-                        "FROM incoming_cells")
-        finally:
-            con.unregister("incoming_cells")
+        _insert_frame(con, frame, "INSERT INTO cube_cells SELECT cube_hash, segment, true_intent, teacher_pred, "
+                      "student_pred, n FROM incoming")
     return c.hash
 
 

@@ -1,21 +1,64 @@
-"""Distillation lab: runs as evidence. Training itself arrives with the distillation engine."""
+"""Distillation lab: start a training run in the background, follow it, pick a run as the evidence."""
+import pandas as pd
 import streamlit as st
 
 from engine import evidence
+from engine.distill import launcher, runs
 from engine.errors import DistillDecideError
 from engine.paths import runs_dir
 from pages import common
 
 ev, a, _ = common.current()
 st.title("Distillation lab")
-runs = sorted(p.name for p in runs_dir().glob("*") if (p / "DONE").exists()) if runs_dir().exists() else []
 st.markdown(f"Evidence behind every page now: **{ev.label}** ({ev.cube.n:,} requests).")
-if not runs:
-    st.info("No finished runs yet. Training runs as its own process (`python -m engine train --profile quick`, "
-            "coming with the distillation engine); a finished run directory under "
-            f"`{runs_dir()}` appears here. Until then every page uses the seed rows.")
+with st.form("train_form"):
+    c1, c2, c3, c4 = st.columns(4)
+    profile = c1.selectbox("Profile", ["quick", "medium", "full"], key="lab_profile",
+                           help="quick ≈ 1.5 min on 2 CPU cores; full is the seed setting (GPU)")
+    mode = c2.selectbox("Mode", ["kd-cached", "kd-online", "finetune"], key="lab_mode")
+    threads = c3.number_input("CPU threads", 1, 64, 1, key="lab_threads", help="1 keeps this dashboard responsive")
+    layers = c4.number_input("Student layers (of 6)", 1, 6, 2, key="lab_layers")
+    submitted = st.form_submit_button("Start training in the background")
+if submitted:
+    try:
+        run_id, pid = launcher.start(profile=profile, mode=mode, threads=int(threads), student_layers=int(layers))
+        st.session_state["lab_run"] = (run_id, pid)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+
+
+@st.fragment(run_every=2)
+def follow():
+    if "lab_run" not in st.session_state:
+        return
+    run_id, pid = st.session_state["lab_run"]
+    prog = runs.read_progress(runs_dir() / run_id)
+    state = "done" if runs.is_done(runs_dir() / run_id) else prog.get("state", "starting")
+    st.progress(min(1.0, float(prog.get("fraction", 0.0))),
+                text=f"{run_id}: {state} — {prog.get('phase', '')} epoch {prog.get('epoch', '–')}, "
+                     f"{prog.get('samples_per_s', 0):,.0f} samples/s, ETA {prog.get('eta_s', 0):,.0f} s")
+    steps = runs.read_jsonl(runs_dir() / run_id / "steps.jsonl")
+    if steps:
+        df = pd.DataFrame(steps)
+        st.line_chart(df, x="global_step", y="total_loss", color="phase", x_label="Step", y_label="Loss (nats)")
+    if state in ("running", "starting") and launcher.alive(pid):
+        if st.button("Cancel", key="lab_cancel"):
+            launcher.cancel(run_id, pid)
+    elif state not in ("done",):
+        st.error(f"The run ended without finishing ({state}). Last output:")
+        st.code(launcher.log_tail(run_id))
+
+
+follow()
+st.subheader("Past runs")
+past = runs.list_runs()
+if not past:
+    st.info("No runs yet: start one above (quick takes about 1.5 minutes on 2 CPU cores). Until then every page "
+            "uses the seed rows.")
 else:
-    pick = st.selectbox("Use a run as evidence", ["seed"] + runs, key="lab_pick")
+    st.dataframe(pd.DataFrame(past), hide_index=True)
+    done = [r["run_id"] for r in past if r["done"]]
+    pick = st.selectbox("Use as evidence", ["seed"] + done, key="lab_pick")
     if st.button("Use it", key="lab_use"):
         try:
             st.session_state["evidence"] = evidence.seed_evidence() if pick == "seed" else evidence.run_evidence(pick)
@@ -33,11 +76,11 @@ if up is not None:
     try:
         c = cube.from_rows(up, intents=a.intents if set(up.get("true", [])) <= set(a.intents) else None,
                            source="upload")
+        st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents.")
         if st.button(f"Use these {c.n:,} requests as evidence", key="use_rows"):
             st.session_state["evidence"] = evidence.Evidence(c, up, "upload")
             for k in ("assumptions", "scenario_note"):
                 st.session_state.pop(k, None)
             st.rerun()
-        st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents.")
     except DistillDecideError as exc:
         common.show_error(exc)

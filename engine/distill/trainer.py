@@ -165,7 +165,7 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
         sched.load_state_dict(state["scheduler"])
     summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
     summaries = [s for s in summaries if s["phase"] != phase or s["epoch"] <= start_epoch]
-    y_t = torch.as_tensor(y)
+    y_t = torch.as_tensor(np.array(y, dtype=np.int64))
     for epoch in range(start_epoch + 1, cfg.epochs + 1):
         model.train()
         torch.manual_seed(cfg.seed * 1000 + epoch)

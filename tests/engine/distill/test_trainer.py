@@ -137,3 +137,23 @@ def test_quick_profile_end_to_end(env):
     s = json.loads((run_dir / "summary.json").read_text())
     assert s["teacher"]["accuracy"] >= 0.80 and s["student"]["accuracy"] >= 0.60
     assert s["seconds"] < 300
+
+
+def test_launcher_starts_and_cancels_a_run(env):
+    import time
+
+    from engine.distill import launcher
+
+    run_id, pid = launcher.start(profile="quick", threads=1)
+    assert launcher.alive(pid)
+    time.sleep(1.0)
+    launcher.cancel(run_id, pid)
+    for _ in range(50):
+        if not launcher.alive(pid):
+            break
+        time.sleep(0.2)
+    assert not launcher.alive(pid)
+    d = runs.resolve_run(run_id)
+    assert not (d / "DONE").exists() and runs.read_progress(d)["state"] == "cancelled"
+    with pytest.raises(Exception, match="threads"):
+        launcher.start(threads=0)
