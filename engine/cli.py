@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from engine import cli_distill, cli_rollout, costs, decision, evidence, quality_report, sweeps, uncertainty
+from engine import cli_distill, cli_rollout, cli_serving, costs, decision, evidence, quality_report, sweeps, uncertainty
 from engine.errors import DistillDecideError, require
 
 SWEEP_DEFAULTS = {"volume": (500_000, 20_000_000, 9), "critical-cost": (0.4, 5.0, 24),
@@ -205,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_scenario)
     cli_rollout.add_commands(sub)
     cli_distill.add_commands(sub)
+    cli_serving.add_commands(sub)
     return parser
 
 

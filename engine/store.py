@@ -55,6 +55,11 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             summary_json VARCHAR NOT NULL, epochs_json VARCHAR NOT NULL,
             ingested_at TIMESTAMP DEFAULT current_timestamp)""",
     )),
+    (4, (
+        """CREATE TABLE IF NOT EXISTS request_latency (
+            run_id VARCHAR NOT NULL, position INTEGER NOT NULL, teacher_latency_ms DOUBLE, student_latency_ms DOUBLE,
+            PRIMARY KEY (run_id, position))""",
+    )),
 )
 
 
@@ -388,3 +393,19 @@ def run_labels(run_id: str, path: str | Path | None = None) -> list[str] | None:
     with connect(path, read_only=True) as con:
         row = con.execute("SELECT config_json FROM runs WHERE run_id = ?", [run_id]).fetchone()
     return json.loads(row[0])["labels"] if row else None
+
+
+def ingest_latency(run_dir: str | Path, path: str | Path | None = None) -> int:
+    """Store a run's per-request latencies (ONNX fp32, batch 1), replacing earlier ones."""
+    d = Path(run_dir)
+    require((d / "latency.parquet").exists(), "run", f"{d.name} has no latency.parquet", "run bench-latency first")
+    frame = pd.read_parquet(d / "latency.parquet").reset_index(names="position")
+    for col in ("teacher_latency_ms", "student_latency_ms"):
+        if col not in frame:
+            frame[col] = None
+    frame.insert(0, "run_id", d.name)
+    with transaction(path) as con:
+        con.execute("DELETE FROM request_latency WHERE run_id = ?", [d.name])
+        _insert_frame(con, frame[["run_id", "position", "teacher_latency_ms", "student_latency_ms"]],
+                      "INSERT INTO request_latency SELECT * FROM incoming")
+    return len(frame)

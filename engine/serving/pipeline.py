@@ -1,0 +1,135 @@
+"""A run's serving path: export both models to ONNX (parity-checked), INT8, latency and throughput, price.
+
+Runs as its own process (`python -m engine export|bench-latency|price`); results are
+written into the run directory (export.json, latency.json, latency.parquet) and the
+per-request latencies are ingested by the store.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from engine.distill import models, runs, trainer
+from engine.errors import require
+from engine.serving import capacity, latency, onnx_export
+
+
+def load_run_models(run_dir: Path, model_factory=None):
+    """(teacher, student, tokenizer, labels, config) of a finished run, at their chosen epochs."""
+    require(runs.is_done(run_dir), "run", f"{run_dir.name} is not finished (no DONE)", "pick a completed run")
+    cfg = json.loads((run_dir / "config.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    labels = cfg["labels"]
+    make = model_factory or (lambda kind, k: models.load_classifier(cfg["teacher"], k))
+    tok = models.load_tokenizer(cfg["teacher"]) if model_factory is None else model_factory("tokenizer", 0)
+    teacher = make("teacher", len(labels))
+    src = runs.resolve_run(cfg["teacher_run"]) if cfg.get("teacher_run") else run_dir
+    t_epochs = [s for s in runs.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
+    trainer.load_epoch(teacher, src, "teacher", trainer.select_epoch(t_epochs))
+    base = make("student", len(labels))
+    n_layers = base.config.num_hidden_layers
+    student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg["student_layers"], n_layers)))
+    trainer.load_epoch(student, run_dir, "student", summary["chosen_student_epoch"])
+    return teacher.eval(), student.eval(), tok, labels, cfg
+
+
+def _requests(run_dir: Path, tok, max_len: int, n: int | None = None):
+    preds = pd.read_parquet(run_dir / "predictions.parquet")
+    require("text" in preds.columns, "run", "predictions have no text column", "re-run training with this version")
+    texts = preds.text.tolist()
+    if n:
+        texts = (texts * (n // max(len(texts), 1) + 1))[:n]
+    ids = tok(texts, truncation=True, max_length=max_len)["input_ids"]
+    return preds, ids
+
+
+def _batch(ids, rows):
+    return trainer.collate(ids, np.asarray(rows), 0)
+
+
+def export_run(run_dir: Path, *, int8: bool = False, model_factory=None) -> dict:
+    teacher, student, tok, labels, cfg = load_run_models(run_dir, model_factory)
+    preds, ids = _requests(run_dir, tok, cfg["max_len"])
+    batches = [_batch(ids, range(i, min(i + 64, len(ids)))) for i in range(0, len(ids), 64)]
+    out = {}
+    y = preds["true"].map({v: i for i, v in enumerate(labels)}).to_numpy()
+    for name, model in (("teacher", teacher), ("student", student)):
+        path = onnx_export.export(model, run_dir / "onnx" / f"{name}.onnx")
+        sess = onnx_export.session(path)
+        par = onnx_export.parity(model, sess, batches)
+        onnx_export.check_parity(par)
+        out[name] = {"onnx": str(path.relative_to(run_dir)), "parity": par}
+        if int8:
+            q = onnx_export.quantize_int8(path, run_dir / "onnx" / f"{name}.int8.onnx")
+            qs = onnx_export.session(q)
+            fp = np.concatenate([onnx_export.run_session(sess, b) for b in batches]).argmax(1)
+            i8 = np.concatenate([onnx_export.run_session(qs, b) for b in batches]).argmax(1)
+            out[name]["int8"] = {"onnx": str(q.relative_to(run_dir)), "accuracy_fp32": float(np.mean(fp == y)),
+                                 "accuracy_int8": float(np.mean(i8 == y)),
+                                 "accuracy_delta_points": float(100 * (np.mean(i8 == y) - np.mean(fp == y))),
+                                 "agreement_with_fp32": float(np.mean(fp == i8))}
+    runs.write_json(run_dir / "export.json", out)
+    return out
+
+
+def bench_latency(run_dir: Path, *, threads: int = 1, requests: int = 1000, model_factory=None) -> dict:
+    """Batch-1 latency over real requests (warm-up excluded) and throughput at batch 1/8/32, per model and runtime."""
+    require(threads >= 1, "threads", f"{threads}", "use at least 1 thread")
+    require(requests >= 10, "requests", f"{requests}", "measure at least 10 requests (1,000 by default)")
+    torch.set_num_threads(threads)
+    teacher, student, tok, labels, cfg = load_run_models(run_dir, model_factory)
+    exported = json.loads((run_dir / "export.json").read_text()) if (run_dir / "export.json").exists() else None
+    require(exported is not None, "run", "has no ONNX export", "run `python -m engine export --run RUN` first")
+    _, ids = _requests(run_dir, tok, cfg["max_len"], requests)
+    singles = [_batch(ids, [i]) for i in range(len(ids))]
+    result, per_request = {}, {}
+    for name, model in (("teacher", teacher), ("student", student)):
+        runners = {"torch": lambda b, m=model: _torch_call(m, b)}
+        for key, rel in (("onnx_fp32", exported[name]["onnx"]), ("onnx_int8", exported[name].get("int8", {}).get("onnx"))):
+            if rel:
+                sess = onnx_export.session(run_dir / rel, threads)
+                runners[key] = lambda b, s=sess: onnx_export.run_session(s, b)
+        result[name] = {}
+        for key, fn in runners.items():
+            ms = latency.time_calls(fn, singles)
+            tput = {bs: latency.throughput(fn, [_batch(ids, range(i, i + bs)) for i in range(0, min(len(ids), 20 * bs)
+                                                                                       - bs + 1, bs)])
+                    for bs in (1, 8, 32)}
+            st = latency.stats(ms, throughput_rps=tput[1])
+            result[name][key] = {**st.to_dict(), "throughput_rps_by_batch": tput}
+            if key == "onnx_fp32":
+                per_request[f"{name}_latency_ms"] = ms
+    result["threads"] = threads
+    runs.write_json(run_dir / "latency.json", result)
+    pd.DataFrame(per_request).to_parquet(run_dir / "latency.parquet", index=False)
+    try:
+        from engine import store
+
+        store.ingest_latency(run_dir)
+    except ImportError:
+        pass
+    return result
+
+
+def _torch_call(model, batch):
+    with torch.no_grad():
+        return model(**batch).logits
+
+
+def price_run(run_dir: Path, *, requests_per_month: float, instance_usd_per_hour: float, runtime: str = "onnx_fp32",
+              batch: int = 32, **kw) -> dict:
+    """Capacity price per model from its measured throughput (``runtime`` at ``batch``)."""
+    lat = json.loads((run_dir / "latency.json").read_text()) if (run_dir / "latency.json").exists() else None
+    require(lat is not None, "run", "has no latency measurement", "run `python -m engine bench-latency --run RUN`")
+    out = {}
+    for name in ("teacher", "student"):
+        tput = lat[name][runtime]["throughput_rps_by_batch"][str(batch)] if str(batch) in \
+            lat[name][runtime]["throughput_rps_by_batch"] else lat[name][runtime]["throughput_rps_by_batch"][batch]
+        cp = capacity.capacity_price(requests_per_month=requests_per_month, throughput_rps=tput,
+                                     instance_usd_per_hour=instance_usd_per_hour, **kw)
+        out[name] = {**cp.__dict__, "p95_ms": lat[name][runtime]["p95_ms"], "runtime": runtime, "batch": batch}
+    return out
