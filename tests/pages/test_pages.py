@@ -127,3 +127,25 @@ def test_large_label_sets_stay_usable(db, k):
     a = at.session_state["assumptions"]
     assert len(a.intents) == k and a.harm_matrix[5][0] == 2.5 and a.harm_matrix[5][1] == 2.5
     assert a.harm_matrix[0][0] == 0  # the diagonal stays 0
+
+
+def test_latency_page_with_a_measured_run(db, tmp_path, monkeypatch):
+    import json
+
+    runs_root = tmp_path / "runs"
+    d = runs_root / "measured-1"
+    d.mkdir(parents=True)
+    (d / "DONE").write_text("x")
+    r = {"p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0, "mean_ms": 1.2, "n": 1000, "over_budget_per_10k": 0.0,
+         "throughput_rps": 500.0, "throughput_rps_by_batch": {"1": 500.0, "8": 1500.0, "32": 2000.0}}
+    (d / "latency.json").write_text(json.dumps({"teacher": {"onnx_fp32": {**r, "p95_ms": 6.0}},
+                                                "student": {"onnx_fp32": r}, "threads": 1}))
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(runs_root))
+    at = app(db)
+    at.switch_page("pages/latency.py").run()
+    assert not at.exception
+    assert any("fit on one instance" in w.value for w in at.warning)
+    at.button(key="lat_use").click().run()
+    a = at.session_state["assumptions"]
+    assert a.student.price_source == "measured" and a.student.p95_latency_ms == 2.0
+    assert a.student.usd_per_request == pytest.approx(0.1785 * 730 / 1.4e6)
