@@ -11,6 +11,8 @@ from pages import common
 ev, a, _ = common.current()
 st.title("Distillation lab")
 st.markdown(f"Evidence behind every page now: **{ev.label}** ({ev.cube.n:,} requests).")
+data_file = st.file_uploader("Training data (optional; CSV/parquet with a text and a label column). Without it the "
+                             "generated MangaAssist data is used.", type=["csv", "parquet"], key="lab_data")
 with st.form("train_form"):
     c1, c2, c3, c4 = st.columns(4)
     profile = c1.selectbox("Profile", ["quick", "medium", "full"], key="lab_profile",
@@ -18,10 +20,32 @@ with st.form("train_form"):
     mode = c2.selectbox("Mode", ["kd-cached", "kd-online", "finetune"], key="lab_mode")
     threads = c3.number_input("CPU threads", 1, 64, 1, key="lab_threads", help="1 keeps this dashboard responsive")
     layers = c4.number_input("Student layers (of 6)", 1, 6, 2, key="lab_layers")
+    d1, d2, d3, d4 = st.columns(4)
+    teacher = d1.text_input("Teacher", "default", key="lab_teacher",
+                            help="'default' = offline MiniLM-L6; a local path or a Hugging Face id (downloads)")
+    epochs = d2.number_input("Epochs (0 = profile default)", 0, 50, 0, key="lab_epochs")
+    text_col = d3.text_input("Text column", "text", key="lab_text_col")
+    label_col = d4.text_input("Label column", "label", key="lab_label_col")
     submitted = st.form_submit_button("Start training in the background")
 if submitted:
     try:
-        run_id, pid = launcher.start(profile=profile, mode=mode, threads=int(threads), student_layers=int(layers))
+        data_path = None
+        if data_file is not None:
+            from engine.data import byo
+            from engine.paths import DATA_DIR
+
+            common.require_nonempty(data_file.getvalue(), data_file.name)
+            require_size = data_file.size <= common.MAX_UPLOAD_MB * 1_000_000
+            if not require_size:
+                raise DistillDecideError(data_file.name, f"is over {common.MAX_UPLOAD_MB} MB", "upload a smaller file")
+            dest = DATA_DIR / "uploads" / data_file.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data_file.getvalue())
+            byo.load(dest, text_col=text_col, label_col=label_col)  # validate before starting a process
+            data_path = str(dest)
+        run_id, pid = launcher.start(profile=profile, mode=mode, threads=int(threads), student_layers=int(layers),
+                                     teacher=teacher, epochs=int(epochs) or None, data=data_path,
+                                     text_col=text_col, label_col=label_col)
         st.session_state["lab_run"] = (run_id, pid)
     except DistillDecideError as exc:
         common.show_error(exc)

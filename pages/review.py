@@ -11,10 +11,22 @@ ev, a, note = common.current()
 st.title("Weekly review")
 d = common.decide_current()
 common.verdict_banner(d)
-up = common.upload_frame("Evaluation cycles (CSV/parquet)", "review_cycles")
-cycles = up if up is not None else drift.example_cycles()
-if up is None:
-    st.caption("Trends below use the generated 12-week **example** cycles; upload your own to replace them.")
+from engine import store  # noqa: E402
+
+series = store.list_cycle_series()
+source = st.selectbox("Evaluation cycles", ["example (generated, 12 weeks)"] + series + ["upload…"], key="review_src")
+up = common.upload_frame("Evaluation cycles (CSV/parquet)", "review_cycles") if source == "upload…" else None
+if up is not None:
+    name = st.text_input("Save as series", key="review_series")
+    if st.button("Save cycles", key="review_save", disabled=not name):
+        try:
+            store.save_cycles(name, drift.validate_cycles(up))
+            st.success(f"Saved {len(up)} cycles as **{name}**.")
+        except DistillDecideError as exc:
+            common.show_error(exc)
+cycles = up if up is not None else (store.load_cycles(source) if source in series else drift.example_cycles())
+if source.startswith("example"):
+    st.caption("Trends below use the generated 12-week **example** cycles; pick a saved series or upload your own.")
 try:
     long = drift.cycle_costs(cycles, a)
     comps = [c for c in ("inference_usd", "weighted_error_usd", "critical_usd", "operational_usd") if c in long]

@@ -149,3 +149,22 @@ def test_latency_page_with_a_measured_run(db, tmp_path, monkeypatch):
     a = at.session_state["assumptions"]
     assert a.student.price_source == "measured" and a.student.p95_latency_ms == 2.0
     assert a.student.usd_per_request == pytest.approx(0.1785 * 730 / 1.4e6)
+
+
+def test_review_reads_a_stored_series_and_exports_a_report(db):
+    from engine import store
+    from engine.rollout import drift
+
+    store.save_cycles("weekly", drift.example_cycles().head(6))
+    at = app(db)
+    at.switch_page("pages/review.py").run()
+    at.selectbox(key="review_src").set_value("weekly").run()
+    assert not at.exception
+    from engine import decision, report, uncertainty
+    from engine.data import seed
+
+    c, a = seed.load_cube(), seed.load_assumptions()
+    d = decision.decide(c, a, draws=uncertainty.draw(c, 500, 0), confirm_B=0)
+    html = report.build_html(d=d, a=a, cube=c, evidence_label="seed", bootstrap_seed=0)
+    assert "Lean student: saves $1,122/month" in html and c.hash in html and '"usd_per_critical_event": 1.2' in html
+    assert "<script" in html and "cdn.plot.ly" not in html  # plotly.js embedded: opens offline
