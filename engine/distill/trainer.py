@@ -74,6 +74,41 @@ class TrainConfig:
         return replace(self, **fill)
 
 
+@dataclass(frozen=True)
+class Dist:
+    """Process-group facts under torchrun (world 1 otherwise); rank 0 alone writes the run directory."""
+
+    world: int = 1
+    rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            torch.distributed.barrier()
+
+
+def init_dist(device: torch.device) -> Dist:
+    import os
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Dist()
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if device.type == "cuda":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    return Dist(world, torch.distributed.get_rank())
+
+
+class _NoProgress:
+    def update(self, **_) -> None: ...
+
+    def finish(self, *_, **__) -> None: ...
+
+
 def _device(cfg: TrainConfig) -> torch.device:
     if cfg.device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -150,12 +185,21 @@ def _schedule(optimizer, total: int, warmup: float):
 
 def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainConfig, device, pad_id: int,
                 run_dir: Path, progress: runs.Progress, lr: float, teacher=None, cached_logits=None,
-                teacher_val_probs=None, start_epoch: int = 0) -> list[dict]:
-    """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch."""
+                teacher_val_probs=None, start_epoch: int = 0, dist: Dist = Dist()) -> list[dict]:
+    """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch.
+
+    Under torchrun each rank takes every world-th batch and DistributedDataParallel averages
+    the gradients; rank 0 evaluates, checkpoints and logs.
+    """
     model.to(device)
+    net = model
+    if dist.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
     lengths = np.array([len(ids[i]) for i in train_rows])
-    steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size)
+    steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size) // dist.world
     sched = _schedule(opt, steps_per_epoch * cfg.epochs, cfg.warmup)
     ckpt_root = run_dir / "checkpoints"
     if start_epoch:
@@ -170,13 +214,16 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
         model.train()
         torch.manual_seed(cfg.seed * 1000 + epoch)
         rng = np.random.default_rng([cfg.seed, epoch])
-        for step, b in enumerate(make_batches(lengths, cfg.batch_size, rng, cfg.bucketing), 1):
+        batches = make_batches(lengths, cfg.batch_size, rng, cfg.bucketing)
+        if dist.world > 1:  # equal work per rank: drop the remainder, then stride
+            batches = batches[:len(batches) // dist.world * dist.world][dist.rank::dist.world]
+        for step, b in enumerate(batches, 1):
             rows = train_rows[b]
             t0 = time.perf_counter()
             batch = {n: t.to(device) for n, t in collate(ids, rows, pad_id).items()}
             labels = y_t[rows].to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                logits = model(**batch).logits.float()
+                logits = net(**batch).logits.float()
                 if phase == "teacher" or cfg.mode == "finetune":
                     loss = losses.hard_loss(logits, labels)
                     terms = {"hard_ce": loss.item(), "total_loss": loss.item()}
@@ -198,9 +245,12 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
             record = {"event": "kd_train_step", "phase": phase, "epoch": epoch, "global_step": sched.last_epoch,
                       "batch_size": len(rows), **terms, "grad_norm": grad_norm, "lr": sched.get_last_lr()[0],
                       "throughput_samples_per_sec": sps}
-            if step % 10 == 0 or step == steps_per_epoch:
+            if dist.main and (step % 10 == 0 or step == steps_per_epoch):
                 runs.append_jsonl(run_dir / "steps.jsonl", record)
-            progress.update(phase=phase, epoch=epoch, step=step, samples_per_s=sps, terms=terms)
+            progress.update(phase=phase, epoch=epoch, step=step, samples_per_s=sps * dist.world, terms=terms)
+        if not dist.main:
+            dist.barrier()
+            continue
         val = predict(model, ids, val_rows, pad_id, device)
         metrics = evaluate(y[val_rows], val, cfg_labels(run_dir), teacher_val_probs)
         path = ckpt_root / f"{phase}-epoch{epoch}"
@@ -212,6 +262,9 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
         runs.append_jsonl(run_dir / "epochs.jsonl", summary)
         runs.write_json(path / "meta.json", summary)
         summaries.append(summary)
+        dist.barrier()
+    if not dist.main:
+        summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
     return [s for s in summaries if s["phase"] == phase]
 
 
@@ -270,10 +323,20 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = _device(cfg)
+    dist = init_dist(device)
+    if dist.world > 1:  # every rank uses rank 0's run id
+        ids_box = [cfg.run_id]
+        torch.distributed.broadcast_object_list(ids_box, src=0)
+        cfg = replace(cfg, run_id=ids_box[0])
+        if device.type == "cuda":
+            device = torch.device("cuda", torch.cuda.current_device())
     run_dir = runs_dir() / cfg.run_id
-    require(resume or not run_dir.exists(), "run", f"{cfg.run_id} already exists", "pick another run id or --resume")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "FAILED").unlink(missing_ok=True)
+    if dist.main:
+        require(resume or not run_dir.exists(), "run", f"{cfg.run_id} already exists",
+                "pick another run id or --resume")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "FAILED").unlink(missing_ok=True)
+    dist.barrier()
     t_start = time.time()
     progress = None
     try:
@@ -289,13 +352,17 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         train_rows, val_rows, test_rows = (np.nonzero(split == s)[0] for s in ("train", "val", "test"))
         data_hash = hashlib.sha256(pd.util.hash_pandas_object(df[["text", "intent", "split"]], index=False)
                                    .to_numpy().tobytes()).hexdigest()[:16]
-        runs.write_json(run_dir / "config.json", {**asdict(cfg), "labels": labels, "data_hash": data_hash,
-                                                  "device": str(device), "torch": torch.__version__,
-                                                  "n": {"train": len(train_rows), "val": len(val_rows),
-                                                        "test": len(test_rows)}})
+        if dist.main:
+            runs.write_json(run_dir / "config.json", {**asdict(cfg), "labels": labels, "data_hash": data_hash,
+                                                      "device": str(device), "torch": torch.__version__,
+                                                      "world_size": dist.world,
+                                                      "n": {"train": len(train_rows), "val": len(val_rows),
+                                                            "test": len(test_rows)}})
+        dist.barrier()
         make = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
         steps = math.ceil(len(train_rows) / cfg.batch_size) * cfg.epochs
-        progress = runs.Progress(run_dir, steps * (1 if cfg.teacher_run else 2), bar=progress_bar)
+        progress = runs.Progress(run_dir, steps // dist.world * (1 if cfg.teacher_run else 2), bar=progress_bar) \
+            if dist.main else _NoProgress()
         done_epochs = {p: max([s["epoch"] for s in runs.read_jsonl(run_dir / "epochs.jsonl") if s["phase"] == p],
                               default=0) for p in ("teacher", "student")} if resume else {"teacher": 0, "student": 0}
         # -- teacher ------------------------------------------------------------------------
@@ -308,7 +375,7 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         else:
             t_sum = train_phase(phase="teacher", model=teacher, ids=ids, y=y, train_rows=train_rows,
                                 val_rows=val_rows, cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir,
-                                progress=progress, lr=cfg.lr, start_epoch=done_epochs["teacher"])
+                                progress=progress, lr=cfg.lr, start_epoch=done_epochs["teacher"], dist=dist)
             load_epoch(teacher, run_dir, "teacher", select_epoch(t_sum))
         teacher_val = predict(teacher, ids, val_rows, pad_id, device)
         # -- student ------------------------------------------------------------------------
@@ -317,13 +384,19 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg.student_layers, n_layers)))
         cached = None
         if cfg.mode == "kd-cached":
-            cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device,
-                                          {"teacher": _state_hash(teacher), "data": data_hash,
-                                           "max_len": cfg.max_len, "rows": len(train_rows)})
+            key_parts = {"teacher": _state_hash(teacher), "data": data_hash, "max_len": cfg.max_len,
+                         "rows": len(train_rows)}
+            if dist.main:  # one rank writes the cache, the others read it
+                cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device, key_parts)
+            dist.barrier()
+            if not dist.main:
+                cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device, key_parts)
         s_sum = train_phase(phase="student", model=student, ids=ids, y=y, train_rows=train_rows, val_rows=val_rows,
                             cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir, progress=progress,
                             lr=cfg.student_lr, teacher=teacher, cached_logits=cached, teacher_val_probs=teacher_val,
-                            start_epoch=done_epochs["student"])
+                            start_epoch=done_epochs["student"], dist=dist)
+        if not dist.main:
+            return run_dir
         chosen = select_epoch(s_sum)
         load_epoch(student, run_dir, "student", chosen)
         # -- test predictions -------------------------------------------------------------
@@ -346,6 +419,8 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         progress.finish("done", seconds=summary["seconds"])
         (run_dir / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
     except BaseException as exc:
+        if not dist.main:
+            raise
         if progress is not None:
             progress.finish("failed", error=str(exc))
         else:

@@ -157,3 +157,24 @@ def test_launcher_starts_and_cancels_a_run(env):
     assert not (d / "DONE").exists() and runs.read_progress(d)["state"] == "cancelled"
     with pytest.raises(Exception, match="threads"):
         launcher.start(threads=0)
+
+
+def test_ddp_two_processes_on_cpu(env):
+    """torchrun, gloo, 2 processes: one run directory, written by rank 0, complete."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env_vars = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        str(ROOT / "tests" / "engine" / "distill" / "ddp_tiny.py"), str(env)],
+                       capture_output=True, text=True, cwd=ROOT, env=env_vars, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    made = [p for p in (env / "runs").iterdir() if p.is_dir()]
+    assert len(made) == 1 and (made[0] / "DONE").exists()
+    config = json.loads((made[0] / "config.json").read_text())
+    assert config["world_size"] == 2
+    teacher_steps = [s for s in runs.read_jsonl(made[0] / "steps.jsonl") if s["phase"] == "teacher"]
+    assert teacher_steps and max(s["global_step"] for s in teacher_steps) == 240 // 16 // 2 * 2  # half the steps
