@@ -34,10 +34,17 @@ def cmd_export(args) -> int:
 def cmd_bench_latency(args) -> int:
     from engine.serving import pipeline
 
-    out = pipeline.bench_latency(_run_dir(args), threads=args.threads, requests=args.requests)
+    if args.run == "default":
+        from engine.paths import DATA_DIR
+
+        out = pipeline.default_latency(DATA_DIR / "serving" / "default", threads=args.threads, requests=args.requests)
+    else:
+        out = pipeline.bench_latency(_run_dir(args), threads=args.threads, requests=args.requests)
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
+    if "note" in out:
+        print(out["note"])
     for name in ("teacher", "student"):
         for rt, r in out[name].items():
             print(f"{name:<8} {rt:<10} P50 {r['p50_ms']:.2f} ms  P95 {r['p95_ms']:.2f} ms  P99 {r['p99_ms']:.2f} ms  "
@@ -75,7 +82,7 @@ def add_commands(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("bench-latency", help="batch-1 P50/P95/P99 and throughput (own process)")
-    p.add_argument("--run", required=True)
+    p.add_argument("--run", required=True, help="a run, or 'default' to time the offline default weights (no run)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--requests", type=int, default=1000)
     p.add_argument("--json", action="store_true")

@@ -80,30 +80,14 @@ def bench_latency(run_dir: Path, *, threads: int = 1, requests: int = 1000, mode
     """Batch-1 latency over real requests (warm-up excluded) and throughput at batch 1/8/32, per model and runtime."""
     require(threads >= 1, "threads", f"{threads}", "use at least 1 thread")
     require(requests >= 10, "requests", f"{requests}", "measure at least 10 requests (1,000 by default)")
-    torch.set_num_threads(threads)
     teacher, student, tok, labels, cfg = load_run_models(run_dir, model_factory)
     exported = json.loads((run_dir / "export.json").read_text()) if (run_dir / "export.json").exists() else None
     require(exported is not None, "run", "has no ONNX export", "run `python -m engine export --run RUN` first")
     _, ids = _requests(run_dir, tok, cfg["max_len"], requests)
-    singles = [_batch(ids, [i]) for i in range(len(ids))]
-    result, per_request = {}, {}
-    for name, model in (("teacher", teacher), ("student", student)):
-        runners = {"torch": lambda b, m=model: _torch_call(m, b)}
-        for key, rel in (("onnx_fp32", exported[name]["onnx"]), ("onnx_int8", exported[name].get("int8", {}).get("onnx"))):
-            if rel:
-                sess = onnx_export.session(run_dir / rel, threads)
-                runners[key] = lambda b, s=sess: onnx_export.run_session(s, b)
-        result[name] = {}
-        for key, fn in runners.items():
-            ms = latency.time_calls(fn, singles)
-            tput = {bs: latency.throughput(fn, [_batch(ids, range(i, i + bs)) for i in range(0, min(len(ids), 20 * bs)
-                                                                                       - bs + 1, bs)])
-                    for bs in (1, 8, 32)}
-            st = latency.stats(ms, throughput_rps=tput[1])
-            result[name][key] = {**st.to_dict(), "throughput_rps_by_batch": tput}
-            if key == "onnx_fp32":
-                per_request[f"{name}_latency_ms"] = ms
-    result["threads"] = threads
+    result, per_request = measure({"teacher": teacher, "student": student}, ids, threads=threads,
+                                  onnx={m: {k: run_dir / v["onnx"] for k, v in (("onnx_fp32", exported[m]),
+                                                                               ("onnx_int8", exported[m].get("int8")))
+                                            if v} for m in ("teacher", "student")})
     runs.write_json(run_dir / "latency.json", result)
     pd.DataFrame(per_request).to_parquet(run_dir / "latency.parquet", index=False)
     try:
@@ -112,6 +96,52 @@ def bench_latency(run_dir: Path, *, threads: int = 1, requests: int = 1000, mode
         store.ingest_latency(run_dir)
     except ImportError:
         pass
+    return result
+
+
+def measure(models_by_name: dict, ids, *, threads: int, onnx: dict) -> tuple[dict, dict]:
+    """Latency statistics and throughput for torch eager and every ONNX file given, per model."""
+    torch.set_num_threads(threads)
+    singles = [_batch(ids, [i]) for i in range(len(ids))]
+    result, per_request = {"threads": threads}, {}
+    for name, model in models_by_name.items():
+        runners = {"torch": lambda b, m=model: _torch_call(m, b)}
+        for key, path in onnx.get(name, {}).items():
+            sess = onnx_export.session(path, threads)
+            runners[key] = lambda b, s=sess: onnx_export.run_session(s, b)
+        result[name] = {}
+        for key, fn in runners.items():
+            ms = latency.time_calls(fn, singles)
+            tput = {bs: latency.throughput(fn, [_batch(ids, range(i, i + bs))
+                                                for i in range(0, min(len(ids), 20 * bs) - bs + 1, bs)])
+                    for bs in (1, 8, 32)}
+            result[name][key] = {**latency.stats(ms, throughput_rps=tput[1]).to_dict(), "throughput_rps_by_batch": tput}
+            if key == "onnx_fp32":
+                per_request[f"{name}_latency_ms"] = ms
+    return result, per_request
+
+
+def default_latency(out_dir: Path, *, threads: int = 1, requests: int = 1000, student_layers: int = 2) -> dict:
+    """Without a run: export the offline default teacher and its layer-subset student and time them.
+
+    Their classification heads are untrained, so this reports latency and throughput only, never accuracy.
+    """
+    from engine.data import generator
+
+    teacher = models.load_classifier(models.DEFAULT_TEACHER, 10).eval()
+    student = models.layer_subset(teacher, models.uniform_layer_map(6, student_layers)).eval()
+    tok = models.load_tokenizer(models.DEFAULT_TEACHER)
+    texts = generator.generate(max(requests, 100), seed=1, split=(max(requests, 100) - 2, 1, 1)).text.tolist()
+    ids = tok(texts[:requests], truncation=True, max_length=64)["input_ids"]
+    batches = [_batch(ids, range(i, min(i + 64, len(ids)))) for i in range(0, min(len(ids), 256), 64)]
+    onnx = {}
+    for name, model in (("teacher", teacher), ("student", student)):
+        path = onnx_export.export(model, out_dir / f"{name}.onnx")
+        onnx_export.check_parity(onnx_export.parity(model, onnx_export.session(path), batches))
+        onnx[name] = {"onnx_fp32": path}
+    result, _ = measure({"teacher": teacher, "student": student}, ids, threads=threads, onnx=onnx)
+    result["note"] = "default weights with untrained heads: latency and throughput only, no accuracy"
+    runs.write_json(out_dir / "latency.json", result)
     return result
 
 

@@ -109,3 +109,13 @@ def test_cli_errors(tmp_path):
     assert r.returncode == 2 and "run" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_cli("price", "--run", "no-such-run", "--instance-usd-per-hour", "-1")
     assert r.returncode == 2
+
+
+def test_default_weights_latency_without_a_run(tmp_path):
+    from engine.serving import pipeline
+
+    out = pipeline.default_latency(tmp_path, threads=1, requests=20)
+    assert "no accuracy" in out["note"] and (tmp_path / "student.onnx").exists()
+    for name in ("teacher", "student"):
+        assert set(out[name]) == {"torch", "onnx_fp32"} and out[name]["onnx_fp32"]["n"] == 20
+        assert "accuracy" not in json.dumps(out[name])
