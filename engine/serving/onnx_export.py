@@ -29,7 +29,7 @@ def export(model, path: Path, *, seq_len: int = 16) -> Path:
     mask = torch.ones_like(x)
     b, s = Dim("batch", min=1, max=1024), Dim("sequence", min=2, max=512)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(_Logits(model), (x, mask), str(path), input_names=["input_ids", "attention_mask"],
+    torch.onnx.export(_Logits(model).eval(), (x, mask), str(path), input_names=["input_ids", "attention_mask"],
                       output_names=["logits"], dynamic_shapes={"input_ids": {0: b, 1: s},
                                                                "attention_mask": {0: b, 1: s}}, dynamo=True)
     return path
