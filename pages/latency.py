@@ -35,7 +35,7 @@ rows = [{"model": m, "runtime": rt, **{k: v for k, v in r.items() if k != "throu
          **{f"throughput b{b} (req/s)": v for b, v in r["throughput_rps_by_batch"].items()}}
         for m in ("teacher", "student") for rt, r in lat[m].items()]
 st.dataframe(pd.DataFrame(rows).style.format(precision=2), hide_index=True)
-st.subheader("Capacity price from measured throughput")
+st.subheader("Capacity price from measured throughput (ONNX fp32, best of batch 1/8/32)")
 c1, c2, c3, c4 = st.columns(4)
 inst = c1.selectbox("Instance (assumed price)", list(capacity.INSTANCES), key="lat_inst")
 usd_h = c2.number_input("$ per instance-hour", 0.0, 100.0, capacity.INSTANCES[inst], 0.01, key="lat_usd_h")
@@ -43,7 +43,7 @@ peak = c3.number_input("Peak ÷ average traffic", 1.0, 20.0, 3.0, 0.5, key="lat_
 floor = c4.number_input("Minimum replicas", 1, 100, 1, key="lat_floor")
 try:
     prices = {m: capacity.capacity_price(requests_per_month=a.requests_per_month,
-                                         throughput_rps=lat[m]["onnx_fp32"]["throughput_rps_by_batch"]["32"],
+                                         throughput_rps=max(lat[m]["onnx_fp32"]["throughput_rps_by_batch"].values()),
                                          instance_usd_per_hour=usd_h, peak_to_average=peak, min_replicas=int(floor),
                                          days_per_month=a.days_per_month) for m in ("teacher", "student")}
     st.dataframe(pd.DataFrame([{"model": m, "replicas": p.replicas, "floor binding": p.floor_binding,

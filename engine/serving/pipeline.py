@@ -151,15 +151,15 @@ def _torch_call(model, batch):
 
 
 def price_run(run_dir: Path, *, requests_per_month: float, instance_usd_per_hour: float, runtime: str = "onnx_fp32",
-              batch: int = 32, **kw) -> dict:
-    """Capacity price per model from its measured throughput (``runtime`` at ``batch``)."""
+              **kw) -> dict:
+    """Capacity price per model from its measured throughput (``runtime``, the best of batch 1/8/32)."""
     lat = json.loads((run_dir / "latency.json").read_text()) if (run_dir / "latency.json").exists() else None
     require(lat is not None, "run", "has no latency measurement", "run `python -m engine bench-latency --run RUN`")
     out = {}
     for name in ("teacher", "student"):
-        tput = lat[name][runtime]["throughput_rps_by_batch"][str(batch)] if str(batch) in \
-            lat[name][runtime]["throughput_rps_by_batch"] else lat[name][runtime]["throughput_rps_by_batch"][batch]
+        by_batch = lat[name][runtime]["throughput_rps_by_batch"]
+        batch, tput = max(by_batch.items(), key=lambda kv: kv[1])
         cp = capacity.capacity_price(requests_per_month=requests_per_month, throughput_rps=tput,
                                      instance_usd_per_hour=instance_usd_per_hour, **kw)
-        out[name] = {**cp.__dict__, "p95_ms": lat[name][runtime]["p95_ms"], "runtime": runtime, "batch": batch}
+        out[name] = {**cp.__dict__, "p95_ms": lat[name][runtime]["p95_ms"], "runtime": runtime, "batch": int(batch)}
     return out

@@ -148,7 +148,7 @@ def test_latency_page_with_a_measured_run(db, tmp_path, monkeypatch):
     at.button(key="lat_use").click().run()
     a = at.session_state["assumptions"]
     assert a.student.price_source == "measured" and a.student.p95_latency_ms == 2.0
-    assert a.student.usd_per_request == pytest.approx(0.1785 * 730 / 1.4e6)
+    assert a.student.usd_per_request == pytest.approx(0.1785 * 730 / 1.4e6)  # one replica at 2,000 req/s
 
 
 def test_review_reads_a_stored_series_and_exports_a_report(db):
