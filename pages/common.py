@@ -78,7 +78,7 @@ def decide_current(gate_blocking: bool = True):
         draws = draws_for(ev.cube.hash, ev.cube)
         blocking = None
         if gate_blocking:
-            rep = gate_report(ev.cube.hash, a)
+            rep = gate_report(a)
             blocking = rep.first_blocking.gate.name if rep.first_blocking else None
         return decision.decide(ev.cube, a, draws=draws, confirm_B=0, blocking_gate=blocking)
     except DistillDecideError as exc:
@@ -99,7 +99,7 @@ def quality(a):
     return _quality(ev.cube.hash, tuple(a.critical_intents), ev)
 
 
-def gate_report(cube_hash: str, a):
+def gate_report(a):
     from engine.rollout import gates
 
     gl = st.session_state.get("gates", gates.DEFAULT_GATES)

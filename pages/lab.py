@@ -35,8 +35,7 @@ if submitted:
             from engine.paths import DATA_DIR
 
             common.require_nonempty(data_file.getvalue(), data_file.name)
-            require_size = data_file.size <= common.MAX_UPLOAD_MB * 1_000_000
-            if not require_size:
+            if data_file.size > common.MAX_UPLOAD_MB * 1_000_000:
                 raise DistillDecideError(data_file.name, f"is over {common.MAX_UPLOAD_MB} MB", "upload a smaller file")
             dest = DATA_DIR / "uploads" / data_file.name
             dest.parent.mkdir(parents=True, exist_ok=True)

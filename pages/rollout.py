@@ -30,7 +30,7 @@ with tab_g:
             except (DistillDecideError, TypeError, ValueError) as exc:
                 st.error(f"Gates not applied: {exc}. **Fix:** every gate needs a metric, a comparator (>= or <=), "
                          "a numeric threshold, a group and a use.")
-    rep = common.gate_report(ev.cube.hash, a)
+    rep = common.gate_report(a)
     st.dataframe(pd.DataFrame([{"group": r.gate.group, "gate": r.gate.name, "uses": r.gate.use,
                                 "result": {True: "pass", False: "FAIL", None: "not evaluated"}[r.passed],
                                 "evidence": r.evidence} for r in rep.results]), hide_index=True)
