@@ -56,8 +56,7 @@ def scipy_interval(rows, a, B: int):
                                       .itertuples(index=False, name=None))}
     cell = np.array([key[k] for k in rows[["segment", "true", "teacher_pred", "student_pred"]]
                      .itertuples(index=False, name=None)])
-    per_req = [q.harm_units[m] * a.usd_per_harm_unit + q.critical_weighted[m] * a.usd_per_critical_event
-               for m in range(2)]
+    per_req = q.error_usd(a)
     d = (per_req[0] - per_req[1])[cell]  # teacher − student error $ per request, paired by construction
     fixed = costs.decompose(cube, a)
     const = fixed.margin_usd - a.requests_per_month * d.mean()

@@ -34,6 +34,10 @@ class CellQuantities:
     misroute: np.ndarray            # (2, C) 1 for any misroute
     weight: np.ndarray              # (C,) production-mix re-weighting (1 = evaluation mix)
 
+    def error_usd(self, a: Assumptions) -> np.ndarray:
+        """(2, C) error dollars per request in each cell: harm × $ per unit + critical × $ per event."""
+        return self.harm_units * a.usd_per_harm_unit + self.critical_weighted * a.usd_per_critical_event
+
     def stacked(self) -> np.ndarray:
         """(C, 9) matrix: weight × [harm, crit, crit_w, misroute] per model, then weight."""
         cols = [self.harm_units, self.critical, self.critical_weighted, self.misroute]
@@ -239,9 +243,10 @@ def confusion_costs(cube: ConfusionCube, a: Assumptions) -> pd.DataFrame:
     q = cell_quantities(cube, a)
     share = cube.counts * q.weight / float((cube.counts * q.weight).sum())
     v = a.requests_per_month
+    per_req = q.error_usd(a)
     frames = []
     for m, (model, pred) in enumerate(zip(MODELS, (cube.teacher_idx, cube.student_idx))):
-        usd = v * share * (q.harm_units[m] * a.usd_per_harm_unit + q.critical_weighted[m] * a.usd_per_critical_event)
+        usd = v * share * per_req[m]
         df = pd.DataFrame({"model": model, "true": np.array(cube.intents)[cube.true_idx],
                            "pred": np.array(cube.intents)[pred], "misroutes_per_month": v * share * q.misroute[m],
                            "critical_per_month": v * share * q.critical[m], "usd_per_month": usd})

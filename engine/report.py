@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.io as pio
 
 import engine
-from engine import costs, figures
+from engine import figures
 from engine.decision import Decision, usd
 from engine.paths import REPO_ROOT
 
@@ -69,5 +69,3 @@ def build_html(*, d: Decision, a, cube, evidence_label: str, bootstrap_seed: int
 def cost_csv(d: Decision) -> str:
     return d.breakdown.table().to_csv(index=False)
 
-
-__all__ = ["build_html", "cost_csv", "code_version", "costs"]

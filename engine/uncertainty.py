@@ -124,8 +124,7 @@ def margin_se_usd(cube: ConfusionCube, a: Assumptions, n: int | None = None) -> 
     SE = V · sqrt(Σ p_c ψ_c² / n). It scales as 1/√n at the observed pairing.
     """
     q = costs.cell_quantities(cube, a)
-    per_req = [q.harm_units[m] * a.usd_per_harm_unit + q.critical_weighted[m] * a.usd_per_critical_event
-               for m in range(2)]
+    per_req = q.error_usd(a)
     d = q.weight * (per_req[0] - per_req[1])
     p = cube.counts / cube.n
     w_bar = float(p @ q.weight)

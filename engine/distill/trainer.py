@@ -185,7 +185,7 @@ def _schedule(optimizer, total: int, warmup: float):
 
 def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainConfig, device, pad_id: int,
                 run_dir: Path, progress: runs.Progress, lr: float, teacher=None, cached_logits=None,
-                teacher_val_probs=None, start_epoch: int = 0, dist: Dist = Dist()) -> list[dict]:
+                label_names: list[str], teacher_val_probs=None, start_epoch: int = 0, dist: Dist = Dist()) -> list[dict]:
     """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch.
 
     Under torchrun each rank takes every world-th batch and DistributedDataParallel averages
@@ -252,7 +252,7 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
             dist.barrier()
             continue
         val = predict(model, ids, val_rows, pad_id, device)
-        metrics = evaluate(y[val_rows], val, cfg_labels(run_dir), teacher_val_probs)
+        metrics = evaluate(y[val_rows], val, label_names, teacher_val_probs)
         path = ckpt_root / f"{phase}-epoch{epoch}"
         path.mkdir(parents=True, exist_ok=True)
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
@@ -266,12 +266,6 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
     if not dist.main:
         summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
     return [s for s in summaries if s["phase"] == phase]
-
-
-def cfg_labels(run_dir: Path) -> list[str]:
-    import json
-
-    return json.loads((run_dir / "config.json").read_text())["labels"]
 
 
 def select_epoch(summaries: list[dict]) -> int:
@@ -375,7 +369,8 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         else:
             t_sum = train_phase(phase="teacher", model=teacher, ids=ids, y=y, train_rows=train_rows,
                                 val_rows=val_rows, cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir,
-                                progress=progress, lr=cfg.lr, start_epoch=done_epochs["teacher"], dist=dist)
+                                progress=progress, lr=cfg.lr, label_names=labels, start_epoch=done_epochs["teacher"],
+                                dist=dist)
             load_epoch(teacher, run_dir, "teacher", select_epoch(t_sum))
         teacher_val = predict(teacher, ids, val_rows, pad_id, device)
         # -- student ------------------------------------------------------------------------
@@ -393,7 +388,8 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
                 cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device, key_parts)
         s_sum = train_phase(phase="student", model=student, ids=ids, y=y, train_rows=train_rows, val_rows=val_rows,
                             cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir, progress=progress,
-                            lr=cfg.student_lr, teacher=teacher, cached_logits=cached, teacher_val_probs=teacher_val,
+                            lr=cfg.student_lr, teacher=teacher, cached_logits=cached, label_names=labels,
+                            teacher_val_probs=teacher_val,
                             start_epoch=done_epochs["student"], dist=dist)
         if not dist.main:
             return run_dir
