@@ -24,7 +24,8 @@ def cmd_train(args) -> int:
 
     kw = dict(profile=args.profile, mode=args.mode, device=args.device, threads=args.threads, data=args.data,
               text_col=args.text_col, label_col=args.label_col, teacher=args.teacher, teacher_run=args.teacher_run,
-              student_layers=args.student, epochs=args.epochs, seed=args.seed)
+              student_layers=args.student, epochs=args.epochs, seed=args.seed, scenario=args.scenario,
+              gates=args.gates, early_stopping=not args.no_early_stopping)
     if args.run_id:
         kw["run_id"] = args.run_id
     cfg = trainer.TrainConfig(**kw)
@@ -78,6 +79,10 @@ def add_commands(sub) -> None:
     p.add_argument("--label-col", default="label")
     p.add_argument("--teacher", default="default", help="'default' (offline MiniLM-L6), a local path or a hub id")
     p.add_argument("--teacher-run", help="reuse the teacher of an earlier run")
+    p.add_argument("--scenario", help="prices the business-weighted error per epoch: seed (default), a .json/.toml "
+                   "file or a stored scenario name")
+    p.add_argument("--gates", help="JSON gates file for checkpoint eligibility (default: the rollout gates)")
+    p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
     p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--seed", type=int, default=0)

@@ -69,12 +69,17 @@ def counts_evidence(path: str, intents=None) -> Evidence:
 def scenario_for(cube: cube_mod.ConfusionCube, name: str | None) -> tuple[scenario.Assumptions, str]:
     """The named scenario (seed, a file, or a stored name); for a foreign label set, seed prices with 1 harm unit
     per misroute and no critical intents (said in the returned note)."""
+    return scenario_for_labels(cube.intents, name)
+
+
+def scenario_for_labels(intents, name: str | None) -> tuple[scenario.Assumptions, str]:
+    """:func:`scenario_for` from a label list (a training run's labels, before any cube exists)."""
     if name in (None, "seed"):
         base = seed.load_assumptions()
-        if set(cube.intents) <= set(base.intents):
+        if set(intents) <= set(base.intents):
             return base, "seed scenario"
         data = base.to_dict()
-        data.update(intents=list(cube.intents), name="default")
+        data.update(intents=list(intents), name="default")
         data.pop("harm_matrix")
         data.pop("critical_intents")
         data.pop("production_intent_mix", None)

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from engine import quality
+from engine import evidence, quality
 from engine.data import byo, generator
 from engine.data.seed import CRITICAL
-from engine.distill import losses, models, runs
+from engine.distill import losses, models, runs, selection
 from engine.errors import DistillDecideError, require
 from engine.paths import DATA_DIR, runs_dir
+from engine.rollout import gates as gates_mod
 
 MODES = ("finetune", "kd-online", "kd-cached")
 PROFILES = {
@@ -54,6 +55,9 @@ class TrainConfig:
     warmup: float = 0.1
     weight_decay: float = 0.01
     bucketing: bool = True
+    early_stopping: bool = True        # seed 002 §13 rules, checked after every epoch
+    scenario: str | None = None        # prices the business-weighted error per epoch (default: seed)
+    gates: str | None = None           # JSON gates file for checkpoint eligibility (default: the rollout gates)
     n_train: int = 0
     n_val: int = 0
     n_test: int = 0
@@ -88,6 +92,14 @@ class Dist:
     def barrier(self) -> None:
         if self.world > 1:
             torch.distributed.barrier()
+
+    def share(self, value):
+        """Rank 0's ``value`` on every rank."""
+        if self.world == 1:
+            return value
+        box = [value]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
 
 
 def init_dist(device: torch.device) -> Dist:
@@ -163,18 +175,38 @@ def predict(model, ids, rows: np.ndarray, pad_id: int, device, batch_size: int =
     return np.stack([out[int(i)] for i in rows])
 
 
-def evaluate(y: np.ndarray, probs: np.ndarray, labels: list[str], teacher_probs: np.ndarray | None = None) -> dict:
+@dataclass(frozen=True)
+class EvalContext:
+    """What an epoch's validation is judged with: labels, the scenario's prices, segments, the teacher."""
+
+    labels: list[str]
+    assumptions: object = None
+    segments: np.ndarray | None = None
+    teacher_probs: np.ndarray | None = None
+    teacher_error_usd: float | None = None
+
+
+def evaluate(y: np.ndarray, probs: np.ndarray, labels: list[str], teacher_probs: np.ndarray | None = None, *,
+             assumptions=None, segments: np.ndarray | None = None, teacher_error_usd: float | None = None) -> dict:
+    """Accuracy, macro-F1, rare-class accuracy, ECE (15 bins), loss, critical-error rate; against the teacher
+    top-1 agreement and KL at T = 3; under a scenario the business-weighted error $ per request."""
     pred = probs.argmax(1)
     k = len(labels)
     rare = np.array([i for i in range(k) if np.mean(y == i) < 0.05 and np.any(y == i)])
     crit = np.array([labels.index(c) for c in CRITICAL if c in labels])
+    p_true = np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0)
     out = {"accuracy": quality.accuracy_score(y, pred), "macro_f1": quality.macro_f1_score(y, pred, k),
            "rare_class_accuracy": quality.pooled_class_accuracy(y, pred, rare) if rare.size else float("nan"),
-           "ece": quality.expected_calibration_error(y, probs, 15),
+           "ece": quality.expected_calibration_error(y, probs, 15), "loss": float(-np.mean(np.log(p_true))),
            "critical_rate": float(np.mean(np.isin(y, crit) & (pred != y))) if crit.size else 0.0}
     if teacher_probs is not None:
         out["agreement"] = float(np.mean(pred == teacher_probs.argmax(1)))
         out["kl_t3"] = quality.kl_divergence(teacher_probs, probs, 3.0)
+    if assumptions is not None:
+        usd = selection.error_usd_per_request(y, pred, labels, assumptions, segments)
+        out["error_usd_per_request"] = usd
+        if teacher_error_usd:
+            out["error_vs_teacher"] = usd / teacher_error_usd
     return out
 
 
@@ -185,11 +217,13 @@ def _schedule(optimizer, total: int, warmup: float):
 
 def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainConfig, device, pad_id: int,
                 run_dir: Path, progress: runs.Progress, lr: float, teacher=None, cached_logits=None,
-                label_names: list[str], teacher_val_probs=None, start_epoch: int = 0, dist: Dist = Dist()) -> list[dict]:
+                ctx: EvalContext, start_epoch: int = 0, dist: Dist = Dist()) -> list[dict]:
     """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch.
 
-    Under torchrun each rank takes every world-th batch and DistributedDataParallel averages
-    the gradients; rank 0 evaluates, checkpoints and logs.
+    Stops early when a seed 002 §13 rule fires (the epoch summary then carries ``early_stop``;
+    a resumed run does not train past it). Under torchrun each rank takes every world-th batch
+    and DistributedDataParallel averages the gradients; rank 0 evaluates, checkpoints, logs and
+    decides whether to stop.
     """
     model.to(device)
     net = model
@@ -209,6 +243,8 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
         sched.load_state_dict(state["scheduler"])
     summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
     summaries = [s for s in summaries if s["phase"] != phase or s["epoch"] <= start_epoch]
+    if any(s.get("early_stop") for s in summaries if s["phase"] == phase):
+        return [s for s in summaries if s["phase"] == phase]
     y_t = torch.as_tensor(np.array(y, dtype=np.int64))
     for epoch in range(start_epoch + 1, cfg.epochs + 1):
         model.train()
@@ -249,32 +285,30 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
                 runs.append_jsonl(run_dir / "steps.jsonl", record)
             progress.update(phase=phase, epoch=epoch, step=step, samples_per_s=sps * dist.world, terms=terms)
         if not dist.main:
-            dist.barrier()
+            if dist.share(None):
+                break
             continue
         val = predict(model, ids, val_rows, pad_id, device)
-        metrics = evaluate(y[val_rows], val, label_names, teacher_val_probs)
+        metrics = evaluate(y[val_rows], val, ctx.labels, ctx.teacher_probs, assumptions=ctx.assumptions,
+                           segments=ctx.segments, teacher_error_usd=ctx.teacher_error_usd)
         path = ckpt_root / f"{phase}-epoch{epoch}"
         path.mkdir(parents=True, exist_ok=True)
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                     "epoch": epoch}, path / "state.pt")
         summary = {"event": "kd_epoch_summary", "phase": phase, "epoch": epoch, "train_loss": terms["total_loss"],
                    **{f"val_{k}": v for k, v in metrics.items()}, "checkpoint": str(path.relative_to(run_dir))}
+        stop = selection.stop_rule([s for s in summaries if s["phase"] == phase] + [summary]) \
+            if cfg.early_stopping and epoch < cfg.epochs else None
+        if stop:
+            summary["early_stop"] = stop
         runs.append_jsonl(run_dir / "epochs.jsonl", summary)
         runs.write_json(path / "meta.json", summary)
         summaries.append(summary)
-        dist.barrier()
+        if dist.share(bool(stop)):
+            break
     if not dist.main:
         summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
     return [s for s in summaries if s["phase"] == phase]
-
-
-def select_epoch(summaries: list[dict]) -> int:
-    """Multi-signal selection (not the lowest loss): weighted accuracy, macro-F1, rare-class accuracy, ECE."""
-    def score(s):
-        rare = s.get("val_rare_class_accuracy")
-        rare = s["val_accuracy"] if rare is None or (isinstance(rare, float) and math.isnan(rare)) else rare
-        return 0.4 * s["val_accuracy"] + 0.3 * s["val_macro_f1"] + 0.2 * rare - 0.1 * s["val_ece"]
-    return max(summaries, key=score)["epoch"]
 
 
 def load_epoch(model, run_dir: Path, phase: str, epoch: int) -> None:
@@ -359,20 +393,28 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
             if dist.main else _NoProgress()
         done_epochs = {p: max([s["epoch"] for s in runs.read_jsonl(run_dir / "epochs.jsonl") if s["phase"] == p],
                               default=0) for p in ("teacher", "student")} if resume else {"teacher": 0, "student": 0}
+        assumptions, _ = evidence.scenario_for_labels(labels, cfg.scenario)
+        gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
+        segments = df.segment.to_numpy() if "segment" in df.columns else None
+        val_segments = segments[val_rows] if segments is not None else None
         # -- teacher ------------------------------------------------------------------------
         teacher = make("teacher", len(labels))
         if cfg.teacher_run:
             src = runs.resolve_run(cfg.teacher_run)
-            t_epoch = runs.read_jsonl(src / "epochs.jsonl")
-            load_epoch(teacher, src, "teacher", select_epoch([s for s in t_epoch if s["phase"] == "teacher"]))
+            t_sum = [s for s in runs.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
+            t_sel = selection.select_checkpoint(t_sum, apply_gates=False)
+            load_epoch(teacher, src, "teacher", t_sel["epoch"])
             teacher.to(device)
         else:
             t_sum = train_phase(phase="teacher", model=teacher, ids=ids, y=y, train_rows=train_rows,
                                 val_rows=val_rows, cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir,
-                                progress=progress, lr=cfg.lr, label_names=labels, start_epoch=done_epochs["teacher"],
-                                dist=dist)
-            load_epoch(teacher, run_dir, "teacher", select_epoch(t_sum))
+                                progress=progress, lr=cfg.lr, start_epoch=done_epochs["teacher"], dist=dist,
+                                ctx=EvalContext(labels, assumptions, val_segments))
+            t_sel = selection.select_checkpoint(t_sum, apply_gates=False)  # gates are about promoting a student
+            load_epoch(teacher, run_dir, "teacher", t_sel["epoch"])
         teacher_val = predict(teacher, ids, val_rows, pad_id, device)
+        teacher_val_usd = selection.error_usd_per_request(y[val_rows], teacher_val.argmax(1), labels, assumptions,
+                                                          val_segments)
         # -- student ------------------------------------------------------------------------
         base = make("student", len(labels))
         n_layers = base.config.num_hidden_layers
@@ -388,12 +430,13 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
                 cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device, key_parts)
         s_sum = train_phase(phase="student", model=student, ids=ids, y=y, train_rows=train_rows, val_rows=val_rows,
                             cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir, progress=progress,
-                            lr=cfg.student_lr, teacher=teacher, cached_logits=cached, label_names=labels,
-                            teacher_val_probs=teacher_val,
+                            lr=cfg.student_lr, teacher=teacher, cached_logits=cached,
+                            ctx=EvalContext(labels, assumptions, val_segments, teacher_val, teacher_val_usd),
                             start_epoch=done_epochs["student"], dist=dist)
         if not dist.main:
             return run_dir
-        chosen = select_epoch(s_sum)
+        s_sel = selection.select_checkpoint(s_sum, gate_list)
+        chosen = s_sel["epoch"]
         load_epoch(student, run_dir, "student", chosen)
         # -- test predictions -------------------------------------------------------------
         pt = predict(teacher, ids, test_rows, pad_id, device)
@@ -407,10 +450,18 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         preds = pd.concat([preds, pd.DataFrame(probs)], axis=1)
         preds.to_parquet(run_dir / "predictions.parquet", index=False)
         yt = y[test_rows]
+        test_seg = segments[test_rows] if segments is not None else None
+        t_test = evaluate(yt, pt, labels, assumptions=assumptions, segments=test_seg)
+        s_test = evaluate(yt, ps, labels, pt, assumptions=assumptions, segments=test_seg,
+                          teacher_error_usd=t_test["error_usd_per_request"])
+        stops = {p: next((s["early_stop"] for s in summ if s.get("early_stop")), None)
+                 for p, summ in (("teacher", t_sum), ("student", s_sum))}
         summary = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": time.time() - t_start,
-                   "chosen_student_epoch": chosen, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                   "teacher": {**evaluate(yt, pt, labels), "params": asdict(models.count_params(teacher))},
-                   "student": {**evaluate(yt, ps, labels, pt), "params": asdict(models.count_params(student))}}
+                   "chosen_student_epoch": chosen, "chosen_teacher_epoch": t_sel["epoch"],
+                   "selection": {"student": s_sel, "teacher": t_sel}, "early_stop": stops,
+                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                   "teacher": {**t_test, "params": asdict(models.count_params(teacher))},
+                   "student": {**s_test, "params": asdict(models.count_params(student))}}
         runs.write_json(run_dir / "summary.json", summary)
         progress.finish("done", seconds=summary["seconds"])
         (run_dir / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")

@@ -27,7 +27,8 @@ ALIASES = {"teacher_match": "teacher_preference_match", "teacher_preference": "t
            "hallucination": "hallucination_rate", "fallback": "fallback_rate", "eval_loss": "val_loss",
            "human_win_rate_vs_base_student": "human_win_rate", "win_rate": "human_win_rate",
            "refusal_precision_": "refusal_precision"}
-LOWER_IS_BETTER = {"train_loss", "val_loss", "hallucination_rate", "fallback_rate"}
+LOWER_IS_BETTER = {"train_loss", "val_loss", "hallucination_rate", "fallback_rate", "val_ece", "val_critical_rate",
+                   "val_error_vs_teacher", "val_error_usd_per_request", "val_kl_t3"}
 
 
 def read_epochs(df: pd.DataFrame) -> pd.DataFrame:
@@ -134,8 +135,14 @@ class EarlyStop:
 
 
 def early_stopping(epochs: pd.DataFrame, *, min_rel_improvement: float = 0.01, patience: int = 2,
-                   min_win_gain: float = 0.005) -> list[EarlyStop]:
-    """Seed 002 §13's three stopping rules (the fourth, gates, is :func:`select`'s eligibility)."""
+                   min_win_gain: float = 0.005, quality_col: str = "human_win_rate",
+                   safety_col: str = "hallucination_rate") -> list[EarlyStop]:
+    """Seed 002 §13's three stopping rules (the fourth, gates, is :func:`select`'s eligibility).
+
+    ``quality_col`` (higher is better) and ``safety_col`` (lower is better) name the signals the
+    quality and safety rules watch: a response model's human win rate and hallucination rate by
+    default; a classifier passes e.g. validation accuracy and critical-error rate.
+    """
     df = read_epochs(epochs)
     out = []
     if "val_loss" in df:
@@ -149,17 +156,19 @@ def early_stopping(epochs: pd.DataFrame, *, min_rel_improvement: float = 0.01, p
                     stop = int(e)
         out.append(EarlyStop("loss", stop, f"validation loss fails to improve by ≥ {min_rel_improvement:.0%} for "
                              f"{patience} consecutive epochs" + ("" if stop else ": never")))
-    if "human_win_rate" in df:
-        w = df.human_win_rate.to_numpy()
+    quality_col, safety_col = ALIASES.get(quality_col, quality_col), ALIASES.get(safety_col, safety_col)
+    if quality_col in df:
+        w = df[quality_col].to_numpy()
         hits = [int(df.epoch[i]) for i in range(2, len(w)) if w[i] - w[i - 2] < min_win_gain]
         out.append(EarlyStop("quality", hits[0] if hits else None,
-                             f"human win rate gains < {min_win_gain * 100:.1f} points over 2 epochs"
+                             f"{quality_col.replace('_', ' ')} gains < {min_win_gain * 100:.1f} points over 2 epochs"
                              + ("" if hits else ": never")))
-    if "hallucination_rate" in df:
-        h = df.hallucination_rate.to_numpy()
+    if safety_col in df:
+        h = df[safety_col].to_numpy()
         hits = [int(df.epoch[i]) for i in range(2, len(h)) if h[i] > h[i - 1] > h[i - 2]]
         out.append(EarlyStop("safety", hits[0] if hits else None,
-                             "hallucination rate worsens for 2 evaluations in a row" + ("" if hits else ": never")))
+                             f"{safety_col.replace('_', ' ')} worsens for 2 evaluations in a row"
+                             + ("" if hits else ": never")))
     return out
 
 

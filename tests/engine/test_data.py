@@ -24,7 +24,8 @@ def test_generator_is_deterministic_and_sized(data):
 def test_priors_and_segments(data):
     share = data.intent.value_counts(normalize=True)
     for intent, prior in zip(INTENTS, PRIORS):
-        assert share[intent] == pytest.approx(prior, abs=0.006)  # 2% label noise flattens a little
+        # 3% of labels are redrawn uniformly over the 10 intents: p·0.97 + 0.003, within 3 standard errors
+        assert share[intent] == pytest.approx(prior * 0.97 + 0.003, abs=0.005)
     seg = data.segment.value_counts(normalize=True)
     assert seg["returning"] == pytest.approx(0.6, abs=0.01) and seg["vip"] == pytest.approx(0.1, abs=0.01)
 
@@ -36,6 +37,19 @@ def test_depth_mechanisms_present(data):
     mixed = data[text.str.contains("where is my order") & text.str.contains("return")]
     assert len(mixed) > 0
     assert any(t in text.str.cat(sep=" ") for t in ("one piece", "demon slayer", "nana"))
+    assert text.str.contains("never mind that|forget that|scratch that").mean() > 0.01   # retractions
+    assert text.str.contains(" — ").mean() > 0.01                                        # negation after the ask
+
+
+def test_ambiguous_requests_carry_more_than_one_label(data):
+    # annotators split on these: the same wording is labelled with each of its readings
+    same = data[data.text == "cool, what else have you got"].intent.value_counts(normalize=True)
+    assert set(same.index) >= {"chitchat", "product_discovery"}
+    charged = data[data.text.str.startswith("i was charged twice for")].intent.value_counts(normalize=True)
+    assert charged.index[0] in ("checkout_help", "account_security") and charged.iloc[1] > 0.2
+    # a share of rows no model can get right: the Bayes ceiling sits near 93%, not 100%
+    amb = data.text.str.match("|".join(t.split("{")[0] for t, _ in generator.AMBIGUOUS))
+    assert 0.08 < amb.mean() < 0.16
 
 
 def test_split_is_stratified(data):

@@ -178,3 +178,22 @@ def test_ddp_two_processes_on_cpu(env):
     assert config["world_size"] == 2
     teacher_steps = [s for s in runs.read_jsonl(made[0] / "steps.jsonl") if s["phase"] == "teacher"]
     assert teacher_steps and max(s["global_step"] for s in teacher_steps) == 240 // 16 // 2 * 2  # half the steps
+
+
+def test_selection_and_early_stopping_are_recorded(env):
+    # a learning rate of ~0 leaves validation loss flat: the seed 002 §13 loss rule stops both phases at epoch 3 of 4
+    run_dir = trainer.run(cfg("tiny-stop", epochs=4, lr=1e-12, student_lr=1e-12, mode="finetune"),
+                          model_factory=tiny_factory())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["early_stop"]["teacher"]["rule"] == "loss" and summary["early_stop"]["student"]["epoch"] == 3
+    epochs = runs.read_jsonl(run_dir / "epochs.jsonl")
+    assert [e["epoch"] for e in epochs if e["phase"] == "student"] == [1, 2, 3]
+    last = epochs[-1]
+    assert {"val_loss", "val_error_usd_per_request", "val_error_vs_teacher", "val_agreement"} <= set(last)
+    assert last["val_error_usd_per_request"] > 0
+    sel = summary["selection"]["student"]
+    assert summary["chosen_student_epoch"] == sel["epoch"] in (1, 2, 3)
+    assert sel["gates_checked"] == ["val_agreement", "val_ece", "val_rare_class_accuracy"]
+    # a random tiny model passes no gate: the run says so instead of pretending
+    assert sel["gates_passed"] is False and set(sel["why_not"]) == {"1", "2", "3"}  # JSON keys
+    assert summary["student"]["error_usd_per_request"] > 0 and "error_vs_teacher" in summary["student"]
