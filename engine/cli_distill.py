@@ -40,6 +40,21 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_logits(args) -> int:
+    from engine.distill import trainer
+
+    out = trainer.run_logits(args.run, shard=args.shard, n_shards=args.of, merge=args.merge, device=args.device,
+                             threads=args.threads)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    elif args.merge:
+        print(f"merged {out['shards']} shards: {out['rows']:,} rows of teacher logits → {out['merged']}; "
+              f"`train --mode kd-cached --teacher-run {args.run}` with the same data now reads them")
+    else:
+        print(f"shard {args.shard} of {args.of}: {out['rows']:,} rows → {out['shard']}")
+    return 0
+
+
 def cmd_runs(args) -> int:
     from engine.distill import runs
 
@@ -90,6 +105,15 @@ def add_commands(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (with --run-id)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("logits", help="teacher logits of a run's training rows, in shards, for kd-cached runs")
+    p.add_argument("--run", required=True, help="the run whose teacher (chosen epoch) and data to use")
+    p.add_argument("--shard", type=int, help="which shard to compute (0 … N−1)")
+    p.add_argument("--of", type=int, default=1, help="number of shards N")
+    p.add_argument("--merge", action="store_true", help="check and join the N shards into the cache")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_logits)
     p = sub.add_parser("runs", help="list, show or import run directories")
     p.add_argument("action", choices=["list", "show", "import"])
     p.add_argument("run", nargs="?")

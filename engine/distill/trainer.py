@@ -20,7 +20,8 @@ import torch
 from engine import evidence, quality
 from engine.data import byo, generator
 from engine.data.seed import CRITICAL
-from engine.distill import losses, models, runs, selection
+from engine.distill import logits as logit_cache, losses, models, runs, selection
+from engine.distill.batching import collate, make_batches
 from engine.errors import DistillDecideError, require
 from engine.paths import DATA_DIR, runs_dir
 from engine.rollout import gates as gates_mod
@@ -135,28 +136,6 @@ def load_data(cfg: TrainConfig) -> pd.DataFrame:
         return byo.load(cfg.data, text_col=cfg.text_col, label_col=cfg.label_col, seed=cfg.seed)
     return generator.generate(cfg.n_train + cfg.n_val + cfg.n_test, seed=cfg.seed,
                               split=(cfg.n_train, cfg.n_val, cfg.n_test))
-
-
-def make_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator, bucketing: bool) -> list[np.ndarray]:
-    """Shuffled batches; with bucketing, similar lengths share a batch (less padding), batch order shuffled."""
-    idx = rng.permutation(len(lengths))
-    if bucketing:
-        chunk = batch_size * 50
-        idx = np.concatenate([c[np.argsort(lengths[c], kind="stable")] for c in np.array_split(idx, max(1, len(idx) // chunk))])
-    batches = [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
-    return [batches[i] for i in rng.permutation(len(batches))]
-
-
-def collate(ids: list[list[int]], rows: np.ndarray, pad_id: int, fixed_len: int | None = None) -> dict:
-    """Dynamic padding to the longest row in the batch (or a fixed length, for the baseline)."""
-    width = fixed_len or max(len(ids[i]) for i in rows)
-    x = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    m = torch.zeros((len(rows), width), dtype=torch.long)
-    for j, i in enumerate(rows):
-        seq = ids[i][:width]
-        x[j, :len(seq)] = torch.tensor(seq)
-        m[j, :len(seq)] = 1
-    return {"input_ids": x, "attention_mask": m}
 
 
 @torch.no_grad()
@@ -316,32 +295,82 @@ def load_epoch(model, run_dir: Path, phase: str, epoch: int) -> None:
     model.load_state_dict(state["model"])
 
 
-def teacher_logits_cache(teacher, ids, rows, pad_id, device, key_parts: dict) -> torch.Tensor:
-    """Teacher logits for the training rows, computed once and stored; the key covers teacher, data and length."""
-    key = hashlib.sha256(repr(sorted(key_parts.items())).encode()).hexdigest()[:20]
-    path = DATA_DIR / "cache" / "teacher_logits" / f"{key}.pt"
-    if path.exists():
-        cached = torch.load(path, weights_only=False)
-        if cached.get("key_parts") == key_parts and cached["logits"].shape[0] == len(rows):
-            return cached["logits"]
-    probs_rows = []
-    teacher.eval()
-    with torch.no_grad():
-        for k in range(0, len(rows), 128):
-            batch = {n: t.to(device) for n, t in collate(ids, rows[k:k + 128], pad_id).items()}
-            probs_rows.append(teacher(**batch).logits.float().cpu())
-    logits = torch.cat(probs_rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"key_parts": key_parts, "logits": logits}, path)
-    return logits
+def prepare(cfg: TrainConfig, model_factory=None):
+    """Data, label list, label ids, token ids, pad id, (train, val, test) rows and the data hash."""
+    df = load_data(cfg)
+    labels = sorted(df.intent.unique(), key=lambda s: (generator.INTENTS.index(s) if s in generator.INTENTS
+                                                       else len(generator.INTENTS), s))
+    lab = {v: i for i, v in enumerate(labels)}
+    y = df.intent.map(lab).to_numpy()
+    tok = models.load_tokenizer(cfg.teacher) if model_factory is None else model_factory("tokenizer", 0)
+    ids = tok(df.text.tolist(), truncation=True, max_length=cfg.max_len)["input_ids"]
+    split = df.split.to_numpy()
+    rows = tuple(np.nonzero(split == s)[0] for s in ("train", "val", "test"))
+    data_hash = hashlib.sha256(pd.util.hash_pandas_object(df[["text", "intent", "split"]], index=False)
+                               .to_numpy().tobytes()).hexdigest()[:16]
+    return df, labels, y, ids, tok.pad_token_id or 0, rows, data_hash
 
 
-def _state_hash(model) -> str:
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(t.detach().cpu().float().numpy().tobytes()[:4096])
-    return h.hexdigest()[:16]
+def config_of(run_dir: Path) -> TrainConfig:
+    """The TrainConfig a run was made with (from its config.json)."""
+    import dataclasses
+    import json
+
+    data = json.loads((run_dir / "config.json").read_text())
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in data.items() if k in names})
+
+
+def load_run_teacher(run_dir: Path, make) -> tuple[object, int]:
+    """A run's teacher at its chosen epoch (from the run itself or the run it reused), and that epoch."""
+    import json
+
+    cfg = config_of(run_dir)
+    src = runs.resolve_run(cfg.teacher_run) if cfg.teacher_run else run_dir
+    summary_path = run_dir / "summary.json"
+    chosen = json.loads(summary_path.read_text()).get("chosen_teacher_epoch") if summary_path.exists() else None
+    if not chosen:
+        t_sum = [s for s in runs.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
+        chosen = selection.select_checkpoint(t_sum, apply_gates=False)["epoch"]
+    teacher = make("teacher", len(json.loads((run_dir / "config.json").read_text())["labels"]))
+    load_epoch(teacher, src, "teacher", chosen)
+    return teacher, chosen
+
+
+def logits_root() -> Path:
+    return DATA_DIR / "cache" / "teacher_logits"
+
+
+def logit_key(teacher, data_hash: str, cfg: TrainConfig, n_rows: int) -> dict:
+    return {"teacher": logit_cache.state_hash(teacher), "data": data_hash, "max_len": cfg.max_len, "rows": n_rows}
+
+
+def run_logits(run: str | Path, *, shard: int | None = None, n_shards: int = 1, merge: bool = False,
+               device: str = "auto", threads: int = 0, model_factory=None) -> dict:
+    """Teacher logits for a run's training rows, for a later ``kd-cached`` run: one shard, or the merge.
+
+    The run gives the teacher (its chosen epoch) and the data (its config); any machine with the
+    same data can compute a shard. Returns where the result went and how many rows it holds.
+    """
+    run_dir = runs.resolve_run(str(run))
+    cfg = replace(config_of(run_dir), device=device).resolved()
+    if threads:
+        torch.set_num_threads(threads)
+    dev = _device(cfg)
+    _, _, _, ids, pad_id, (train_rows, _, _), data_hash = prepare(cfg, model_factory)
+    make = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
+    teacher, epoch = load_run_teacher(run_dir, make)
+    teacher.to(dev)
+    key = logit_key(teacher, data_hash, cfg, len(train_rows))
+    if merge:
+        merged = logit_cache.merge(logits_root(), key, len(train_rows), n_shards)
+        return {"merged": str(logits_root() / f"{logit_cache.cache_key(key)}.pt"), "rows": int(merged.shape[0]),
+                "shards": n_shards, "teacher_epoch": epoch}
+    require(shard is not None, "--shard", "missing", "give --shard K --of N, or --merge --of N")
+    path = logit_cache.compute_shard(teacher, ids, train_rows, pad_id, dev, key, logits_root(), shard=shard,
+                                     n_shards=n_shards)
+    rows = len(logit_cache.shard_positions(len(train_rows), shard, n_shards))
+    return {"shard": str(path), "rows": rows, "of": n_shards, "teacher_epoch": epoch}
 
 
 def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, resume: bool = False,
@@ -368,18 +397,7 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
     t_start = time.time()
     progress = None
     try:
-        df = load_data(cfg)
-        labels = sorted(df.intent.unique(), key=lambda s: (generator.INTENTS.index(s) if s in generator.INTENTS
-                                                           else len(generator.INTENTS), s))
-        lab = {v: i for i, v in enumerate(labels)}
-        y = df.intent.map(lab).to_numpy()
-        tok = models.load_tokenizer(cfg.teacher) if model_factory is None else model_factory("tokenizer", 0)
-        ids = tok(df.text.tolist(), truncation=True, max_length=cfg.max_len)["input_ids"]
-        pad_id = tok.pad_token_id or 0
-        split = df.split.to_numpy()
-        train_rows, val_rows, test_rows = (np.nonzero(split == s)[0] for s in ("train", "val", "test"))
-        data_hash = hashlib.sha256(pd.util.hash_pandas_object(df[["text", "intent", "split"]], index=False)
-                                   .to_numpy().tobytes()).hexdigest()[:16]
+        df, labels, y, ids, pad_id, (train_rows, val_rows, test_rows), data_hash = prepare(cfg, model_factory)
         if dist.main:
             runs.write_json(run_dir / "config.json", {**asdict(cfg), "labels": labels, "data_hash": data_hash,
                                                       "device": str(device), "torch": torch.__version__,
@@ -420,14 +438,10 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         n_layers = base.config.num_hidden_layers
         student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg.student_layers, n_layers)))
         cached = None
-        if cfg.mode == "kd-cached":
-            key_parts = {"teacher": _state_hash(teacher), "data": data_hash, "max_len": cfg.max_len,
-                         "rows": len(train_rows)}
-            if dist.main:  # one rank writes the cache, the others read it
-                cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device, key_parts)
-            dist.barrier()
-            if not dist.main:
-                cached = teacher_logits_cache(teacher, ids, train_rows, pad_id, device, key_parts)
+        if cfg.mode == "kd-cached":  # under torchrun each rank computes one shard, rank 0 merges
+            cached = logit_cache.cached_or_compute(teacher, ids, train_rows, pad_id, device,
+                                                   logit_key(teacher, data_hash, cfg, len(train_rows)), logits_root(),
+                                                   rank=dist.rank, world=dist.world, barrier=dist.barrier)
         s_sum = train_phase(phase="student", model=student, ids=ids, y=y, train_rows=train_rows, val_rows=val_rows,
                             cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir, progress=progress,
                             lr=cfg.student_lr, teacher=teacher, cached_logits=cached,

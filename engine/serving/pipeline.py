@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from engine.distill import models, runs, selection, trainer
+from engine.distill import models, runs, trainer
 from engine.errors import require
 from engine.serving import capacity, latency, onnx_export
 
@@ -26,11 +26,7 @@ def load_run_models(run_dir: Path, model_factory=None):
     labels = cfg["labels"]
     make = model_factory or (lambda kind, k: models.load_classifier(cfg["teacher"], k))
     tok = models.load_tokenizer(cfg["teacher"]) if model_factory is None else model_factory("tokenizer", 0)
-    teacher = make("teacher", len(labels))
-    src = runs.resolve_run(cfg["teacher_run"]) if cfg.get("teacher_run") else run_dir
-    t_epochs = [s for s in runs.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
-    t_epoch = summary.get("chosen_teacher_epoch") or selection.select_checkpoint(t_epochs, apply_gates=False)["epoch"]
-    trainer.load_epoch(teacher, src, "teacher", t_epoch)
+    teacher, _ = trainer.load_run_teacher(run_dir, make)
     base = make("student", len(labels))
     n_layers = base.config.num_hidden_layers
     student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg["student_layers"], n_layers)))

@@ -1,5 +1,6 @@
 """Trainer on a tiny random-init model: loss falls, resume reaches the same state, the run prices."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,6 +179,8 @@ def test_ddp_two_processes_on_cpu(env):
     assert config["world_size"] == 2
     teacher_steps = [s for s in runs.read_jsonl(made[0] / "steps.jsonl") if s["phase"] == "teacher"]
     assert teacher_steps and max(s["global_step"] for s in teacher_steps) == 240 // 16 // 2 * 2  # half the steps
+    shards = sorted(p.name for p in (env / "cache" / "teacher_logits").glob("*.shards/*.pt"))
+    assert shards == ["0000-of-0002.pt", "0001-of-0002.pt"]  # each rank computed one shard, rank 0 merged
 
 
 def test_selection_and_early_stopping_are_recorded(env):
@@ -197,3 +200,42 @@ def test_selection_and_early_stopping_are_recorded(env):
     # a random tiny model passes no gate: the run says so instead of pretending
     assert sel["gates_passed"] is False and set(sel["why_not"]) == {"1", "2", "3"}  # JSON keys
     assert summary["student"]["error_usd_per_request"] > 0 and "error_vs_teacher" in summary["student"]
+
+
+def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
+    from engine.distill import logits
+    from engine.errors import DistillDecideError
+
+    trainer.run(cfg("tiny-shards", mode="finetune"), model_factory=tiny_factory())
+    f = tiny_factory()
+    trainer.run_logits("tiny-shards", shard=0, n_shards=1, model_factory=f)
+    whole = trainer.run_logits("tiny-shards", merge=True, n_shards=1, model_factory=f)
+    assert whole["rows"] == 240
+    reference = torch.load(whole["merged"], weights_only=False)["logits"]
+    outs = [trainer.run_logits("tiny-shards", shard=k, n_shards=3, model_factory=f) for k in range(3)]
+    assert [o["rows"] for o in outs] == [80, 80, 80]
+    Path(outs[1]["shard"]).unlink()
+    with pytest.raises(DistillDecideError, match=r"shard\(s\) \[1\] of 3 are missing"):
+        trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
+    trainer.run_logits("tiny-shards", shard=1, n_shards=3, model_factory=f)
+    with pytest.raises(DistillDecideError, match="another count"):   # the 1-shard file is still there
+        trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
+    Path(whole["merged"]).unlink()
+    for p in Path(outs[0]["shard"]).parent.glob("*-of-0001.pt"):
+        p.unlink()
+    merged = trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
+    assert torch.allclose(torch.load(merged["merged"], weights_only=False)["logits"], reference, atol=1e-5)
+    # a shard made with another teacher is refused
+    part = torch.load(outs[2]["shard"], weights_only=False)
+    torch.save({**part, "key_parts": {**part["key_parts"], "teacher": "someone-else"}}, outs[2]["shard"])
+    with pytest.raises(DistillDecideError, match="another teacher"):
+        trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
+    with pytest.raises(DistillDecideError, match="--shard"):
+        trainer.run_logits("tiny-shards", shard=3, n_shards=3, model_factory=f)
+    # a kd-cached run on the same data reads the merged logits instead of computing them
+
+    def no_compute(*a, **k):
+        raise AssertionError("the teacher pass ran again")
+    monkeypatch.setattr(logits, "compute", no_compute)
+    done = trainer.run(cfg("tiny-from-shards", teacher_run="tiny-shards"), model_factory=f)
+    assert (done / "DONE").exists()
