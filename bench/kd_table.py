@@ -52,8 +52,7 @@ def main():
         for v in VARIANTS:
             d = ensure(args.profile, v, seed, args.threads)
             s = json.loads((d / "summary.json").read_text())
-            p = pd.read_parquet(d / "predictions.parquet")
-            preds[(v, seed)] = (p["student_pred"] == p["true"]).to_numpy()
+            preds[(v, seed)] = correct(d)
             rows.append({"variant": v, "seed": seed, "accuracy": s["student"]["accuracy"],
                          "macro_f1": s["student"]["macro_f1"], "rare": s["student"]["rare_class_accuracy"],
                          "seconds": s["seconds"], "peak_rss_mb": s["peak_rss_mb"],
@@ -70,13 +69,25 @@ def main():
     t = df[df.variant == "kd-online"]
     print(f"| teacher (MiniLM-L6) | {t.teacher_accuracy.mean():.3f} ± {t.teacher_accuracy.std():.3f} | "
           f"{t.teacher_f1.mean():.3f} | | (in kd-online) | |")
-    rng = np.random.default_rng(0)
     for v in ("kd-online", "kd-cached"):
-        diffs = np.concatenate([preds[(v, s)].astype(float) - preds[("finetune", s)] for s in args.seeds])
-        boot = [rng.choice(diffs, diffs.size).mean() for _ in range(2000)]
-        lo, hi = np.percentile(boot, [2.5, 97.5])
-        print(f"paired {v} − finetune accuracy: {diffs.mean():+.4f} (95% CI [{lo:+.4f}, {hi:+.4f}], "
-              f"{diffs.size:,} paired test requests over {len(args.seeds)} seeds)")
+        diff, lo, hi, n = paired_difference([preds[(v, s)] for s in args.seeds],
+                                            [preds[("finetune", s)] for s in args.seeds])
+        print(f"paired {v} − finetune accuracy: {diff:+.4f} (95% CI [{lo:+.4f}, {hi:+.4f}], "
+              f"{n:,} paired test requests over {len(args.seeds)} seeds)")
+
+
+def correct(run_dir: Path) -> np.ndarray:
+    p = pd.read_parquet(run_dir / "predictions.parquet")
+    return (p["student_pred"] == p["true"]).to_numpy()
+
+
+def paired_difference(a: list[np.ndarray], b: list[np.ndarray], resamples: int = 2000):
+    """Mean of a − b over paired test requests (pooled over seeds) and its 95% paired bootstrap interval."""
+    diffs = np.concatenate([x.astype(float) - y for x, y in zip(a, b)])
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, diffs.size, (resamples, diffs.size))
+    lo, hi = np.percentile(diffs[idx].mean(1), [2.5, 97.5])
+    return float(diffs.mean()), float(lo), float(hi), int(diffs.size)
 
 
 if __name__ == "__main__":

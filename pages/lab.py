@@ -81,6 +81,13 @@ if not past:
 else:
     st.dataframe(pd.DataFrame(past), hide_index=True)
     done = [r["run_id"] for r in past if r["done"]]
+    with st.expander("Which epoch a run kept, and why"):
+        st.caption("Eligible epochs pass the promotion gates that can be measured on validation data (rare-class "
+                   "accuracy, agreement with the teacher, ECE); among them the best weighted score wins — not the "
+                   "lowest loss. Training stops early on seed 002 §13's rules.")
+        shown = st.selectbox("Run", [r["run_id"] for r in past], key="lab_epochs_run")
+        st.dataframe(runs.epoch_table(runs_dir() / shown), hide_index=True,
+                     column_config={"Error $ per request": st.column_config.NumberColumn(format="$%.4f")})
     pick = st.selectbox("Use as evidence", ["seed"] + done, key="lab_pick")
     if st.button("Use it", key="lab_use"):
         try:

@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from engine.errors import require
 from engine.paths import runs_dir
 
@@ -103,5 +105,34 @@ def list_runs() -> list[dict]:
         out.append({"run_id": p.name, "done": is_done(p), "state": "done" if is_done(p) else prog.get("state", "?"),
                     "mode": summary.get("mode"), "teacher_accuracy": summary.get("teacher", {}).get("accuracy"),
                     "student_accuracy": summary.get("student", {}).get("accuracy"),
+                    "student_epoch": summary.get("chosen_student_epoch"),
+                    "gates_passed": summary.get("selection", {}).get("student", {}).get("gates_passed"),
                     "seconds": summary.get("seconds")})
     return out
+
+
+EPOCH_COLUMNS = {"phase": "Phase", "epoch": "Epoch", "val_accuracy": "Accuracy", "val_macro_f1": "Macro-F1",
+                 "val_rare_class_accuracy": "Rare-class accuracy", "val_ece": "ECE", "val_loss": "Loss (nats)",
+                 "val_agreement": "Agreement with teacher", "val_critical_rate": "Critical-error rate",
+                 "val_error_usd_per_request": "Error $ per request", "val_error_vs_teacher": "Error $ vs teacher"}
+
+
+def epoch_table(run_dir: Path) -> pd.DataFrame:
+    """One row per (phase, epoch) of validation signals, with which epoch was kept and why the others were not."""
+    rows = read_jsonl(run_dir / "epochs.jsonl")
+    if not rows:
+        return pd.DataFrame(columns=list(EPOCH_COLUMNS.values()) + ["Kept", "Why not / stop"])
+    df = pd.DataFrame(rows)
+    summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").exists() else {}
+    sel = summary.get("selection", {})
+    kept, notes = [], []
+    for phase, epoch, stop in zip(df["phase"], df["epoch"],
+                                  df["early_stop"] if "early_stop" in df else [None] * len(df)):
+        ps = sel.get(phase, {})
+        kept.append(ps.get("epoch") == epoch)
+        note = ps.get("why_not", {}).get(str(epoch), "")
+        if isinstance(stop, dict):
+            note = "; ".join(x for x in (note, f"stopped: {stop.get('detail', '')}") if x)
+        notes.append(note)
+    out = df[[c for c in EPOCH_COLUMNS if c in df.columns]].rename(columns=EPOCH_COLUMNS)
+    return out.assign(**{"Kept": kept, "Why not / stop": notes})

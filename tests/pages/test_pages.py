@@ -168,3 +168,23 @@ def test_review_reads_a_stored_series_and_exports_a_report(db):
     html = report.build_html(d=d, a=a, cube=c, evidence_label="seed", bootstrap_seed=0)
     assert "Lean student: saves $1,122/month" in html and c.hash in html and 'usd_per_critical_event&quot;: 1.2' in html
     assert len(html) > 1_000_000 and 'src="https://cdn.plot.ly' not in html  # plotly.js embedded: opens offline
+
+
+def test_lab_shows_which_epoch_a_run_kept_and_why(db, tmp_path, monkeypatch):
+    from engine.distill import runs
+
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    for e, acc, agree in ((1, 0.88, 0.96), (2, 0.91, 0.93)):
+        runs.append_jsonl(run / "epochs.jsonl", {"phase": "student", "epoch": e, "val_accuracy": acc,
+                                                 "val_agreement": agree, "val_error_usd_per_request": 0.02})
+    runs.write_json(run / "summary.json", {"mode": "kd-cached", "chosen_student_epoch": 1, "selection": {"student": {
+        "epoch": 1, "gates_passed": True, "why_not": {"2": "val_agreement 0.93 fails >= 0.95"}}}})
+    at = app(db)
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert table["Kept"].tolist() == [True, False]
+    assert table["Why not / stop"].tolist() == ["", "val_agreement 0.93 fails >= 0.95"]
+    assert at.dataframe[0].value["gates_passed"].tolist() == [True]
