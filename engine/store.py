@@ -60,7 +60,23 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             run_id VARCHAR NOT NULL, position INTEGER NOT NULL, teacher_latency_ms DOUBLE, student_latency_ms DOUBLE,
             PRIMARY KEY (run_id, position))""",
     )),
+    (5, (  # seed 002 §15 step log and epoch summaries, one row each, queryable across runs
+        """CREATE TABLE IF NOT EXISTS run_steps (
+            run_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, epoch INTEGER NOT NULL, global_step INTEGER NOT NULL,
+            batch_size INTEGER, hard_ce DOUBLE, kd_kl_t2 DOUBLE, total_loss DOUBLE, grad_norm DOUBLE, lr DOUBLE,
+            throughput_samples_per_sec DOUBLE, PRIMARY KEY (run_id, phase, global_step))""",
+        """CREATE TABLE IF NOT EXISTS run_epochs (
+            run_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, epoch INTEGER NOT NULL, train_loss DOUBLE,
+            val_loss DOUBLE, val_accuracy DOUBLE, val_macro_f1 DOUBLE, val_rare_class_accuracy DOUBLE, val_ece DOUBLE,
+            val_critical_rate DOUBLE, val_agreement DOUBLE, val_kl_t3 DOUBLE, val_error_usd_per_request DOUBLE,
+            checkpoint_promotable BOOLEAN, kept BOOLEAN, early_stop VARCHAR, PRIMARY KEY (run_id, phase, epoch))""",
+    )),
 )
+STEP_COLUMNS = ("phase", "epoch", "global_step", "batch_size", "hard_ce", "kd_kl_t2", "total_loss", "grad_norm", "lr",
+                "throughput_samples_per_sec")
+EPOCH_COLUMNS = ("phase", "epoch", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_rare_class_accuracy",
+                 "val_ece", "val_critical_rate", "val_agreement", "val_kl_t3", "val_error_usd_per_request",
+                 "checkpoint_promotable")
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -376,12 +392,43 @@ def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
         if (d / "epochs.jsonl").exists() else []
     preds = pd.read_parquet(d / "predictions.parquet")
     run_id = config.get("run_id", d.name)
+    steps = _log_frame(d / "steps.jsonl", STEP_COLUMNS, run_id)
+    kept = json.loads(summary).get("selection", {})
+    epoch_frame = _log_frame(d / "epochs.jsonl", EPOCH_COLUMNS, run_id).assign(
+        kept=[kept.get(p, {}).get("epoch") == e for p, e in zip(
+            [x["phase"] for x in epochs], [x["epoch"] for x in epochs])],
+        early_stop=[(x.get("early_stop") or {}).get("rule") for x in epochs])
     save_rows(f"run:{run_id}", preds, intents=config["labels"], path=path)
     with transaction(path) as con:
-        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+        for table in ("runs", "run_steps", "run_epochs"):
+            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])  # fixed table names, never user input
         con.execute("INSERT INTO runs (run_id, path, config_json, summary_json, epochs_json) VALUES (?, ?, ?, ?, ?)",
                     [run_id, str(d.resolve()), json.dumps(config), summary, json.dumps(epochs)])
+        if len(steps):
+            _insert_frame(con, steps, f"INSERT INTO run_steps SELECT run_id, {', '.join(STEP_COLUMNS)} FROM incoming")
+        if len(epoch_frame):
+            _insert_frame(con, epoch_frame, f"INSERT INTO run_epochs SELECT run_id, {', '.join(EPOCH_COLUMNS)}, "
+                          "kept, early_stop FROM incoming")
     return run_id
+
+
+def _log_frame(path: Path, columns: tuple[str, ...], run_id: str) -> pd.DataFrame:
+    """A JSON-lines log as a frame with exactly ``columns`` (absent fields are NULL), plus run_id."""
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()] if path.exists() else []
+    frame = pd.DataFrame(rows).reindex(columns=list(columns))
+    if "checkpoint_promotable" in frame:
+        frame["checkpoint_promotable"] = frame["checkpoint_promotable"].astype("boolean")
+    frame = frame.drop_duplicates(["phase", "global_step"] if "global_step" in frame else ["phase", "epoch"],
+                                  keep="last")
+    return frame.assign(run_id=run_id)
+
+
+def load_run_log(run_id: str, which: str = "epochs", path: str | Path | None = None) -> pd.DataFrame:
+    """A run's ingested step log (``which="steps"``) or epoch summaries, in order."""
+    require(which in ("steps", "epochs"), "which", repr(which), "use steps or epochs")
+    order = "phase, global_step" if which == "steps" else "phase, epoch"
+    with connect(path, read_only=True) as con:
+        return con.execute(f"SELECT * FROM run_{which} WHERE run_id = ? ORDER BY {order}", [run_id]).df()
 
 
 def list_ingested_runs(path: str | Path | None = None) -> pd.DataFrame:

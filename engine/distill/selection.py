@@ -48,6 +48,18 @@ def epoch_gates(gates: Sequence[Gate] = DEFAULT_GATES) -> tuple[dict[str, tuple[
     return usable, skipped
 
 
+def failing_gates(summary: dict, gates: Sequence[Gate] = DEFAULT_GATES) -> list[str]:
+    """The measurable gates one epoch summary fails (empty: the checkpoint is promotable on validation)."""
+    out = []
+    for col, (op, thr) in epoch_gates(gates)[0].items():
+        v = summary.get(col)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if not (v >= thr if op == ">=" else v <= thr):
+            out.append(f"{col} {v:.4g} fails {op} {thr:g}")
+    return out
+
+
 def _table(summaries: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(summaries)
     keep = ["epoch"] + [c for c in df.columns if c.startswith("val_")]

@@ -163,6 +163,7 @@ class EvalContext:
     segments: np.ndarray | None = None
     teacher_probs: np.ndarray | None = None
     teacher_error_usd: float | None = None
+    gates: tuple = ()                   # the student's promotion gates (empty for the teacher phase)
 
 
 def evaluate(y: np.ndarray, probs: np.ndarray, labels: list[str], teacher_probs: np.ndarray | None = None, *,
@@ -257,7 +258,7 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
             opt.step()
             sched.step()
             sps = len(rows) / max(time.perf_counter() - t0, 1e-9)
-            record = {"event": "kd_train_step", "phase": phase, "epoch": epoch, "global_step": sched.last_epoch,
+            record = {"event": "kd_train_step", "task": "intent_distillation", "phase": phase, "epoch": epoch, "global_step": sched.last_epoch,
                       "batch_size": len(rows), **terms, "grad_norm": grad_norm, "lr": sched.get_last_lr()[0],
                       "throughput_samples_per_sec": sps}
             if dist.main and (step % 10 == 0 or step == steps_per_epoch):
@@ -274,8 +275,12 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
         path.mkdir(parents=True, exist_ok=True)
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                     "epoch": epoch}, path / "state.pt")
-        summary = {"event": "kd_epoch_summary", "phase": phase, "epoch": epoch, "train_loss": terms["total_loss"],
-                   **{f"val_{k}": v for k, v in metrics.items()}, "checkpoint": str(path.relative_to(run_dir))}
+        summary = {"event": "kd_epoch_summary", "task": "intent_distillation", "phase": phase, "epoch": epoch,
+                   "teacher": cfg.teacher, "student": None if phase == "teacher" else f"{cfg.student_layers}-layer",
+                   "train_loss": terms["total_loss"], **{f"val_{k}": v for k, v in metrics.items()},
+                   "checkpoint": str(path.relative_to(run_dir))}
+        if phase == "student":  # seed 002 §15: promotable = passes every gate measurable on validation
+            summary["checkpoint_promotable"] = not selection.failing_gates(summary, ctx.gates)
         stop = selection.stop_rule([s for s in summaries if s["phase"] == phase] + [summary]) \
             if cfg.early_stopping and epoch < cfg.epochs else None
         if stop:
@@ -445,7 +450,8 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         s_sum = train_phase(phase="student", model=student, ids=ids, y=y, train_rows=train_rows, val_rows=val_rows,
                             cfg=cfg, device=device, pad_id=pad_id, run_dir=run_dir, progress=progress,
                             lr=cfg.student_lr, teacher=teacher, cached_logits=cached,
-                            ctx=EvalContext(labels, assumptions, val_segments, teacher_val, teacher_val_usd),
+                            ctx=EvalContext(labels, assumptions, val_segments, teacher_val, teacher_val_usd,
+                                            tuple(gate_list)),
                             start_epoch=done_epochs["student"], dist=dist)
         if not dist.main:
             return run_dir

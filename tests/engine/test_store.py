@@ -14,7 +14,7 @@ from tests.conftest import ROOT, run_cli
 
 def test_migrate_is_idempotent(db):
     latest = store.MIGRATIONS[-1][0]
-    assert store.migrate() == latest == 4
+    assert store.migrate() == latest == 5
     assert store.migrate() == latest
     with store.connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == latest
@@ -153,5 +153,6 @@ def test_old_schema_is_upgraded(db, monkeypatch):
     assert store.migrate() == 1
     monkeypatch.undo()
     monkeypatch.setenv("DISTILL_DECIDE_DB", str(db))
-    assert store.migrate() == 4
+    assert store.migrate() == 5
+    assert store.load_run_log("nothing-yet").empty  # the run log tables exist after the upgrade
     assert store.list_cycle_series() == []

@@ -79,6 +79,19 @@ def test_tiny_run_writes_a_run_that_prices(env):
     assert ev.cube.n == 80 and list(ev.cube.intents) == config["labels"]
     assert store.list_ingested_runs().run_id.tolist() == ["tiny-a"]
     assert len(store.load_rows("run:tiny-a")) == 80
+    # the seed 002 §15 step log and epoch summaries are ingested row for row
+    logged = runs.read_jsonl(run_dir / "steps.jsonl")
+    db_steps = store.load_run_log("tiny-a", "steps")
+    assert len(db_steps) == len(logged) and set(db_steps.phase) == {"teacher", "student"}
+    assert db_steps.total_loss.tolist() == pytest.approx(
+        [s["total_loss"] for s in sorted(logged, key=lambda s: (s["phase"], s["global_step"]))])
+    db_epochs = store.load_run_log("tiny-a")
+    assert len(db_epochs) == 4 and db_epochs.kept.sum() == 2  # one kept epoch per phase
+    student = db_epochs[db_epochs.phase == "student"]
+    assert student.checkpoint_promotable.notna().all() and student.val_agreement.between(0, 1).all()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert int(student[student.kept].epoch.iloc[0]) == summary["chosen_student_epoch"]
+    assert runs.read_jsonl(run_dir / "epochs.jsonl")[-1]["task"] == "intent_distillation"
 
 
 def test_resume_reaches_the_same_state(env, monkeypatch):
