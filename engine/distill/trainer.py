@@ -56,6 +56,7 @@ class TrainConfig:
     warmup: float = 0.1
     weight_decay: float = 0.01
     bucketing: bool = True
+    naive: bool = False                # the benchmark baseline: fp32, fixed max-length padding, no bucketing
     early_stopping: bool = True        # seed 002 §13 rules, checked after every epoch
     scenario: str | None = None        # prices the business-weighted error per epoch (default: seed)
     gates: str | None = None           # JSON gates file for checkpoint eligibility (default: the rollout gates)
@@ -226,19 +227,20 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
     if any(s.get("early_stop") for s in summaries if s["phase"] == phase):
         return [s for s in summaries if s["phase"] == phase]
     y_t = torch.as_tensor(np.array(y, dtype=np.int64))
+    fixed_len = cfg.max_len if cfg.naive else None
     for epoch in range(start_epoch + 1, cfg.epochs + 1):
         model.train()
         torch.manual_seed(cfg.seed * 1000 + epoch)
         rng = np.random.default_rng([cfg.seed, epoch])
-        batches = make_batches(lengths, cfg.batch_size, rng, cfg.bucketing)
+        batches = make_batches(lengths, cfg.batch_size, rng, cfg.bucketing and not cfg.naive)
         if dist.world > 1:  # equal work per rank: drop the remainder, then stride
             batches = batches[:len(batches) // dist.world * dist.world][dist.rank::dist.world]
         for step, b in enumerate(batches, 1):
             rows = train_rows[b]
             t0 = time.perf_counter()
-            batch = {n: t.to(device) for n, t in collate(ids, rows, pad_id).items()}
+            batch = {n: t.to(device) for n, t in collate(ids, rows, pad_id, fixed_len).items()}
             labels = y_t[rows].to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda" and not cfg.naive):
                 logits = net(**batch).logits.float()
                 if phase == "teacher" or cfg.mode == "finetune":
                     loss = losses.hard_loss(logits, labels)

@@ -150,7 +150,7 @@ def test_quick_profile_end_to_end(env):
     run_dir = trainer.run(trainer.TrainConfig(profile="quick", device="cpu", threads=2, run_id="quick-e2e"))
     s = json.loads((run_dir / "summary.json").read_text())
     assert s["teacher"]["accuracy"] >= 0.80 and s["student"]["accuracy"] >= 0.60
-    assert s["seconds"] < 300
+    # wall time is measured by `python bench/train.py --profile-run quick`, not asserted here
 
 
 def test_launcher_starts_and_cancels_a_run(env):
@@ -252,3 +252,23 @@ def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
     monkeypatch.setattr(logits, "compute", no_compute)
     done = trainer.run(cfg("tiny-from-shards", teacher_run="tiny-shards"), model_factory=f)
     assert (done / "DONE").exists()
+
+
+def test_naive_baseline_pads_to_max_length_without_buckets(env, monkeypatch):
+    seen = {"fixed": set(), "bucketing": set()}
+    real_collate, real_batches = trainer.collate, trainer.make_batches
+
+    def collate(ids, rows, pad_id, fixed_len=None):
+        seen["fixed"].add(fixed_len)
+        return real_collate(ids, rows, pad_id, fixed_len)
+
+    def make_batches(lengths, batch_size, rng, bucketing):
+        seen["bucketing"].add(bucketing)
+        return real_batches(lengths, batch_size, rng, bucketing)
+    monkeypatch.setattr(trainer, "collate", collate)
+    monkeypatch.setattr(trainer, "make_batches", make_batches)
+    trainer.run(cfg("tiny-naive", naive=True, epochs=1, mode="finetune"), model_factory=tiny_factory(), ingest=False)
+    assert seen["bucketing"] == {False} and 24 in seen["fixed"]  # training batches: fixed max_len 24
+    seen["fixed"].clear()
+    trainer.run(cfg("tiny-opt", epochs=1, mode="finetune"), model_factory=tiny_factory(), ingest=False)
+    assert 24 not in seen["fixed"] and None in seen["fixed"]
