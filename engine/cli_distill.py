@@ -25,7 +25,8 @@ def cmd_train(args) -> int:
     kw = dict(profile=args.profile, mode=args.mode, device=args.device, threads=args.threads, data=args.data,
               text_col=args.text_col, label_col=args.label_col, teacher=args.teacher, teacher_run=args.teacher_run,
               student_layers=args.student, epochs=args.epochs, seed=args.seed, scenario=args.scenario,
-              gates=args.gates, early_stopping=not args.no_early_stopping)
+              gates=args.gates, early_stopping=not args.no_early_stopping, loss=args.loss,
+              temperature=args.temperature, alpha=args.alpha)
     if args.run_id:
         kw["run_id"] = args.run_id
     cfg = trainer.TrainConfig(**kw)
@@ -97,6 +98,10 @@ def add_commands(sub) -> None:
     p.add_argument("--scenario", help="prices the business-weighted error per epoch: seed (default), a .json/.toml "
                    "file or a stored scenario name")
     p.add_argument("--gates", help="JSON gates file for checkpoint eligibility (default: the rollout gates)")
+    p.add_argument("--loss", choices=["kd", "rare-hybrid"], default="kd",
+                   help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE")
+    p.add_argument("--temperature", type=float, default=3.0, help="distillation temperature T")
+    p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
     p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
     p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
     p.add_argument("--epochs", type=int)

@@ -57,7 +57,7 @@ def hybrid_rare_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
     kd = kd_loss(student_logits, teacher_logits, temperature)
     wce = hard_loss(student_logits, labels, class_weights.to(student_logits.device))
     total = weights[0] * ce + weights[1] * kd + weights[2] * wce
-    return total, {"hard_ce": float(ce), "kd_kl_t2": float(kd), "weighted_ce": float(wce), "total_loss": float(total)}
+    return total, {"hard_ce": ce.item(), "kd_kl_t2": kd.item(), "weighted_ce": wce.item(), "total_loss": total.item()}
 
 
 def hidden_mse(student_hidden: torch.Tensor, teacher_hidden: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,7 @@ from engine.paths import DATA_DIR, runs_dir
 from engine.rollout import gates as gates_mod
 
 MODES = ("finetune", "kd-online", "kd-cached")
+LOSSES = ("kd", "rare-hybrid")
 PROFILES = {
     "quick": dict(n_train=2_000, n_val=500, n_test=1_000, epochs=2, max_len=32, batch_size=32, lr=1.5e-4,
                   student_lr=3e-4),
@@ -53,6 +54,7 @@ class TrainConfig:
     seed: int = 0
     temperature: float = 3.0
     alpha: float = 0.7
+    loss: str = "kd"                   # kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45 CE + 0.35 T²·KL + 0.20 weighted CE
     warmup: float = 0.1
     weight_decay: float = 0.01
     bucketing: bool = True
@@ -72,6 +74,9 @@ class TrainConfig:
     def resolved(self) -> "TrainConfig":
         require(self.profile in PROFILES, "profile", repr(self.profile), f"use {', '.join(PROFILES)}")
         require(self.mode in MODES, "mode", repr(self.mode), f"use {', '.join(MODES)}")
+        require(self.loss in LOSSES, "loss", repr(self.loss), f"use {', '.join(LOSSES)}")
+        require(self.temperature > 0, "temperature", f"{self.temperature}", "give a temperature above 0 (default 3)")
+        require(0 <= self.alpha <= 1, "alpha", f"{self.alpha}", "give α between 0 and 1 (default 0.7)")
         require(self.threads >= 0, "threads", f"{self.threads}", "give 0 (all cores) or a positive count")
         p = PROFILES[self.profile]
         fill = {k: v for k, v in p.items() if not getattr(self, k, None)}
@@ -228,6 +233,8 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
         return [s for s in summaries if s["phase"] == phase]
     y_t = torch.as_tensor(np.array(y, dtype=np.int64))
     fixed_len = cfg.max_len if cfg.naive else None
+    priors = np.bincount(np.asarray(y)[train_rows], minlength=len(ctx.labels)) / len(train_rows)
+    class_w = losses.class_weights_from_priors(priors)  # 1/√prior, mean 1, capped (rare-hybrid only)
     for epoch in range(start_epoch + 1, cfg.epochs + 1):
         model.train()
         torch.manual_seed(cfg.seed * 1000 + epoch)
@@ -252,8 +259,12 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
                         with torch.no_grad():
                             teacher.eval()
                             t_logits = teacher(**batch).logits.float()
-                    loss, terms = losses.distillation_loss(logits, t_logits, labels, temperature=cfg.temperature,
-                                                           alpha=cfg.alpha)
+                    if cfg.loss == "rare-hybrid":
+                        loss, terms = losses.hybrid_rare_loss(logits, t_logits, labels, class_w,
+                                                              temperature=cfg.temperature)
+                    else:
+                        loss, terms = losses.distillation_loss(logits, t_logits, labels, temperature=cfg.temperature,
+                                                               alpha=cfg.alpha)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))

@@ -143,6 +143,21 @@ def test_bad_config():
         trainer.TrainConfig(mode="magic").resolved()
     with pytest.raises(DistillDecideError, match="threads"):
         trainer.TrainConfig(threads=-1).resolved()
+    with pytest.raises(DistillDecideError, match="alpha"):
+        trainer.TrainConfig(alpha=1.5).resolved()
+    with pytest.raises(DistillDecideError, match="temperature"):
+        trainer.TrainConfig(temperature=0).resolved()
+    with pytest.raises(DistillDecideError, match="loss"):
+        trainer.TrainConfig(loss="focal").resolved()
+
+
+def test_rare_class_hybrid_loss_trains(env):
+    run_dir = trainer.run(cfg("tiny-hybrid", loss="rare-hybrid", epochs=1), model_factory=tiny_factory(),
+                          ingest=False)
+    step = [s for s in runs.read_jsonl(run_dir / "steps.jsonl") if s["phase"] == "student"][-1]
+    # 0.45·CE + 0.35·T²·KL + 0.20·weighted CE, as logged
+    assert step["total_loss"] == pytest.approx(0.45 * step["hard_ce"] + 0.35 * step["kd_kl_t2"]
+                                               + 0.20 * step["weighted_ce"], rel=1e-5)
 
 
 @pytest.mark.slow
