@@ -1,4 +1,4 @@
-"""What makes distillation beat fine-tuning only: T, α, epochs and learning rate, one at a time.
+"""What makes distillation beat fine-tuning only: T, α, epochs, learning rate and loss, one at a time.
 
     python bench/kd_sweep.py --profile medium --seeds 0 [--threads 2]
 
@@ -26,6 +26,7 @@ SETTINGS = (  # (label, overrides); the defaults are kd_table's kd-cached run
     ("T=1", {"temperature": 1.0}), ("T=2", {"temperature": 2.0}), ("T=5", {"temperature": 5.0}),
     ("alpha=0.3", {"alpha": 0.3}), ("alpha=0.5", {"alpha": 0.5}), ("alpha=0.9", {"alpha": 0.9}),
     ("epochs=6", {"epochs": 6}), ("lr=1e-4", {"student_lr": 1e-4}), ("lr=4e-4", {"student_lr": 4e-4}),
+    ("rare-hybrid loss", {"loss": "rare-hybrid"}),
 )
 
 
