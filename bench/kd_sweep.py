@@ -12,6 +12,7 @@ KD − FT-only accuracy difference with its 95% bootstrap interval.
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import sys
 from pathlib import Path
@@ -30,7 +31,12 @@ SETTINGS = (  # (label, overrides); the defaults are kd_table's kd-cached run
 )
 
 
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-")
+
+
 def ensure(rid: str, profile: str, seed: int, threads: int, mode: str, **over) -> Path:
+    rid = slug(rid)
     d = runs_dir() / rid
     if (d / "DONE").exists():
         return d
