@@ -26,6 +26,15 @@ with st.form("train_form"):
     epochs = d2.number_input("Epochs (0 = profile default)", 0, 50, 0, key="lab_epochs")
     text_col = d3.text_input("Text column", "text", key="lab_text_col")
     label_col = d4.text_input("Label column", "label", key="lab_label_col")
+    e1, e2, e3, e4 = st.columns(4)
+    finished = [r["run_id"] for r in runs.list_runs() if r["done"]]
+    teacher_run = e1.selectbox("Reuse the teacher of", ["(train a new teacher)"] + finished, key="lab_teacher_run",
+                               help="kd-cached then reads the cached teacher logits: re-training the student costs "
+                                    "about as much as fine-tuning it")
+    temperature = e2.number_input("Temperature T", 0.5, 20.0, 3.0, 0.5, key="lab_temperature")
+    alpha = e3.slider("α (soft-target weight)", 0.0, 1.0, 0.7, 0.05, key="lab_alpha")
+    loss = e4.selectbox("Loss", ["kd", "rare-hybrid"], key="lab_loss",
+                        help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE")
     submitted = st.form_submit_button("Start training in the background")
 if submitted:
     try:
@@ -44,7 +53,9 @@ if submitted:
             data_path = str(dest)
         run_id, pid = launcher.start(profile=profile, mode=mode, threads=int(threads), student_layers=int(layers),
                                      teacher=teacher, epochs=int(epochs) or None, data=data_path,
-                                     text_col=text_col, label_col=label_col)
+                                     text_col=text_col, label_col=label_col, temperature=float(temperature),
+                                     alpha=float(alpha), loss=loss,
+                                     teacher_run=None if teacher_run.startswith("(") else teacher_run)
         st.session_state["lab_run"] = (run_id, pid)
     except DistillDecideError as exc:
         common.show_error(exc)

@@ -14,12 +14,21 @@ from engine.paths import REPO_ROOT, runs_dir
 
 def start(*, profile: str = "quick", mode: str = "kd-cached", threads: int = 1, epochs: int | None = None,
           seed: int = 0, data: str | None = None, text_col: str = "text", label_col: str = "label",
-          teacher: str = "default", student_layers: int = 2) -> tuple[str, int]:
+          teacher: str = "default", student_layers: int = 2, teacher_run: str | None = None,
+          temperature: float = 3.0, alpha: float = 0.7, loss: str = "kd") -> tuple[str, int]:
     """Launch `python -m engine train …` in its own process session; returns (run_id, pid)."""
     require(threads >= 1, "threads", f"{threads}", "give at least 1 thread (1 keeps the dashboard responsive)")
+    require(temperature > 0, "temperature", f"{temperature}", "give a temperature above 0 (default 3)")
+    require(0 <= alpha <= 1, "alpha", f"{alpha}", "give α between 0 and 1 (default 0.7)")
+    if teacher_run:
+        require(runs.is_done(runs.resolve_run(teacher_run)), "teacher run", f"{teacher_run} is not finished",
+                "pick a finished run")
     run_id = runs.new_run_id("ui")
     cmd = [sys.executable, "-m", "engine", "train", "--profile", profile, "--mode", mode, "--threads", str(threads),
            "--seed", str(seed), "--run-id", run_id, "--teacher", teacher, "--student", str(student_layers), "--json"]
+    cmd += ["--temperature", str(temperature), "--alpha", str(alpha), "--loss", loss]
+    if teacher_run:
+        cmd += ["--teacher-run", teacher_run]
     if epochs:
         cmd += ["--epochs", str(epochs)]
     if data:

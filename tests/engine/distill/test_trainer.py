@@ -188,6 +188,32 @@ def test_launcher_starts_and_cancels_a_run(env):
         launcher.start(threads=0)
 
 
+def test_launcher_passes_the_lab_settings(env, monkeypatch):
+    from engine.distill import launcher
+    from engine.errors import DistillDecideError
+
+    seen = {}
+
+    class FakeProc:
+        pid = 4242
+
+    def fake_popen(cmd, **kw):
+        seen["cmd"] = cmd
+        return FakeProc()
+    monkeypatch.setattr(launcher.subprocess, "Popen", fake_popen)
+    (env / "runs" / "done-run").mkdir(parents=True)
+    (env / "runs" / "done-run" / "DONE").write_text("x")
+    (env / "runs" / "half-run").mkdir()
+    launcher.start(teacher_run="done-run", alpha=0.5, temperature=5.0, loss="rare-hybrid")
+    cmd = " ".join(seen["cmd"])
+    assert "--teacher-run done-run" in cmd and "--alpha 0.5" in cmd and "--temperature 5.0" in cmd
+    assert "--loss rare-hybrid" in cmd
+    with pytest.raises(DistillDecideError, match="not finished"):
+        launcher.start(teacher_run="half-run")
+    with pytest.raises(DistillDecideError, match="alpha"):
+        launcher.start(alpha=1.2)
+
+
 def test_ddp_two_processes_on_cpu(env):
     """torchrun, gloo, 2 processes: one run directory, written by rank 0, complete."""
     import os
