@@ -388,16 +388,14 @@ def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
         require((d / f).exists(), "run", f"{d.name} has no {f}", "copy the whole run directory")
     config = json.loads((d / "config.json").read_text(encoding="utf-8"))
     summary = (d / "summary.json").read_text(encoding="utf-8")
-    epochs = [json.loads(x) for x in (d / "epochs.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()] \
-        if (d / "epochs.jsonl").exists() else []
+    epochs = _read_jsonl(d / "epochs.jsonl")
     preds = pd.read_parquet(d / "predictions.parquet")
     run_id = config.get("run_id", d.name)
-    steps = _log_frame(d / "steps.jsonl", STEP_COLUMNS, run_id)
+    steps = _log_frame(_read_jsonl(d / "steps.jsonl"), STEP_COLUMNS, run_id)
     kept = json.loads(summary).get("selection", {})
-    epoch_frame = _log_frame(d / "epochs.jsonl", EPOCH_COLUMNS, run_id).assign(
-        kept=[kept.get(p, {}).get("epoch") == e for p, e in zip(
-            [x["phase"] for x in epochs], [x["epoch"] for x in epochs])],
-        early_stop=[(x.get("early_stop") or {}).get("rule") for x in epochs])
+    epoch_frame = _log_frame([{**x, "kept": kept.get(x["phase"], {}).get("epoch") == x["epoch"],
+                               "early_stop": (x.get("early_stop") or {}).get("rule")} for x in epochs],
+                             EPOCH_COLUMNS + ("kept", "early_stop"), run_id)
     save_rows(f"run:{run_id}", preds, intents=config["labels"], path=path)
     with transaction(path) as con:
         for table in ("runs", "run_steps", "run_epochs"):
@@ -412,9 +410,14 @@ def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
     return run_id
 
 
-def _log_frame(path: Path, columns: tuple[str, ...], run_id: str) -> pd.DataFrame:
-    """A JSON-lines log as a frame with exactly ``columns`` (absent fields are NULL), plus run_id."""
-    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()] if path.exists() else []
+def _read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _log_frame(rows: list[dict], columns: tuple[str, ...], run_id: str) -> pd.DataFrame:
+    """Log records as a frame with exactly ``columns`` (absent fields are NULL), the last of any repeat, plus run_id."""
     frame = pd.DataFrame(rows).reindex(columns=list(columns))
     if "checkpoint_promotable" in frame:
         frame["checkpoint_promotable"] = frame["checkpoint_promotable"].astype("boolean")

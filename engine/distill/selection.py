@@ -50,14 +50,7 @@ def epoch_gates(gates: Sequence[Gate] = DEFAULT_GATES) -> tuple[dict[str, tuple[
 
 def failing_gates(summary: dict, gates: Sequence[Gate] = DEFAULT_GATES) -> list[str]:
     """The measurable gates one epoch summary fails (empty: the checkpoint is promotable on validation)."""
-    out = []
-    for col, (op, thr) in epoch_gates(gates)[0].items():
-        v = summary.get(col)
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        if not (v >= thr if op == ">=" else v <= thr):
-            out.append(f"{col} {v:.4g} fails {op} {thr:g}")
-    return out
+    return checkpoints.gate_failures(_table([summary]), epoch_gates(gates)[0])[0]
 
 
 def _table(summaries: list[dict]) -> pd.DataFrame:
@@ -95,10 +88,6 @@ def select_checkpoint(summaries: list[dict], gates: Sequence[Gate] = DEFAULT_GAT
             "tie": sel.tie_break if sel.tie_within_noise else ""}
 
 
-def select_epoch(summaries: list[dict], gates: Sequence[Gate] = DEFAULT_GATES) -> int:
-    return select_checkpoint(summaries, gates)["epoch"]
-
-
 def stop_rule(summaries: list[dict], *, min_rel_improvement: float = 0.01, patience: int = 2,
               min_gain: float = 0.005) -> dict | None:
     """The first seed 002 §13 rule that fires at the latest epoch (None: keep training)."""
@@ -127,8 +116,8 @@ def error_usd_per_request(true: np.ndarray, pred: np.ndarray, labels: Sequence[s
         rows["segment"] = segments
     try:
         c = cube_mod.from_rows(rows, intents=list(labels))
-        q = costs.cell_quantities(c, assumptions)
-        _, s = costs.rates_from_counts(q, c.counts)
+        _, s = costs.rates_from_counts(costs.cell_quantities(c, assumptions), c.counts)
     except DistillDecideError:
         return math.nan
-    return float(s.harm_units * assumptions.usd_per_harm_unit + s.critical_weighted * assumptions.usd_per_critical_event)
+    per_request = costs.price(s, assumptions, "student", requests_per_month=1.0)  # the cost model's own formula
+    return float(per_request["weighted_error"] + per_request["critical"])

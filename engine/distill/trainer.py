@@ -7,10 +7,11 @@ the store is imported lazily only to ingest a finished run.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import resource
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -331,26 +332,20 @@ def prepare(cfg: TrainConfig, model_factory=None):
 
 def config_of(run_dir: Path) -> TrainConfig:
     """The TrainConfig a run was made with (from its config.json)."""
-    import dataclasses
-    import json
-
     data = json.loads((run_dir / "config.json").read_text())
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    return TrainConfig(**{k: v for k, v in data.items() if k in names})
+    return TrainConfig(**{k: v for k, v in data.items() if k in {f.name for f in fields(TrainConfig)}})
 
 
 def load_run_teacher(run_dir: Path, make) -> tuple[object, int]:
     """A run's teacher at its chosen epoch (from the run itself or the run it reused), and that epoch."""
-    import json
-
-    cfg = config_of(run_dir)
-    src = runs.resolve_run(cfg.teacher_run) if cfg.teacher_run else run_dir
+    config = json.loads((run_dir / "config.json").read_text())
+    src = runs.resolve_run(config["teacher_run"]) if config.get("teacher_run") else run_dir
     summary_path = run_dir / "summary.json"
     chosen = json.loads(summary_path.read_text()).get("chosen_teacher_epoch") if summary_path.exists() else None
     if not chosen:
         t_sum = [s for s in runs.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
         chosen = selection.select_checkpoint(t_sum, apply_gates=False)["epoch"]
-    teacher = make("teacher", len(json.loads((run_dir / "config.json").read_text())["labels"]))
+    teacher = make("teacher", len(config["labels"]))
     load_epoch(teacher, src, "teacher", chosen)
     return teacher, chosen
 
@@ -400,9 +395,7 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
     device = _device(cfg)
     dist = init_dist(device)
     if dist.world > 1:  # every rank uses rank 0's run id
-        ids_box = [cfg.run_id]
-        torch.distributed.broadcast_object_list(ids_box, src=0)
-        cfg = replace(cfg, run_id=ids_box[0])
+        cfg = replace(cfg, run_id=dist.share(cfg.run_id))
         if device.type == "cuda":
             device = torch.device("cuda", torch.cuda.current_device())
     run_dir = runs_dir() / cfg.run_id

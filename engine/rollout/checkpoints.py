@@ -69,6 +69,19 @@ class Selection:
     dominated_epochs: tuple[int, ...]
 
 
+def gate_failures(df: pd.DataFrame, gates: dict[str, tuple[str, float]]) -> list[list[str]]:
+    """Per row, the gates it fails ("col value fails op threshold"); gates whose column is absent are skipped."""
+    reasons: list[list[str]] = [[] for _ in range(len(df))]
+    for col, (op, thr) in gates.items():
+        if col not in df.columns:
+            continue
+        values = df[col].to_numpy()
+        ok = values >= thr if op == ">=" else values <= thr
+        for i in np.nonzero(~ok)[0]:
+            reasons[i].append(f"{col} {values[i]:.4g} fails {op} {thr:g}")
+    return reasons
+
+
 def select(epochs: pd.DataFrame, *, weights: dict[str, float] = WEIGHTS_003,
            gates: dict[str, tuple[str, float]] = GATES_003, tie_tolerance: float = 1e-3) -> Selection:
     df = read_epochs(epochs)
@@ -78,15 +91,8 @@ def select(epochs: pd.DataFrame, *, weights: dict[str, float] = WEIGHTS_003,
             "add at least one scored column")
     scale = sum(abs(v) for v in present.values())
     used = {k: v / scale for k, v in present.items()}
-    eligible = np.ones(len(df), bool)
-    reasons = [[] for _ in range(len(df))]
-    for col, (op, thr) in gates.items():
-        if col not in df.columns:
-            continue
-        ok = df[col] >= thr if op == ">=" else df[col] <= thr
-        for i in np.nonzero(~ok.to_numpy())[0]:
-            reasons[i].append(f"{col} {df[col][i]:.4g} fails {op} {thr:g}")
-        eligible &= ok.to_numpy()
+    reasons = gate_failures(df, gates)
+    eligible = np.array([not r for r in reasons], dtype=bool)
     score = sum(df[k] * w for k, w in used.items())
     scores = pd.DataFrame({"epoch": df.epoch, "score": score, "eligible": eligible,
                            "why_not": ["; ".join(r) for r in reasons]})
