@@ -19,8 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.kd_table import correct, paired_difference, run_id as table_run_id  # noqa: E402
-from engine.distill import trainer  # noqa: E402
+from bench.kd_table import correct, ensure, paired_difference, run_id as table_run_id  # noqa: E402
 from engine.paths import runs_dir  # noqa: E402
 
 SETTINGS = (  # (label, overrides); the defaults are kd_table's kd-cached run
@@ -33,17 +32,6 @@ SETTINGS = (  # (label, overrides); the defaults are kd_table's kd-cached run
 
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-")
-
-
-def ensure(rid: str, profile: str, seed: int, threads: int, mode: str, **over) -> Path:
-    rid = slug(rid)
-    d = runs_dir() / rid
-    if (d / "DONE").exists():
-        return d
-    cfg = trainer.TrainConfig(profile=profile, mode=mode, seed=seed, threads=threads, run_id=rid,
-                              teacher_run=table_run_id(profile, "kd-online", seed),
-                              **{k: v for k, v in over.items() if v is not None})
-    return trainer.run(cfg, resume=d.exists(), ingest=False)
 
 
 def main():
@@ -60,14 +48,14 @@ def main():
             continue
         kd, ft, summaries = [], [], []
         for seed in args.seeds:
+            common = dict(profile=args.profile, seed=seed, threads=args.threads)
             if over:
-                d = ensure(f"kdsweep-{args.profile}-{label}-s{seed}", args.profile, seed, args.threads,
-                           "kd-cached", **over)
+                d = ensure(slug(f"kdsweep-{args.profile}-{label}-s{seed}"), mode="kd-cached", **common, **over)
             else:
                 d = runs_dir() / table_run_id(args.profile, "kd-cached", seed)
             budget = {k: v for k, v in over.items() if k in ("epochs", "student_lr")}
-            fd = ensure(f"kdsweep-{args.profile}-ft-{'-'.join(f'{k}={v}' for k, v in budget.items())}-s{seed}",
-                        args.profile, seed, args.threads, "finetune", **budget) if budget else \
+            fd = ensure(slug(f"kdsweep-{args.profile}-ft-{'-'.join(f'{k}={v}' for k, v in budget.items())}-s{seed}"),
+                        mode="finetune", **common, **budget) if budget else \
                 runs_dir() / table_run_id(args.profile, "finetune", seed)
             kd.append(correct(d))
             ft.append(correct(fd))

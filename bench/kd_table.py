@@ -30,14 +30,15 @@ def run_id(profile: str, variant: str, seed: int) -> str:
     return f"kdtable-{profile}-{variant}-s{seed}"
 
 
-def ensure(profile: str, variant: str, seed: int, threads: int) -> Path:
-    rid = run_id(profile, variant, seed)
+def ensure(rid: str, *, profile: str, mode: str, seed: int, threads: int, **over) -> Path:
+    """The finished run ``rid`` (reused if DONE, resumed if interrupted, else trained). Every mode but kd-online
+    reuses the seed's kd-online teacher, so all variants of a seed are judged against the same teacher."""
     d = runs_dir() / rid
     if (d / "DONE").exists():
         return d
-    teacher_run = None if variant == "kd-online" else run_id(profile, "kd-online", seed)
-    cfg = trainer.TrainConfig(profile=profile, mode=variant, seed=seed, threads=threads, run_id=rid,
-                              teacher_run=teacher_run)
+    teacher_run = None if mode == "kd-online" else run_id(profile, "kd-online", seed)
+    cfg = trainer.TrainConfig(profile=profile, mode=mode, seed=seed, threads=threads, run_id=rid,
+                              teacher_run=teacher_run, **over)
     return trainer.run(cfg, resume=d.exists(), ingest=False)
 
 
@@ -50,7 +51,7 @@ def main():
     rows, preds = [], {}
     for seed in args.seeds:
         for v in VARIANTS:
-            d = ensure(args.profile, v, seed, args.threads)
+            d = ensure(run_id(args.profile, v, seed), profile=args.profile, mode=v, seed=seed, threads=args.threads)
             s = json.loads((d / "summary.json").read_text())
             preds[(v, seed)] = correct(d)
             rows.append({"variant": v, "seed": seed, "accuracy": s["student"]["accuracy"],

@@ -22,6 +22,7 @@ import pandas as pd
 from engine import cube as cube_mod
 from engine import scenario
 from engine.errors import DistillDecideError, require
+from engine.distill.runs import read_jsonl
 from engine.paths import db_path
 
 LOCK_WAIT_S = 15.0
@@ -388,10 +389,10 @@ def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
         require((d / f).exists(), "run", f"{d.name} has no {f}", "copy the whole run directory")
     config = json.loads((d / "config.json").read_text(encoding="utf-8"))
     summary = (d / "summary.json").read_text(encoding="utf-8")
-    epochs = _read_jsonl(d / "epochs.jsonl")
+    epochs = read_jsonl(d / "epochs.jsonl")
     preds = pd.read_parquet(d / "predictions.parquet")
     run_id = config.get("run_id", d.name)
-    steps = _log_frame(_read_jsonl(d / "steps.jsonl"), STEP_COLUMNS, run_id)
+    steps = _log_frame(read_jsonl(d / "steps.jsonl"), STEP_COLUMNS, run_id)
     kept = json.loads(summary).get("selection", {})
     epoch_frame = _log_frame([{**x, "kept": kept.get(x["phase"], {}).get("epoch") == x["epoch"],
                                "early_stop": (x.get("early_stop") or {}).get("rule")} for x in epochs],
@@ -408,12 +409,6 @@ def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
             _insert_frame(con, epoch_frame, f"INSERT INTO run_epochs SELECT run_id, {', '.join(EPOCH_COLUMNS)}, "
                           "kept, early_stop FROM incoming")
     return run_id
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def _log_frame(rows: list[dict], columns: tuple[str, ...], run_id: str) -> pd.DataFrame:
