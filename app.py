@@ -7,7 +7,7 @@ import streamlit as st
 
 st.set_page_config(page_title="Distill Decide", page_icon=":material/balance:", layout="wide")
 
-from pages import common  # noqa: E402  (after set_page_config)
+from ui import common  # noqa: E402  (after set_page_config)
 
 PAGES = {
     "Decide": [("overview", "Overview", ":material/balance:"), ("assumptions", "Assumptions and cost matrix", ":material/tune:"),
@@ -19,6 +19,6 @@ PAGES = {
              ("review", "Weekly review", ":material/calendar_month:")],
 }
 common.sidebar()
-nav = st.navigation({group: [st.Page(f"pages/{f}.py", title=t, icon=i, default=(f == "overview"))
+nav = st.navigation({group: [st.Page(f"app_pages/{f}.py", title=t, icon=i, default=(f == "overview"))
                              for f, t, i in items] for group, items in PAGES.items()})
 nav.run()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +20,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import costs, sweeps, uncertainty  # noqa: E402
+from engine.decision import costs, sweeps, uncertainty  # noqa: E402
 from _timing import timed  # noqa: E402
 from engine.data import seed  # noqa: E402
-from engine.decision import usd  # noqa: E402
+from engine.decision.verdict import usd  # noqa: E402
 
 
 def full_recompute(cube, a, draws):
@@ -71,7 +70,7 @@ def scipy_interval(rows, a, B: int):
 
 
 def cube_build(n_rows: int):
-    from engine import cube as cube_mod
+    from engine.decision import cube as cube_mod
     from engine import store
 
     rows = seed.load_rows()

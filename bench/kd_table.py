@@ -20,7 +20,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.distill import runs, trainer  # noqa: E402
+
+from engine.distill import trainer  # noqa: E402
 from engine.paths import runs_dir  # noqa: E402
 
 VARIANTS = ("kd-online", "finetune", "kd-cached")

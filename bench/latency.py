@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.distill import runs  # noqa: E402
+from engine.runs import rundir  # noqa: E402
 from engine.serving import pipeline  # noqa: E402
 
 
@@ -24,10 +24,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--requests", type=int, default=1000)
     args = ap.parse_args()
-    run = args.run or next((r["run_id"] for r in runs.list_runs() if r["done"]), None)
+    run = args.run or next((r["run_id"] for r in rundir.list_runs() if r["done"]), None)
     if run is None:
         sys.exit("no finished run: python -m engine train --profile quick first")
-    d = runs.resolve_run(run)
+    d = rundir.resolve_run(run)
     ex = pipeline.export_run(d, int8=True)
     lat = pipeline.bench_latency(d, threads=args.threads, requests=args.requests)
     s, t = lat["student"], lat["teacher"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import quality, quality_report, uncertainty  # noqa: E402
+from engine.quality import metrics, report as quality_report
+
+from engine.decision import uncertainty  # noqa: E402
 from _timing import timed  # noqa: E402
 from engine.data import seed  # noqa: E402
 from engine.rollout import cascade  # noqa: E402
@@ -49,8 +50,8 @@ def naive_quality(y, t, s, rare, crit, B, rng):
         yy, tt, ss = y[i], t[i], s[i]
         row = [np.mean(tt == yy), np.mean(ss == yy), np.mean(tt == ss)]
         for p in (tt, ss):
-            row.append(quality.macro_f1_score(yy, p, 10))
-            row.append(quality.pooled_class_accuracy(yy, p, rare))
+            row.append(metrics.macro_f1_score(yy, p, 10))
+            row.append(metrics.pooled_class_accuracy(yy, p, rare))
             row.append(np.mean(np.isin(yy, crit) & (p != yy)))
         res.append(row)
     return np.array(res)

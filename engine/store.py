@@ -19,10 +19,10 @@ from typing import Iterator, Sequence
 import duckdb
 import pandas as pd
 
-from engine import cube as cube_mod
-from engine import scenario
+from engine.decision import cube as cube_mod
+from engine.decision import scenario
 from engine.errors import DistillDecideError, require
-from engine.distill.runs import read_jsonl
+from engine.runs.rundir import read_jsonl
 from engine.paths import db_path
 
 LOCK_WAIT_S = 15.0

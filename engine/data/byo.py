@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.cube import read_table
+from engine.decision.cube import read_table
 from engine.data.generator import assign_split
 from engine.errors import require
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine import quality
+from engine.quality import metrics
 
 INTENTS = ("order_tracking", "product_question", "product_discovery", "recommendation", "faq",
            "return_request", "chitchat", "checkout_help", "escalation", "account_security")
@@ -194,8 +194,8 @@ def _tune_probs(df: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
     def score(noise: float, sharp: float):
         zt, zs = _logits(df, np.random.default_rng(seed), noise, sharp)
         pt, ps = _softmax(zt), _softmax(zs)
-        kl = quality.kl_divergence(pt, ps, 3.0)
-        ece = quality.expected_calibration_error(y, ps, 15)
+        kl = metrics.kl_divergence(pt, ps, 3.0)
+        ece = metrics.expected_calibration_error(y, ps, 15)
         return ((kl - 0.083) / 0.083) ** 2 + ((ece - 0.0445) / 0.0445) ** 2, pt, ps
 
     best = (np.inf, 0.5, 1.0)
@@ -259,7 +259,7 @@ def load_rows(directory: Path | None = None) -> pd.DataFrame:
 
 def load_assumptions(directory: Path | None = None):
     """The seed scenario's assumptions (``data/seed/scenario.json``)."""
-    from engine import scenario
+    from engine.decision import scenario
     from engine.paths import SEED_DIR
 
     return scenario.load((directory or SEED_DIR) / "scenario.json")
@@ -267,7 +267,7 @@ def load_assumptions(directory: Path | None = None):
 
 def load_cube(directory: Path | None = None):
     """The seed cube, built from the committed rows."""
-    from engine import cube
+    from engine.decision import cube
 
     return cube.from_rows(load_rows(directory), intents=INTENTS, source="seed")
 

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from engine import costs, cube as cube_mod
+from engine.decision import costs, cube as cube_mod
 from engine.errors import DistillDecideError
 from engine.rollout import checkpoints
 from engine.rollout.gates import DEFAULT_GATES, Gate

@@ -18,10 +18,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from engine import evidence, quality
+from engine import sources
+
+from engine.quality import metrics as qm
 from engine.data import byo, generator
 from engine.data.seed import CRITICAL
-from engine.distill import logits as logit_cache, losses, models, runs, selection
+from engine.distill import logits as logit_cache, losses, models, selection
+from engine.runs import rundir
 from engine.distill.batching import collate, make_batches
 from engine.errors import DistillDecideError, require
 from engine.paths import DATA_DIR, runs_dir
@@ -70,7 +73,7 @@ class TrainConfig:
     batch_size: int = 0
     lr: float = 0.0
     student_lr: float = 0.0
-    run_id: str = field(default_factory=runs.new_run_id)
+    run_id: str = field(default_factory=rundir.new_run_id)
 
     def resolved(self) -> "TrainConfig":
         require(self.profile in PROFILES, "profile", repr(self.profile), f"use {', '.join(PROFILES)}")
@@ -182,13 +185,13 @@ def evaluate(y: np.ndarray, probs: np.ndarray, labels: list[str], teacher_probs:
     rare = np.array([i for i in range(k) if np.mean(y == i) < 0.05 and np.any(y == i)])
     crit = np.array([labels.index(c) for c in CRITICAL if c in labels])
     p_true = np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0)
-    out = {"accuracy": quality.accuracy_score(y, pred), "macro_f1": quality.macro_f1_score(y, pred, k),
-           "rare_class_accuracy": quality.pooled_class_accuracy(y, pred, rare) if rare.size else float("nan"),
-           "ece": quality.expected_calibration_error(y, probs, 15), "loss": float(-np.mean(np.log(p_true))),
+    out = {"accuracy": qm.accuracy_score(y, pred), "macro_f1": qm.macro_f1_score(y, pred, k),
+           "rare_class_accuracy": qm.pooled_class_accuracy(y, pred, rare) if rare.size else float("nan"),
+           "ece": qm.expected_calibration_error(y, probs, 15), "loss": float(-np.mean(np.log(p_true))),
            "critical_rate": float(np.mean(np.isin(y, crit) & (pred != y))) if crit.size else 0.0}
     if teacher_probs is not None:
         out["agreement"] = float(np.mean(pred == teacher_probs.argmax(1)))
-        out["kl_t3"] = quality.kl_divergence(teacher_probs, probs, 3.0)
+        out["kl_t3"] = qm.kl_divergence(teacher_probs, probs, 3.0)
     if assumptions is not None:
         usd = selection.error_usd_per_request(y, pred, labels, assumptions, segments)
         out["error_usd_per_request"] = usd
@@ -203,7 +206,7 @@ def _schedule(optimizer, total: int, warmup: float):
 
 
 def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainConfig, device, pad_id: int,
-                run_dir: Path, progress: runs.Progress, lr: float, teacher=None, cached_logits=None,
+                run_dir: Path, progress: rundir.Progress, lr: float, teacher=None, cached_logits=None,
                 ctx: EvalContext, start_epoch: int = 0, dist: Dist = Dist()) -> list[dict]:
     """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch.
 
@@ -228,7 +231,7 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
-    summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
+    summaries = rundir.read_jsonl(run_dir / "epochs.jsonl")
     summaries = [s for s in summaries if s["phase"] != phase or s["epoch"] <= start_epoch]
     if any(s.get("early_stop") for s in summaries if s["phase"] == phase):
         return [s for s in summaries if s["phase"] == phase]
@@ -276,7 +279,7 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
                       "batch_size": len(rows), **terms, "grad_norm": grad_norm, "lr": sched.get_last_lr()[0],
                       "throughput_samples_per_sec": sps}
             if dist.main and (step % 10 == 0 or step == steps_per_epoch):
-                runs.append_jsonl(run_dir / "steps.jsonl", record)
+                rundir.append_jsonl(run_dir / "steps.jsonl", record)
             progress.update(phase=phase, epoch=epoch, step=step, samples_per_s=sps * dist.world, terms=terms)
         if not dist.main:
             if dist.share(None):
@@ -299,13 +302,13 @@ def train_phase(*, phase: str, model, ids, y, train_rows, val_rows, cfg: TrainCo
             if cfg.early_stopping and epoch < cfg.epochs else None
         if stop:
             summary["early_stop"] = stop
-        runs.append_jsonl(run_dir / "epochs.jsonl", summary)
-        runs.write_json(path / "meta.json", summary)
+        rundir.append_jsonl(run_dir / "epochs.jsonl", summary)
+        rundir.write_json(path / "meta.json", summary)
         summaries.append(summary)
         if dist.share(bool(stop)):
             break
     if not dist.main:
-        summaries = runs.read_jsonl(run_dir / "epochs.jsonl")
+        summaries = rundir.read_jsonl(run_dir / "epochs.jsonl")
     return [s for s in summaries if s["phase"] == phase]
 
 
@@ -339,11 +342,11 @@ def config_of(run_dir: Path) -> TrainConfig:
 def load_run_teacher(run_dir: Path, make) -> tuple[object, int]:
     """A run's teacher at its chosen epoch (from the run itself or the run it reused), and that epoch."""
     config = json.loads((run_dir / "config.json").read_text())
-    src = runs.resolve_run(config["teacher_run"]) if config.get("teacher_run") else run_dir
+    src = rundir.resolve_run(config["teacher_run"]) if config.get("teacher_run") else run_dir
     summary_path = run_dir / "summary.json"
     chosen = json.loads(summary_path.read_text()).get("chosen_teacher_epoch") if summary_path.exists() else None
     if not chosen:
-        t_sum = [s for s in runs.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
+        t_sum = [s for s in rundir.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
         chosen = selection.select_checkpoint(t_sum, apply_gates=False)["epoch"]
     teacher = make("teacher", len(config["labels"]))
     load_epoch(teacher, src, "teacher", chosen)
@@ -365,7 +368,7 @@ def run_logits(run: str | Path, *, shard: int | None = None, n_shards: int = 1, 
     The run gives the teacher (its chosen epoch) and the data (its config); any machine with the
     same data can compute a shard. Returns where the result went and how many rows it holds.
     """
-    run_dir = runs.resolve_run(str(run))
+    run_dir = rundir.resolve_run(str(run))
     cfg = replace(config_of(run_dir), device=device).resolved()
     if threads:
         torch.set_num_threads(threads)
@@ -410,7 +413,7 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
     try:
         df, labels, y, ids, pad_id, (train_rows, val_rows, test_rows), data_hash = prepare(cfg, model_factory)
         if dist.main:
-            runs.write_json(run_dir / "config.json", {**asdict(cfg), "labels": labels, "data_hash": data_hash,
+            rundir.write_json(run_dir / "config.json", {**asdict(cfg), "labels": labels, "data_hash": data_hash,
                                                       "device": str(device), "torch": torch.__version__,
                                                       "world_size": dist.world,
                                                       "n": {"train": len(train_rows), "val": len(val_rows),
@@ -418,19 +421,19 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         dist.barrier()
         make = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
         steps = math.ceil(len(train_rows) / cfg.batch_size) * cfg.epochs
-        progress = runs.Progress(run_dir, steps // dist.world * (1 if cfg.teacher_run else 2), bar=progress_bar) \
+        progress = rundir.Progress(run_dir, steps // dist.world * (1 if cfg.teacher_run else 2), bar=progress_bar) \
             if dist.main else _NoProgress()
-        done_epochs = {p: max([s["epoch"] for s in runs.read_jsonl(run_dir / "epochs.jsonl") if s["phase"] == p],
+        done_epochs = {p: max([s["epoch"] for s in rundir.read_jsonl(run_dir / "epochs.jsonl") if s["phase"] == p],
                               default=0) for p in ("teacher", "student")} if resume else {"teacher": 0, "student": 0}
-        assumptions, _ = evidence.scenario_for_labels(labels, cfg.scenario)
+        assumptions, _ = sources.scenario_for_labels(labels, cfg.scenario)
         gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
         segments = df.segment.to_numpy() if "segment" in df.columns else None
         val_segments = segments[val_rows] if segments is not None else None
         # -- teacher ------------------------------------------------------------------------
         teacher = make("teacher", len(labels))
         if cfg.teacher_run:
-            src = runs.resolve_run(cfg.teacher_run)
-            t_sum = [s for s in runs.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
+            src = rundir.resolve_run(cfg.teacher_run)
+            t_sum = [s for s in rundir.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
             t_sel = selection.select_checkpoint(t_sum, apply_gates=False)
             load_epoch(teacher, src, "teacher", t_sel["epoch"])
             teacher.to(device)
@@ -488,7 +491,7 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
                    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                    "teacher": {**t_test, "params": asdict(models.count_params(teacher))},
                    "student": {**s_test, "params": asdict(models.count_params(student))}}
-        runs.write_json(run_dir / "summary.json", summary)
+        rundir.write_json(run_dir / "summary.json", summary)
         progress.finish("done", seconds=summary["seconds"])
         (run_dir / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
     except BaseException as exc:
@@ -497,7 +500,7 @@ def run(cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, re
         if progress is not None:
             progress.finish("failed", error=str(exc))
         else:
-            runs.write_json(run_dir / "progress.json", {"state": "failed", "error": str(exc)})
+            rundir.write_json(run_dir / "progress.json", {"state": "failed", "error": str(exc)})
         (run_dir / "FAILED").write_text(f"{type(exc).__name__}: {exc}\n")
         raise
     if ingest:

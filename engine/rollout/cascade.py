@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine import decision
-from engine.cube import ConfusionCube
+from engine.decision import verdict
+from engine.decision.cube import ConfusionCube
 from engine.errors import DistillDecideError, require
-from engine.scenario import Assumptions
+from engine.decision.scenario import Assumptions
 
 LATENCY_BUDGET_MS = 15.0
 
@@ -215,4 +215,4 @@ def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str],
         "student.usd_per_request": share_t * a.teacher.usd_per_request + (1 - share_t) * a.student.usd_per_request,
         "student.ops_usd_per_month": sum(a.model(m).ops_usd_per_month for m in used),
         "student.p95_latency_ms": max(a.model(m).p95_latency_ms for m in used)})
-    return decision.decide(routed, blended, **decide_kwargs), routed, blended
+    return verdict.decide(routed, blended, **decide_kwargs), routed, blended

@@ -13,14 +13,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from engine.distill import models, runs, trainer
+from engine.distill import models, trainer
+
+from engine.runs import rundir
 from engine.errors import require
 from engine.serving import capacity, latency, onnx_export
 
 
 def load_run_models(run_dir: Path, model_factory=None):
     """(teacher, student, tokenizer, labels, config) of a finished run, at their chosen epochs."""
-    require(runs.is_done(run_dir), "run", f"{run_dir.name} is not finished (no DONE)", "pick a completed run")
+    require(rundir.is_done(run_dir), "run", f"{run_dir.name} is not finished (no DONE)", "pick a completed run")
     cfg = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
     labels = cfg["labels"]
@@ -69,7 +71,7 @@ def export_run(run_dir: Path, *, int8: bool = False, model_factory=None) -> dict
                                  "accuracy_int8": float(np.mean(i8 == y)),
                                  "accuracy_delta_points": float(100 * (np.mean(i8 == y) - np.mean(fp == y))),
                                  "agreement_with_fp32": float(np.mean(fp == i8))}
-    runs.write_json(run_dir / "export.json", out)
+    rundir.write_json(run_dir / "export.json", out)
     return out
 
 
@@ -85,7 +87,7 @@ def bench_latency(run_dir: Path, *, threads: int = 1, requests: int = 1000, mode
                                   onnx={m: {k: run_dir / v["onnx"] for k, v in (("onnx_fp32", exported[m]),
                                                                                ("onnx_int8", exported[m].get("int8")))
                                             if v} for m in ("teacher", "student")})
-    runs.write_json(run_dir / "latency.json", result)
+    rundir.write_json(run_dir / "latency.json", result)
     pd.DataFrame(per_request).to_parquet(run_dir / "latency.parquet", index=False)
     try:
         from engine import store
@@ -138,7 +140,7 @@ def default_latency(out_dir: Path, *, threads: int = 1, requests: int = 1000, st
         onnx[name] = {"onnx_fp32": path}
     result, _ = measure({"teacher": teacher, "student": student}, ids, threads=threads, onnx=onnx)
     result["note"] = "default weights with untrained heads: latency and throughput only, no accuracy"
-    runs.write_json(out_dir / "latency.json", result)
+    rundir.write_json(out_dir / "latency.json", result)
     return result
 
 

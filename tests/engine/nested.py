@@ -1,7 +1,7 @@
 """A cube where every teacher error is also a student error (seed error 4's best case)."""
 import pandas as pd
 
-from engine import cube, scenario
+from engine.decision import cube, scenario
 
 
 def nested_cube_and_assumptions():

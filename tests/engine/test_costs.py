@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine import costs
+from engine.decision import costs
 
 
 def test_seed_section_1_5_to_the_dollar(seed_cube, seed_a):

@@ -1,11 +1,9 @@
 """The confusion cube: builds agree, and bad counts or labels are refused with a fix."""
-import gzip
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from engine import cube
+from engine.decision import cube
 from engine.errors import DistillDecideError
 
 
@@ -65,7 +63,7 @@ def test_unknown_intent_against_label_set():
 
 
 def test_scenario_missing_an_intent_of_the_data(seed_cube, seed_a):
-    from engine import costs
+    from engine.decision import costs
 
     small = seed_a.replace(intents=seed_a.intents[:2], harm_matrix=((0, 1), (1, 0)), critical_intents=())
     with pytest.raises(DistillDecideError, match="scenario lacks"):

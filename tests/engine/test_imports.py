@@ -5,9 +5,9 @@ import sys
 
 from tests.conftest import ROOT
 
-DECISION_MODULES = ["engine.scenario", "engine.cube", "engine.costs", "engine.sweeps", "engine.uncertainty",
-                    "engine.decision", "engine.evidence", "engine.store", "engine.cli", "engine.figures",
-                    "engine.quality", "engine.data.seed"]
+DECISION_MODULES = ["engine.decision.scenario", "engine.decision.cube", "engine.decision.costs", "engine.decision.sweeps", "engine.decision.uncertainty",
+                    "engine.decision.verdict", "engine.sources", "engine.store", "engine.cli.main", "engine.present.figures",
+                    "engine.quality.metrics", "engine.data.seed"]
 
 
 def _modules_after(code: str) -> set[str]:

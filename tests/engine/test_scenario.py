@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from engine import scenario
+from engine.decision import scenario
 from engine.errors import DistillDecideError
 
 

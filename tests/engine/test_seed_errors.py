@@ -1,7 +1,9 @@
 """Seed errors 1–6, 9 and 12 (docs/seed-errors.md): the product shows the correct value."""
 import pytest
 
-from engine import costs, quality, sweeps
+from engine.decision import costs, sweeps
+
+from engine.quality import metrics
 
 
 def test_error_1_price_units(seed_a):
@@ -45,6 +47,6 @@ def test_error_9_guardrail_already_breached(seed_cube, seed_a):
 
 def test_error_12_ndcg():
     student_order_relevance = [2, 3, 0, 1]  # student ranks B (0.92), A (0.90), C, D
-    assert quality.ndcg_score(student_order_relevance, "exponential") == pytest.approx(0.835, abs=5e-4)
-    assert quality.ndcg_score(student_order_relevance, "linear") == pytest.approx(0.908, abs=5e-4)
-    assert quality.ndcg_score([3, 2, 1, 0]) == 1.0
+    assert metrics.ndcg_score(student_order_relevance, "exponential") == pytest.approx(0.835, abs=5e-4)
+    assert metrics.ndcg_score(student_order_relevance, "linear") == pytest.approx(0.908, abs=5e-4)
+    assert metrics.ndcg_score([3, 2, 1, 0]) == 1.0

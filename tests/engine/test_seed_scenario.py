@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import quality
+from engine.quality import metrics
 from engine.data import seed
 
 INTENTS = list(seed.INTENTS)
@@ -50,11 +50,11 @@ def test_harm_units_exact(arrays):
 
 def test_student_quality_inside_seed_001_targets(arrays):
     y, t, s, pt, ps = arrays
-    assert quality.macro_f1_score(y, s, 10) == pytest.approx(0.847, abs=0.005)
+    assert metrics.macro_f1_score(y, s, 10) == pytest.approx(0.847, abs=0.005)
     rare = np.array([INTENTS.index("escalation"), INTENTS.index("account_security")])
-    assert 0.872 <= quality.pooled_class_accuracy(y, s, rare) <= 0.879
-    assert 0.041 <= quality.expected_calibration_error(y, ps, 15) <= 0.048
-    assert quality.kl_divergence(pt, ps, 3.0) == pytest.approx(0.083, abs=0.005)
+    assert 0.872 <= metrics.pooled_class_accuracy(y, s, rare) <= 0.879
+    assert 0.041 <= metrics.expected_calibration_error(y, ps, 15) <= 0.048
+    assert metrics.kl_divergence(pt, ps, 3.0) == pytest.approx(0.083, abs=0.005)
 
 
 def test_probabilities_are_consistent_with_predictions(arrays):

@@ -7,7 +7,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from engine import cube, store
+from engine.decision import cube
+
+from engine import store
 from engine.errors import DistillDecideError
 from tests.conftest import ROOT, run_cli
 

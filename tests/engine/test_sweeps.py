@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine import costs, sweeps
+from engine.decision import costs, sweeps
 
 
 @pytest.mark.parametrize("usd, margin, winner", [

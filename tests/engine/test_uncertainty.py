@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine import costs, cube, uncertainty
+from engine.decision import costs, cube, uncertainty
 from tests.engine.nested import nested_cube_and_assumptions
 
 

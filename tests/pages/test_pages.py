@@ -15,14 +15,14 @@ def app(db):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders(page, db):
     at = app(db)
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     assert not [e for e in at.error if "Fix" not in e.value]  # no error boxes except plain-word input errors
 
 
 def test_critical_cost_input_flips_the_verdict(db):
     at = app(db)
-    at.switch_page("pages/assumptions.py").run()
+    at.switch_page("app_pages/assumptions.py").run()
     assert any("Lean student" in w.value for w in at.warning)
     at.number_input(key="in:usd_per_critical_event").set_value(2.0).run()
     assert at.session_state["assumptions"].usd_per_critical_event == 2.0
@@ -31,14 +31,14 @@ def test_critical_cost_input_flips_the_verdict(db):
 
 def test_slider_moves_the_verdict(db):
     at = app(db)
-    at.switch_page("pages/assumptions.py").run()
+    at.switch_page("app_pages/assumptions.py").run()
     at.slider(key="crit_slider").set_value(20.0).run()
     assert any("Ship the teacher" in s.value for s in at.success)
 
 
 def test_bad_value_shows_error_not_traceback(db):
     at = app(db)
-    at.switch_page("pages/assumptions.py").run()
+    at.switch_page("app_pages/assumptions.py").run()
     at.number_input(key="in:days_per_month").set_value(45.0).run()
     assert not at.exception
     assert any("days_per_month" in e.value and "Fix" in e.value for e in at.error)
@@ -47,7 +47,7 @@ def test_bad_value_shows_error_not_traceback(db):
 
 def test_harm_bulk_set_row(db):
     at = app(db)
-    at.switch_page("pages/assumptions.py").run()
+    at.switch_page("app_pages/assumptions.py").run()
     at.selectbox(key="bulk_scope").set_value("row (true intent)")
     at.multiselect(key="bulk_targets").set_value(["chitchat"])
     at.number_input(key="bulk_value").set_value(0.9)
@@ -59,7 +59,7 @@ def test_harm_bulk_set_row(db):
 
 def test_save_and_load_scenario(db):
     at = app(db)
-    at.switch_page("pages/scenarios.py").run()
+    at.switch_page("app_pages/scenarios.py").run()
     at.text_input(key="save_name").set_value("plan-a")
     at.text_input(key="save_note").set_value("CSAT re-estimate").run()
     at.button(key="save_btn").click().run()
@@ -71,10 +71,10 @@ def test_save_and_load_scenario(db):
 
 def test_bad_upload_shows_error_and_changes_nothing(db):
     at = app(db)
-    at.switch_page("pages/lab.py").run()
+    at.switch_page("app_pages/lab.py").run()
     before = at.session_state["assumptions"]
     # AppTest cannot drive file_uploader; the same reader is used, so exercise it with a malformed table
-    from engine import cube
+    from engine.decision import cube
     from engine.errors import DistillDecideError
     import pandas as pd
 
@@ -96,7 +96,9 @@ def _many_intents(k: int):
     import numpy as np
     import pandas as pd
 
-    from engine import cube, evidence
+    from engine.decision import cube
+
+    from engine import sources
 
     rng = np.random.default_rng(0)
     labels = [f"intent_{i:03d}" for i in range(k)]
@@ -105,7 +107,7 @@ def _many_intents(k: int):
     s = np.where(rng.random(20_000) < 0.87, y, t)
     rows = pd.DataFrame({"true": np.array(labels)[y], "teacher_pred": np.array(labels)[t],
                          "student_pred": np.array(labels)[s]})
-    return evidence.Evidence(cube.from_rows(rows, intents=labels), None, f"synthetic {k} intents")
+    return sources.Evidence(cube.from_rows(rows, intents=labels), None, f"synthetic {k} intents")
 
 
 @pytest.mark.parametrize("k", [77, 150])
@@ -117,9 +119,9 @@ def test_large_label_sets_stay_usable(db, k):
     at.run()
     assert not at.exception
     for page in ("assumptions", "costs", "sensitivity", "quality"):
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception, (page, at.exception)
-    at.switch_page("pages/assumptions.py").run()
+    at.switch_page("app_pages/assumptions.py").run()
     at.selectbox(key="bulk_scope").set_value("column (predicted)")
     at.multiselect(key="bulk_targets").set_value(["intent_000", "intent_001"])
     at.number_input(key="bulk_value").set_value(2.5)
@@ -142,7 +144,7 @@ def test_latency_page_with_a_measured_run(db, tmp_path, monkeypatch):
                                                 "student": {"onnx_fp32": r}, "threads": 1}))
     monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(runs_root))
     at = app(db)
-    at.switch_page("pages/latency.py").run()
+    at.switch_page("app_pages/latency.py").run()
     assert not at.exception
     assert any("fit on one instance" in w.value for w in at.warning)
     at.button(key="lat_use").click().run()
@@ -157,32 +159,33 @@ def test_review_reads_a_stored_series_and_exports_a_report(db):
 
     store.save_cycles("weekly", drift.example_cycles().head(6))
     at = app(db)
-    at.switch_page("pages/review.py").run()
+    at.switch_page("app_pages/review.py").run()
     at.selectbox(key="review_src").set_value("weekly").run()
     assert not at.exception
-    from engine import decision, report, uncertainty
+    from engine.decision import uncertainty, verdict
+    from engine.present import report
     from engine.data import seed
 
     c, a = seed.load_cube(), seed.load_assumptions()
-    d = decision.decide(c, a, draws=uncertainty.draw(c, 500, 0), confirm_B=0)
+    d = verdict.decide(c, a, draws=uncertainty.draw(c, 500, 0), confirm_B=0)
     html = report.build_html(d=d, a=a, cube=c, evidence_label="seed", bootstrap_seed=0)
     assert "Lean student: saves $1,122/month" in html and c.hash in html and 'usd_per_critical_event&quot;: 1.2' in html
     assert len(html) > 1_000_000 and 'src="https://cdn.plot.ly' not in html  # plotly.js embedded: opens offline
 
 
 def test_lab_shows_which_epoch_a_run_kept_and_why(db, tmp_path, monkeypatch):
-    from engine.distill import runs
+    from engine.runs import rundir
 
     run = tmp_path / "runs" / "r1"
     run.mkdir(parents=True)
     monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
     for e, acc, agree in ((1, 0.88, 0.96), (2, 0.91, 0.93)):
-        runs.append_jsonl(run / "epochs.jsonl", {"phase": "student", "epoch": e, "val_accuracy": acc,
+        rundir.append_jsonl(run / "epochs.jsonl", {"phase": "student", "epoch": e, "val_accuracy": acc,
                                                  "val_agreement": agree, "val_error_usd_per_request": 0.02})
-    runs.write_json(run / "summary.json", {"mode": "kd-cached", "chosen_student_epoch": 1, "selection": {"student": {
+    rundir.write_json(run / "summary.json", {"mode": "kd-cached", "chosen_student_epoch": 1, "selection": {"student": {
         "epoch": 1, "gates_passed": True, "why_not": {"2": "val_agreement 0.93 fails >= 0.95"}}}})
     at = app(db)
-    at.switch_page("pages/lab.py").run()
+    at.switch_page("app_pages/lab.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[-1].value
     assert table["Kept"].tolist() == [True, False]

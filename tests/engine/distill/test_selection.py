@@ -3,7 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import costs, cube as cube_mod, evidence
+from engine.decision import costs, cube as cube_mod
+
+from engine import sources
 from engine.distill import selection
 from engine.rollout.gates import DEFAULT_GATES, Gate
 
@@ -67,7 +69,7 @@ def test_seed_002_stopping_rules(losses, accs, crits, rule):
 
 
 def test_error_dollars_by_hand_for_a_foreign_label_set():
-    a, note = evidence.scenario_for_labels(["a", "b", "c"], None)
+    a, note = sources.scenario_for_labels(["a", "b", "c"], None)
     assert "1 harm unit" in note
     y = np.array([0, 0, 1, 1, 2, 2, 0, 1])
     pred = np.array([0, 1, 1, 1, 2, 0, 0, 1])       # 2 of 8 wrong, no critical intents
@@ -75,7 +77,7 @@ def test_error_dollars_by_hand_for_a_foreign_label_set():
 
 
 def test_error_dollars_match_the_cost_model_on_seed_labels():
-    a, _ = evidence.scenario_for_labels(["order_tracking"], None)
+    a, _ = sources.scenario_for_labels(["order_tracking"], None)
     labels = list(a.intents)
     rng = np.random.default_rng(3)
     y = rng.integers(0, len(labels), 400)

@@ -8,7 +8,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from engine.distill import models, runs, trainer  # noqa: E402
+from engine.distill import models, trainer
+
+from engine.runs import rundir  # noqa: E402
 
 
 @pytest.fixture()
@@ -66,21 +68,21 @@ def test_batches_bucket_and_pad():
 def test_tiny_run_writes_a_run_that_prices(env):
     run_dir = trainer.run(cfg("tiny-a"), model_factory=tiny_factory())
     assert (run_dir / "DONE").exists()
-    steps = runs.read_jsonl(run_dir / "steps.jsonl")
+    steps = rundir.read_jsonl(run_dir / "steps.jsonl")
     teacher_steps = [s["total_loss"] for s in steps if s["phase"] == "teacher"]
     assert np.mean(teacher_steps[-2:]) < np.mean(teacher_steps[:2])  # loss falls
     assert {"hard_ce", "kd_kl_t2", "grad_norm", "lr", "throughput_samples_per_sec"} <= set(
         [s for s in steps if s["phase"] == "student"][0])
     config = json.loads((run_dir / "config.json").read_text())
     assert config["n"] == {"train": 240, "val": 60, "test": 80}
-    from engine import evidence, store
+    from engine import sources, store
 
-    ev = evidence.run_evidence(str(run_dir))
+    ev = sources.run_evidence(str(run_dir))
     assert ev.cube.n == 80 and list(ev.cube.intents) == config["labels"]
     assert store.list_ingested_runs().run_id.tolist() == ["tiny-a"]
     assert len(store.load_rows("run:tiny-a")) == 80
     # the seed 002 §15 step log and epoch summaries are ingested row for row
-    logged = runs.read_jsonl(run_dir / "steps.jsonl")
+    logged = rundir.read_jsonl(run_dir / "steps.jsonl")
     db_steps = store.load_run_log("tiny-a", "steps")
     assert len(db_steps) == len(logged) and set(db_steps.phase) == {"teacher", "student"}
     assert db_steps.total_loss.tolist() == pytest.approx(
@@ -91,7 +93,7 @@ def test_tiny_run_writes_a_run_that_prices(env):
     assert student.checkpoint_promotable.notna().all() and student.val_agreement.between(0, 1).all()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert int(student[student.kept].epoch.iloc[0]) == summary["chosen_student_epoch"]
-    assert runs.read_jsonl(run_dir / "epochs.jsonl")[-1]["task"] == "intent_distillation"
+    assert rundir.read_jsonl(run_dir / "epochs.jsonl")[-1]["task"] == "intent_distillation"
 
 
 def test_resume_reaches_the_same_state(env, monkeypatch):
@@ -107,7 +109,7 @@ def test_resume_reaches_the_same_state(env, monkeypatch):
     monkeypatch.setattr(trainer, "predict", interrupted)
     with pytest.raises(KeyboardInterrupt):
         trainer.run(cfg("tiny-part"), model_factory=tiny_factory(), ingest=False)
-    d = runs.resolve_run("tiny-part")
+    d = rundir.resolve_run("tiny-part")
     assert (d / "FAILED").exists() and not (d / "DONE").exists()
     assert (d / "checkpoints" / "teacher-epoch1").exists() and not (d / "checkpoints" / "teacher-epoch2").exists()
     monkeypatch.setattr(trainer, "predict", real_predict)
@@ -126,9 +128,9 @@ def test_failed_run_is_never_done(env):
         raise RuntimeError("out of memory (simulated)")
     with pytest.raises(RuntimeError):
         trainer.run(cfg("tiny-bad"), model_factory=broken)
-    d = runs.resolve_run("tiny-bad")
+    d = rundir.resolve_run("tiny-bad")
     assert not (d / "DONE").exists() and (d / "FAILED").exists()
-    assert runs.read_progress(d)["state"] == "failed"
+    assert rundir.read_progress(d)["state"] == "failed"
     from engine import store
     from engine.errors import DistillDecideError
 
@@ -154,7 +156,7 @@ def test_bad_config():
 def test_rare_class_hybrid_loss_trains(env):
     run_dir = trainer.run(cfg("tiny-hybrid", loss="rare-hybrid", epochs=1), model_factory=tiny_factory(),
                           ingest=False)
-    step = [s for s in runs.read_jsonl(run_dir / "steps.jsonl") if s["phase"] == "student"][-1]
+    step = [s for s in rundir.read_jsonl(run_dir / "steps.jsonl") if s["phase"] == "student"][-1]
     # 0.45·CE + 0.35·T²·KL + 0.20·weighted CE, as logged
     assert step["total_loss"] == pytest.approx(0.45 * step["hard_ce"] + 0.35 * step["kd_kl_t2"]
                                                + 0.20 * step["weighted_ce"], rel=1e-5)
@@ -171,7 +173,7 @@ def test_quick_profile_end_to_end(env):
 def test_launcher_starts_and_cancels_a_run(env):
     import time
 
-    from engine.distill import launcher
+    from engine.runs import launcher
 
     run_id, pid = launcher.start(profile="quick", threads=1)
     assert launcher.alive(pid)
@@ -182,14 +184,14 @@ def test_launcher_starts_and_cancels_a_run(env):
             break
         time.sleep(0.2)
     assert not launcher.alive(pid)
-    d = runs.resolve_run(run_id)
-    assert not (d / "DONE").exists() and runs.read_progress(d)["state"] == "cancelled"
+    d = rundir.resolve_run(run_id)
+    assert not (d / "DONE").exists() and rundir.read_progress(d)["state"] == "cancelled"
     with pytest.raises(Exception, match="threads"):
         launcher.start(threads=0)
 
 
 def test_launcher_passes_the_lab_settings(env, monkeypatch):
-    from engine.distill import launcher
+    from engine.runs import launcher
     from engine.errors import DistillDecideError
 
     seen = {}
@@ -231,7 +233,7 @@ def test_ddp_two_processes_on_cpu(env):
     assert len(made) == 1 and (made[0] / "DONE").exists()
     config = json.loads((made[0] / "config.json").read_text())
     assert config["world_size"] == 2
-    teacher_steps = [s for s in runs.read_jsonl(made[0] / "steps.jsonl") if s["phase"] == "teacher"]
+    teacher_steps = [s for s in rundir.read_jsonl(made[0] / "steps.jsonl") if s["phase"] == "teacher"]
     assert teacher_steps and max(s["global_step"] for s in teacher_steps) == 240 // 16 // 2 * 2  # half the steps
     shards = sorted(p.name for p in (env / "cache" / "teacher_logits").glob("*.shards/*.pt"))
     assert shards == ["0000-of-0002.pt", "0001-of-0002.pt"]  # each rank computed one shard, rank 0 merged
@@ -243,7 +245,7 @@ def test_selection_and_early_stopping_are_recorded(env):
                           model_factory=tiny_factory())
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["early_stop"]["teacher"]["rule"] == "loss" and summary["early_stop"]["student"]["epoch"] == 3
-    epochs = runs.read_jsonl(run_dir / "epochs.jsonl")
+    epochs = rundir.read_jsonl(run_dir / "epochs.jsonl")
     assert [e["epoch"] for e in epochs if e["phase"] == "student"] == [1, 2, 3]
     last = epochs[-1]
     assert {"val_loss", "val_error_usd_per_request", "val_error_vs_teacher", "val_agreement"} <= set(last)

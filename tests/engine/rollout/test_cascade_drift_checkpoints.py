@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import costs
+from engine.decision import costs
 from engine.rollout import cascade, checkpoints, drift, scale
 
 

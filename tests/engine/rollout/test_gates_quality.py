@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from engine import costs, decision, quality, quality_report, uncertainty
+from engine.decision import costs, uncertainty, verdict
+
+from engine.quality import metrics, report as quality_report
 from engine.rollout import gates
 
 
@@ -42,7 +44,7 @@ def test_ece_of_a_constructed_example():
     # 10 requests at confidence 0.95 with 8 correct: one bin, |0.8 − 0.95| = 0.15
     probs = np.tile([0.95, 0.05], (10, 1))
     y = np.array([0] * 8 + [1] * 2)
-    assert quality.expected_calibration_error(y, probs) == pytest.approx(0.15)
+    assert metrics.expected_calibration_error(y, probs) == pytest.approx(0.15)
 
 
 def test_temperature_scaling_lowers_ece_on_a_miscalibrated_set():
@@ -83,7 +85,7 @@ def test_blocked_verdict(seed_cube, seed_a, report):
     vals = gates.gate_values(report, seed_a.replace(**{"student.p95_latency_ms": 20.0}))
     rep = gates.evaluate(gates.DEFAULT_GATES, vals)
     assert rep.first_blocking.gate.group == "latency"
-    d = decision.decide(seed_cube, seed_a, B=500, confirm_B=0, blocking_gate=rep.first_blocking.gate.name)
+    d = verdict.decide(seed_cube, seed_a, B=500, confirm_B=0, blocking_gate=rep.first_blocking.gate.name)
     assert (d.verdict.state, d.verdict.model) == ("blocked", "teacher")
 
 

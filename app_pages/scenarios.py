@@ -1,0 +1,78 @@
+"""Scenarios: save and load named scenarios (DuckDB), change log, share by URL, compare, upload."""
+import json
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from engine.decision import costs, scenario
+
+from engine import store
+from engine.decision.verdict import usd
+from engine.errors import DistillDecideError
+from ui import common
+
+ev, a, _ = common.current()
+st.title("Scenarios")
+common.verdict_banner(common.decide_current())
+try:
+    c1, c2 = st.columns(2)
+    with c1:
+        st.subheader("Save the current assumptions")
+        name = st.text_input("Scenario name", value=a.name if a.name != "seed" else "", key="save_name")
+        note = st.text_input("What changed and why", key="save_note")
+        if st.button("Save", key="save_btn", disabled=not name.strip()):
+            vid = store.save_scenario(name, a.replace(name=name.strip()), author=common.author(), note=note)
+            st.session_state["saved_version"] = vid
+            st.success(f"Saved **{name}** as version {vid}.")
+        base = st.session_state.get("baseline_assumptions", a)
+        changed = {k: a.get(k) for k in common.URL_FIELDS if a.get(k) != base.get(k)}
+        vid = st.session_state.get("saved_version")
+        query = urlencode(({"scenario": vid} if vid else {}) | changed)
+        st.markdown("**Share**: append this to the dashboard's address (a saved version plus the changed fields, "
+                    "not the whole matrix):")
+        st.code("?" + query if query else "(nothing changed from the loaded scenario)")
+    with c2:
+        st.subheader("Load a saved scenario")
+        saved = store.list_scenarios()
+        if saved.empty:
+            st.info("No saved scenarios yet: save one on the left.")
+        else:
+            pick = st.selectbox("Scenario", saved.name, key="load_pick")
+            if st.button("Load", key="load_btn"):
+                common.set_assumptions(store.load_scenario(pick), f"loaded {pick}")
+                st.session_state["scenario_note"] = f"stored scenario {pick}"
+                st.rerun()
+            hist = store.scenario_history(pick)
+            st.markdown("**Change log** (who changed what, when)")
+            st.dataframe(hist[["version_id", "author", "note", "created_at"]], hide_index=True)
+    st.subheader("Upload assumptions (JSON)")
+    up = st.file_uploader("Scenario JSON", type=["json"], key="scenario_upload")
+    if up is not None:
+        if up.size > 5_000_000:
+            st.error("The file is over 5 MB. **Fix:** upload a scenario file, not data.")
+        else:
+            loaded = scenario.loads_json(up.getvalue().decode("utf-8", errors="replace"))
+            if st.button(f"Use {up.name}", key="use_upload"):
+                common.set_assumptions(loaded, f"uploaded {up.name}")
+                st.rerun()
+    if not saved.empty and len(saved) >= 1:
+        st.subheader("Compare two scenarios")
+        options = ["(current)"] + list(saved.name)
+        l_pick = st.selectbox("Left", options, key="cmp_left")
+        r_pick = st.selectbox("Right", options, index=min(1, len(options) - 1), key="cmp_right")
+        left = a if l_pick == "(current)" else store.load_scenario(l_pick)
+        right = a if r_pick == "(current)" else store.load_scenario(r_pick)
+        bl, br = costs.decompose(ev.cube, left), costs.decompose(ev.cube, right)
+        fields = sorted(k for k, v in left.to_dict().items() if right.to_dict().get(k) != v and k != "harm_matrix")
+        rows = [{"field": k, l_pick: json.dumps(left.to_dict().get(k)), r_pick: json.dumps(right.to_dict().get(k))}
+                for k in fields]
+        if left.harm_matrix != right.harm_matrix:
+            rows.append({"field": "harm_matrix", l_pick: "…", r_pick: "differs"})
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.dataframe(pd.DataFrame({"": ["teacher total", "student total", "margin"],
+                                   l_pick: [usd(bl.teacher.total_usd), usd(bl.student.total_usd), usd(bl.margin_usd)],
+                                   r_pick: [usd(br.teacher.total_usd), usd(br.student.total_usd),
+                                            usd(br.margin_usd)]}), hide_index=True)
+except DistillDecideError as exc:
+    common.show_error(exc)

@@ -1,0 +1,126 @@
+"""Distillation commands: data generate, train, rundir. torch is imported only inside `train`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.errors import require
+
+
+def cmd_data(args) -> int:
+    from engine.data import generator
+
+    require(args.n >= 100, "--n", f"{args.n}", "generate at least 100 rows")
+    df = generator.generate(args.n, seed=args.seed)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(out, index=False) if out.suffix == ".parquet" else df.to_csv(out, index=False)
+    print(f"wrote {len(df):,} rows to {out} ({df.split.value_counts().to_dict()})")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from engine.distill import trainer
+
+    kw = dict(profile=args.profile, mode=args.mode, device=args.device, threads=args.threads, data=args.data,
+              text_col=args.text_col, label_col=args.label_col, teacher=args.teacher, teacher_run=args.teacher_run,
+              student_layers=args.student, epochs=args.epochs, seed=args.seed, scenario=args.scenario,
+              gates=args.gates, early_stopping=not args.no_early_stopping, loss=args.loss,
+              temperature=args.temperature, alpha=args.alpha)
+    if args.run_id:
+        kw["run_id"] = args.run_id
+    cfg = trainer.TrainConfig(**kw)
+    run_dir = trainer.run(cfg, progress_bar=not args.json, resume=args.resume)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    if args.json:
+        print(json.dumps({"run_id": summary["run_id"], "teacher": summary["teacher"], "student": summary["student"],
+                          "mode": summary["mode"], "seconds": summary["seconds"], "run_dir": str(run_dir)}, indent=2))
+    else:
+        print(f"run {summary['run_id']}: teacher accuracy {summary['teacher']['accuracy']:.3f}, student "
+              f"{summary['student']['accuracy']:.3f} ({summary['mode']}), {summary['seconds']:.0f} s → {run_dir}")
+    return 0
+
+
+def cmd_logits(args) -> int:
+    from engine.distill import trainer
+
+    out = trainer.run_logits(args.run, shard=args.shard, n_shards=args.of, merge=args.merge, device=args.device,
+                             threads=args.threads)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    elif args.merge:
+        print(f"merged {out['shards']} shards: {out['rows']:,} rows of teacher logits → {out['merged']}; "
+              f"`train --mode kd-cached --teacher-run {args.run}` with the same data now reads them")
+    else:
+        print(f"shard {args.shard} of {args.of}: {out['rows']:,} rows → {out['shard']}")
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from engine.runs import rundir
+
+    if args.action == "list":
+        rows = rundir.list_runs()
+        print(json.dumps(rows, indent=2) if args.json else "\n".join(
+            f"{r['run_id']}  {r['state']:<8} {r['mode'] or '':<10} teacher {r['teacher_accuracy']} student "
+            f"{r['student_accuracy']}" for r in rows) or "no runs yet")
+        return 0
+    require(bool(args.run), "run", "missing", f"give a run: runs {args.action} RUN")
+    if args.action == "show":
+        d = rundir.resolve_run(args.run)
+        print((d / "summary.json").read_text() if (d / "summary.json").exists()
+              else json.dumps(rundir.read_progress(d), indent=2))
+        return 0
+    from engine import store
+
+    run_id = store.ingest_run(rundir.resolve_run(args.run))
+    print(f"ingested {run_id}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("data", help="generate the MangaAssist intent data set")
+    p.add_argument("action", choices=["generate"])
+    p.add_argument("--n", type=int, default=55_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="data/generated/manga_intents.parquet")
+    p.set_defaults(func=cmd_data)
+    p = sub.add_parser("train", help="train a teacher, distil a student, write a run directory (own process)")
+    p.add_argument("--profile", choices=["quick", "medium", "full"], default="quick")
+    p.add_argument("--mode", choices=["finetune", "kd-online", "kd-cached"], default="kd-cached")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: all; the dashboard starts runs with 1)")
+    p.add_argument("--data", help="your CSV/parquet (default: generated MangaAssist data)")
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
+    p.add_argument("--teacher", default="default", help="'default' (offline MiniLM-L6), a local path or a hub id")
+    p.add_argument("--teacher-run", help="reuse the teacher of an earlier run")
+    p.add_argument("--scenario", help="prices the business-weighted error per epoch: seed (default), a .json/.toml "
+                   "file or a stored scenario name")
+    p.add_argument("--gates", help="JSON gates file for checkpoint eligibility (default: the rollout gates)")
+    p.add_argument("--loss", choices=["kd", "rare-hybrid"], default="kd",
+                   help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE")
+    p.add_argument("--temperature", type=float, default=3.0, help="distillation temperature T")
+    p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
+    p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
+    p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--run-id")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run (with --run-id)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("logits", help="teacher logits of a run's training rows, in shards, for kd-cached runs")
+    p.add_argument("--run", required=True, help="the run whose teacher (chosen epoch) and data to use")
+    p.add_argument("--shard", type=int, help="which shard to compute (0 … N−1)")
+    p.add_argument("--of", type=int, default=1, help="number of shards N")
+    p.add_argument("--merge", action="store_true", help="check and join the N shards into the cache")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_logits)
+    p = sub.add_parser("runs", help="list, show or import run directories")
+    p.add_argument("action", choices=["list", "show", "import"])
+    p.add_argument("run", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)

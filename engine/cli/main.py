@@ -1,0 +1,226 @@
+"""``python -m engine <command>``: the same functions the dashboard calls.
+
+Bad input exits with status 2 and one line naming the field and the fix;
+nothing is written.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+import numpy as np
+
+from engine.cli import distill as cli_distill, rollout as cli_rollout, serving as cli_serving
+
+from engine.decision import costs, sweeps, uncertainty, verdict
+
+from engine import sources
+
+from engine.quality import report as quality_report
+from engine.errors import DistillDecideError, require
+
+SWEEP_DEFAULTS = {"volume": (500_000, 20_000_000, 9), "critical-cost": (0.4, 5.0, 24),
+                  "latency": (0.0, 200.0, 9), "harm-cost": (0.0, 0.1, 11)}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{v} must be ≥ 1")
+    return v
+
+
+def _evidence_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", default=None, help="seed (default), a .json/.toml file, or a stored scenario name")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--run", help="a run directory or id, or a stored rows source")
+    src.add_argument("--rows", help="per-request results file (CSV/parquet: segment, true, teacher_pred, student_pred)")
+    src.add_argument("--counts", help="cube counts file (CSV/parquet: segment, true, teacher_pred, student_pred, n)")
+    p.add_argument("--volume", type=float, help="requests per month")
+    p.add_argument("--critical-cost", type=float, help="$ per critical event")
+    p.add_argument("--critical-cost-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                   help="uncertain $ per critical event (triangular, mode = the point value)")
+    p.add_argument("--latency-cost-per-ms", type=float, help="$ per ms-month at the reference volume")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _load(args: argparse.Namespace):
+    if args.run:
+        ev = sources.run_evidence(args.run)
+    elif args.rows:
+        ev = sources.rows_evidence(args.rows)
+    elif args.counts:
+        ev = sources.counts_evidence(args.counts)
+    else:
+        ev = sources.seed_evidence()
+    a, note = sources.scenario_for(ev.cube, args.scenario)
+    changes: dict[str, Any] = {}
+    for flag, key in (("volume", "requests_per_month"), ("critical_cost", "usd_per_critical_event"),
+                      ("latency_cost_per_ms", "usd_per_ms_month")):
+        if getattr(args, flag) is not None:
+            changes[key] = getattr(args, flag)
+    if args.critical_cost_range is not None:
+        changes["usd_per_critical_event_range"] = tuple(args.critical_cost_range)
+    return ev, (a.replace(**changes) if changes else a), note
+
+
+def _fmt_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    ev, a, note = _load(args)
+    draws = uncertainty.draw(ev.cube, args.bootstrap, args.seed)
+    gate_rep, _ = cli_rollout.gate_report(ev, a, quality_report.report(ev.cube, ev.rows, draws=draws,
+                                                                       critical_intents=a.critical_intents))
+    blocking = gate_rep.first_blocking
+    d = verdict.decide(ev.cube, a, draws=draws, rng=args.seed,
+                        blocking_gate=blocking.gate.name if blocking else None)
+    if args.json:
+        out = d.to_dict()
+        out["gates"] = gate_rep.to_dict()
+        out["evidence"] = ev.label
+        out["scenario"] = note
+        out["cube_hash"] = ev.cube.hash
+        out["bootstrap"]["seed"] = args.seed
+        print(json.dumps(out, indent=2))
+        return 0
+    b = d.breakdown
+    rows = [[c, verdict.usd(b.teacher.component_usd(c)), verdict.usd(b.student.component_usd(c)),
+             verdict.usd(b.delta_usd(c), signed=True)] for c in costs.COMPONENTS]
+    rows.append(["total", verdict.usd(b.teacher.total_usd), verdict.usd(b.student.total_usd),
+                 verdict.usd(-b.margin_usd, signed=True)])
+    print(f"Evidence: {ev.label} (n = {ev.cube.n:,}, cube {ev.cube.hash}); scenario: {note}; "
+          f"{a.requests_per_month:,.0f} requests/month")
+    print(_fmt_table(["component ($/month)", "teacher", "student", "student − teacher"], rows))
+    print(f"critical misroutes/month: teacher {b.teacher.critical_events_per_month:,.0f}, "
+          f"student {b.student.critical_events_per_month:,.0f}")
+    lo, hi = d.bootstrap.margin_ci95_usd
+    print(f"margin (teacher − student): {verdict.usd(b.margin_usd)}/month, 95% CI [{verdict.usd(lo)}, "
+          f"{verdict.usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {args.seed}); "
+          f"P(student cheaper) = {d.bootstrap.p_student_cheaper:.3f}")
+    print(f"break-even: {d.break_even_critical.note}; {d.break_even_volume.note}")
+    failing = [r.gate.name for r in gate_rep.results if r.passed is False]
+    print(f"gates: {len(gate_rep.results) - len(failing)} of {len(gate_rep.results)} pass"
+          + (f"; failing: {', '.join(failing)}" if failing else ""))
+    print(d.verdict.sentence)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    ev, a, note = _load(args)
+    lo, hi, steps = SWEEP_DEFAULTS[args.what]
+    lo = args.from_ if args.from_ is not None else lo
+    hi = args.to if args.to is not None else hi
+    steps = args.steps or steps
+    require(hi > lo, "--to", f"{hi:g} is not above --from {lo:g}", "give --to greater than --from")
+    param = sweeps.CLI_NAMES[args.what]
+    res = sweeps.sweep(ev.cube, a, param, np.linspace(lo, hi, steps))
+    if args.json:
+        print(json.dumps({"param": param, "evidence": ev.label, "scenario": note,
+                          "rows": res.table().to_dict(orient="records"),
+                          "crossing": res.crossing, "note": res.note}, indent=2))
+        return 0
+    rows = [[sweeps.format_value(param, v), verdict.usd(t), verdict.usd(s), verdict.usd(m), "student" if m > 0 else "teacher"]
+            for v, t, s, m in zip(res.values, res.teacher_total_usd, res.student_total_usd, res.margin_usd)]
+    print(_fmt_table([param, "teacher $/month", "student $/month", "margin", "cheaper"], rows))
+    print(f"crossing: {res.crossing:,.6g}" if res.crossing is not None else "crossing: none in this range")
+    print(res.note)
+    return 0
+
+
+def cmd_cube(args: argparse.Namespace) -> int:
+    from engine.decision import cube as cube_mod
+    from engine import store
+
+    if args.action == "list":
+        print(store.list_cubes().to_string(index=False))
+        return 0
+    if args.action == "import":
+        require(bool(args.path), "path", "missing", "give the counts file: cube import PATH")
+        c = cube_mod.read_counts(args.path)
+    else:
+        require(bool(args.table or args.parquet), "cube build", "needs --table or --parquet",
+                "name a per-request table in the store, or a parquet glob")
+        counts = (store.cube_counts_from_table(args.table) if args.table
+                  else store.cube_counts_from_parquet(args.parquet))
+        c = cube_mod.from_counts(counts, source=f"table:{args.table}" if args.table else f"parquet:{args.parquet}")
+    store.save_cube(c)
+    result = {"cube_hash": c.hash, "n": c.n, "cells": c.n_cells, "intents": list(c.intents),
+              "segments": list(c.segments)}
+    print(json.dumps(result, indent=2) if args.json else
+          f"stored cube {c.hash}: {c.n:,} requests in {c.n_cells} occupied cells, {len(c.intents)} intents")
+    return 0
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    from engine.decision import scenario
+    from engine import store
+
+    if args.action == "list":
+        print(store.list_scenarios().to_string(index=False))
+        return 0
+    require(bool(args.name), "name", "missing", "give a scenario name")
+    if args.action == "save":
+        from engine.data import seed
+
+        a = scenario.load(args.file) if args.file else seed.load_assumptions()
+        vid = store.save_scenario(args.name, a, author=args.author, note=args.note)
+        print(f"saved scenario {args.name!r} as version {vid}")
+    else:
+        print(scenario.dumps_json(store.load_scenario(args.name)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description="Distill Decide: teacher or student?")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("decide", help="monthly cost of each model, the margin's interval and the verdict")
+    _evidence_args(p)
+    p.add_argument("--bootstrap", type=_positive_int, default=10_000, help="bootstrap resamples B (default 10,000)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    p.set_defaults(func=cmd_decide)
+    p = sub.add_parser("sweep", help="sweep one assumption and find where the winner flips")
+    p.add_argument("what", choices=sorted(SWEEP_DEFAULTS))
+    _evidence_args(p)
+    p.add_argument("--from", dest="from_", type=float)
+    p.add_argument("--to", type=float)
+    p.add_argument("--steps", type=_positive_int)
+    p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("cube", help="import or build a confusion cube into the store")
+    p.add_argument("action", choices=["import", "build", "list"])
+    p.add_argument("path", nargs="?")
+    p.add_argument("--table", help="per-request table in the store's DuckDB file")
+    p.add_argument("--parquet", help="parquet file or glob of per-request logs (hive partitions ok)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cube)
+    p = sub.add_parser("scenario", help="save, show or list named scenarios in the store")
+    p.add_argument("action", choices=["save", "show", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--file", help="a .json/.toml scenario (default: the seed scenario)")
+    p.add_argument("--author", default="cli")
+    p.add_argument("--note", default="")
+    p.set_defaults(func=cmd_scenario)
+    cli_rollout.add_commands(sub)
+    cli_distill.add_commands(sub)
+    cli_serving.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except DistillDecideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

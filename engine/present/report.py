@@ -1,0 +1,71 @@
+"""A self-contained HTML report: the verdict, its tables and charts, and everything needed to reproduce it.
+
+Plotly's JavaScript is embedded once (no network needed to open the file); the
+assumptions JSON, cube hash, evidence label, bootstrap seed and code version are
+written into the page.
+"""
+from __future__ import annotations
+
+import html
+import json
+import subprocess
+from datetime import datetime, timezone
+
+import pandas as pd
+import plotly.io as pio
+
+import engine
+from engine.present import figures
+from engine.decision.verdict import Decision, usd
+from engine.paths import REPO_ROOT
+
+
+def code_version() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{engine.__version__}" + (f"+{sha}" if sha else "")
+
+
+def _table(df: pd.DataFrame) -> str:
+    return df.to_html(index=False, border=0, classes="t", float_format=lambda x: f"{x:,.2f}")
+
+
+def build_html(*, d: Decision, a, cube, evidence_label: str, bootstrap_seed: int, extra_tables=None,
+               title: str = "Distill Decide — weekly review") -> str:
+    b = d.breakdown
+    figs = [figures.cost_bars(b), figures.waterfall(b),
+            figures.margin_histogram(d.bootstrap.margins_usd, d.bootstrap.margin_ci95_usd, d.bootstrap.margin_point_usd)]
+    body = [pio.to_html(f, include_plotlyjs="inline" if i == 0 else False, full_html=False) for i, f in
+            enumerate(figs)]
+    cost_table = b.table().rename(columns={"teacher_usd": "teacher $/month", "student_usd": "student $/month",
+                                           "student_minus_teacher_usd": "student − teacher $/month"})
+    tables = {"Cost by component": cost_table} | (extra_tables or {})
+    meta = {"generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": code_version(),
+            "evidence": evidence_label, "cube_hash": cube.hash, "requests_evaluated": cube.n,
+            "bootstrap": {"B": d.bootstrap.B, "seed": bootstrap_seed}, "assumptions": a.to_dict()}
+    lo, hi = d.bootstrap.margin_ci95_usd
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em}"
+        ".t{border-collapse:collapse}.t td,.t th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}"
+        "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<h2>{html.escape(d.verdict.sentence)}</h2>",
+        f"<p>Teacher {usd(b.teacher.total_usd)}/month, student {usd(b.student.total_usd)}/month; margin "
+        f"(teacher − student) {usd(b.margin_usd)}, 95% interval [{usd(lo)}, {usd(hi)}], P(student cheaper) "
+        f"{d.bootstrap.p_student_cheaper:.1%}. Critical misroutes per month: teacher "
+        f"{b.teacher.critical_events_per_month:,.0f}, student {b.student.critical_events_per_month:,.0f}.</p>",
+    ]
+    for name, df in tables.items():
+        parts += [f"<h3>{html.escape(name)}</h3>", _table(df)]
+    parts += body
+    parts += ["<h3>Reproduce</h3><pre>" + html.escape(json.dumps(meta, indent=2)) + "</pre></body></html>"]
+    return "\n".join(parts)
+
+
+def cost_csv(d: Decision) -> str:
+    return d.breakdown.table().to_csv(index=False)
+

@@ -1,0 +1,235 @@
+"""Quality metrics of both models with paired bootstrap intervals, and calibration.
+
+Count metrics (accuracy, macro-F1, per-class and rare-class accuracy, critical
+rate, agreement) are functions of the confusion cube, so they reuse the
+decision engine's multinomial draws: one (B × cells) × (cells × K) product
+each. Probability metrics (KL at T = 3, ECE) need the per-request rows; they
+use a Poisson bootstrap over rows with a smaller B (stated in the report).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from engine.quality import metrics as qm
+
+from engine.decision import uncertainty
+from engine.decision.cube import ConfusionCube
+from engine.errors import require
+
+RARE_PRIOR = 0.05
+ROW_B = 1_000
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    model: str          # teacher | student | pair
+    point: float
+    ci95: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Temperature scaling of the student fitted on a validation split, judged on the rest."""
+
+    temperature: float
+    ece_before: float
+    ece_after: float
+    ece_equal_mass_before: float
+    ece_equal_mass_after: float
+    reliability_before: pd.DataFrame
+    reliability_after: pd.DataFrame
+    n_fit: int
+    n_eval: int
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    metrics: tuple[Metric, ...]
+    per_class: pd.DataFrame
+    per_segment: pd.DataFrame
+    rare_classes: tuple[str, ...]
+    mcnemar_b: int          # teacher right, student wrong
+    mcnemar_c: int          # teacher wrong, student right
+    mcnemar_p: float
+    B: int
+    B_rows: int
+    calibration: Calibration | None
+
+    def get(self, name: str, model: str) -> Metric | None:
+        return next((m for m in self.metrics if m.name == name and m.model == model), None)
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"metric": m.name, "model": m.model, "point": m.point,
+                              "ci95_low": m.ci95[0] if m.ci95 else None, "ci95_high": m.ci95[1] if m.ci95 else None}
+                             for m in self.metrics])
+
+
+def _ci(x: np.ndarray) -> tuple[float, float]:
+    lo, hi = np.nanpercentile(x, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def rare_classes(cube: ConfusionCube, prior_below: float = RARE_PRIOR) -> tuple[str, ...]:
+    return tuple(k for k, v in cube.intent_shares().items() if 0 < v < prior_below)
+
+
+def _count_metrics(cube: ConfusionCube, counts: np.ndarray, critical: tuple[str, ...], rare: tuple[str, ...]):
+    """Metrics for counts of shape (C,) or (B, C); returns a dict of arrays."""
+    k = len(cube.intents)
+    counts = np.atleast_2d(counts).astype(np.float64)
+    n = counts.sum(axis=1)
+    onehot_true = np.eye(k)[cube.true_idx]
+    support = counts @ onehot_true
+    present = np.asarray(cube.counts @ onehot_true > 0)
+    rare_mask = np.isin(np.array(cube.intents), rare)
+    crit_mask = np.isin(np.array(cube.intents), critical)[cube.true_idx]
+    out = {"agreement.pair": counts @ (cube.teacher_idx == cube.student_idx) / n}
+    for model, pred in (("teacher", cube.teacher_idx), ("student", cube.student_idx)):
+        correct = (pred == cube.true_idx).astype(float)
+        tp = counts @ (onehot_true * correct[:, None])
+        predicted = counts @ np.eye(k)[pred]
+        denom = support + predicted
+        f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+        out[f"accuracy.{model}"] = counts @ correct / n
+        out[f"macro_f1.{model}"] = f1[:, present].mean(axis=1)
+        out[f"critical_rate.{model}"] = counts @ (crit_mask & (correct == 0)) / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"rare_class_accuracy.{model}"] = tp[:, rare_mask].sum(axis=1) / support[:, rare_mask].sum(axis=1)
+            out[f"per_class.{model}"] = tp / support
+    return out
+
+
+def _prob_columns(rows: pd.DataFrame, intents: tuple[str, ...], model: str) -> np.ndarray | None:
+    cols = [f"p_{model}_{i}" for i in intents]
+    if all(c in rows.columns for c in cols):
+        return rows[cols].to_numpy(dtype=np.float64)
+    if f"{model}_probs" in rows.columns and rows[f"{model}_probs"].notna().all():
+        return np.vstack(rows[f"{model}_probs"].to_numpy())
+    return None
+
+
+def reliability(y_true: np.ndarray, probs: np.ndarray, n_bins: int = 15, equal_mass: bool = False) -> pd.DataFrame:
+    """Per-bin mean confidence, accuracy and count (equal-width or equal-mass bins)."""
+    conf = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == y_true).astype(float)
+    if equal_mass:
+        order = np.argsort(conf, kind="stable")
+        bins = np.empty(len(conf), dtype=int)
+        bins[order] = np.minimum(np.arange(len(conf)) * n_bins // len(conf), n_bins - 1)
+    else:
+        bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    n = np.bincount(bins, minlength=n_bins)
+    with np.errstate(invalid="ignore"):
+        return pd.DataFrame({"bin": np.arange(n_bins), "count": n,
+                             "confidence": np.bincount(bins, conf, n_bins) / n,
+                             "accuracy": np.bincount(bins, correct, n_bins) / n})
+
+
+def ece_from_reliability(rel: pd.DataFrame) -> float:
+    r = rel[rel["count"] > 0]
+    return float((r["count"] * (r["accuracy"] - r["confidence"]).abs()).sum() / r["count"].sum())
+
+
+def fit_temperature(y_true: np.ndarray, probs: np.ndarray) -> float:
+    """Temperature T minimising the NLL of softmax(log p / T) (bounded search over log T)."""
+    logp = np.log(np.clip(probs, 1e-12, None))
+
+    def nll(log_t: float) -> float:
+        z = logp / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(z).sum(axis=1))
+        return float(np.mean(lse - z[np.arange(len(y_true)), y_true]))
+
+    res = optimize.minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(res.x))
+
+
+def calibrate(y_true: np.ndarray, probs: np.ndarray, fit_mask: np.ndarray, n_bins: int = 15) -> Calibration:
+    """Fit T on ``fit_mask`` rows, report ECE (equal-width and equal-mass) before/after on the rest."""
+    require(fit_mask.any() and (~fit_mask).any(), "calibration split", "one side is empty",
+            "give both validation and evaluation rows")
+    t = fit_temperature(y_true[fit_mask], probs[fit_mask])
+    ev_y, ev_p = y_true[~fit_mask], probs[~fit_mask]
+    after = qm.soften(ev_p, t)
+    rb, ra = reliability(ev_y, ev_p, n_bins), reliability(ev_y, after, n_bins)
+    return Calibration(t, ece_from_reliability(rb), ece_from_reliability(ra),
+                       ece_from_reliability(reliability(ev_y, ev_p, n_bins, True)),
+                       ece_from_reliability(reliability(ev_y, after, n_bins, True)), rb, ra,
+                       int(fit_mask.sum()), int((~fit_mask).sum()))
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value on the discordant pairs."""
+    if b + c == 0:
+        return 1.0
+    return float(min(1.0, 2 * stats.binom.cdf(min(b, c), b + c, 0.5)))
+
+
+def report(cube: ConfusionCube, rows: pd.DataFrame | None, *, critical_intents: tuple[str, ...],
+           draws: uncertainty.Draws | None = None, rare: tuple[str, ...] | None = None,
+           rng: int = 0, B_rows: int = ROW_B) -> QualityReport:
+    """Both models' quality with paired 95% intervals, per class and per segment."""
+    draws = draws if draws is not None else uncertainty.draw(cube, 10_000, rng)
+    require(draws.cube_hash == cube.hash, "draws", "were drawn from another cube", "draw again for this cube")
+    rare = rare_classes(cube) if rare is None else tuple(rare)
+    point = _count_metrics(cube, cube.counts, critical_intents, rare)
+    boot = _count_metrics(cube, draws.counts, critical_intents, rare)
+    metrics = []
+    for key, val in point.items():
+        if key.startswith("per_class"):
+            continue
+        name, model = key.split(".")
+        metrics.append(Metric(name, model, float(val[0]), _ci(boot[key])))
+    per_class = pd.DataFrame({"intent": cube.intents, "support": cube.counts @ np.eye(len(cube.intents))[cube.true_idx],
+                              "teacher_accuracy": point["per_class.teacher"][0],
+                              "student_accuracy": point["per_class.student"][0],
+                              "student_ci95_low": np.nanpercentile(boot["per_class.student"], 2.5, axis=0),
+                              "student_ci95_high": np.nanpercentile(boot["per_class.student"], 97.5, axis=0),
+                              "rare": np.isin(cube.intents, rare)})
+    segs = []
+    for s, seg in enumerate(cube.segments):
+        mask = cube.segment_idx == s
+        seg_point = _count_metrics(cube, np.where(mask, cube.counts, 0), critical_intents, rare)
+        seg_boot = _count_metrics(cube, draws.counts * mask, critical_intents, rare)
+        for model in ("teacher", "student"):
+            lo, hi = _ci(seg_boot[f"accuracy.{model}"])
+            segs.append({"segment": seg, "model": model, "requests": int(cube.counts[mask].sum()),
+                         "accuracy": float(seg_point[f"accuracy.{model}"][0]), "accuracy_ci95_low": lo,
+                         "accuracy_ci95_high": hi, "critical_rate": float(seg_point[f"critical_rate.{model}"][0]),
+                         "agreement": float(seg_point["agreement.pair"][0])})
+    right_t = cube.teacher_idx == cube.true_idx
+    right_s = cube.student_idx == cube.true_idx
+    b = int(cube.counts[right_t & ~right_s].sum())
+    c = int(cube.counts[~right_t & right_s].sum())
+    calibration = None
+    if rows is not None:
+        metrics, calibration = _row_metrics(cube, rows, metrics, rng, B_rows)
+    return QualityReport(tuple(metrics), per_class, pd.DataFrame(segs), rare, b, c, mcnemar_exact(b, c),
+                         draws.B, B_rows if rows is not None else 0, calibration)
+
+
+def _row_metrics(cube, rows, metrics, rng, B_rows):
+    pt, ps = _prob_columns(rows, cube.intents, "teacher"), _prob_columns(rows, cube.intents, "student")
+    if pt is None or ps is None:
+        return metrics, None
+    lab = {v: i for i, v in enumerate(cube.intents)}
+    y = rows["true"].astype(str).map(lab).to_numpy()
+    gen = np.random.default_rng(rng + 11)
+    w = gen.poisson(1.0, size=(B_rows, len(y))).astype(np.float32)  # Poisson bootstrap weights over rows
+    kl_i = np.sum(qm.soften(pt, 3.0) * (np.log(qm.soften(pt, 3.0)) - np.log(qm.soften(ps, 3.0))), 1)
+    metrics.append(Metric("kl_t3", "pair", float(kl_i.mean()), _ci(w @ kl_i / w.sum(axis=1))))
+    for model, p in (("teacher", pt), ("student", ps)):
+        conf = p.max(axis=1)
+        correct = (p.argmax(axis=1) == y).astype(float)
+        bins = np.minimum((conf * 15).astype(int), 14)
+        onehot = np.eye(15, dtype=np.float32)[bins]
+        gap = np.abs(w @ (onehot * correct[:, None]) - w @ (onehot * conf[:, None])).sum(axis=1) / w.sum(axis=1)
+        metrics.append(Metric("ece", model, qm.expected_calibration_error(y, p, 15), _ci(gap)))
+    ids = rows["request_id"].astype(str) if "request_id" in rows else pd.Series(range(len(rows))).astype(str)
+    fit_mask = (pd.util.hash_pandas_object(ids, index=False).to_numpy() % 2 == 0)  # deterministic half split
+    return metrics, calibrate(y, ps, fit_mask)

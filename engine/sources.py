@@ -1,0 +1,92 @@
+"""Where a verdict's evidence comes from: the seed rows, a run, an upload, a counts file.
+
+Returns the cube, the per-request rows where there are any (calibration and
+cascade views need them), and a label saying where the numbers come from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from engine.decision import cube as cube_mod
+from engine.decision import scenario
+from engine.data import seed
+from engine.errors import require
+from engine.paths import runs_dir
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    cube: cube_mod.ConfusionCube
+    rows: pd.DataFrame | None
+    label: str          # "seed", "run <id>", "rows <file>", "counts <file>", "stored <source>"
+
+
+def seed_evidence() -> Evidence:
+    rows = seed.load_rows()
+    return Evidence(cube_mod.from_rows(rows, intents=seed.INTENTS, source="seed"), rows, "seed")
+
+
+def run_evidence(run: str) -> Evidence:
+    """A run directory (path or id under the runs folder) or a stored rows source."""
+    p = Path(run)
+    if not p.exists():
+        p = runs_dir() / run
+    if p.is_dir():
+        require((p / "DONE").exists(), "run", f"{p.name} has no DONE marker (unfinished or failed)",
+                "wait for the run to finish, or pick a completed run")
+        preds = p / "predictions.parquet"
+        require(preds.exists(), "run", f"{p.name} has no predictions.parquet", "re-run evaluation for this run")
+        rows = pd.read_parquet(preds)
+        labels = None
+        if (p / "config.json").exists():
+            import json
+
+            labels = json.loads((p / "config.json").read_text(encoding="utf-8")).get("labels")
+        return Evidence(cube_mod.from_rows(rows, intents=labels, source=f"run:{p.name}"), rows, f"run {p.name}")
+    from engine import store  # a stored source (e.g. an ingested run or an upload)
+
+    sources = store.list_sources()
+    require(run in set(sources["source"]), "run", f"{run!r} is neither a run directory nor a stored source",
+            "list runs with `python -m engine runs list`, or pass a run directory")
+    rows = store.load_rows(run)
+    labels = store.run_labels(run.split(":", 1)[1]) if run.startswith("run:") else None
+    return Evidence(cube_mod.from_rows(rows, intents=labels, source=run), rows, f"stored {run}")
+
+
+def rows_evidence(path: str, intents=None) -> Evidence:
+    rows = cube_mod.read_table(path)
+    return Evidence(cube_mod.from_rows(rows, intents=intents, source=f"rows:{Path(path).name}"), rows,
+                    f"rows {Path(path).name}")
+
+
+def counts_evidence(path: str, intents=None) -> Evidence:
+    return Evidence(cube_mod.read_counts(path, intents=intents), None, f"counts {Path(path).name}")
+
+
+def scenario_for(cube: cube_mod.ConfusionCube, name: str | None) -> tuple[scenario.Assumptions, str]:
+    """The named scenario (seed, a file, or a stored name); for a foreign label set, seed prices with 1 harm unit
+    per misroute and no critical intents (said in the returned note)."""
+    return scenario_for_labels(cube.intents, name)
+
+
+def scenario_for_labels(intents, name: str | None) -> tuple[scenario.Assumptions, str]:
+    """:func:`scenario_for` from a label list (a training run's labels, before any cube exists)."""
+    if name in (None, "seed"):
+        base = seed.load_assumptions()
+        if set(intents) <= set(base.intents):
+            return base, "seed scenario"
+        data = base.to_dict()
+        data.update(intents=list(intents), name="default")
+        data.pop("harm_matrix")
+        data.pop("critical_intents")
+        data.pop("production_intent_mix", None)
+        return (scenario.Assumptions.from_dict(data),
+                "seed prices; 1 harm unit per misroute and no critical intents (this label set has no harm matrix)")
+    if Path(name).suffix.lower() in (".json", ".toml"):
+        return scenario.load(name), f"scenario file {Path(name).name}"
+    from engine import store
+
+    return store.load_scenario(name), f"stored scenario {name}"
