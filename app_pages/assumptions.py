@@ -1,10 +1,11 @@
 """Assumptions and cost matrix: every input editable, recomputed from cached bootstrap draws."""
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine.present import figures
 from engine.errors import DistillDecideError
+from engine.present import figures
 from ui import common
 
 ev, a, _ = common.current()
@@ -38,21 +39,37 @@ for i, (path, label, scale, step) in enumerate(FIELDS):
     value = cols[i % 3].number_input(label, key=key, step=step, format=fmt)
     if not np.isclose(value * scale, float(a.get(path)), rtol=1e-12, atol=0):
         changes[path] = value * scale
-crit_slider = st.slider("$ per critical event (drag)", 0.0, max(20.0, float(a.usd_per_critical_event)), float(a.usd_per_critical_event), 0.05,
-                        key="crit_slider", help="The number input above and this slider set the same assumption.")
+crit_slider = st.slider(
+    "$ per critical event (drag)",
+    0.0,
+    max(20.0, float(a.usd_per_critical_event)),
+    float(a.usd_per_critical_event),
+    0.05,
+    key="crit_slider",
+    help="The number input above and this slider set the same assumption.",
+)
 if not np.isclose(crit_slider, a.usd_per_critical_event) and "usd_per_critical_event" not in changes:
     changes["usd_per_critical_event"] = crit_slider
     st.session_state.pop("in:usd_per_critical_event", None)
 
-crit = st.multiselect("Critical intents (misroutes priced per critical event)", a.intents,
-                      default=list(a.critical_intents), key="in:critical")
+crit = st.multiselect(
+    "Critical intents (misroutes priced per critical event)",
+    a.intents,
+    default=list(a.critical_intents),
+    key="in:critical",
+)
 if tuple(crit) != a.critical_intents:
     changes["critical_intents"] = tuple(crit)
 mults = {}
 seg_cols = st.columns(max(1, len(ev.cube.segments)))
 for c, seg in zip(seg_cols, ev.cube.segments):
-    mults[seg] = c.number_input(f"Critical-cost multiplier: {seg}", min_value=0.0, step=0.5,
-                                value=float(a.critical_multipliers.get(seg, 1.0)), key=f"in:mult:{seg}")
+    mults[seg] = c.number_input(
+        f"Critical-cost multiplier: {seg}",
+        min_value=0.0,
+        step=0.5,
+        value=float(a.critical_multipliers.get(seg, 1.0)),
+        key=f"in:mult:{seg}",
+    )
 new_mults = tuple((s, m) for s, m in mults.items() if m != 1.0)
 if new_mults != a.critical_multiplier_by_segment:
     changes["critical_multiplier_by_segment"] = new_mults
@@ -61,8 +78,9 @@ st.subheader("Harm matrix (harm units per misroute; row = true intent, column = 
 harm = pd.DataFrame(np.asarray(a.harm_matrix), index=a.intents, columns=a.intents)
 with st.expander("Bulk set: a row, a column, an intent group, or every off-diagonal cell"):
     b1, b2, b3, b4 = st.columns([2, 3, 1, 1])
-    scope = b1.selectbox("Set", ["row (true intent)", "column (predicted)", "group (rows and columns)", "all"],
-                         key="bulk_scope")
+    scope = b1.selectbox(
+        "Set", ["row (true intent)", "column (predicted)", "group (rows and columns)", "all"], key="bulk_scope"
+    )
     targets = b2.multiselect("Intents", a.intents, key="bulk_targets")
     bulk_value = b3.number_input("Harm units", min_value=0.0, step=0.1, key="bulk_value")
     if b4.button("Apply", key="bulk_apply"):
@@ -86,8 +104,10 @@ if "harm_matrix" not in changes and not np.allclose(edited.to_numpy(dtype=float)
 
 if changes:
     try:
-        common.set_assumptions(a.replace(**changes), ", ".join(f"{k} → {v if not isinstance(v, tuple) else '…'}"
-                                                               for k, v in changes.items()))
+        common.set_assumptions(
+            a.replace(**changes),
+            ", ".join(f"{k} → {v if not isinstance(v, tuple) else '…'}" for k, v in changes.items()),
+        )
         st.session_state.pop("crit_slider", None) if "usd_per_critical_event" in changes else None
         st.rerun()
     except DistillDecideError as exc:

@@ -1,40 +1,61 @@
 """Distillation lab: start a training run in the background, follow it, pick a run as the sources."""
+
 import pandas as pd
 import streamlit as st
 
 from engine import sources
-from engine.runs import launcher, rundir
 from engine.errors import DistillDecideError
 from engine.paths import runs_dir
+from engine.runs import launcher, rundir
 from ui import common
 
 ev, a, _ = common.current()
 st.title("Distillation lab")
 st.markdown(f"Evidence behind every page now: **{ev.label}** ({ev.cube.n:,} requests).")
-data_file = st.file_uploader("Training data (optional; CSV/parquet with a text and a label column). Without it the "
-                             "generated MangaAssist data is used.", type=["csv", "parquet"], key="lab_data")
+data_file = st.file_uploader(
+    "Training data (optional; CSV/parquet with a text and a label column). Without it the "
+    "generated MangaAssist data is used.",
+    type=["csv", "parquet"],
+    key="lab_data",
+)
 with st.form("train_form"):
     c1, c2, c3, c4 = st.columns(4)
-    profile = c1.selectbox("Profile", ["quick", "medium", "full"], key="lab_profile",
-                           help="quick ≈ 1.5 min on 2 CPU cores; full is the seed setting (GPU)")
+    profile = c1.selectbox(
+        "Profile",
+        ["quick", "medium", "full"],
+        key="lab_profile",
+        help="quick ≈ 1.5 min on 2 CPU cores; full is the seed setting (GPU)",
+    )
     mode = c2.selectbox("Mode", ["kd-cached", "kd-online", "finetune"], key="lab_mode")
     threads = c3.number_input("CPU threads", 1, 64, 1, key="lab_threads", help="1 keeps this dashboard responsive")
     layers = c4.number_input("Student layers (of 6)", 1, 6, 2, key="lab_layers")
     d1, d2, d3, d4 = st.columns(4)
-    teacher = d1.text_input("Teacher", "default", key="lab_teacher",
-                            help="'default' = offline MiniLM-L6; a local path or a Hugging Face id (downloads)")
+    teacher = d1.text_input(
+        "Teacher",
+        "default",
+        key="lab_teacher",
+        help="'default' = offline MiniLM-L6; a local path or a Hugging Face id (downloads)",
+    )
     epochs = d2.number_input("Epochs (0 = profile default)", 0, 50, 0, key="lab_epochs")
     text_col = d3.text_input("Text column", "text", key="lab_text_col")
     label_col = d4.text_input("Label column", "label", key="lab_label_col")
     e1, e2, e3, e4 = st.columns(4)
     finished = [r["run_id"] for r in rundir.list_runs() if r["done"]]
-    teacher_run = e1.selectbox("Reuse the teacher of", ["(train a new teacher)"] + finished, key="lab_teacher_run",
-                               help="kd-cached then reads the cached teacher logits: re-training the student costs "
-                                    "about as much as fine-tuning it")
+    teacher_run = e1.selectbox(
+        "Reuse the teacher of",
+        ["(train a new teacher)"] + finished,
+        key="lab_teacher_run",
+        help="kd-cached then reads the cached teacher logits: re-training the student costs "
+        "about as much as fine-tuning it",
+    )
     temperature = e2.number_input("Temperature T", 0.5, 20.0, 3.0, 0.5, key="lab_temperature")
     alpha = e3.slider("α (soft-target weight)", 0.0, 1.0, 0.7, 0.05, key="lab_alpha")
-    loss = e4.selectbox("Loss", ["kd", "rare-hybrid"], key="lab_loss",
-                        help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE")
+    loss = e4.selectbox(
+        "Loss",
+        ["kd", "rare-hybrid"],
+        key="lab_loss",
+        help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE",
+    )
     submitted = st.form_submit_button("Start training in the background")
 if submitted:
     try:
@@ -51,11 +72,21 @@ if submitted:
             dest.write_bytes(data_file.getvalue())
             byo.load(dest, text_col=text_col, label_col=label_col)  # validate before starting a process
             data_path = str(dest)
-        run_id, pid = launcher.start(profile=profile, mode=mode, threads=int(threads), student_layers=int(layers),
-                                     teacher=teacher, epochs=int(epochs) or None, data=data_path,
-                                     text_col=text_col, label_col=label_col, temperature=float(temperature),
-                                     alpha=float(alpha), loss=loss,
-                                     teacher_run=None if teacher_run.startswith("(") else teacher_run)
+        run_id, pid = launcher.start(
+            profile=profile,
+            mode=mode,
+            threads=int(threads),
+            student_layers=int(layers),
+            teacher=teacher,
+            epochs=int(epochs) or None,
+            data=data_path,
+            text_col=text_col,
+            label_col=label_col,
+            temperature=float(temperature),
+            alpha=float(alpha),
+            loss=loss,
+            teacher_run=None if teacher_run.startswith("(") else teacher_run,
+        )
         st.session_state["lab_run"] = (run_id, pid)
     except DistillDecideError as exc:
         common.show_error(exc)
@@ -68,9 +99,11 @@ def follow():
     run_id, pid = st.session_state["lab_run"]
     prog = rundir.read_progress(runs_dir() / run_id)
     state = "done" if rundir.is_done(runs_dir() / run_id) else prog.get("state", "starting")
-    st.progress(min(1.0, float(prog.get("fraction", 0.0))),
-                text=f"{run_id}: {state} — {prog.get('phase', '')} epoch {prog.get('epoch', '–')}, "
-                     f"{prog.get('samples_per_s', 0):,.0f} samples/s, ETA {prog.get('eta_s', 0):,.0f} s")
+    st.progress(
+        min(1.0, float(prog.get("fraction", 0.0))),
+        text=f"{run_id}: {state} — {prog.get('phase', '')} epoch {prog.get('epoch', '–')}, "
+        f"{prog.get('samples_per_s', 0):,.0f} samples/s, ETA {prog.get('eta_s', 0):,.0f} s",
+    )
     steps = rundir.read_jsonl(runs_dir() / run_id / "steps.jsonl")
     if steps:
         df = pd.DataFrame(steps)
@@ -87,18 +120,25 @@ follow()
 st.subheader("Past runs")
 past = rundir.list_runs()
 if not past:
-    st.info("No runs yet: start one above (quick takes about 1.5 minutes on 2 CPU cores). Until then every page "
-            "uses the seed rows.")
+    st.info(
+        "No runs yet: start one above (quick takes about 1.5 minutes on 2 CPU cores). Until then every page "
+        "uses the seed rows."
+    )
 else:
     st.dataframe(pd.DataFrame(past), hide_index=True)
     done = [r["run_id"] for r in past if r["done"]]
     with st.expander("Which epoch a run kept, and why"):
-        st.caption("Eligible epochs pass the promotion gates that can be measured on validation data (rare-class "
-                   "accuracy, agreement with the teacher, ECE); among them the best weighted score wins — not the "
-                   "lowest loss. Training stops early on seed 002 §13's rules.")
+        st.caption(
+            "Eligible epochs pass the promotion gates that can be measured on validation data (rare-class "
+            "accuracy, agreement with the teacher, ECE); among them the best weighted score wins — not the "
+            "lowest loss. Training stops early on seed 002 §13's rules."
+        )
         shown = st.selectbox("Run", [r["run_id"] for r in past], key="lab_epochs_run")
-        st.dataframe(rundir.epoch_table(runs_dir() / shown), hide_index=True,
-                     column_config={"Error $ per request": st.column_config.NumberColumn(format="$%.4f")})
+        st.dataframe(
+            rundir.epoch_table(runs_dir() / shown),
+            hide_index=True,
+            column_config={"Error $ per request": st.column_config.NumberColumn(format="$%.4f")},
+        )
     pick = st.selectbox("Use as evidence", ["seed"] + done, key="lab_pick")
     if st.button("Use it", key="lab_use"):
         try:
@@ -109,14 +149,17 @@ else:
         except DistillDecideError as exc:
             common.show_error(exc)
 st.subheader("Bring your own per-request results")
-up = common.upload_frame("Per-request results (CSV/parquet: segment, true, teacher_pred, student_pred, "
-                         "optional p_teacher_*/p_student_*)", "rows_upload")
+up = common.upload_frame(
+    "Per-request results (CSV/parquet: segment, true, teacher_pred, student_pred, optional p_teacher_*/p_student_*)",
+    "rows_upload",
+)
 if up is not None:
     from engine.decision import cube
 
     try:
-        c = cube.from_rows(up, intents=a.intents if set(up.get("true", [])) <= set(a.intents) else None,
-                           source="upload")
+        c = cube.from_rows(
+            up, intents=a.intents if set(up.get("true", [])) <= set(a.intents) else None, source="upload"
+        )
         st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents.")
         if st.button(f"Use these {c.n:,} requests as evidence", key="use_rows"):
             st.session_state["evidence"] = sources.Evidence(c, up, "upload")

@@ -1,10 +1,10 @@
 """Overview: the verdict in one sentence, the totals, and where every number comes from."""
-import streamlit as st
 
-from engine.present import figures
+import streamlit as st
 
 from engine.decision import sweeps
 from engine.decision.verdict import usd
+from engine.present import figures
 from ui import common
 
 ev, a, note = common.current()
@@ -17,17 +17,34 @@ if d is not None:
     lo, hi = bs.margin_ci95_usd
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Teacher total / month", usd(b.teacher.total_usd))
-    c2.metric("Student total / month", usd(b.student.total_usd),
-              delta=f"{'-' if b.margin_usd > 0 else '+'}{usd(abs(b.margin_usd))} vs teacher", delta_color="inverse")
-    c3.metric("Margin (teacher − student)", usd(b.margin_usd), delta=f"95% CI [{usd(lo)}, {usd(hi)}]",
-              delta_color="off", delta_arrow="off")
-    c4.metric("P(student cheaper)", f"{bs.p_student_cheaper:.1%}", delta=f"B = {bs.B:,} paired resamples",
-              delta_color="off", delta_arrow="off")
+    c2.metric(
+        "Student total / month",
+        usd(b.student.total_usd),
+        delta=f"{'-' if b.margin_usd > 0 else '+'}{usd(abs(b.margin_usd))} vs teacher",
+        delta_color="inverse",
+    )
+    c3.metric(
+        "Margin (teacher − student)",
+        usd(b.margin_usd),
+        delta=f"95% CI [{usd(lo)}, {usd(hi)}]",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    c4.metric(
+        "P(student cheaper)",
+        f"{bs.p_student_cheaper:.1%}",
+        delta=f"B = {bs.B:,} paired resamples",
+        delta_color="off",
+        delta_arrow="off",
+    )
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Teacher critical misroutes / mo", f"{b.teacher.critical_events_per_month:,.0f}")
-    c2.metric("Student critical misroutes / mo", f"{b.student.critical_events_per_month:,.0f}",
-              delta=f"{b.student.critical_events_per_month - b.teacher.critical_events_per_month:+,.0f}",
-              delta_color="inverse")
+    c2.metric(
+        "Student critical misroutes / mo",
+        f"{b.student.critical_events_per_month:,.0f}",
+        delta=f"{b.student.critical_events_per_month - b.teacher.critical_events_per_month:+,.0f}",
+        delta_color="inverse",
+    )
     be_c, be_v = d.break_even_critical, d.break_even_volume
     c3.metric("Break-even $ / critical event", f"${be_c.value:,.2f}" if be_c.value is not None else "none")
     c4.metric("Break-even volume (req/mo)", f"{be_v.value:,.0f}" if be_v.value is not None else "none")
@@ -36,19 +53,29 @@ if d is not None:
     left.plotly_chart(figures.cost_bars(b))
     with right:
         st.markdown("**Cost by component ($/month)**")
-        table = b.table().rename(columns={"component": "Component", "teacher_usd": "Teacher",
-                                          "student_usd": "Student", "student_minus_teacher_usd": "Student − teacher"})
-        st.dataframe(table.style.format({c: "${:,.0f}" for c in ("Teacher", "Student", "Student − teacher")}),
-                     hide_index=True)
+        table = b.table().rename(
+            columns={
+                "component": "Component",
+                "teacher_usd": "Teacher",
+                "student_usd": "Student",
+                "student_minus_teacher_usd": "Student − teacher",
+            }
+        )
+        st.dataframe(
+            table.style.format(dict.fromkeys(("Teacher", "Student", "Student − teacher"), "${:,.0f}")), hide_index=True
+        )
         top = sweeps.tornado(ev.cube, a).head(3)
         st.markdown("**Most sensitive assumptions (±50%)**")
         for row in top.itertuples():
-            st.markdown(f"- {row.label}: margin {usd(row.margin_at_low_usd)} … {usd(row.margin_at_high_usd)}"
-                        + (" — **flips the verdict**" if row.flips else ""))
+            st.markdown(
+                f"- {row.label}: margin {usd(row.margin_at_low_usd)} … {usd(row.margin_at_high_usd)}"
+                + (" — **flips the verdict**" if row.flips else "")
+            )
     st.caption(
         f"Sources — evidence: {ev.label} ({ev.cube.n:,} requests, cube {ev.cube.hash}); "
         f"prices: teacher {a.teacher.price_source}, student {a.student.price_source} (per request "
         f"${a.teacher.usd_per_request:.4f} / ${a.student.usd_per_request:.4f}); latency: "
         f"{a.teacher.latency_source} (P95 {a.teacher.p95_latency_ms:g} / {a.student.p95_latency_ms:g} ms); "
         f"harm matrix, $ per harm unit ${a.usd_per_harm_unit:g} and $ per critical event "
-        f"${a.usd_per_critical_event:.2f}: assumed ({note}); bootstrap seed {common.BOOTSTRAP_SEED}.")
+        f"${a.usd_per_critical_event:.2f}: assumed ({note}); bootstrap seed {common.BOOTSTRAP_SEED}."
+    )

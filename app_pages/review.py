@@ -1,9 +1,10 @@
 """Weekly review: trends across evaluation cycles, what changed, and a one-click self-contained report."""
+
 import streamlit as st
 
+from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
 from engine.present import report
-from engine.errors import DistillDecideError
 from engine.rollout import drift
 from ui import common
 
@@ -33,26 +34,47 @@ try:
     wide = long.pivot(index="cycle", columns="model", values=comps + ["total_usd"]).reset_index()
     wide.columns = ["cycle"] + [f"{m}_{c}" for c, m in wide.columns[1:]]
     for comp in comps:
-        st.plotly_chart(fq.trend(wide, {f"teacher_{comp}": "Teacher", f"student_{comp}": "Student"},
-                                 title=comp.replace("_usd", "").replace("_", " ").capitalize() + " cost by cycle",
-                                 y="USD per month", money=True))
+        st.plotly_chart(
+            fq.trend(
+                wide,
+                {f"teacher_{comp}": "Teacher", f"student_{comp}": "Student"},
+                title=comp.replace("_usd", "").replace("_", " ").capitalize() + " cost by cycle",
+                y="USD per month",
+                money=True,
+            )
+        )
     wide["margin_usd"] = wide["teacher_total_usd"] - wide["student_total_usd"]
-    st.plotly_chart(fq.trend(wide, {"margin_usd": "Margin (teacher − student)"}, title="Margin by cycle "
-                             "(above 0: the student is cheaper)", y="USD per month", money=True))
-    st.plotly_chart(fq.trend(drift.validate_cycles(cycles), {"agreement": "Agreement"}, title="Top-1 agreement",
-                             y="Share of requests"))
+    st.plotly_chart(
+        fq.trend(
+            wide,
+            {"margin_usd": "Margin (teacher − student)"},
+            title="Margin by cycle (above 0: the student is cheaper)",
+            y="USD per month",
+            money=True,
+        )
+    )
+    st.plotly_chart(
+        fq.trend(
+            drift.validate_cycles(cycles), {"agreement": "Agreement"}, title="Top-1 agreement", y="Share of requests"
+        )
+    )
 except DistillDecideError as exc:
     common.show_error(exc)
 st.subheader("What changed since the last review")
 base = st.session_state.get("baseline_assumptions", a)
 diff = {k: (base.to_dict().get(k), v) for k, v in a.to_dict().items() if base.to_dict().get(k) != v}
-st.write({k: f"{old} → {new}" for k, (old, new) in diff.items()} if diff else "No assumption changed since the "
-         "scenario was loaded.")
+st.write(
+    {k: f"{old} → {new}" for k, (old, new) in diff.items()}
+    if diff
+    else "No assumption changed since the scenario was loaded."
+)
 st.caption(f"Data: {ev.label}, cube {ev.cube.hash} ({ev.cube.n:,} requests).")
 if d is not None:
     html = report.build_html(d=d, a=a, cube=ev.cube, evidence_label=ev.label, bootstrap_seed=common.BOOTSTRAP_SEED)
     c1, c2 = st.columns(2)
-    c1.download_button("Download the HTML report", html, file_name="distill-decide-report.html", mime="text/html",
-                       key="dl_html")
-    c2.download_button("Download the cost table (CSV)", report.cost_csv(d), file_name="costs.csv", mime="text/csv",
-                       key="dl_csv")
+    c1.download_button(
+        "Download the HTML report", html, file_name="distill-decide-report.html", mime="text/html", key="dl_html"
+    )
+    c2.download_button(
+        "Download the cost table (CSV)", report.cost_csv(d), file_name="costs.csv", mime="text/csv", key="dl_csv"
+    )

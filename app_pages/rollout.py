@@ -1,10 +1,11 @@
 """Rollout: gates, canary planner, cascade economics, per-segment routing, drift, checkpoint selection."""
+
 import pandas as pd
 import streamlit as st
 
-from engine.present import figures_quality as fq
 from engine.decision.verdict import usd
 from engine.errors import DistillDecideError
+from engine.present import figures_quality as fq
 from engine.rollout import canary, cascade, checkpoints, drift, gates
 from ui import common
 
@@ -16,32 +17,56 @@ tab_g, tab_c, tab_k, tab_r, tab_d, tab_e = st.tabs(["Gates", "Canary", "Cascade"
 with tab_g:
     current_gates = st.session_state.get("gates", gates.DEFAULT_GATES)
     with st.expander("Edit gates (metric, comparator, threshold, group, point or interval bound)"):
-        edited = st.data_editor(pd.DataFrame([g.__dict__ for g in current_gates]), num_rows="dynamic",
-                                key="gates_editor", column_config={
-                                    "comparator": st.column_config.SelectboxColumn(options=list(gates.COMPARATORS)),
-                                    "group": st.column_config.SelectboxColumn(options=list(gates.GROUPS)),
-                                    "use": st.column_config.SelectboxColumn(options=list(gates.USES))})
+        edited = st.data_editor(
+            pd.DataFrame([g.__dict__ for g in current_gates]),
+            num_rows="dynamic",
+            key="gates_editor",
+            column_config={
+                "comparator": st.column_config.SelectboxColumn(options=list(gates.COMPARATORS)),
+                "group": st.column_config.SelectboxColumn(options=list(gates.GROUPS)),
+                "use": st.column_config.SelectboxColumn(options=list(gates.USES)),
+            },
+        )
         if st.button("Apply gates", key="gates_apply"):
             try:
-                st.session_state["gates"] = tuple(gates.Gate(**{k: (v if k != "threshold" else float(v))
-                                                                 for k, v in r.items()})
-                                                  for r in edited.fillna("").to_dict(orient="records"))
+                st.session_state["gates"] = tuple(
+                    gates.Gate(**{k: (v if k != "threshold" else float(v)) for k, v in r.items()})
+                    for r in edited.fillna("").to_dict(orient="records")
+                )
                 st.rerun()
             except (DistillDecideError, TypeError, ValueError) as exc:
-                st.error(f"Gates not applied: {exc}. **Fix:** every gate needs a metric, a comparator (>= or <=), "
-                         "a numeric threshold, a group and a use.")
+                st.error(
+                    f"Gates not applied: {exc}. **Fix:** every gate needs a metric, a comparator (>= or <=), "
+                    "a numeric threshold, a group and a use."
+                )
     rep = common.gate_report(a)
-    st.dataframe(pd.DataFrame([{"group": r.gate.group, "gate": r.gate.name, "uses": r.gate.use,
-                                "result": {True: "pass", False: "FAIL", None: "not evaluated"}[r.passed],
-                                "evidence": r.evidence} for r in rep.results]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "group": r.gate.group,
+                    "gate": r.gate.name,
+                    "uses": r.gate.use,
+                    "result": {True: "pass", False: "FAIL", None: "not evaluated"}[r.passed],
+                    "evidence": r.evidence,
+                }
+                for r in rep.results
+            ]
+        ),
+        hide_index=True,
+    )
     fb = rep.first_blocking
     (st.error if fb else st.success)(f"Blocked by: {fb.gate.name}" if fb else "No gate blocks promoting the student.")
     g = gates.critical_cost_guardrail(d.breakdown) if d else None
     if g:
-        st.warning(f"Canary guardrail (seed 000 §7): block full rollout if critical-error cost grows beyond "
-                   f"{usd(g.limit_usd_per_month)}/month — the offline estimate is already "
-                   f"{usd(g.offline_estimate_usd_per_month, signed=True)}/month, so the guardrail is breached before "
-                   "the canary starts." if g.already_breached else "Guardrail not breached offline.")
+        st.warning(
+            f"Canary guardrail (seed 000 §7): block full rollout if critical-error cost grows beyond "
+            f"{usd(g.limit_usd_per_month)}/month — the offline estimate is already "
+            f"{usd(g.offline_estimate_usd_per_month, signed=True)}/month, so the guardrail is breached before "
+            "the canary starts."
+            if g.already_breached
+            else "Guardrail not breached offline."
+        )
 with tab_c:
     c1, c2, c3, c4 = st.columns(4)
     base = c1.number_input("Baseline accuracy", 0.5, 0.999, 0.90, 0.005, format="%.3f", key="can_base")
@@ -51,9 +76,14 @@ with tab_c:
     ni = st.checkbox("Non-inferiority (one-sided) with a margin instead", key="can_ni")
     margin = st.number_input("Non-inferiority margin", 0.001, 0.1, 0.005, 0.001, format="%.3f", key="can_margin")
     try:
-        p = canary.plan(baseline=base, target=None if ni else target, share=share,
-                        daily_requests=a.requests_per_month / a.days_per_month, usd_per_label=per_label,
-                        non_inferiority_margin=margin if ni else None)
+        p = canary.plan(
+            baseline=base,
+            target=None if ni else target,
+            share=share,
+            daily_requests=a.requests_per_month / a.days_per_month,
+            usd_per_label=per_label,
+            non_inferiority_margin=margin if ni else None,
+        )
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("Equal arms (per arm)", f"{p.equal_n_per_arm:,}")
         m2.metric("Canary arm / control arm", f"{p.canary_arm:,} / {p.control_arm:,}")
@@ -61,9 +91,11 @@ with tab_c:
         m4.metric("Labelling (equal samples)", usd(p.labelling_usd_equal))
         if p.power_curve:
             st.plotly_chart(fq.power_curve(p.power_curve, p.canary_arm))
-        st.caption(f"{p.test}; daily traffic {a.requests_per_month / a.days_per_month:,.0f} = volume ÷ "
-                   f"{a.days_per_month} days. Shadow mode needs no labels: "
-                   f"{canary.shadow_sample_size(expected_agreement=0.974):,} requests show agreement > 0.95 at 0.974.")
+        st.caption(
+            f"{p.test}; daily traffic {a.requests_per_month / a.days_per_month:,.0f} = volume ÷ "
+            f"{a.days_per_month} days. Shadow mode needs no labels: "
+            f"{canary.shadow_sample_size(expected_agreement=0.974):,} requests show agreement > 0.95 at 0.974."
+        )
     except DistillDecideError as exc:
         common.show_error(exc)
 with tab_k:
@@ -74,19 +106,27 @@ with tab_k:
         st.plotly_chart(fq.cascade_chart(sw))
         best = sw.table().iloc[sw.best_index]
         be = sw.break_even_fallback_rate()
-        st.markdown(f"Cost-optimal threshold **{best.threshold:.3f}**: fallback {best.fallback_rate:.1%}, "
-                    f"{usd(best.total_usd_per_month)}/month, P95 {best.p95_latency_ms:.0f} ms, "
-                    f"{best.share_over_budget:.1%} of requests over the 15 ms budget — the cascade "
-                    f"{'beats' if sw.beats_both else 'does not beat'} both single models. "
-                    + (f"Above {be:.1%} fallback it costs more than the teacher alone." if be is not None else ""))
+        st.markdown(
+            f"Cost-optimal threshold **{best.threshold:.3f}**: fallback {best.fallback_rate:.1%}, "
+            f"{usd(best.total_usd_per_month)}/month, P95 {best.p95_latency_ms:.0f} ms, "
+            f"{best.share_over_budget:.1%} of requests over the 15 ms budget — the cascade "
+            f"{'beats' if sw.beats_both else 'does not beat'} both single models. "
+            + (f"Above {be:.1%} fallback it costs more than the teacher alone." if be is not None else "")
+        )
 with tab_r:
-    policy = {s: st.selectbox(f"Route segment {s} to", ["student", "teacher"], key=f"route:{s}")
-              for s in ev.cube.segments}
+    policy = {
+        s: st.selectbox(f"Route segment {s} to", ["student", "teacher"], key=f"route:{s}") for s in ev.cube.segments
+    }
     try:
         rd, _, _ = cascade.segment_routing(ev.cube, a, policy, draws=None, B=2_000, confirm_B=0)
         lo, hi = rd.bootstrap.margin_ci95_usd
-        st.metric("Saving vs teacher everywhere", f"{usd(rd.breakdown.margin_usd)}/month",
-                  delta=f"95% CI [{usd(lo)}, {usd(hi)}]", delta_color="off", delta_arrow="off")
+        st.metric(
+            "Saving vs teacher everywhere",
+            f"{usd(rd.breakdown.margin_usd)}/month",
+            delta=f"95% CI [{usd(lo)}, {usd(hi)}]",
+            delta_color="off",
+            delta_arrow="off",
+        )
     except DistillDecideError as exc:
         common.show_error(exc)
 with tab_d:
@@ -104,18 +144,24 @@ with tab_d:
 with tab_e:
     up = common.upload_frame("Epoch table (CSV: epoch, losses, teacher match, hallucination, …)", "epochs_upload")
     if up is None:
-        st.info("Upload an epoch table to choose a checkpoint (seed 003 §4.8 rule: gates, then the best weighted "
-                "score over the columns present).")
+        st.info(
+            "Upload an epoch table to choose a checkpoint (seed 003 §4.8 rule: gates, then the best weighted "
+            "score over the columns present)."
+        )
     else:
         try:
             s = checkpoints.select(up)
             st.dataframe(s.scores, hide_index=True)
-            st.markdown(f"Chosen epoch **{s.chosen_epoch}**, runner-up {s.runner_up_epoch}, score gap "
-                        f"{s.score_gap if s.score_gap is None else round(s.score_gap, 4)}. {s.tie_break}")
+            st.markdown(
+                f"Chosen epoch **{s.chosen_epoch}**, runner-up {s.runner_up_epoch}, score gap "
+                f"{s.score_gap if s.score_gap is None else round(s.score_gap, 4)}. {s.tie_break}"
+            )
             if s.missing_columns:
                 st.caption(f"Not in the table (weights renormalised without them): {', '.join(s.missing_columns)}")
             for e in checkpoints.early_stopping(up):
-                st.markdown(f"- Early stopping ({e.rule}): {'epoch ' + str(e.stop_epoch) if e.stop_epoch else 'no stop'}"
-                            f" — {e.detail}")
+                st.markdown(
+                    f"- Early stopping ({e.rule}): {'epoch ' + str(e.stop_epoch) if e.stop_epoch else 'no stop'}"
+                    f" — {e.detail}"
+                )
         except DistillDecideError as exc:
             common.show_error(exc)

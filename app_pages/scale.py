@@ -1,4 +1,5 @@
 """Scale and scorecards: what percentages mean per day at any traffic, and weighing candidate fixes."""
+
 import pandas as pd
 import streamlit as st
 
@@ -13,42 +14,71 @@ common.verdict_banner(common.decide_current())
 try:
     st.subheader("Absolute impact at a traffic level")
     c1, c2, c3, c4 = st.columns(4)
-    daily = c1.number_input("Requests per day", 1.0, 1e10, a.requests_per_month / a.days_per_month, 10_000.0,
-                            format="%.0f", key="scale_daily")
-    t_usd = c2.number_input("Teacher $ per request", 0.0, 1.0, a.teacher.usd_per_request, 0.0001, format="%.5f",
-                            key="scale_t")
-    s_usd = c3.number_input("Student $ per request", 0.0, 1.0, a.student.usd_per_request, 0.0001, format="%.5f",
-                            key="scale_s")
-    rate = c4.number_input("Quality regression (share of requests)", 0.0, 1.0, 0.015, 0.001, format="%.3f",
-                           key="scale_rate")
-    dc = scale.daily_cost(requests_per_day=daily, teacher_usd=t_usd, student_usd=s_usd,
-                          days_per_month=a.days_per_month)
+    daily = c1.number_input(
+        "Requests per day",
+        1.0,
+        1e10,
+        a.requests_per_month / a.days_per_month,
+        10_000.0,
+        format="%.0f",
+        key="scale_daily",
+    )
+    t_usd = c2.number_input(
+        "Teacher $ per request", 0.0, 1.0, a.teacher.usd_per_request, 0.0001, format="%.5f", key="scale_t"
+    )
+    s_usd = c3.number_input(
+        "Student $ per request", 0.0, 1.0, a.student.usd_per_request, 0.0001, format="%.5f", key="scale_s"
+    )
+    rate = c4.number_input(
+        "Quality regression (share of requests)", 0.0, 1.0, 0.015, 0.001, format="%.3f", key="scale_rate"
+    )
+    dc = scale.daily_cost(requests_per_day=daily, teacher_usd=t_usd, student_usd=s_usd, days_per_month=a.days_per_month)
     m1, m2, m3 = st.columns(3)
     m1.metric("Savings per day", usd(dc.savings_usd_per_day))
     m2.metric("Savings per month", usd(dc.savings_usd_per_month))
-    m3.metric("Extra bad outcomes per day", f"{scale.extra_bad_outcomes_per_day(requests_per_day=daily, rate_increase=rate):,.0f}")
+    m3.metric(
+        "Extra bad outcomes per day",
+        f"{scale.extra_bad_outcomes_per_day(requests_per_day=daily, rate_increase=rate):,.0f}",
+    )
     r1, r2, r3 = st.columns(3)
     share = r1.number_input("Rare class share of traffic", 0.0, 1.0, 0.004, 0.001, format="%.3f", key="scale_share")
     before = r2.number_input("Recall before", 0.0, 1.0, 0.91, 0.01, key="scale_rb")
     after = r3.number_input("Recall after", 0.0, 1.0, 0.82, 0.01, key="scale_ra")
     rd = scale.recall_drop(requests_per_day=daily, class_share=share, recall_before=before, recall_after=after)
-    st.markdown(f"- Missed rare-class events per day: {rd.misses_before:,.0f} → {rd.misses_after:,.0f} "
-                f"(**{rd.extra_misses_per_day:+,.0f}**)")
+    st.markdown(
+        f"- Missed rare-class events per day: {rd.misses_before:,.0f} → {rd.misses_after:,.0f} "
+        f"(**{rd.extra_misses_per_day:+,.0f}**)"
+    )
     lv = scale.log_volume(events_per_day=daily, kb_per_event=6.0)
-    st.markdown(f"- Logs at 6 KB per event: {lv.gb_per_day:,.1f} GB/day, {lv.tb_per_month:,.2f} TB/month; tiered "
-                f"logging at 1.4 KB: {scale.log_volume(events_per_day=daily, kb_per_event=1.4).gb_per_day:,.1f} GB/day")
-    st.markdown(f"- A 25,000-row sample covers {scale.sample_coverage(sample_rows=25_000, requests_per_day=daily):.2%} "
-                "of one day of traffic")
+    st.markdown(
+        f"- Logs at 6 KB per event: {lv.gb_per_day:,.1f} GB/day, {lv.tb_per_month:,.2f} TB/month; tiered "
+        f"logging at 1.4 KB: {scale.log_volume(events_per_day=daily, kb_per_event=1.4).gb_per_day:,.1f} GB/day"
+    )
+    st.markdown(
+        f"- A 25,000-row sample covers {scale.sample_coverage(sample_rows=25_000, requests_per_day=daily):.2%} "
+        "of one day of traffic"
+    )
     st.subheader("Candidate-fix scorecard (seed 003 §6.1)")
-    w = {c: st.slider(f"Weight: {c}", 0.0, 1.0, v, 0.01, key=f"w:{c}")
-         for c, v in zip(checkpoints.CRITERIA, (0.35, 0.15, 0.25, 0.15, 0.10))}
+    w = {
+        c: st.slider(f"Weight: {c}", 0.0, 1.0, v, 0.01, key=f"w:{c}")
+        for c, v in zip(checkpoints.CRITERIA, (0.35, 0.15, 0.25, 0.15, 0.10))
+    }
     st.dataframe(checkpoints.score_candidates(checkpoints.SCORECARD_003, w), hide_index=True)
     fit = checkpoints.weights_consistent_with(checkpoints.SCORECARD_003)
-    st.markdown("The seed's 'weighted outcome' column is reproduced only by weights in these ranges "
-                f"(best fit in brackets): {fit.detail}.")
-    st.dataframe(pd.DataFrame({"criterion": checkpoints.CRITERIA,
-                               "low": [fit.low[c] for c in checkpoints.CRITERIA],
-                               "best fit": [round(fit.best_fit[c], 3) for c in checkpoints.CRITERIA],
-                               "high": [fit.high[c] for c in checkpoints.CRITERIA]}), hide_index=True)
+    st.markdown(
+        "The seed's 'weighted outcome' column is reproduced only by weights in these ranges "
+        f"(best fit in brackets): {fit.detail}."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "criterion": checkpoints.CRITERIA,
+                "low": [fit.low[c] for c in checkpoints.CRITERIA],
+                "best fit": [round(fit.best_fit[c], 3) for c in checkpoints.CRITERIA],
+                "high": [fit.high[c] for c in checkpoints.CRITERIA],
+            }
+        ),
+        hide_index=True,
+    )
 except DistillDecideError as exc:
     common.show_error(exc)

@@ -1,13 +1,13 @@
 """Scenarios: save and load named scenarios (DuckDB), change log, share by URL, compare, upload."""
+
 import json
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from engine.decision import costs, scenario
-
 from engine import store
+from engine.decision import costs, scenario
 from engine.decision.verdict import usd
 from engine.errors import DistillDecideError
 from ui import common
@@ -29,8 +29,10 @@ try:
         changed = {k: a.get(k) for k in common.URL_FIELDS if a.get(k) != base.get(k)}
         vid = st.session_state.get("saved_version")
         query = urlencode(({"scenario": vid} if vid else {}) | changed)
-        st.markdown("**Share**: append this to the dashboard's address (a saved version plus the changed fields, "
-                    "not the whole matrix):")
+        st.markdown(
+            "**Share**: append this to the dashboard's address (a saved version plus the changed fields, "
+            "not the whole matrix):"
+        )
         st.code("?" + query if query else "(nothing changed from the loaded scenario)")
     with c2:
         st.subheader("Load a saved scenario")
@@ -65,14 +67,22 @@ try:
         right = a if r_pick == "(current)" else store.load_scenario(r_pick)
         bl, br = costs.decompose(ev.cube, left), costs.decompose(ev.cube, right)
         fields = sorted(k for k, v in left.to_dict().items() if right.to_dict().get(k) != v and k != "harm_matrix")
-        rows = [{"field": k, l_pick: json.dumps(left.to_dict().get(k)), r_pick: json.dumps(right.to_dict().get(k))}
-                for k in fields]
+        rows = [
+            {"field": k, l_pick: json.dumps(left.to_dict().get(k)), r_pick: json.dumps(right.to_dict().get(k))}
+            for k in fields
+        ]
         if left.harm_matrix != right.harm_matrix:
             rows.append({"field": "harm_matrix", l_pick: "…", r_pick: "differs"})
         st.dataframe(pd.DataFrame(rows), hide_index=True)
-        st.dataframe(pd.DataFrame({"": ["teacher total", "student total", "margin"],
-                                   l_pick: [usd(bl.teacher.total_usd), usd(bl.student.total_usd), usd(bl.margin_usd)],
-                                   r_pick: [usd(br.teacher.total_usd), usd(br.student.total_usd),
-                                            usd(br.margin_usd)]}), hide_index=True)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "": ["teacher total", "student total", "margin"],
+                    l_pick: [usd(bl.teacher.total_usd), usd(bl.student.total_usd), usd(bl.margin_usd)],
+                    r_pick: [usd(br.teacher.total_usd), usd(br.student.total_usd), usd(br.margin_usd)],
+                }
+            ),
+            hide_index=True,
+        )
 except DistillDecideError as exc:
     common.show_error(exc)

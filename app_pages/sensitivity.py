@@ -1,11 +1,11 @@
 """Sensitivity: volume bands, critical-cost and latency sweeps, tornado, winner map."""
+
 import numpy as np
 import streamlit as st
 
-from engine.present import figures
-
 from engine.decision import sweeps
 from engine.errors import DistillDecideError
+from engine.present import figures
 from ui import common
 
 ev, a, _ = common.current()
@@ -13,15 +13,30 @@ st.title("Sensitivity")
 common.verdict_banner(common.decide_current())
 try:
     st.subheader("Volume bands")
-    custom = st.number_input("Add a custom volume (requests / month)", min_value=0.0, value=0.0, step=100_000.0,
-                             key="custom_volume")
+    custom = st.number_input(
+        "Add a custom volume (requests / month)", min_value=0.0, value=0.0, step=100_000.0, key="custom_volume"
+    )
     bands = sorted(set(sweeps.VOLUME_BANDS) | ({custom} if custom > 0 else set()))
-    table = sweeps.volume_bands(ev.cube, a, bands).rename(columns={
-        "requests_per_month": "Requests / month", "teacher_total_usd": "Teacher $/month",
-        "student_total_usd": "Student $/month", "margin_usd": "Margin (teacher − student)", "cheaper": "Cheaper"})
-    st.dataframe(table.style.format({"Requests / month": "{:,.0f}", "Teacher $/month": "${:,.0f}",
-                                     "Student $/month": "${:,.0f}", "Margin (teacher − student)": "${:,.0f}"}),
-                 hide_index=True)
+    table = sweeps.volume_bands(ev.cube, a, bands).rename(
+        columns={
+            "requests_per_month": "Requests / month",
+            "teacher_total_usd": "Teacher $/month",
+            "student_total_usd": "Student $/month",
+            "margin_usd": "Margin (teacher − student)",
+            "cheaper": "Cheaper",
+        }
+    )
+    st.dataframe(
+        table.style.format(
+            {
+                "Requests / month": "{:,.0f}",
+                "Teacher $/month": "${:,.0f}",
+                "Student $/month": "${:,.0f}",
+                "Margin (teacher − student)": "${:,.0f}",
+            }
+        ),
+        hide_index=True,
+    )
     be_v = sweeps.break_even(ev.cube, a, "requests_per_month")
     st.caption(f"Break-even volume: {be_v.note}.")
     vol = sweeps.sweep(ev.cube, a, "requests_per_month", np.linspace(0, 20e6, 81))

@@ -1,4 +1,5 @@
 """Shared timing helper for the benchmarks."""
+
 from __future__ import annotations
 
 import statistics

@@ -5,15 +5,15 @@
 Baseline measured in the same run: the same rerun with the bootstrap-draw cache cleared
 first (what every slider move would cost without draw-once-reprice-many).
 """
+
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import os
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,10 +44,12 @@ def main() -> None:
         cached = rerun_times(page, values, clear_cache=False)
         cold = rerun_times(page, values[:5], clear_cache=True)
         m_c, m_n = statistics.median(cached[2:]), statistics.median(cold)
-        print(f"{page} page, $ per critical event changed (verdict, decomposition, gates, re-priced bootstrap; "
-              f"the change triggers one extra rerun to refresh the inputs): median {m_c * 1e3:.0f} ms server-side "
-              f"(target < 300 ms); with the draw cache cleared each time {m_n * 1e3:.0f} ms: "
-              f"{m_n / m_c:.1f}× faster with cached draws")
+        print(
+            f"{page} page, $ per critical event changed (verdict, decomposition, gates, re-priced bootstrap; "
+            f"the change triggers one extra rerun to refresh the inputs): median {m_c * 1e3:.0f} ms server-side "
+            f"(target < 300 ms); with the draw cache cleared each time {m_n * 1e3:.0f} ms: "
+            f"{m_n / m_c:.1f}× faster with cached draws"
+        )
 
 
 if __name__ == "__main__":

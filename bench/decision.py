@@ -8,6 +8,7 @@ B = 10,000) with both intervals, endpoint difference as a share of width (≤ 5%
 speed ratios of the first draw (≥ 10×) and of reprice alone (≥ 200×), and cube
 build from N per-request rows: DuckDB GROUP BY vs pandas groupby.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,10 +21,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine.decision import costs, sweeps, uncertainty  # noqa: E402
-from _timing import timed  # noqa: E402
-from engine.data import seed  # noqa: E402
-from engine.decision.verdict import usd  # noqa: E402
+from _timing import timed
+
+from engine.data import seed
+from engine.decision import costs, sweeps, uncertainty
+from engine.decision.verdict import usd
 
 
 def full_recompute(cube, a, draws):
@@ -51,27 +53,34 @@ def scipy_interval(rows, a, B: int):
     q = costs.cell_quantities(cube, a)
     # per-request margin contribution of each row, via its cell
     frame = cube.to_frame()
-    key = {k: i for i, k in enumerate(frame[["segment", "true", "teacher_pred", "student_pred"]]
-                                      .itertuples(index=False, name=None))}
-    cell = np.array([key[k] for k in rows[["segment", "true", "teacher_pred", "student_pred"]]
-                     .itertuples(index=False, name=None)])
+    key = {
+        k: i
+        for i, k in enumerate(
+            frame[["segment", "true", "teacher_pred", "student_pred"]].itertuples(index=False, name=None)
+        )
+    }
+    cell = np.array(
+        [key[k] for k in rows[["segment", "true", "teacher_pred", "student_pred"]].itertuples(index=False, name=None)]
+    )
     per_req = q.error_usd(a)
     d = (per_req[0] - per_req[1])[cell]  # teacher − student error $ per request, paired by construction
     fixed = costs.decompose(cube, a)
     const = fixed.margin_usd - a.requests_per_month * d.mean()
-    stat = lambda x, axis=-1: const + a.requests_per_month * np.mean(x, axis=axis)  # noqa: E731
+    stat = lambda x, axis=-1: const + a.requests_per_month * np.mean(x, axis=axis)
     # as a user would call it (the statistic takes axis=, so scipy vectorises it over all B at once)
-    t_default, res = timed(lambda: stats.bootstrap((d,), stat, n_resamples=B, method="percentile",
-                                                   rng=np.random.default_rng(1)))
+    t_default, res = timed(
+        lambda: stats.bootstrap((d,), stat, n_resamples=B, method="percentile", rng=np.random.default_rng(1))
+    )
     # and tuned: batches of 500 resamples keep the index matrix in cache
-    t_tuned, _ = timed(lambda: stats.bootstrap((d,), stat, n_resamples=B, method="percentile",
-                                               rng=np.random.default_rng(1), batch=500))
+    t_tuned, _ = timed(
+        lambda: stats.bootstrap((d,), stat, n_resamples=B, method="percentile", rng=np.random.default_rng(1), batch=500)
+    )
     return t_default, t_tuned, (res.confidence_interval.low, res.confidence_interval.high)
 
 
 def cube_build(n_rows: int):
-    from engine.decision import cube as cube_mod
     from engine import store
+    from engine.decision import cube as cube_mod
 
     rows = seed.load_rows()
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,10 +89,10 @@ def cube_build(n_rows: int):
         total = store.write_rows_table("logs", rows, repeat=repeat, path=db)
         t_duck, counts = timed(lambda: store.cube_counts_from_table("logs", path=db), repeat=3)
         frame = store.read_table_frame("logs", path=db)
-        t_pd, counts_pd = timed(lambda: frame.groupby(["segment", "true", "teacher_pred", "student_pred"],
-                                                      sort=False).size(), repeat=3)
-        same = cube_mod.from_counts(counts).hash == cube_mod.from_counts(
-            counts_pd.rename("n").reset_index()).hash
+        t_pd, counts_pd = timed(
+            lambda: frame.groupby(["segment", "true", "teacher_pred", "student_pred"], sort=False).size(), repeat=3
+        )
+        same = cube_mod.from_counts(counts).hash == cube_mod.from_counts(counts_pd.rename("n").reset_index()).hash
     return total, t_duck, t_pd, same
 
 
@@ -105,20 +114,32 @@ def main() -> None:
     width = shi - slo
     diff = max(abs(lo - slo), abs(hi - shi)) / width
 
-    print(f"full recompute after an assumption change (decomposition, 4 sweeps, tornado, 30×30 winner map, "
-          f"re-priced bootstrap), cached draws: {t_full * 1e3:.1f} ms (target < 100 ms)")
+    print(
+        f"full recompute after an assumption change (decomposition, 4 sweeps, tornado, 30×30 winner map, "
+        f"re-priced bootstrap), cached draws: {t_full * 1e3:.1f} ms (target < 100 ms)"
+    )
     print(f"first draw, B = {args.B:,}: {t_draw * 1e3:.0f} ms (target < 1 s)")
-    print(f"baseline scipy.stats.bootstrap(method='percentile'), same 10,000 rows, paired, B = {args.B:,}: "
-          f"{t_scipy:.2f} s as called by default (tuned with batch=500: {t_tuned:.2f} s)")
-    print(f"  95% interval of the margin: ours [{usd(lo)}, {usd(hi)}]  scipy [{usd(slo)}, {usd(shi)}]; "
-          f"largest endpoint difference {diff:.1%} of width (target ≤ 5%)")
-    print(f"  first draw ({t_draw * 1e3:.0f} ms): {t_scipy / t_draw:,.0f}× faster than scipy default "
-          f"(target ≥ 10×), {t_tuned / t_draw:,.1f}× faster than scipy tuned")
-    print(f"  reprice alone ({t_reprice * 1e3:.1f} ms): {t_scipy / t_reprice:,.0f}× faster than scipy default "
-          f"(target ≥ 200×), {t_tuned / t_reprice:,.0f}× faster than scipy tuned")
+    print(
+        f"baseline scipy.stats.bootstrap(method='percentile'), same 10,000 rows, paired, B = {args.B:,}: "
+        f"{t_scipy:.2f} s as called by default (tuned with batch=500: {t_tuned:.2f} s)"
+    )
+    print(
+        f"  95% interval of the margin: ours [{usd(lo)}, {usd(hi)}]  scipy [{usd(slo)}, {usd(shi)}]; "
+        f"largest endpoint difference {diff:.1%} of width (target ≤ 5%)"
+    )
+    print(
+        f"  first draw ({t_draw * 1e3:.0f} ms): {t_scipy / t_draw:,.0f}× faster than scipy default "
+        f"(target ≥ 10×), {t_tuned / t_draw:,.1f}× faster than scipy tuned"
+    )
+    print(
+        f"  reprice alone ({t_reprice * 1e3:.1f} ms): {t_scipy / t_reprice:,.0f}× faster than scipy default "
+        f"(target ≥ 200×), {t_tuned / t_reprice:,.0f}× faster than scipy tuned"
+    )
     total, t_duck, t_pd, same = cube_build(args.rows)
-    print(f"cube build from {total:,} per-request rows: DuckDB GROUP BY {t_duck:.2f} s vs pandas groupby "
-          f"{t_pd:.2f} s: {t_pd / t_duck:.1f}× (same cube: {same})")
+    print(
+        f"cube build from {total:,} per-request rows: DuckDB GROUP BY {t_duck:.2f} s vs pandas groupby "
+        f"{t_pd:.2f} s: {t_pd / t_duck:.1f}× (same cube: {same})"
+    )
 
 
 if __name__ == "__main__":

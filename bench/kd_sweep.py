@@ -9,23 +9,31 @@ learning rate (the baseline gets the same budget). Resumable: finished runs are 
 Prints one line per setting: student accuracy, macro-F1, rare-class accuracy, and the paired
 KD − FT-only accuracy difference with its 95% bootstrap interval.
 """
+
 from __future__ import annotations
 
 import argparse
-import re
 import json
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.kd_table import correct, ensure, paired_difference, run_id as table_run_id  # noqa: E402
-from engine.paths import runs_dir  # noqa: E402
+from bench.kd_table import correct, ensure, paired_difference
+from bench.kd_table import run_id as table_run_id
+from engine.paths import runs_dir
 
 SETTINGS = (  # (label, overrides); the defaults are kd_table's kd-cached run
-    ("T=1", {"temperature": 1.0}), ("T=2", {"temperature": 2.0}), ("T=5", {"temperature": 5.0}),
-    ("alpha=0.3", {"alpha": 0.3}), ("alpha=0.5", {"alpha": 0.5}), ("alpha=0.9", {"alpha": 0.9}),
-    ("epochs=6", {"epochs": 6}), ("lr=1e-4", {"student_lr": 1e-4}), ("lr=4e-4", {"student_lr": 4e-4}),
+    ("T=1", {"temperature": 1.0}),
+    ("T=2", {"temperature": 2.0}),
+    ("T=5", {"temperature": 5.0}),
+    ("alpha=0.3", {"alpha": 0.3}),
+    ("alpha=0.5", {"alpha": 0.5}),
+    ("alpha=0.9", {"alpha": 0.9}),
+    ("epochs=6", {"epochs": 6}),
+    ("lr=1e-4", {"student_lr": 1e-4}),
+    ("lr=4e-4", {"student_lr": 4e-4}),
     ("rare-hybrid loss", {"loss": "rare-hybrid"}),
 )
 
@@ -41,8 +49,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", nargs="*", help="labels of the settings to run (default: all)")
     args = ap.parse_args()
-    print(f"| setting ({args.profile}, seeds {args.seeds}) | KD acc | FT acc | KD − FT (95% CI) | KD macro-F1 | "
-          "KD rare-class | KD epochs kept |\n|---|---|---|---|---|---|---|")
+    print(
+        f"| setting ({args.profile}, seeds {args.seeds}) | KD acc | FT acc | KD − FT (95% CI) | KD macro-F1 | "
+        "KD rare-class | KD epochs kept |\n|---|---|---|---|---|---|---|"
+    )
     for label, over in (("default (T=3, α=0.7)", {}),) + SETTINGS:
         if args.only and label not in args.only:
             continue
@@ -54,18 +64,30 @@ def main():
             else:
                 d = runs_dir() / table_run_id(args.profile, "kd-cached", seed)
             budget = {k: v for k, v in over.items() if k in ("epochs", "student_lr")}
-            fd = ensure(slug(f"kdsweep-{args.profile}-ft-{'-'.join(f'{k}={v}' for k, v in budget.items())}-s{seed}"),
-                        mode="finetune", **common, **budget) if budget else \
-                runs_dir() / table_run_id(args.profile, "finetune", seed)
+            fd = (
+                ensure(
+                    slug(f"kdsweep-{args.profile}-ft-{'-'.join(f'{k}={v}' for k, v in budget.items())}-s{seed}"),
+                    mode="finetune",
+                    **common,
+                    **budget,
+                )
+                if budget
+                else runs_dir() / table_run_id(args.profile, "finetune", seed)
+            )
             kd.append(correct(d))
             ft.append(correct(fd))
             summaries.append(json.loads((d / "summary.json").read_text()))
         diff, lo, hi, n = paired_difference(kd, ft)
-        s = summaries
-        mean = lambda key: sum(x["student"][key] for x in s) / len(s)  # noqa: E731
-        print(f"| {label} | {mean('accuracy'):.3f} | {sum(f.mean() for f in ft) / len(ft):.3f} | "
-              f"{diff:+.4f} [{lo:+.4f}, {hi:+.4f}] | {mean('macro_f1'):.3f} | {mean('rare_class_accuracy'):.3f} | "
-              f"{', '.join(str(x['chosen_student_epoch']) for x in s)} |", flush=True)
+
+        def mean(key, s=summaries):
+            return sum(x["student"][key] for x in s) / len(s)
+
+        print(
+            f"| {label} | {mean('accuracy'):.3f} | {sum(f.mean() for f in ft) / len(ft):.3f} | "
+            f"{diff:+.4f} [{lo:+.4f}, {hi:+.4f}] | {mean('macro_f1'):.3f} | {mean('rare_class_accuracy'):.3f} | "
+            f"{', '.join(str(x['chosen_student_epoch']) for x in summaries)} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

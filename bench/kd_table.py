@@ -8,6 +8,7 @@ so every variant of a seed is judged against the same teacher on the same test r
 Prints a markdown table with mean ± std over seeds and the paired difference KD − FT-only
 (per seed on the same test rows, with a paired bootstrap interval pooled over seeds).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from engine.distill import trainer  # noqa: E402
-from engine.paths import runs_dir  # noqa: E402
+from engine.distill import trainer
+from engine.paths import runs_dir
 
 VARIANTS = ("kd-online", "finetune", "kd-cached")
 
@@ -38,8 +39,9 @@ def ensure(rid: str, *, profile: str, mode: str, seed: int, threads: int, **over
     if (d / "DONE").exists():
         return d
     teacher_run = None if mode == "kd-online" else run_id(profile, "kd-online", seed)
-    cfg = trainer.TrainConfig(profile=profile, mode=mode, seed=seed, threads=threads, run_id=rid,
-                              teacher_run=teacher_run, **over)
+    cfg = trainer.TrainConfig(
+        profile=profile, mode=mode, seed=seed, threads=threads, run_id=rid, teacher_run=teacher_run, **over
+    )
     return trainer.run(cfg, resume=d.exists(), ingest=False)
 
 
@@ -55,27 +57,45 @@ def main():
             d = ensure(run_id(args.profile, v, seed), profile=args.profile, mode=v, seed=seed, threads=args.threads)
             s = json.loads((d / "summary.json").read_text())
             preds[(v, seed)] = correct(d)
-            rows.append({"variant": v, "seed": seed, "accuracy": s["student"]["accuracy"],
-                         "macro_f1": s["student"]["macro_f1"], "rare": s["student"]["rare_class_accuracy"],
-                         "seconds": s["seconds"], "peak_rss_mb": s["peak_rss_mb"],
-                         "teacher_accuracy": s["teacher"]["accuracy"], "teacher_f1": s["teacher"]["macro_f1"]})
+            rows.append(
+                {
+                    "variant": v,
+                    "seed": seed,
+                    "accuracy": s["student"]["accuracy"],
+                    "macro_f1": s["student"]["macro_f1"],
+                    "rare": s["student"]["rare_class_accuracy"],
+                    "seconds": s["seconds"],
+                    "peak_rss_mb": s["peak_rss_mb"],
+                    "teacher_accuracy": s["teacher"]["accuracy"],
+                    "teacher_f1": s["teacher"]["macro_f1"],
+                }
+            )
     df = pd.DataFrame(rows)
     agg = df.groupby("variant").agg(["mean", "std"])
-    print(f"| variant ({args.profile}, seeds {args.seeds}) | accuracy | macro-F1 | rare-class acc | train time (s) "
-          "| peak RSS (MB) |\n|---|---|---|---|---|---|")
+    print(
+        f"| variant ({args.profile}, seeds {args.seeds}) | accuracy | macro-F1 | rare-class acc | train time (s) "
+        "| peak RSS (MB) |\n|---|---|---|---|---|---|"
+    )
     for v in ("finetune", "kd-online", "kd-cached"):
         a = agg.loc[v]
-        print(f"| student {v} | {a[('accuracy', 'mean')]:.3f} ± {a[('accuracy', 'std')]:.3f} | "
-              f"{a[('macro_f1', 'mean')]:.3f} | {a[('rare', 'mean')]:.3f} | {a[('seconds', 'mean')]:.0f} | "
-              f"{a[('peak_rss_mb', 'mean')]:.0f} |")
+        print(
+            f"| student {v} | {a[('accuracy', 'mean')]:.3f} ± {a[('accuracy', 'std')]:.3f} | "
+            f"{a[('macro_f1', 'mean')]:.3f} | {a[('rare', 'mean')]:.3f} | {a[('seconds', 'mean')]:.0f} | "
+            f"{a[('peak_rss_mb', 'mean')]:.0f} |"
+        )
     t = df[df.variant == "kd-online"]
-    print(f"| teacher (MiniLM-L6) | {t.teacher_accuracy.mean():.3f} ± {t.teacher_accuracy.std():.3f} | "
-          f"{t.teacher_f1.mean():.3f} | | (in kd-online) | |")
+    print(
+        f"| teacher (MiniLM-L6) | {t.teacher_accuracy.mean():.3f} ± {t.teacher_accuracy.std():.3f} | "
+        f"{t.teacher_f1.mean():.3f} | | (in kd-online) | |"
+    )
     for v in ("kd-online", "kd-cached"):
-        diff, lo, hi, n = paired_difference([preds[(v, s)] for s in args.seeds],
-                                            [preds[("finetune", s)] for s in args.seeds])
-        print(f"paired {v} − finetune accuracy: {diff:+.4f} (95% CI [{lo:+.4f}, {hi:+.4f}], "
-              f"{n:,} paired test requests over {len(args.seeds)} seeds)")
+        diff, lo, hi, n = paired_difference(
+            [preds[(v, s)] for s in args.seeds], [preds[("finetune", s)] for s in args.seeds]
+        )
+        print(
+            f"paired {v} − finetune accuracy: {diff:+.4f} (95% CI [{lo:+.4f}, {hi:+.4f}], "
+            f"{n:,} paired test requests over {len(args.seeds)} seeds)"
+        )
 
 
 def correct(run_dir: Path) -> np.ndarray:

@@ -7,6 +7,7 @@ per-threshold Python loop. Quality bootstrap (accuracy, macro-F1, rare-class acc
 critical rate, agreement for both models; B resamples), against a per-resample loop
 over resampled request indices.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,14 +19,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine.quality import metrics, report as quality_report
+from _timing import timed
 
-from engine.decision import uncertainty  # noqa: E402
-from _timing import timed  # noqa: E402
-from engine.data import seed  # noqa: E402
-from engine.rollout import cascade  # noqa: E402
-
-
+from engine.data import seed
+from engine.decision import uncertainty
+from engine.quality import metrics
+from engine.quality import report as quality_report
+from engine.rollout import cascade
 
 
 def naive_cascade(rc, a, thresholds):
@@ -37,8 +37,11 @@ def naive_cascade(rc, a, thresholds):
         p95 = np.percentile(lat, 95)
         ops = a.student.ops_usd_per_month + (fb.any()) * a.teacher.ops_usd_per_month
         lat_usd = a.usd_per_ms_month * max(0, p95 - a.baseline_ms)
-        out.append(a.requests_per_month * (a.student.usd_per_request + fb.mean() * a.teacher.usd_per_request + err)
-                   + ops + lat_usd)
+        out.append(
+            a.requests_per_month * (a.student.usd_per_request + fb.mean() * a.teacher.usd_per_request + err)
+            + ops
+            + lat_usd
+        )
     return np.array(out)
 
 
@@ -68,9 +71,11 @@ def main():
     t_all, _ = timed(lambda: cascade.sweep(rows, a, th), repeat=3)
     t_naive, naive = timed(lambda: naive_cascade(rc, a, th))
     assert np.allclose(naive, sw.total_usd, rtol=1e-9), "the two cascade computations disagree"
-    print(f"cascade sweep, 1,000 thresholds × 10,000 requests: {t_fast * 1e3:.1f} ms "
-          f"({t_all * 1e3:.1f} ms including per-request costs; target < 200 ms); naive per-threshold loop "
-          f"{t_naive * 1e3:.0f} ms: {t_naive / t_fast:.0f}× faster; same totals")
+    print(
+        f"cascade sweep, 1,000 thresholds × 10,000 requests: {t_fast * 1e3:.1f} ms "
+        f"({t_all * 1e3:.1f} ms including per-request costs; target < 200 ms); naive per-threshold loop "
+        f"{t_naive * 1e3:.0f} ms: {t_naive / t_fast:.0f}× faster; same totals"
+    )
 
     draws = uncertainty.draw(cube, args.B, 0)
     t_q, rep = timed(lambda: quality_report.report(cube, None, critical_intents=a.critical_intents, draws=draws))
@@ -81,11 +86,15 @@ def main():
     t_naive_q, nq = timed(lambda: naive_quality(y, t, s, rare, crit, args.B, np.random.default_rng(1)))
     ours = rep.get("macro_f1", "student").ci95
     theirs = tuple(np.percentile(nq[:, 6], [2.5, 97.5]))
-    print(f"quality bootstrap, B = {args.B:,} (both models: accuracy, macro-F1, rare-class accuracy, critical rate, "
-          f"agreement; per segment and per class too): {t_q * 1e3:.0f} ms from cached draws; naive per-resample loop "
-          f"{t_naive_q:.1f} s: {t_naive_q / t_q:.0f}× faster")
-    print(f"  student macro-F1 95% interval: ours [{ours[0]:.4f}, {ours[1]:.4f}], naive [{theirs[0]:.4f}, "
-          f"{theirs[1]:.4f}]")
+    print(
+        f"quality bootstrap, B = {args.B:,} (both models: accuracy, macro-F1, rare-class accuracy, critical rate, "
+        f"agreement; per segment and per class too): {t_q * 1e3:.0f} ms from cached draws; naive per-resample loop "
+        f"{t_naive_q:.1f} s: {t_naive_q / t_q:.0f}× faster"
+    )
+    print(
+        f"  student macro-F1 95% interval: ours [{ours[0]:.4f}, {ours[1]:.4f}], naive [{theirs[0]:.4f}, "
+        f"{theirs[1]:.4f}]"
+    )
 
 
 if __name__ == "__main__":

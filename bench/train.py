@@ -13,6 +13,7 @@
   `full` on a GPU is the issue's target (≤ 90 s on an H100; naive ≥ 2.5× slower); on a CPU there
   is no bf16, so the ratio there comes from padding alone. Runs go to a temporary folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from engine.data import generator  # noqa: E402
-from engine.distill import losses, models, trainer  # noqa: E402
+from engine.data import generator
+from engine.distill import losses, models, trainer
 
 
 def steps(model, ids, y, rows, *, batch, max_len, bucketing, teacher=None, cached=None, fixed=False, n_batches=12):
@@ -67,17 +68,27 @@ def profile_run(profile: str, threads: int) -> None:
         trainer.DATA_DIR = Path(tmp)  # the teacher-logit cache too: each run pays its own teacher pass
         out = {}
         for name, naive in (("optimised", False), ("naive", True)):
-            cfg = trainer.TrainConfig(profile=profile, mode="kd-cached", threads=threads, naive=naive,
-                                      run_id=f"bench-{profile}-{name}", early_stopping=False)
+            cfg = trainer.TrainConfig(
+                profile=profile,
+                mode="kd-cached",
+                threads=threads,
+                naive=naive,
+                run_id=f"bench-{profile}-{name}",
+                early_stopping=False,
+            )
             d = trainer.run(cfg, ingest=False)
             out[name] = json.loads((d / "summary.json").read_text())
     opt, naive = out["optimised"], out["naive"]
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU, {threads} threads"
-    print(f"{profile} profile end to end (teacher + student + evaluation, {device}): {opt['seconds']:.1f} s "
-          f"(teacher {opt['teacher']['accuracy']:.3f}, student {opt['student']['accuracy']:.3f})")
-    print(f"naive loop (fp32, fixed max-length padding, no bucketing): {naive['seconds']:.1f} s (teacher "
-          f"{naive['teacher']['accuracy']:.3f}, student {naive['student']['accuracy']:.3f}): "
-          f"{naive['seconds'] / opt['seconds']:.2f}× faster optimised (target ≥ 2.5× for full on a GPU)")
+    print(
+        f"{profile} profile end to end (teacher + student + evaluation, {device}): {opt['seconds']:.1f} s "
+        f"(teacher {opt['teacher']['accuracy']:.3f}, student {opt['student']['accuracy']:.3f})"
+    )
+    print(
+        f"naive loop (fp32, fixed max-length padding, no bucketing): {naive['seconds']:.1f} s (teacher "
+        f"{naive['teacher']['accuracy']:.3f}, student {naive['student']['accuracy']:.3f}): "
+        f"{naive['seconds'] / opt['seconds']:.2f}× faster optimised (target ≥ 2.5× for full on a GPU)"
+    )
 
 
 def main():
@@ -85,8 +96,11 @@ def main():
     ap.add_argument("--rows", type=int, default=1024)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-len", type=int, default=64)
-    ap.add_argument("--profile-run", choices=["quick", "medium", "full"],
-                    help="time a whole profile against the naive loop instead of the throughput comparisons")
+    ap.add_argument(
+        "--profile-run",
+        choices=["quick", "medium", "full"],
+        help="time a whole profile against the naive loop instead of the throughput comparisons",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.profile_run:
@@ -105,17 +119,25 @@ def main():
     t_sps = steps(teacher, ids, y, rows, bucketing=True, **common)
     online = steps(student, ids, y, rows, bucketing=True, teacher=teacher.eval(), **common)
     with torch.no_grad():
-        cached = torch.cat([teacher(**trainer.collate(ids, rows[i:i + 128], 0)).logits for i in range(0, len(rows), 128)])
+        cached = torch.cat(
+            [teacher(**trainer.collate(ids, rows[i : i + 128], 0)).logits for i in range(0, len(rows), 128)]
+        )
     cached_sps = steps(student, ids, y, rows, bucketing=True, cached=cached, **common)
     fixed = steps(teacher, ids, y, rows, bucketing=False, fixed=True, **common)
     mean_len = np.mean([len(x) for x in ids])
-    print(f"{args.threads} CPU threads, {args.rows} generated rows (mean {mean_len:.1f} tokens, max_len {args.max_len}), "
-          f"batch 32")
+    print(
+        f"{args.threads} CPU threads, {args.rows} generated rows (mean {mean_len:.1f} tokens, max_len {args.max_len}), "
+        f"batch 32"
+    )
     print(f"teacher fine-tuning (MiniLM-L6, dynamic padding + bucketing): {t_sps:,.0f} samples/s")
-    print(f"student (2 of 6 layers) KD online: {online:,.0f} samples/s; KD from cached teacher logits: "
-          f"{cached_sps:,.0f} samples/s: {cached_sps / online:.2f}× (target ≥ 1.3×)")
-    print(f"teacher, fixed max-length padding: {fixed:,.0f} samples/s; dynamic padding with length bucketing "
-          f"{t_sps:,.0f}: {t_sps / fixed:.2f}× (target ≥ 1.5×)")
+    print(
+        f"student (2 of 6 layers) KD online: {online:,.0f} samples/s; KD from cached teacher logits: "
+        f"{cached_sps:,.0f} samples/s: {cached_sps / online:.2f}× (target ≥ 1.3×)"
+    )
+    print(
+        f"teacher, fixed max-length padding: {fixed:,.0f} samples/s; dynamic padding with length bucketing "
+        f"{t_sps:,.0f}: {t_sps / fixed:.2f}× (target ≥ 1.5×)"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Every message names the field that is wrong and says how to fix it, so the CLI
 prints one line and the dashboard shows it without a traceback.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Where the project keeps its files (all relative to the clone, overridable)."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Returns the cube, the per-request rows where there are any (calibration and
 cascade views need them), and a label saying where the numbers come from.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.data import seed
 from engine.decision import cube as cube_mod
 from engine.decision import scenario
-from engine.data import seed
 from engine.errors import require
 from engine.paths import runs_dir
 
@@ -21,7 +22,7 @@ from engine.paths import runs_dir
 class Evidence:
     cube: cube_mod.ConfusionCube
     rows: pd.DataFrame | None
-    label: str          # "seed", "run <id>", "rows <file>", "counts <file>", "stored <source>"
+    label: str  # "seed", "run <id>", "rows <file>", "counts <file>", "stored <source>"
 
 
 def seed_evidence() -> Evidence:
@@ -35,8 +36,12 @@ def run_evidence(run: str) -> Evidence:
     if not p.exists():
         p = runs_dir() / run
     if p.is_dir():
-        require((p / "DONE").exists(), "run", f"{p.name} has no DONE marker (unfinished or failed)",
-                "wait for the run to finish, or pick a completed run")
+        require(
+            (p / "DONE").exists(),
+            "run",
+            f"{p.name} has no DONE marker (unfinished or failed)",
+            "wait for the run to finish, or pick a completed run",
+        )
         preds = p / "predictions.parquet"
         require(preds.exists(), "run", f"{p.name} has no predictions.parquet", "re-run evaluation for this run")
         rows = pd.read_parquet(preds)
@@ -49,8 +54,12 @@ def run_evidence(run: str) -> Evidence:
     from engine import store  # a stored source (e.g. an ingested run or an upload)
 
     sources = store.list_sources()
-    require(run in set(sources["source"]), "run", f"{run!r} is neither a run directory nor a stored source",
-            "list runs with `python -m engine runs list`, or pass a run directory")
+    require(
+        run in set(sources["source"]),
+        "run",
+        f"{run!r} is neither a run directory nor a stored source",
+        "list runs with `python -m engine runs list`, or pass a run directory",
+    )
     rows = store.load_rows(run)
     labels = store.run_labels(run.split(":", 1)[1]) if run.startswith("run:") else None
     return Evidence(cube_mod.from_rows(rows, intents=labels, source=run), rows, f"stored {run}")
@@ -58,8 +67,9 @@ def run_evidence(run: str) -> Evidence:
 
 def rows_evidence(path: str, intents=None) -> Evidence:
     rows = cube_mod.read_table(path)
-    return Evidence(cube_mod.from_rows(rows, intents=intents, source=f"rows:{Path(path).name}"), rows,
-                    f"rows {Path(path).name}")
+    return Evidence(
+        cube_mod.from_rows(rows, intents=intents, source=f"rows:{Path(path).name}"), rows, f"rows {Path(path).name}"
+    )
 
 
 def counts_evidence(path: str, intents=None) -> Evidence:
@@ -83,8 +93,10 @@ def scenario_for_labels(intents, name: str | None) -> tuple[scenario.Assumptions
         data.pop("harm_matrix")
         data.pop("critical_intents")
         data.pop("production_intent_mix", None)
-        return (scenario.Assumptions.from_dict(data),
-                "seed prices; 1 harm unit per misroute and no critical intents (this label set has no harm matrix)")
+        return (
+            scenario.Assumptions.from_dict(data),
+            "seed prices; 1 harm unit per misroute and no critical intents (this label set has no harm matrix)",
+        )
     if Path(name).suffix.lower() in (".json", ".toml"):
         return scenario.load(name), f"scenario file {Path(name).name}"
     from engine import store

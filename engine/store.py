@@ -7,14 +7,15 @@ the lock. That lets the CLI write while the dashboard is open. Every value is
 a bound parameter; the only identifiers ever placed in SQL text are table and
 column names that were first checked against the catalogue and quoted.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
 import re
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -22,62 +23,99 @@ import pandas as pd
 from engine.decision import cube as cube_mod
 from engine.decision import scenario
 from engine.errors import DistillDecideError, require
-from engine.runs.rundir import read_jsonl
 from engine.paths import db_path
+from engine.runs.rundir import read_jsonl
 
 LOCK_WAIT_S = 15.0
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (1, (
-        "CREATE SEQUENCE IF NOT EXISTS scenario_version_seq START 1",
-        """CREATE TABLE IF NOT EXISTS scenario_versions (
+    (
+        1,
+        (
+            "CREATE SEQUENCE IF NOT EXISTS scenario_version_seq START 1",
+            """CREATE TABLE IF NOT EXISTS scenario_versions (
             version_id BIGINT PRIMARY KEY DEFAULT nextval('scenario_version_seq'),
             name VARCHAR NOT NULL, assumptions_json VARCHAR NOT NULL,
             author VARCHAR, note VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp)""",
-        """CREATE TABLE IF NOT EXISTS request_rows (
+            """CREATE TABLE IF NOT EXISTS request_rows (
             source VARCHAR NOT NULL, request_id VARCHAR NOT NULL, segment VARCHAR NOT NULL,
             true_intent VARCHAR NOT NULL, teacher_pred VARCHAR NOT NULL, student_pred VARCHAR NOT NULL,
             teacher_probs DOUBLE[], student_probs DOUBLE[], PRIMARY KEY (source, request_id))""",
-        """CREATE TABLE IF NOT EXISTS cubes (
+            """CREATE TABLE IF NOT EXISTS cubes (
             cube_hash VARCHAR PRIMARY KEY, source VARCHAR, intents_json VARCHAR NOT NULL,
             segments_json VARCHAR NOT NULL, n BIGINT NOT NULL, created_at TIMESTAMP DEFAULT current_timestamp)""",
-        """CREATE TABLE IF NOT EXISTS cube_cells (
+            """CREATE TABLE IF NOT EXISTS cube_cells (
             cube_hash VARCHAR NOT NULL, segment VARCHAR NOT NULL, true_intent VARCHAR NOT NULL,
             teacher_pred VARCHAR NOT NULL, student_pred VARCHAR NOT NULL, n BIGINT NOT NULL)""",
-    )),
-    (2, (
-        """CREATE TABLE IF NOT EXISTS evaluation_cycles (
+        ),
+    ),
+    (
+        2,
+        (
+            """CREATE TABLE IF NOT EXISTS evaluation_cycles (
             series VARCHAR NOT NULL, position INTEGER NOT NULL, cycle VARCHAR NOT NULL, metrics_json VARCHAR NOT NULL,
             saved_at TIMESTAMP DEFAULT current_timestamp, PRIMARY KEY (series, position))""",
-    )),
-    (3, (
-        """CREATE TABLE IF NOT EXISTS runs (
+        ),
+    ),
+    (
+        3,
+        (
+            """CREATE TABLE IF NOT EXISTS runs (
             run_id VARCHAR PRIMARY KEY, path VARCHAR NOT NULL, config_json VARCHAR NOT NULL,
             summary_json VARCHAR NOT NULL, epochs_json VARCHAR NOT NULL,
             ingested_at TIMESTAMP DEFAULT current_timestamp)""",
-    )),
-    (4, (
-        """CREATE TABLE IF NOT EXISTS request_latency (
+        ),
+    ),
+    (
+        4,
+        (
+            """CREATE TABLE IF NOT EXISTS request_latency (
             run_id VARCHAR NOT NULL, position INTEGER NOT NULL, teacher_latency_ms DOUBLE, student_latency_ms DOUBLE,
             PRIMARY KEY (run_id, position))""",
-    )),
-    (5, (  # seed 002 §15 step log and epoch summaries, one row each, queryable across runs
-        """CREATE TABLE IF NOT EXISTS run_steps (
+        ),
+    ),
+    (
+        5,
+        (  # seed 002 §15 step log and epoch summaries, one row each, queryable across runs
+            """CREATE TABLE IF NOT EXISTS run_steps (
             run_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, epoch INTEGER NOT NULL, global_step INTEGER NOT NULL,
             batch_size INTEGER, hard_ce DOUBLE, kd_kl_t2 DOUBLE, total_loss DOUBLE, grad_norm DOUBLE, lr DOUBLE,
             throughput_samples_per_sec DOUBLE, PRIMARY KEY (run_id, phase, global_step))""",
-        """CREATE TABLE IF NOT EXISTS run_epochs (
+            """CREATE TABLE IF NOT EXISTS run_epochs (
             run_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, epoch INTEGER NOT NULL, train_loss DOUBLE,
             val_loss DOUBLE, val_accuracy DOUBLE, val_macro_f1 DOUBLE, val_rare_class_accuracy DOUBLE, val_ece DOUBLE,
             val_critical_rate DOUBLE, val_agreement DOUBLE, val_kl_t3 DOUBLE, val_error_usd_per_request DOUBLE,
             checkpoint_promotable BOOLEAN, kept BOOLEAN, early_stop VARCHAR, PRIMARY KEY (run_id, phase, epoch))""",
-    )),
+        ),
+    ),
 )
-STEP_COLUMNS = ("phase", "epoch", "global_step", "batch_size", "hard_ce", "kd_kl_t2", "total_loss", "grad_norm", "lr",
-                "throughput_samples_per_sec")
-EPOCH_COLUMNS = ("phase", "epoch", "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_rare_class_accuracy",
-                 "val_ece", "val_critical_rate", "val_agreement", "val_kl_t3", "val_error_usd_per_request",
-                 "checkpoint_promotable")
+STEP_COLUMNS = (
+    "phase",
+    "epoch",
+    "global_step",
+    "batch_size",
+    "hard_ce",
+    "kd_kl_t2",
+    "total_loss",
+    "grad_norm",
+    "lr",
+    "throughput_samples_per_sec",
+)
+EPOCH_COLUMNS = (
+    "phase",
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "val_accuracy",
+    "val_macro_f1",
+    "val_rare_class_accuracy",
+    "val_ece",
+    "val_critical_rate",
+    "val_agreement",
+    "val_kl_t3",
+    "val_error_usd_per_request",
+    "checkpoint_promotable",
+)
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -86,8 +124,9 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 @contextlib.contextmanager
-def connect(path: str | Path | None = None, *, read_only: bool = False,
-            wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: str | Path | None = None, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection, retried while another process holds the file's lock."""
     p = Path(path) if path is not None else db_path()
     if read_only and not p.exists():
@@ -103,9 +142,11 @@ def connect(path: str | Path | None = None, *, read_only: bool = False,
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not _is_lock_error(exc) or time.monotonic() > deadline:
                 if _is_lock_error(exc):
-                    raise DistillDecideError("database", f"{p} is busy in another process for over {wait_s:.0f} s",
-                                             "wait for the running write (e.g. an ingest) to finish, then retry") \
-                        from None
+                    raise DistillDecideError(
+                        "database",
+                        f"{p} is busy in another process for over {wait_s:.0f} s",
+                        "wait for the running write (e.g. an ingest) to finish, then retry",
+                    ) from None
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -134,13 +175,14 @@ def migrate(path: str | Path | None = None) -> int:
     p = Path(path) if path is not None else db_path()
     latest = MIGRATIONS[-1][0]
     if p.exists():
-        with contextlib.suppress(duckdb.Error):
-            with connect(p, read_only=True) as con:
-                if _version(con) >= latest:
-                    return latest
+        with contextlib.suppress(duckdb.Error), connect(p, read_only=True) as con:
+            if _version(con) >= latest:
+                return latest
     with connect(p) as con:
-        con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                    "applied_at TIMESTAMP DEFAULT current_timestamp)")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
         current = _version(con)
         for version, statements in MIGRATIONS:
             if version <= current:
@@ -171,13 +213,17 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, sql: str,
 
 
 # -- scenarios -----------------------------------------------------------------------
-def save_scenario(name: str, a: scenario.Assumptions, *, author: str = "", note: str = "",
-                  path: str | Path | None = None) -> int:
+def save_scenario(
+    name: str, a: scenario.Assumptions, *, author: str = "", note: str = "", path: str | Path | None = None
+) -> int:
     """Store a new version of a named scenario; earlier versions stay (the change log)."""
     require(bool(name and name.strip()), "scenario name", "is empty", "give the scenario a name")
     with transaction(path) as con:
-        row = con.execute("INSERT INTO scenario_versions (name, assumptions_json, author, note) VALUES (?, ?, ?, ?) "
-                          "RETURNING version_id", [name.strip(), scenario.dumps_json(a), author, note]).fetchone()
+        row = con.execute(
+            "INSERT INTO scenario_versions (name, assumptions_json, author, note) VALUES (?, ?, ?, ?) "
+            "RETURNING version_id",
+            [name.strip(), scenario.dumps_json(a), author, note],
+        ).fetchone()
     return int(row[0])
 
 
@@ -186,56 +232,72 @@ def list_scenarios(path: str | Path | None = None) -> pd.DataFrame:
     with connect(path, read_only=True) as con:
         return con.execute(
             "SELECT name, max(version_id) AS version_id, count(*) AS versions, max(created_at) AS updated_at "
-            "FROM scenario_versions GROUP BY name ORDER BY updated_at DESC").df()
+            "FROM scenario_versions GROUP BY name ORDER BY updated_at DESC"
+        ).df()
 
 
 def scenario_history(name: str, path: str | Path | None = None) -> pd.DataFrame:
     with connect(path, read_only=True) as con:
-        return con.execute("SELECT version_id, author, note, created_at, assumptions_json FROM scenario_versions "
-                           "WHERE name = ? ORDER BY version_id", [name]).df()
+        return con.execute(
+            "SELECT version_id, author, note, created_at, assumptions_json FROM scenario_versions "
+            "WHERE name = ? ORDER BY version_id",
+            [name],
+        ).df()
 
 
 def load_scenario(name_or_version: str | int, path: str | Path | None = None) -> scenario.Assumptions:
     """Latest version of a named scenario, or one version by id."""
     with connect(path, read_only=True) as con:
         if isinstance(name_or_version, int) or str(name_or_version).isdigit():
-            row = con.execute("SELECT assumptions_json FROM scenario_versions WHERE version_id = ?",
-                              [int(name_or_version)]).fetchone()
+            row = con.execute(
+                "SELECT assumptions_json FROM scenario_versions WHERE version_id = ?", [int(name_or_version)]
+            ).fetchone()
         else:
-            row = con.execute("SELECT assumptions_json FROM scenario_versions WHERE name = ? "
-                              "ORDER BY version_id DESC LIMIT 1", [str(name_or_version)]).fetchone()
+            row = con.execute(
+                "SELECT assumptions_json FROM scenario_versions WHERE name = ? ORDER BY version_id DESC LIMIT 1",
+                [str(name_or_version)],
+            ).fetchone()
     require(row is not None, "scenario", f"{name_or_version!r} is not stored", "save it first, or pick a stored one")
     return scenario.loads_json(row[0])
 
 
 # -- per-request rows and cubes -----------------------------------------------------
-def save_rows(source: str, rows: pd.DataFrame, *, intents: Sequence[str],
-              path: str | Path | None = None) -> int:
+def save_rows(source: str, rows: pd.DataFrame, *, intents: Sequence[str], path: str | Path | None = None) -> int:
     """Replace the stored per-request rows of ``source`` (all or nothing)."""
     missing = [c for c in ("request_id", "true", "teacher_pred", "student_pred") if c not in rows.columns]
     require(not missing, f"per-request column(s) {missing}", "missing", "rename or map the columns, then retry")
-    frame = pd.DataFrame({
-        "source": source, "request_id": rows["request_id"].astype(str),
-        "segment": rows["segment"].astype(str) if "segment" in rows else cube_mod.DEFAULT_SEGMENT,
-        "true_intent": rows["true"].astype(str), "teacher_pred": rows["teacher_pred"].astype(str),
-        "student_pred": rows["student_pred"].astype(str)})
+    frame = pd.DataFrame(
+        {
+            "source": source,
+            "request_id": rows["request_id"].astype(str),
+            "segment": rows["segment"].astype(str) if "segment" in rows else cube_mod.DEFAULT_SEGMENT,
+            "true_intent": rows["true"].astype(str),
+            "teacher_pred": rows["teacher_pred"].astype(str),
+            "student_pred": rows["student_pred"].astype(str),
+        }
+    )
     for model in ("teacher", "student"):
         cols = [f"p_{model}_{i}" for i in intents]
-        frame[f"{model}_probs"] = (rows[cols].to_numpy().tolist() if all(c in rows for c in cols)
-                                   else [None] * len(rows))
+        frame[f"{model}_probs"] = rows[cols].to_numpy().tolist() if all(c in rows for c in cols) else [None] * len(rows)
     require(frame["request_id"].is_unique, "request_id", "has duplicates", "give every request a unique id")
     with transaction(path) as con:
         con.execute("DELETE FROM request_rows WHERE source = ?", [source])
-        _insert_frame(con, frame, "INSERT INTO request_rows SELECT source, request_id, segment, true_intent, "
-                      "teacher_pred, student_pred, teacher_probs, student_probs FROM incoming")
+        _insert_frame(
+            con,
+            frame,
+            "INSERT INTO request_rows SELECT source, request_id, segment, true_intent, "
+            "teacher_pred, student_pred, teacher_probs, student_probs FROM incoming",
+        )
     return len(frame)
 
 
 def load_rows(source: str, path: str | Path | None = None) -> pd.DataFrame:
     with connect(path, read_only=True) as con:
-        return con.execute("SELECT request_id, segment, true_intent AS \"true\", teacher_pred, student_pred, "
-                           "teacher_probs, student_probs FROM request_rows WHERE source = ? ORDER BY request_id",
-                           [source]).df()
+        return con.execute(
+            'SELECT request_id, segment, true_intent AS "true", teacher_pred, student_pred, '
+            "teacher_probs, student_probs FROM request_rows WHERE source = ? ORDER BY request_id",
+            [source],
+        ).df()
 
 
 def list_sources(path: str | Path | None = None) -> pd.DataFrame:
@@ -243,23 +305,32 @@ def list_sources(path: str | Path | None = None) -> pd.DataFrame:
         return con.execute("SELECT source, count(*) AS requests FROM request_rows GROUP BY source ORDER BY source").df()
 
 
-_GROUP_BY = ("SELECT {seg} AS segment, {true} AS \"true\", {tch} AS teacher_pred, {stu} AS student_pred, "
-             "count(*) AS n FROM {src} GROUP BY ALL")
+_GROUP_BY = (
+    'SELECT {seg} AS segment, {true} AS "true", {tch} AS teacher_pred, {stu} AS student_pred, '
+    "count(*) AS n FROM {src} GROUP BY ALL"
+)
 
 
 def cube_counts_from_rows(source: str, path: str | Path | None = None) -> pd.DataFrame:
     """The one GROUP BY over stored per-request rows."""
     with connect(path, read_only=True) as con:
-        return con.execute("SELECT segment, true_intent AS \"true\", teacher_pred, student_pred, count(*) AS n "
-                           "FROM request_rows WHERE source = ? GROUP BY ALL", [source]).df()
+        return con.execute(
+            'SELECT segment, true_intent AS "true", teacher_pred, student_pred, count(*) AS n '
+            "FROM request_rows WHERE source = ? GROUP BY ALL",
+            [source],
+        ).df()
 
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 
 def _quoted(name: str, allowed: Sequence[str], what: str) -> str:
-    require(bool(_IDENT.match(name)) and name in allowed, what, f"{name!r} is not one of {list(allowed)[:12]}",
-            f"name an existing {what}")
+    require(
+        bool(_IDENT.match(name)) and name in allowed,
+        what,
+        f"{name!r} is not one of {list(allowed)[:12]}",
+        f"name an existing {what}",
+    )
     return '"' + name + '"'
 
 
@@ -281,8 +352,9 @@ def write_rows_table(table: str, rows: pd.DataFrame, *, repeat: int = 1, path: s
     require(repeat >= 1, "repeat", f"{repeat}", "repeat at least once")
     keep = [c for c in ("segment", "true", "teacher_pred", "student_pred") if c in rows.columns]
     with transaction(path) as con:
-        _insert_frame(con, rows[keep], f'CREATE OR REPLACE TABLE "{table}" AS SELECT r.* FROM incoming r, range(?)',
-                      [repeat])
+        _insert_frame(
+            con, rows[keep], f'CREATE OR REPLACE TABLE "{table}" AS SELECT r.* FROM incoming r, range(?)', [repeat]
+        )
         return int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
 
 
@@ -293,14 +365,19 @@ def read_table_frame(table: str, path: str | Path | None = None) -> pd.DataFrame
         return con.execute(f"SELECT * FROM {_quoted(table, tables, 'table')}").df()
 
 
-def cube_counts_from_table(table: str, *, columns: dict[str, str] | None = None,
-                           path: str | Path | None = None) -> pd.DataFrame:
+def cube_counts_from_table(
+    table: str, *, columns: dict[str, str] | None = None, path: str | Path | None = None
+) -> pd.DataFrame:
     """One GROUP BY over a per-request table in the store's database."""
     with connect(path, read_only=True) as con:
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
         src = _quoted(table, tables, "table")
-        cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-                                          [table]).fetchall()]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        ]
         return con.execute(_GROUP_BY.format(src=src, **_column_sql(columns or {}, cols))).df()
 
 
@@ -309,11 +386,18 @@ def cube_counts_from_parquet(pattern: str, *, columns: dict[str, str] | None = N
     con = duckdb.connect()
     try:
         try:
-            cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = true)",
-                                              [pattern]).fetchall()]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = true)", [pattern]
+                ).fetchall()
+            ]
         except duckdb.Error as exc:
-            raise DistillDecideError("parquet", f"{pattern!r} could not be read ({str(exc).splitlines()[0]})",
-                                     "give a parquet file or a glob such as logs/**/*.parquet") from None
+            raise DistillDecideError(
+                "parquet",
+                f"{pattern!r} could not be read ({str(exc).splitlines()[0]})",
+                "give a parquet file or a glob such as logs/**/*.parquet",
+            ) from None
         sql = _GROUP_BY.format(src="read_parquet(?, hive_partitioning = true)", **_column_sql(columns or {}, cols))
         return con.execute(sql, [pattern]).df()
     finally:
@@ -327,10 +411,16 @@ def save_cube(c: cube_mod.ConfusionCube, path: str | Path | None = None) -> str:
     with transaction(path) as con:
         con.execute("DELETE FROM cube_cells WHERE cube_hash = ?", [c.hash])
         con.execute("DELETE FROM cubes WHERE cube_hash = ?", [c.hash])
-        con.execute("INSERT INTO cubes (cube_hash, source, intents_json, segments_json, n) VALUES (?, ?, ?, ?, ?)",
-                    [c.hash, c.source, json.dumps(list(c.intents)), json.dumps(list(c.segments)), c.n])
-        _insert_frame(con, frame, "INSERT INTO cube_cells SELECT cube_hash, segment, true_intent, teacher_pred, "
-                      "student_pred, n FROM incoming")
+        con.execute(
+            "INSERT INTO cubes (cube_hash, source, intents_json, segments_json, n) VALUES (?, ?, ?, ?, ?)",
+            [c.hash, c.source, json.dumps(list(c.intents)), json.dumps(list(c.segments)), c.n],
+        )
+        _insert_frame(
+            con,
+            frame,
+            "INSERT INTO cube_cells SELECT cube_hash, segment, true_intent, teacher_pred, "
+            "student_pred, n FROM incoming",
+        )
     return c.hash
 
 
@@ -338,8 +428,10 @@ def load_cube(cube_hash: str, path: str | Path | None = None) -> cube_mod.Confus
     with connect(path, read_only=True) as con:
         meta = con.execute("SELECT source, intents_json FROM cubes WHERE cube_hash = ?", [cube_hash]).fetchone()
         require(meta is not None, "cube", f"{cube_hash!r} is not stored", "list stored cubes with `cube list`")
-        cells = con.execute("SELECT segment, true_intent AS \"true\", teacher_pred, student_pred, n FROM cube_cells "
-                            "WHERE cube_hash = ?", [cube_hash]).df()
+        cells = con.execute(
+            'SELECT segment, true_intent AS "true", teacher_pred, student_pred, n FROM cube_cells WHERE cube_hash = ?',
+            [cube_hash],
+        ).df()
     return cube_mod.from_counts(cells, intents=json.loads(meta[1]), source=meta[0])
 
 
@@ -353,20 +445,28 @@ def save_cycles(series: str, cycles: pd.DataFrame, path: str | Path | None = Non
     """Replace a named series of evaluation cycles (one row per cycle; all or nothing)."""
     require(bool(series and series.strip()), "series", "is empty", "name the series of cycles")
     require("cycle" in cycles.columns, "cycles column cycle", "missing", "give one row per cycle with a cycle column")
-    rows = [[series, i, str(r["cycle"]), json.dumps({k: (None if pd.isna(v) else v) for k, v in r.items()
-                                                      if k != "cycle"}, default=float)]
-            for i, r in enumerate(cycles.to_dict(orient="records"))]
+    rows = [
+        [
+            series,
+            i,
+            str(r["cycle"]),
+            json.dumps({k: (None if pd.isna(v) else v) for k, v in r.items() if k != "cycle"}, default=float),
+        ]
+        for i, r in enumerate(cycles.to_dict(orient="records"))
+    ]
     with transaction(path) as con:
         con.execute("DELETE FROM evaluation_cycles WHERE series = ?", [series])
-        con.executemany("INSERT INTO evaluation_cycles (series, position, cycle, metrics_json) VALUES (?, ?, ?, ?)",
-                        rows)
+        con.executemany(
+            "INSERT INTO evaluation_cycles (series, position, cycle, metrics_json) VALUES (?, ?, ?, ?)", rows
+        )
     return len(rows)
 
 
 def load_cycles(series: str, path: str | Path | None = None) -> pd.DataFrame:
     with connect(path, read_only=True) as con:
-        rows = con.execute("SELECT cycle, metrics_json FROM evaluation_cycles WHERE series = ? ORDER BY position",
-                           [series]).fetchall()
+        rows = con.execute(
+            "SELECT cycle, metrics_json FROM evaluation_cycles WHERE series = ? ORDER BY position", [series]
+        ).fetchall()
     require(bool(rows), "series", f"{series!r} has no stored cycles", "save cycles first (`drift --save NAME`)")
     return pd.DataFrame([{"cycle": c, **json.loads(m)} for c, m in rows])
 
@@ -383,8 +483,12 @@ def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
     A run without DONE is never ingested as complete.
     """
     d = Path(run_dir)
-    require((d / "DONE").exists(), "run", f"{d.name} has no DONE marker (unfinished or failed)",
-            "wait for the run to finish, or re-run it")
+    require(
+        (d / "DONE").exists(),
+        "run",
+        f"{d.name} has no DONE marker (unfinished or failed)",
+        "wait for the run to finish, or re-run it",
+    )
     for f in ("config.json", "summary.json", "predictions.parquet"):
         require((d / f).exists(), "run", f"{d.name} has no {f}", "copy the whole run directory")
     config = json.loads((d / "config.json").read_text(encoding="utf-8"))
@@ -394,20 +498,34 @@ def ingest_run(run_dir: str | Path, path: str | Path | None = None) -> str:
     run_id = config.get("run_id", d.name)
     steps = _log_frame(read_jsonl(d / "steps.jsonl"), STEP_COLUMNS, run_id)
     kept = json.loads(summary).get("selection", {})
-    epoch_frame = _log_frame([{**x, "kept": kept.get(x["phase"], {}).get("epoch") == x["epoch"],
-                               "early_stop": (x.get("early_stop") or {}).get("rule")} for x in epochs],
-                             EPOCH_COLUMNS + ("kept", "early_stop"), run_id)
+    epoch_frame = _log_frame(
+        [
+            {
+                **x,
+                "kept": kept.get(x["phase"], {}).get("epoch") == x["epoch"],
+                "early_stop": (x.get("early_stop") or {}).get("rule"),
+            }
+            for x in epochs
+        ],
+        EPOCH_COLUMNS + ("kept", "early_stop"),
+        run_id,
+    )
     save_rows(f"run:{run_id}", preds, intents=config["labels"], path=path)
     with transaction(path) as con:
         for table in ("runs", "run_steps", "run_epochs"):
             con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])  # fixed table names, never user input
-        con.execute("INSERT INTO runs (run_id, path, config_json, summary_json, epochs_json) VALUES (?, ?, ?, ?, ?)",
-                    [run_id, str(d.resolve()), json.dumps(config), summary, json.dumps(epochs)])
+        con.execute(
+            "INSERT INTO runs (run_id, path, config_json, summary_json, epochs_json) VALUES (?, ?, ?, ?, ?)",
+            [run_id, str(d.resolve()), json.dumps(config), summary, json.dumps(epochs)],
+        )
         if len(steps):
             _insert_frame(con, steps, f"INSERT INTO run_steps SELECT run_id, {', '.join(STEP_COLUMNS)} FROM incoming")
         if len(epoch_frame):
-            _insert_frame(con, epoch_frame, f"INSERT INTO run_epochs SELECT run_id, {', '.join(EPOCH_COLUMNS)}, "
-                          "kept, early_stop FROM incoming")
+            _insert_frame(
+                con,
+                epoch_frame,
+                f"INSERT INTO run_epochs SELECT run_id, {', '.join(EPOCH_COLUMNS)}, kept, early_stop FROM incoming",
+            )
     return run_id
 
 
@@ -416,8 +534,9 @@ def _log_frame(rows: list[dict], columns: tuple[str, ...], run_id: str) -> pd.Da
     frame = pd.DataFrame(rows).reindex(columns=list(columns))
     if "checkpoint_promotable" in frame:
         frame["checkpoint_promotable"] = frame["checkpoint_promotable"].astype("boolean")
-    frame = frame.drop_duplicates(["phase", "global_step"] if "global_step" in frame else ["phase", "epoch"],
-                                  keep="last")
+    frame = frame.drop_duplicates(
+        ["phase", "global_step"] if "global_step" in frame else ["phase", "epoch"], keep="last"
+    )
     return frame.assign(run_id=run_id)
 
 
@@ -451,6 +570,9 @@ def ingest_latency(run_dir: str | Path, path: str | Path | None = None) -> int:
     frame.insert(0, "run_id", d.name)
     with transaction(path) as con:
         con.execute("DELETE FROM request_latency WHERE run_id = ?", [d.name])
-        _insert_frame(con, frame[["run_id", "position", "teacher_latency_ms", "student_latency_ms"]],
-                      "INSERT INTO request_latency SELECT * FROM incoming")
+        _insert_frame(
+            con,
+            frame[["run_id", "position", "teacher_latency_ms", "student_latency_ms"]],
+            "INSERT INTO request_latency SELECT * FROM incoming",
+        )
     return len(frame)

@@ -43,5 +43,6 @@ def run_cli(*args, env_db=None, cwd=ROOT):
     env = dict(os.environ)
     if env_db is not None:
         env["DISTILL_DECIDE_DB"] = str(env_db)
-    return subprocess.run([sys.executable, "-m", "engine", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+    )

@@ -2,24 +2,33 @@
 
 Caching lives here (the UI layer); the engine holds no state.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
-from engine.decision import uncertainty, verdict
-
 from engine import sources
+from engine.decision import uncertainty, verdict
 from engine.errors import DistillDecideError
 
 BOOTSTRAP_B = 10_000
 BOOTSTRAP_SEED = 0
 MAX_UPLOAD_MB = 50
 # Fields a shared URL may carry (flat, numeric): ?scenario=<version>&usd_per_critical_event=2.0
-URL_FIELDS = ("requests_per_month", "usd_per_critical_event", "usd_per_harm_unit", "usd_per_ms_month",
-              "teacher.usd_per_request", "student.usd_per_request", "teacher.ops_usd_per_month",
-              "student.ops_usd_per_month", "teacher.p95_latency_ms", "student.p95_latency_ms")
+URL_FIELDS = (
+    "requests_per_month",
+    "usd_per_critical_event",
+    "usd_per_harm_unit",
+    "usd_per_ms_month",
+    "teacher.usd_per_request",
+    "student.usd_per_request",
+    "teacher.ops_usd_per_month",
+    "student.ops_usd_per_month",
+    "teacher.p95_latency_ms",
+    "student.p95_latency_ms",
+)
 
 
 @st.cache_data(show_spinner=False)
@@ -67,7 +76,8 @@ def set_assumptions(a, what: str) -> None:
     """Replace the current assumptions and log who changed what, when (this session)."""
     st.session_state["assumptions"] = a
     st.session_state.setdefault("change_log", []).append(
-        {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"), "who": author(), "what": what})
+        {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), "who": author(), "what": what}
+    )
 
 
 def author() -> str:
@@ -92,8 +102,9 @@ def decide_current(gate_blocking: bool = True):
 def _quality(cube_hash: str, critical: tuple[str, ...], _ev):
     from engine.quality import report as quality_report
 
-    return quality_report.report(_ev.cube, _ev.rows, critical_intents=critical,
-                                 draws=draws_for(_ev.cube.hash, _ev.cube))
+    return quality_report.report(
+        _ev.cube, _ev.rows, critical_intents=critical, draws=draws_for(_ev.cube.hash, _ev.cube)
+    )
 
 
 def quality(a):
@@ -129,19 +140,24 @@ def upload_frame(label: str, key: str, types=("csv", "parquet")):
     if f is None:
         return None
     if f.size > MAX_UPLOAD_MB * 1_000_000:
-        st.error(f"**{f.name}** is {f.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB limit. **Fix:** aggregate "
-                 "to counts where the data lives (docs/warehouse.md) and upload the counts.")
+        st.error(
+            f"**{f.name}** is {f.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB limit. **Fix:** aggregate "
+            "to counts where the data lives (docs/warehouse.md) and upload the counts."
+        )
         return None
     try:
         data = f.getvalue()
         require_nonempty(data, f.name)
-        return pd.read_parquet(io.BytesIO(data)) if f.name.lower().endswith(".parquet") else \
-            pd.read_csv(io.BytesIO(data))
+        return (
+            pd.read_parquet(io.BytesIO(data)) if f.name.lower().endswith(".parquet") else pd.read_csv(io.BytesIO(data))
+        )
     except DistillDecideError as exc:
         show_error(exc)
-    except Exception as exc:  # noqa: BLE001 — any parser failure becomes a plain message
-        st.error(f"**{f.name}** could not be read ({type(exc).__name__}). **Fix:** save it as UTF-8 CSV with a "
-                 "header row, or as parquet.")
+    except Exception as exc:
+        st.error(
+            f"**{f.name}** could not be read ({type(exc).__name__}). **Fix:** save it as UTF-8 CSV with a "
+            "header row, or as parquet."
+        )
     return None
 
 
@@ -160,8 +176,11 @@ def sidebar() -> None:
         if "url_error" in st.session_state:
             st.error(f"The shared link could not be applied: {st.session_state.pop('url_error')}")
         if st.button("Reset to the seed scenario", key="reset_seed"):
-            for key in [k for k in st.session_state if k.startswith("in:")] + ["evidence", "assumptions",
-                                                                                "scenario_note"]:
+            for key in [k for k in st.session_state if k.startswith("in:")] + [
+                "evidence",
+                "assumptions",
+                "scenario_note",
+            ]:
                 st.session_state.pop(key, None)
             st.query_params.clear()
             st.rerun()

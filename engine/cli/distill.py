@@ -1,4 +1,5 @@
 """Distillation commands: data generate, train, rundir. torch is imported only inside `train`."""
+
 from __future__ import annotations
 
 import json
@@ -22,35 +23,66 @@ def cmd_data(args) -> int:
 def cmd_train(args) -> int:
     from engine.distill import trainer
 
-    kw = dict(profile=args.profile, mode=args.mode, device=args.device, threads=args.threads, data=args.data,
-              text_col=args.text_col, label_col=args.label_col, teacher=args.teacher, teacher_run=args.teacher_run,
-              student_layers=args.student, epochs=args.epochs, seed=args.seed, scenario=args.scenario,
-              gates=args.gates, early_stopping=not args.no_early_stopping, loss=args.loss,
-              temperature=args.temperature, alpha=args.alpha)
+    kw = dict(
+        profile=args.profile,
+        mode=args.mode,
+        device=args.device,
+        threads=args.threads,
+        data=args.data,
+        text_col=args.text_col,
+        label_col=args.label_col,
+        teacher=args.teacher,
+        teacher_run=args.teacher_run,
+        student_layers=args.student,
+        epochs=args.epochs,
+        seed=args.seed,
+        scenario=args.scenario,
+        gates=args.gates,
+        early_stopping=not args.no_early_stopping,
+        loss=args.loss,
+        temperature=args.temperature,
+        alpha=args.alpha,
+    )
     if args.run_id:
         kw["run_id"] = args.run_id
     cfg = trainer.TrainConfig(**kw)
     run_dir = trainer.run(cfg, progress_bar=not args.json, resume=args.resume)
     summary = json.loads((run_dir / "summary.json").read_text())
     if args.json:
-        print(json.dumps({"run_id": summary["run_id"], "teacher": summary["teacher"], "student": summary["student"],
-                          "mode": summary["mode"], "seconds": summary["seconds"], "run_dir": str(run_dir)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "run_id": summary["run_id"],
+                    "teacher": summary["teacher"],
+                    "student": summary["student"],
+                    "mode": summary["mode"],
+                    "seconds": summary["seconds"],
+                    "run_dir": str(run_dir),
+                },
+                indent=2,
+            )
+        )
     else:
-        print(f"run {summary['run_id']}: teacher accuracy {summary['teacher']['accuracy']:.3f}, student "
-              f"{summary['student']['accuracy']:.3f} ({summary['mode']}), {summary['seconds']:.0f} s → {run_dir}")
+        print(
+            f"run {summary['run_id']}: teacher accuracy {summary['teacher']['accuracy']:.3f}, student "
+            f"{summary['student']['accuracy']:.3f} ({summary['mode']}), {summary['seconds']:.0f} s → {run_dir}"
+        )
     return 0
 
 
 def cmd_logits(args) -> int:
     from engine.distill import trainer
 
-    out = trainer.run_logits(args.run, shard=args.shard, n_shards=args.of, merge=args.merge, device=args.device,
-                             threads=args.threads)
+    out = trainer.run_logits(
+        args.run, shard=args.shard, n_shards=args.of, merge=args.merge, device=args.device, threads=args.threads
+    )
     if args.json:
         print(json.dumps(out, indent=2))
     elif args.merge:
-        print(f"merged {out['shards']} shards: {out['rows']:,} rows of teacher logits → {out['merged']}; "
-              f"`train --mode kd-cached --teacher-run {args.run}` with the same data now reads them")
+        print(
+            f"merged {out['shards']} shards: {out['rows']:,} rows of teacher logits → {out['merged']}; "
+            f"`train --mode kd-cached --teacher-run {args.run}` with the same data now reads them"
+        )
     else:
         print(f"shard {args.shard} of {args.of}: {out['rows']:,} rows → {out['shard']}")
     return 0
@@ -61,15 +93,25 @@ def cmd_runs(args) -> int:
 
     if args.action == "list":
         rows = rundir.list_runs()
-        print(json.dumps(rows, indent=2) if args.json else "\n".join(
-            f"{r['run_id']}  {r['state']:<8} {r['mode'] or '':<10} teacher {r['teacher_accuracy']} student "
-            f"{r['student_accuracy']}" for r in rows) or "no runs yet")
+        print(
+            json.dumps(rows, indent=2)
+            if args.json
+            else "\n".join(
+                f"{r['run_id']}  {r['state']:<8} {r['mode'] or '':<10} teacher {r['teacher_accuracy']} student "
+                f"{r['student_accuracy']}"
+                for r in rows
+            )
+            or "no runs yet"
+        )
         return 0
     require(bool(args.run), "run", "missing", f"give a run: runs {args.action} RUN")
     if args.action == "show":
         d = rundir.resolve_run(args.run)
-        print((d / "summary.json").read_text() if (d / "summary.json").exists()
-              else json.dumps(rundir.read_progress(d), indent=2))
+        print(
+            (d / "summary.json").read_text()
+            if (d / "summary.json").exists()
+            else json.dumps(rundir.read_progress(d), indent=2)
+        )
         return 0
     from engine import store
 
@@ -95,11 +137,18 @@ def add_commands(sub) -> None:
     p.add_argument("--label-col", default="label")
     p.add_argument("--teacher", default="default", help="'default' (offline MiniLM-L6), a local path or a hub id")
     p.add_argument("--teacher-run", help="reuse the teacher of an earlier run")
-    p.add_argument("--scenario", help="prices the business-weighted error per epoch: seed (default), a .json/.toml "
-                   "file or a stored scenario name")
+    p.add_argument(
+        "--scenario",
+        help="prices the business-weighted error per epoch: seed (default), a .json/.toml "
+        "file or a stored scenario name",
+    )
     p.add_argument("--gates", help="JSON gates file for checkpoint eligibility (default: the rollout gates)")
-    p.add_argument("--loss", choices=["kd", "rare-hybrid"], default="kd",
-                   help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE")
+    p.add_argument(
+        "--loss",
+        choices=["kd", "rare-hybrid"],
+        default="kd",
+        help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE",
+    )
     p.add_argument("--temperature", type=float, default=3.0, help="distillation temperature T")
     p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
     p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")

@@ -3,26 +3,31 @@
 Bad input exits with status 2 and one line naming the field and the fix;
 nothing is written.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from engine.cli import distill as cli_distill, rollout as cli_rollout, serving as cli_serving
-
-from engine.decision import costs, sweeps, uncertainty, verdict
-
 from engine import sources
-
-from engine.quality import report as quality_report
+from engine.cli import distill as cli_distill
+from engine.cli import rollout as cli_rollout
+from engine.cli import serving as cli_serving
+from engine.decision import costs, sweeps, uncertainty, verdict
 from engine.errors import DistillDecideError, require
+from engine.quality import report as quality_report
 
-SWEEP_DEFAULTS = {"volume": (500_000, 20_000_000, 9), "critical-cost": (0.4, 5.0, 24),
-                  "latency": (0.0, 200.0, 9), "harm-cost": (0.0, 0.1, 11)}
+SWEEP_DEFAULTS = {
+    "volume": (500_000, 20_000_000, 9),
+    "critical-cost": (0.4, 5.0, 24),
+    "latency": (0.0, 200.0, 9),
+    "harm-cost": (0.0, 0.1, 11),
+}
 
 
 def _positive_int(text: str) -> int:
@@ -43,8 +48,13 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--counts", help="cube counts file (CSV/parquet: segment, true, teacher_pred, student_pred, n)")
     p.add_argument("--volume", type=float, help="requests per month")
     p.add_argument("--critical-cost", type=float, help="$ per critical event")
-    p.add_argument("--critical-cost-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                   help="uncertain $ per critical event (triangular, mode = the point value)")
+    p.add_argument(
+        "--critical-cost-range",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="uncertain $ per critical event (triangular, mode = the point value)",
+    )
     p.add_argument("--latency-cost-per-ms", type=float, help="$ per ms-month at the reference volume")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -60,8 +70,11 @@ def _load(args: argparse.Namespace):
         ev = sources.seed_evidence()
     a, note = sources.scenario_for(ev.cube, args.scenario)
     changes: dict[str, Any] = {}
-    for flag, key in (("volume", "requests_per_month"), ("critical_cost", "usd_per_critical_event"),
-                      ("latency_cost_per_ms", "usd_per_ms_month")):
+    for flag, key in (
+        ("volume", "requests_per_month"),
+        ("critical_cost", "usd_per_critical_event"),
+        ("latency_cost_per_ms", "usd_per_ms_month"),
+    ):
         if getattr(args, flag) is not None:
             changes[key] = getattr(args, flag)
     if args.critical_cost_range is not None:
@@ -80,11 +93,11 @@ def _fmt_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def cmd_decide(args: argparse.Namespace) -> int:
     ev, a, note = _load(args)
     draws = uncertainty.draw(ev.cube, args.bootstrap, args.seed)
-    gate_rep, _ = cli_rollout.gate_report(ev, a, quality_report.report(ev.cube, ev.rows, draws=draws,
-                                                                       critical_intents=a.critical_intents))
+    gate_rep, _ = cli_rollout.gate_report(
+        ev, a, quality_report.report(ev.cube, ev.rows, draws=draws, critical_intents=a.critical_intents)
+    )
     blocking = gate_rep.first_blocking
-    d = verdict.decide(ev.cube, a, draws=draws, rng=args.seed,
-                        blocking_gate=blocking.gate.name if blocking else None)
+    d = verdict.decide(ev.cube, a, draws=draws, rng=args.seed, blocking_gate=blocking.gate.name if blocking else None)
     if args.json:
         out = d.to_dict()
         out["gates"] = gate_rep.to_dict()
@@ -95,23 +108,44 @@ def cmd_decide(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
         return 0
     b = d.breakdown
-    rows = [[c, verdict.usd(b.teacher.component_usd(c)), verdict.usd(b.student.component_usd(c)),
-             verdict.usd(b.delta_usd(c), signed=True)] for c in costs.COMPONENTS]
-    rows.append(["total", verdict.usd(b.teacher.total_usd), verdict.usd(b.student.total_usd),
-                 verdict.usd(-b.margin_usd, signed=True)])
-    print(f"Evidence: {ev.label} (n = {ev.cube.n:,}, cube {ev.cube.hash}); scenario: {note}; "
-          f"{a.requests_per_month:,.0f} requests/month")
+    rows = [
+        [
+            c,
+            verdict.usd(b.teacher.component_usd(c)),
+            verdict.usd(b.student.component_usd(c)),
+            verdict.usd(b.delta_usd(c), signed=True),
+        ]
+        for c in costs.COMPONENTS
+    ]
+    rows.append(
+        [
+            "total",
+            verdict.usd(b.teacher.total_usd),
+            verdict.usd(b.student.total_usd),
+            verdict.usd(-b.margin_usd, signed=True),
+        ]
+    )
+    print(
+        f"Evidence: {ev.label} (n = {ev.cube.n:,}, cube {ev.cube.hash}); scenario: {note}; "
+        f"{a.requests_per_month:,.0f} requests/month"
+    )
     print(_fmt_table(["component ($/month)", "teacher", "student", "student − teacher"], rows))
-    print(f"critical misroutes/month: teacher {b.teacher.critical_events_per_month:,.0f}, "
-          f"student {b.student.critical_events_per_month:,.0f}")
+    print(
+        f"critical misroutes/month: teacher {b.teacher.critical_events_per_month:,.0f}, "
+        f"student {b.student.critical_events_per_month:,.0f}"
+    )
     lo, hi = d.bootstrap.margin_ci95_usd
-    print(f"margin (teacher − student): {verdict.usd(b.margin_usd)}/month, 95% CI [{verdict.usd(lo)}, "
-          f"{verdict.usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {args.seed}); "
-          f"P(student cheaper) = {d.bootstrap.p_student_cheaper:.3f}")
+    print(
+        f"margin (teacher − student): {verdict.usd(b.margin_usd)}/month, 95% CI [{verdict.usd(lo)}, "
+        f"{verdict.usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {args.seed}); "
+        f"P(student cheaper) = {d.bootstrap.p_student_cheaper:.3f}"
+    )
     print(f"break-even: {d.break_even_critical.note}; {d.break_even_volume.note}")
     failing = [r.gate.name for r in gate_rep.results if r.passed is False]
-    print(f"gates: {len(gate_rep.results) - len(failing)} of {len(gate_rep.results)} pass"
-          + (f"; failing: {', '.join(failing)}" if failing else ""))
+    print(
+        f"gates: {len(gate_rep.results) - len(failing)} of {len(gate_rep.results)} pass"
+        + (f"; failing: {', '.join(failing)}" if failing else "")
+    )
     print(d.verdict.sentence)
     return 0
 
@@ -126,12 +160,30 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     param = sweeps.CLI_NAMES[args.what]
     res = sweeps.sweep(ev.cube, a, param, np.linspace(lo, hi, steps))
     if args.json:
-        print(json.dumps({"param": param, "evidence": ev.label, "scenario": note,
-                          "rows": res.table().to_dict(orient="records"),
-                          "crossing": res.crossing, "note": res.note}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "param": param,
+                    "evidence": ev.label,
+                    "scenario": note,
+                    "rows": res.table().to_dict(orient="records"),
+                    "crossing": res.crossing,
+                    "note": res.note,
+                },
+                indent=2,
+            )
+        )
         return 0
-    rows = [[sweeps.format_value(param, v), verdict.usd(t), verdict.usd(s), verdict.usd(m), "student" if m > 0 else "teacher"]
-            for v, t, s, m in zip(res.values, res.teacher_total_usd, res.student_total_usd, res.margin_usd)]
+    rows = [
+        [
+            sweeps.format_value(param, v),
+            verdict.usd(t),
+            verdict.usd(s),
+            verdict.usd(m),
+            "student" if m > 0 else "teacher",
+        ]
+        for v, t, s, m in zip(res.values, res.teacher_total_usd, res.student_total_usd, res.margin_usd)
+    ]
     print(_fmt_table([param, "teacher $/month", "student $/month", "margin", "cheaper"], rows))
     print(f"crossing: {res.crossing:,.6g}" if res.crossing is not None else "crossing: none in this range")
     print(res.note)
@@ -139,8 +191,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_cube(args: argparse.Namespace) -> int:
-    from engine.decision import cube as cube_mod
     from engine import store
+    from engine.decision import cube as cube_mod
 
     if args.action == "list":
         print(store.list_cubes().to_string(index=False))
@@ -149,22 +201,35 @@ def cmd_cube(args: argparse.Namespace) -> int:
         require(bool(args.path), "path", "missing", "give the counts file: cube import PATH")
         c = cube_mod.read_counts(args.path)
     else:
-        require(bool(args.table or args.parquet), "cube build", "needs --table or --parquet",
-                "name a per-request table in the store, or a parquet glob")
-        counts = (store.cube_counts_from_table(args.table) if args.table
-                  else store.cube_counts_from_parquet(args.parquet))
+        require(
+            bool(args.table or args.parquet),
+            "cube build",
+            "needs --table or --parquet",
+            "name a per-request table in the store, or a parquet glob",
+        )
+        counts = (
+            store.cube_counts_from_table(args.table) if args.table else store.cube_counts_from_parquet(args.parquet)
+        )
         c = cube_mod.from_counts(counts, source=f"table:{args.table}" if args.table else f"parquet:{args.parquet}")
     store.save_cube(c)
-    result = {"cube_hash": c.hash, "n": c.n, "cells": c.n_cells, "intents": list(c.intents),
-              "segments": list(c.segments)}
-    print(json.dumps(result, indent=2) if args.json else
-          f"stored cube {c.hash}: {c.n:,} requests in {c.n_cells} occupied cells, {len(c.intents)} intents")
+    result = {
+        "cube_hash": c.hash,
+        "n": c.n,
+        "cells": c.n_cells,
+        "intents": list(c.intents),
+        "segments": list(c.segments),
+    }
+    print(
+        json.dumps(result, indent=2)
+        if args.json
+        else f"stored cube {c.hash}: {c.n:,} requests in {c.n_cells} occupied cells, {len(c.intents)} intents"
+    )
     return 0
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
-    from engine.decision import scenario
     from engine import store
+    from engine.decision import scenario
 
     if args.action == "list":
         print(store.list_scenarios().to_string(index=False))

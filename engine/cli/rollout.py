@@ -1,17 +1,16 @@
 """Rollout commands: quality, gates, canary, cascade, drift, checkpoints."""
+
 from __future__ import annotations
 
 import json
 
 import numpy as np
 
-from engine.decision import costs, sweeps
-
 from engine import sources
-
-from engine.quality import report as quality_report
+from engine.decision import costs, sweeps
 from engine.decision.cube import read_table
 from engine.errors import require
+from engine.quality import report as quality_report
 from engine.rollout import canary, cascade, checkpoints, drift, gates
 
 
@@ -34,26 +33,48 @@ def cmd_quality(args) -> int:
     r = quality_report.report(ev.cube, ev.rows, critical_intents=a.critical_intents, rng=args.seed)
     if args.json:
         cal = r.calibration
-        print(json.dumps({"evidence": ev.label, "metrics": r.table().to_dict(orient="records"),
-                          "rare_classes": list(r.rare_classes), "B": r.B, "B_rows": r.B_rows,
-                          "mcnemar": {"teacher_right_student_wrong": r.mcnemar_b,
-                                      "teacher_wrong_student_right": r.mcnemar_c, "p_value": r.mcnemar_p},
-                          "calibration": None if cal is None else {
-                              "temperature": cal.temperature, "ece_before": cal.ece_before,
-                              "ece_after": cal.ece_after, "ece_equal_mass_before": cal.ece_equal_mass_before,
-                              "ece_equal_mass_after": cal.ece_equal_mass_after},
-                          "per_segment": r.per_segment.to_dict(orient="records")}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "evidence": ev.label,
+                    "metrics": r.table().to_dict(orient="records"),
+                    "rare_classes": list(r.rare_classes),
+                    "B": r.B,
+                    "B_rows": r.B_rows,
+                    "mcnemar": {
+                        "teacher_right_student_wrong": r.mcnemar_b,
+                        "teacher_wrong_student_right": r.mcnemar_c,
+                        "p_value": r.mcnemar_p,
+                    },
+                    "calibration": None
+                    if cal is None
+                    else {
+                        "temperature": cal.temperature,
+                        "ece_before": cal.ece_before,
+                        "ece_after": cal.ece_after,
+                        "ece_equal_mass_before": cal.ece_equal_mass_before,
+                        "ece_equal_mass_after": cal.ece_equal_mass_after,
+                    },
+                    "per_segment": r.per_segment.to_dict(orient="records"),
+                },
+                indent=2,
+            )
+        )
         return 0
-    print(f"Evidence: {ev.label}; paired bootstrap B = {r.B:,} (probability metrics: Poisson bootstrap, "
-          f"B = {r.B_rows:,}); rare = {', '.join(r.rare_classes)}")
+    print(
+        f"Evidence: {ev.label}; paired bootstrap B = {r.B:,} (probability metrics: Poisson bootstrap, "
+        f"B = {r.B_rows:,}); rare = {', '.join(r.rare_classes)}"
+    )
     for m in r.metrics:
         ci = f"[{m.ci95[0]:.4f}, {m.ci95[1]:.4f}]" if m.ci95 else ""
         print(f"  {m.name:<20} {m.model:<8} {m.point:.4f} {ci}")
     print(f"McNemar exact: teacher-only right {r.mcnemar_b}, student-only right {r.mcnemar_c}, p = {r.mcnemar_p:.3g}")
     if r.calibration:
         c = r.calibration
-        print(f"temperature scaling: T = {c.temperature:.3f}, ECE {c.ece_before:.4f} → {c.ece_after:.4f} "
-              f"(fit on {c.n_fit:,}, judged on {c.n_eval:,})")
+        print(
+            f"temperature scaling: T = {c.temperature:.3f}, ECE {c.ece_before:.4f} → {c.ece_after:.4f} "
+            f"(fit on {c.n_fit:,}, judged on {c.n_eval:,})"
+        )
     return 0
 
 
@@ -63,19 +84,30 @@ def cmd_gates(args) -> int:
     rep, _ = gate_report(ev, a, gate_list=gl)
     guard = gates.critical_cost_guardrail(costs.decompose(ev.cube, a))
     if args.json:
-        print(json.dumps({**rep.to_dict(), "canary_guardrail": {
-            "limit_usd_per_month": guard.limit_usd_per_month,
-            "offline_critical_cost_growth_usd_per_month": guard.offline_estimate_usd_per_month,
-            "already_breached": guard.already_breached}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    **rep.to_dict(),
+                    "canary_guardrail": {
+                        "limit_usd_per_month": guard.limit_usd_per_month,
+                        "offline_critical_cost_growth_usd_per_month": guard.offline_estimate_usd_per_month,
+                        "already_breached": guard.already_breached,
+                    },
+                },
+                indent=2,
+            )
+        )
         return 0
     for r in rep.results:
         mark = {True: "PASS", False: "FAIL", None: "n/a "}[r.passed]
         print(f"{mark}  [{r.gate.group}] {r.gate.name}: {r.evidence}")
     fb = rep.first_blocking
     print(f"blocked by: {fb.gate.name}" if fb else "no gate blocks promoting the student")
-    print(f"canary guardrail (seed 000 §7): critical-error cost growth ≤ ${guard.limit_usd_per_month:,.0f}/month; "
-          f"the offline estimate is already +${guard.offline_estimate_usd_per_month:,.0f}"
-          + (" — breached before the canary starts" if guard.already_breached else ""))
+    print(
+        f"canary guardrail (seed 000 §7): critical-error cost growth ≤ ${guard.limit_usd_per_month:,.0f}/month; "
+        f"the offline estimate is already +${guard.offline_estimate_usd_per_month:,.0f}"
+        + (" — breached before the canary starts" if guard.already_breached else "")
+    )
     return 0
 
 
@@ -84,25 +116,39 @@ def cmd_canary(args) -> int:
     if daily is None:
         _, a, _ = _evidence(args)
         daily = a.requests_per_month / a.days_per_month
-    p = canary.plan(baseline=args.baseline, target=args.target, share=args.share, daily_requests=daily,
-                    alpha=args.alpha, power=args.power, non_inferiority_margin=args.non_inferiority_margin,
-                    expected=args.expected, usd_per_label=args.usd_per_label)
+    p = canary.plan(
+        baseline=args.baseline,
+        target=args.target,
+        share=args.share,
+        daily_requests=daily,
+        alpha=args.alpha,
+        power=args.power,
+        non_inferiority_margin=args.non_inferiority_margin,
+        expected=args.expected,
+        usd_per_label=args.usd_per_label,
+    )
     out = p.to_dict()
     if args.non_inferiority_margin is None:
-        out["days_along_ramp_5_to_25"] = canary.days_along_ramp(baseline=args.baseline, target=args.target,
-                                                               daily_requests=daily, alpha=args.alpha,
-                                                               power=args.power)
+        out["days_along_ramp_5_to_25"] = canary.days_along_ramp(
+            baseline=args.baseline, target=args.target, daily_requests=daily, alpha=args.alpha, power=args.power
+        )
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
     print(f"{p.test}: baseline {p.baseline:.4f} vs {p.target:.4f}, α = {p.alpha}, power = {p.power}")
-    print(f"equal allocation: {p.equal_n_per_arm:,} per arm (arcsine cross-check {p.arcsine_n_per_arm:,})"
-          + (f"; at one-sided α = 0.025: {p.alpha_0025_n_per_arm:,}" if p.alpha_0025_n_per_arm else ""))
-    print(f"{p.share:.0%} canary of {daily:,.0f} requests/day: canary arm {p.canary_arm:,}, control arm "
-          f"{p.control_arm:,}, {p.days_to_collect:.2f} days to collect")
-    print(f"labels: {p.labels_if_all_traffic_labelled:,} if all traffic in the window is labelled "
-          f"(${p.labelling_usd_all:,.0f}); {p.labels_if_equal_samples_labelled:,} for equal samples "
-          f"(${p.labelling_usd_equal:,.0f}, {p.days_if_equal_samples:.1f} days)")
+    print(
+        f"equal allocation: {p.equal_n_per_arm:,} per arm (arcsine cross-check {p.arcsine_n_per_arm:,})"
+        + (f"; at one-sided α = 0.025: {p.alpha_0025_n_per_arm:,}" if p.alpha_0025_n_per_arm else "")
+    )
+    print(
+        f"{p.share:.0%} canary of {daily:,.0f} requests/day: canary arm {p.canary_arm:,}, control arm "
+        f"{p.control_arm:,}, {p.days_to_collect:.2f} days to collect"
+    )
+    print(
+        f"labels: {p.labels_if_all_traffic_labelled:,} if all traffic in the window is labelled "
+        f"(${p.labelling_usd_all:,.0f}); {p.labels_if_equal_samples_labelled:,} for equal samples "
+        f"(${p.labelling_usd_equal:,.0f}, {p.days_if_equal_samples:.1f} days)"
+    )
     if "days_along_ramp_5_to_25" in out:
         print(f"along a 5% → 25% ramp (25% after day 7): {out['days_along_ramp_5_to_25']} days")
     return 0
@@ -113,23 +159,38 @@ def cmd_cascade(args) -> int:
     require(ev.rows is not None, "evidence", "has no per-request rows", "use the seed scenario or a run")
     sw = cascade.sweep(ev.rows, a, np.linspace(0, 1, args.steps))
     best = sw.table().iloc[sw.best_index]
-    out = {"best": best.to_dict(), "teacher_total_usd": sw.teacher_total_usd, "student_total_usd": sw.student_total_usd,
-           "beats_both": sw.beats_both, "break_even_fallback_rate": sw.break_even_fallback_rate(),
-           "oracle": {"fallback_rate": sw.oracle_fallback_rate, "total_usd": sw.oracle_total_usd,
-                      "accuracy": sw.oracle_accuracy}}
+    out = {
+        "best": best.to_dict(),
+        "teacher_total_usd": sw.teacher_total_usd,
+        "student_total_usd": sw.student_total_usd,
+        "beats_both": sw.beats_both,
+        "break_even_fallback_rate": sw.break_even_fallback_rate(),
+        "oracle": {
+            "fallback_rate": sw.oracle_fallback_rate,
+            "total_usd": sw.oracle_total_usd,
+            "accuracy": sw.oracle_accuracy,
+        },
+    }
     if args.json:
         out["rows"] = sw.table().to_dict(orient="records")
         print(json.dumps(out, indent=2))
         return 0
     print(f"teacher alone ${sw.teacher_total_usd:,.0f}/month, student alone ${sw.student_total_usd:,.0f}/month")
-    print(f"cost-optimal threshold {best.threshold:.3f}: fallback {best.fallback_rate:.1%}, accuracy "
-          f"{best.accuracy:.4f}, P95 {best.p95_latency_ms:.1f} ms, {best.share_over_budget:.1%} over the 15 ms "
-          f"budget, ${best.total_usd_per_month:,.0f}/month — {'beats' if sw.beats_both else 'does not beat'} both")
+    print(
+        f"cost-optimal threshold {best.threshold:.3f}: fallback {best.fallback_rate:.1%}, accuracy "
+        f"{best.accuracy:.4f}, P95 {best.p95_latency_ms:.1f} ms, {best.share_over_budget:.1%} over the 15 ms "
+        f"budget, ${best.total_usd_per_month:,.0f}/month — {'beats' if sw.beats_both else 'does not beat'} both"
+    )
     be = sw.break_even_fallback_rate()
-    print(f"above a {be:.1%} fallback rate the cascade costs more than the teacher alone" if be is not None
-          else "the cascade never costs more than the teacher alone")
-    print(f"oracle router: fallback {sw.oracle_fallback_rate:.1%}, accuracy {sw.oracle_accuracy:.4f}, "
-          f"${sw.oracle_total_usd:,.0f}/month")
+    print(
+        f"above a {be:.1%} fallback rate the cascade costs more than the teacher alone"
+        if be is not None
+        else "the cascade never costs more than the teacher alone"
+    )
+    print(
+        f"oracle router: fallback {sw.oracle_fallback_rate:.1%}, accuracy {sw.oracle_accuracy:.4f}, "
+        f"${sw.oracle_total_usd:,.0f}/month"
+    )
     return 0
 
 
@@ -164,16 +225,29 @@ def cmd_checkpoints(args) -> int:
     s = checkpoints.select(read_table(args.epochs), tie_tolerance=args.tie_tolerance)
     stops = checkpoints.early_stopping(read_table(args.epochs))
     if args.json:
-        print(json.dumps({"chosen_epoch": s.chosen_epoch, "runner_up_epoch": s.runner_up_epoch,
-                          "score_gap": s.score_gap, "tie_within_noise": s.tie_within_noise, "tie_break": s.tie_break,
-                          "weights_used": s.weights_used, "missing_columns": list(s.missing_columns),
-                          "dominated_epochs": list(s.dominated_epochs),
-                          "scores": s.scores.to_dict(orient="records"),
-                          "early_stopping": [e.__dict__ for e in stops]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "chosen_epoch": s.chosen_epoch,
+                    "runner_up_epoch": s.runner_up_epoch,
+                    "score_gap": s.score_gap,
+                    "tie_within_noise": s.tie_within_noise,
+                    "tie_break": s.tie_break,
+                    "weights_used": s.weights_used,
+                    "missing_columns": list(s.missing_columns),
+                    "dominated_epochs": list(s.dominated_epochs),
+                    "scores": s.scores.to_dict(orient="records"),
+                    "early_stopping": [e.__dict__ for e in stops],
+                },
+                indent=2,
+            )
+        )
         return 0
     print(s.scores.to_string(index=False))
-    print(f"chosen epoch {s.chosen_epoch}, runner-up {s.runner_up_epoch}, gap {s.score_gap}"
-          + (f" — {s.tie_break}" if s.tie_within_noise else ""))
+    print(
+        f"chosen epoch {s.chosen_epoch}, runner-up {s.runner_up_epoch}, gap {s.score_gap}"
+        + (f" — {s.tie_break}" if s.tie_within_noise else "")
+    )
     if s.missing_columns:
         print(f"not in the table (weights renormalised without them): {', '.join(s.missing_columns)}")
     for e in stops:
@@ -186,6 +260,7 @@ def add_commands(sub) -> None:
         p.add_argument("--run")
         p.add_argument("--scenario")
         p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("quality", help="quality metrics with paired intervals, McNemar, calibration")
     evid(p)
     p.add_argument("--seed", type=int, default=0)

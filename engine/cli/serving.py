@@ -1,4 +1,5 @@
 """Serving commands: export, bench-latency, price. torch/onnxruntime are imported only inside them."""
+
 from __future__ import annotations
 
 import json
@@ -21,12 +22,16 @@ def cmd_export(args) -> int:
         return 0
     for name, r in out.items():
         p = r["parity"]
-        line = (f"{name}: {r['onnx']} — parity max |Δlogit| {p['max_abs_logit_diff']:.1e}, top-1 agreement "
-                f"{p['top1_agreement']:.1%} on {p['requests']:,} requests")
+        line = (
+            f"{name}: {r['onnx']} — parity max |Δlogit| {p['max_abs_logit_diff']:.1e}, top-1 agreement "
+            f"{p['top1_agreement']:.1%} on {p['requests']:,} requests"
+        )
         if "int8" in r:
             q = r["int8"]
-            line += (f"; INT8 accuracy {q['accuracy_int8']:.4f} vs {q['accuracy_fp32']:.4f} "
-                     f"({q['accuracy_delta_points']:+.2f} points), agreement {q['agreement_with_fp32']:.2%}")
+            line += (
+                f"; INT8 accuracy {q['accuracy_int8']:.4f} vs {q['accuracy_fp32']:.4f} "
+                f"({q['accuracy_delta_points']:+.2f} points), agreement {q['agreement_with_fp32']:.2%}"
+            )
         print(line)
     return 0
 
@@ -47,9 +52,12 @@ def cmd_bench_latency(args) -> int:
         print(out["note"])
     for name in ("teacher", "student"):
         for rt, r in out[name].items():
-            print(f"{name:<8} {rt:<10} P50 {r['p50_ms']:.2f} ms  P95 {r['p95_ms']:.2f} ms  P99 {r['p99_ms']:.2f} ms  "
-                  f"{r['over_budget_per_10k']:.0f}/10K over 15 ms  throughput b1/b8/b32 "
-                  + "/".join(f"{v:,.0f}" for v in r["throughput_rps_by_batch"].values()) + " req/s")
+            print(
+                f"{name:<8} {rt:<10} P50 {r['p50_ms']:.2f} ms  P95 {r['p95_ms']:.2f} ms  P99 {r['p99_ms']:.2f} ms  "
+                f"{r['over_budget_per_10k']:.0f}/10K over 15 ms  throughput b1/b8/b32 "
+                + "/".join(f"{v:,.0f}" for v in r["throughput_rps_by_batch"].values())
+                + " req/s"
+            )
     return 0
 
 
@@ -57,20 +65,31 @@ def cmd_price(args) -> int:
     from engine.data import seed
     from engine.serving import pipeline
 
-    require(args.instance_usd_per_hour >= 0, "--instance-usd-per-hour", f"{args.instance_usd_per_hour} is negative",
-            "give a price ≥ 0")
+    require(
+        args.instance_usd_per_hour >= 0,
+        "--instance-usd-per-hour",
+        f"{args.instance_usd_per_hour} is negative",
+        "give a price ≥ 0",
+    )
     volume = args.volume or seed.load_assumptions().requests_per_month
-    out = pipeline.price_run(_run_dir(args), requests_per_month=volume,
-                             instance_usd_per_hour=args.instance_usd_per_hour, min_replicas=args.min_replicas,
-                             peak_to_average=args.peak_to_average, target_utilisation=args.utilisation)
+    out = pipeline.price_run(
+        _run_dir(args),
+        requests_per_month=volume,
+        instance_usd_per_hour=args.instance_usd_per_hour,
+        min_replicas=args.min_replicas,
+        peak_to_average=args.peak_to_average,
+        target_utilisation=args.utilisation,
+    )
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
     for name, r in out.items():
-        print(f"{name}: {r['replicas']} replica(s){' (the floor)' if r['floor_binding'] else ''} × "
-              f"${r['instance_usd_per_hour']:.4f}/h × 730 h = ${r['monthly_usd']:,.0f}/month → "
-              f"${r['usd_per_request']:.6f} per request at {volume:,.0f} requests/month "
-              f"(measured {r['throughput_rps']:,.0f} req/s, P95 {r['p95_ms']:.2f} ms)")
+        print(
+            f"{name}: {r['replicas']} replica(s){' (the floor)' if r['floor_binding'] else ''} × "
+            f"${r['instance_usd_per_hour']:.4f}/h × 730 h = ${r['monthly_usd']:,.0f}/month → "
+            f"${r['usd_per_request']:.6f} per request at {volume:,.0f} requests/month "
+            f"(measured {r['throughput_rps']:,.0f} req/s, P95 {r['p95_ms']:.2f} ms)"
+        )
     print("seed prices for comparison: teacher $0.003800, student $0.001600 per request")
     return 0
 

@@ -8,6 +8,7 @@ The computation is split in two so that sweeps and the bootstrap reuse it:
   so any rate or scalar assumption may be a numpy array (a sweep or B
   bootstrap resamples priced at once).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from engine.decision.cube import ConfusionCube
-from engine.errors import require
 from engine.decision.scenario import MODELS, Assumptions
+from engine.errors import require
 
 COMPONENTS = ("inference", "weighted_error", "critical", "operational", "latency", "carbon")
 HOURS_PER_MONTH = 730.0
@@ -28,11 +29,11 @@ HOURS_PER_MONTH = 730.0
 class CellQuantities:
     """Per-request quantities of each occupied cell; rows are (teacher, student)."""
 
-    harm_units: np.ndarray          # (2, C) harm units of a non-critical misroute, else 0
-    critical: np.ndarray            # (2, C) 1 for a critical misroute
-    critical_weighted: np.ndarray   # (2, C) critical × segment multiplier
-    misroute: np.ndarray            # (2, C) 1 for any misroute
-    weight: np.ndarray              # (C,) production-mix re-weighting (1 = evaluation mix)
+    harm_units: np.ndarray  # (2, C) harm units of a non-critical misroute, else 0
+    critical: np.ndarray  # (2, C) 1 for a critical misroute
+    critical_weighted: np.ndarray  # (2, C) critical × segment multiplier
+    misroute: np.ndarray  # (2, C) 1 for any misroute
+    weight: np.ndarray  # (C,) production-mix re-weighting (1 = evaluation mix)
 
     def error_usd(self, a: Assumptions) -> np.ndarray:
         """(2, C) error dollars per request in each cell: harm × $ per unit + critical × $ per event."""
@@ -62,16 +63,24 @@ def cell_quantities(cube: ConfusionCube, a: Assumptions) -> CellQuantities:
     order); labels are mapped to the scenario's by name.
     """
     missing = [i for i in cube.intents if i not in a.intents]
-    require(not missing, "intents", f"the evaluation data has intent(s) {missing} the scenario lacks",
-            "add them to the scenario's intents and harm matrix, or map the labels")
+    require(
+        not missing,
+        "intents",
+        f"the evaluation data has intent(s) {missing} the scenario lacks",
+        "add them to the scenario's intents and harm matrix, or map the labels",
+    )
     pos = np.array([a.intents.index(i) for i in cube.intents])
     harm = np.asarray(a.harm_matrix, dtype=np.float64)
     crit_set = np.zeros(len(a.intents), dtype=bool)
     crit_set[[a.intents.index(c) for c in a.critical_intents]] = True
     mults = a.critical_multipliers
     unknown = sorted(set(mults) - set(cube.segments))
-    require(not unknown, "critical_multiplier_by_segment", f"unknown segment(s) {unknown}",
-            f"use the evaluation data's segments ({', '.join(cube.segments)})")
+    require(
+        not unknown,
+        "critical_multiplier_by_segment",
+        f"unknown segment(s) {unknown}",
+        f"use the evaluation data's segments ({', '.join(cube.segments)})",
+    )
     seg_mult = np.array([mults.get(s, 1.0) for s in cube.segments])[cube.segment_idx]
     true = pos[cube.true_idx]
     out = {k: np.zeros((2, cube.n_cells)) for k in ("harm_units", "critical", "critical_weighted", "misroute")}
@@ -88,16 +97,22 @@ def cell_quantities(cube: ConfusionCube, a: Assumptions) -> CellQuantities:
 def _mix_weights(cube: ConfusionCube, a: Assumptions) -> np.ndarray:
     """Re-weight cells to the production intent and segment mix (independent factors)."""
     w = np.ones(cube.n_cells)
-    for mix, labels, idx, shares in ((a.intent_mix, cube.intents, cube.true_idx, cube.intent_shares()),
-                                     (a.segment_mix, cube.segments, cube.segment_idx, cube.segment_shares())):
+    for mix, labels, idx, shares in (
+        (a.intent_mix, cube.intents, cube.true_idx, cube.intent_shares()),
+        (a.segment_mix, cube.segments, cube.segment_idx, cube.segment_shares()),
+    ):
         if not mix:
             continue
         name = "production_intent_mix" if labels is cube.intents else "production_segment_mix"
         unknown = sorted(set(mix) - set(labels))
         require(not unknown, name, f"unknown label(s) {unknown}", f"use {', '.join(labels[:12])}")
         absent = [k for k, v in mix.items() if v > 0 and shares.get(k, 0) == 0]
-        require(not absent, name, f"{absent} have production share but no evaluation requests",
-                "evaluate some requests of them, or set their share to 0")
+        require(
+            not absent,
+            name,
+            f"{absent} have production share but no evaluation requests",
+            "evaluate some requests of them, or set their share to 0",
+        )
         factor = np.array([mix.get(lab, 0.0) / shares[lab] if shares[lab] > 0 else 0.0 for lab in labels])
         w = w * factor[idx]
     return w
@@ -185,9 +200,15 @@ class CostBreakdown:
         return self.student.component_usd(component) - self.teacher.component_usd(component)
 
     def table(self) -> pd.DataFrame:
-        rows = [{"component": c, "teacher_usd": self.teacher.component_usd(c),
-                 "student_usd": self.student.component_usd(c), "student_minus_teacher_usd": self.delta_usd(c)}
-                for c in COMPONENTS + ("total",)]
+        rows = [
+            {
+                "component": c,
+                "teacher_usd": self.teacher.component_usd(c),
+                "student_usd": self.student.component_usd(c),
+                "student_minus_teacher_usd": self.delta_usd(c),
+            }
+            for c in COMPONENTS + ("total",)
+        ]
         return pd.DataFrame(rows)
 
 
@@ -195,12 +216,18 @@ def _model_cost(model: str, rates: Rates, a: Assumptions, volume: float) -> Mode
     comp = price(rates, a, model, requests_per_month=volume)
     m = a.model(model)
     return ModelCost(
-        model=model, total_usd=float(total(comp)), **{f"{c}_usd": float(comp[c]) for c in COMPONENTS},
-        accuracy=1.0 - float(rates.misroute), misroute_rate=float(rates.misroute),
-        harm_units_per_request=float(rates.harm_units), critical_rate=float(rates.critical),
-        misroutes_per_month=volume * float(rates.misroute), harm_units_per_month=volume * float(rates.harm_units),
+        model=model,
+        total_usd=float(total(comp)),
+        **{f"{c}_usd": float(comp[c]) for c in COMPONENTS},
+        accuracy=1.0 - float(rates.misroute),
+        misroute_rate=float(rates.misroute),
+        harm_units_per_request=float(rates.harm_units),
+        critical_rate=float(rates.critical),
+        misroutes_per_month=volume * float(rates.misroute),
+        harm_units_per_month=volume * float(rates.harm_units),
         critical_events_per_month=volume * float(rates.critical),
-        kg_co2e_per_month=volume * m.kwh_per_request * a.kg_co2e_per_kwh)
+        kg_co2e_per_month=volume * m.kwh_per_request * a.kg_co2e_per_kwh,
+    )
 
 
 def decompose(cube: ConfusionCube, a: Assumptions) -> CostBreakdown:
@@ -229,12 +256,21 @@ def decompose_by_segment(cube: ConfusionCube, a: Assumptions) -> pd.DataFrame:
         rt, rs = rates_from_counts(q, counts)
         for model, r in zip(MODELS, (rt, rs)):
             comp = price(r, a, model, requests_per_month=a.requests_per_month * share)
-            comp["operational"] = a.model(model).ops_usd_per_month * share + \
-                a.requests_per_month * share * a.model(model).ops_usd_per_request
-            rows.append({"segment": seg, "model": model, "volume_share": share,
-                         "requests_per_month": a.requests_per_month * share,
-                         "critical_events_per_month": a.requests_per_month * share * float(r.critical),
-                         **{f"{c}_usd": float(comp[c]) for c in COMPONENTS}, "total_usd": float(total(comp))})
+            comp["operational"] = (
+                a.model(model).ops_usd_per_month * share
+                + a.requests_per_month * share * a.model(model).ops_usd_per_request
+            )
+            rows.append(
+                {
+                    "segment": seg,
+                    "model": model,
+                    "volume_share": share,
+                    "requests_per_month": a.requests_per_month * share,
+                    "critical_events_per_month": a.requests_per_month * share * float(r.critical),
+                    **{f"{c}_usd": float(comp[c]) for c in COMPONENTS},
+                    "total_usd": float(total(comp)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -247,9 +283,16 @@ def confusion_costs(cube: ConfusionCube, a: Assumptions) -> pd.DataFrame:
     frames = []
     for m, (model, pred) in enumerate(zip(MODELS, (cube.teacher_idx, cube.student_idx))):
         usd = v * share * per_req[m]
-        df = pd.DataFrame({"model": model, "true": np.array(cube.intents)[cube.true_idx],
-                           "pred": np.array(cube.intents)[pred], "misroutes_per_month": v * share * q.misroute[m],
-                           "critical_per_month": v * share * q.critical[m], "usd_per_month": usd})
+        df = pd.DataFrame(
+            {
+                "model": model,
+                "true": np.array(cube.intents)[cube.true_idx],
+                "pred": np.array(cube.intents)[pred],
+                "misroutes_per_month": v * share * q.misroute[m],
+                "critical_per_month": v * share * q.critical[m],
+                "usd_per_month": usd,
+            }
+        )
         frames.append(df[q.misroute[m] > 0])
     out = pd.concat(frames).groupby(["model", "true", "pred"], as_index=False).sum()
     return out.sort_values("usd_per_month", ascending=False, ignore_index=True)
@@ -261,7 +304,7 @@ class Payback:
 
     one_off_usd: float
     monthly_saving_usd: float
-    payback_months: float | None          # None: never pays back
+    payback_months: float | None  # None: never pays back
     cumulative_usd_by_month: tuple[float, ...]  # months 1..12, net of one-off costs
 
 

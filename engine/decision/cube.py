@@ -5,13 +5,14 @@ and the assumptions; the cube is small (occupied cells only) however many
 requests were logged. Build it from per-request rows, from a DuckDB table (see
 ``engine.store``), or import a counts file made in any warehouse.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,25 +69,39 @@ class ConfusionCube:
     def to_frame(self) -> pd.DataFrame:
         """Counts with label names: the portable counts-file format."""
         intents = np.array(self.intents, dtype=object)
-        return pd.DataFrame({
-            "segment": np.array(self.segments, dtype=object)[self.segment_idx],
-            "true": intents[self.true_idx],
-            "teacher_pred": intents[self.teacher_idx],
-            "student_pred": intents[self.student_idx],
-            COUNT_COLUMN: self.counts.astype(np.int64),
-        })
+        return pd.DataFrame(
+            {
+                "segment": np.array(self.segments, dtype=object)[self.segment_idx],
+                "true": intents[self.true_idx],
+                "teacher_pred": intents[self.teacher_idx],
+                "student_pred": intents[self.student_idx],
+                COUNT_COLUMN: self.counts.astype(np.int64),
+            }
+        )
 
-    def reorder(self, intents: Sequence[str]) -> "ConfusionCube":
+    def reorder(self, intents: Sequence[str]) -> ConfusionCube:
         """The same cube over ``intents`` (a superset, e.g. the assumptions' order)."""
         intents = tuple(intents)
         missing = [i for i in self.intents if i not in intents]
-        require(not missing, "intents", f"the evaluation data has intent(s) {missing} the scenario lacks",
-                "add them to the scenario's intents and harm matrix, or map the labels")
+        require(
+            not missing,
+            "intents",
+            f"the evaluation data has intent(s) {missing} the scenario lacks",
+            "add them to the scenario's intents and harm matrix, or map the labels",
+        )
         if intents == self.intents:
             return self
         pos = np.array([intents.index(i) for i in self.intents])
-        return _canonical(intents, self.segments, self.segment_idx, pos[self.true_idx],
-                          pos[self.teacher_idx], pos[self.student_idx], self.counts, self.source)
+        return _canonical(
+            intents,
+            self.segments,
+            self.segment_idx,
+            pos[self.true_idx],
+            pos[self.teacher_idx],
+            pos[self.student_idx],
+            self.counts,
+            self.source,
+        )
 
     def accuracy(self, model: str) -> float:
         pred = self.teacher_idx if model == "teacher" else self.student_idx
@@ -113,11 +128,23 @@ def _canonical(intents, segments, seg, true, tch, stu, counts, source) -> Confus
     tch_i = (uniq // k) % k
     true_i = (uniq // (k * k)) % k
     seg_i = uniq // (k * k * k)
-    require(summed.size > 0 and s > 0, "counts", "the cube is empty (no requests)",
-            "give at least one request with a positive count")
+    require(
+        summed.size > 0 and s > 0,
+        "counts",
+        "the cube is empty (no requests)",
+        "give at least one request with a positive count",
+    )
     small = np.int16 if max(k, s) < 32_000 else np.int32
-    return ConfusionCube(tuple(intents), tuple(segments), seg_i.astype(small), true_i.astype(small),
-                         tch_i.astype(small), stu_i.astype(small), summed, source)
+    return ConfusionCube(
+        tuple(intents),
+        tuple(segments),
+        seg_i.astype(small),
+        true_i.astype(small),
+        tch_i.astype(small),
+        stu_i.astype(small),
+        summed,
+        source,
+    )
 
 
 def _labels(frame: pd.DataFrame, intents: Sequence[str] | None) -> tuple[str, ...]:
@@ -125,35 +152,56 @@ def _labels(frame: pd.DataFrame, intents: Sequence[str] | None) -> tuple[str, ..
         labels = tuple(str(i) for i in intents)
         for col in ("true", "teacher_pred", "student_pred"):
             bad = sorted(set(frame[col].unique()) - set(labels))
-            require(not bad, col, f"unknown intent(s) {bad[:5]}{' …' if len(bad) > 5 else ''}",
-                    f"use only the scenario's intents ({', '.join(labels[:10])}{' …' if len(labels) > 10 else ''})"
-                    " or add these to it")
+            require(
+                not bad,
+                col,
+                f"unknown intent(s) {bad[:5]}{' …' if len(bad) > 5 else ''}",
+                f"use only the scenario's intents ({', '.join(labels[:10])}{' …' if len(labels) > 10 else ''})"
+                " or add these to it",
+            )
         return labels
     true_labels = set(frame["true"].unique())
     for col in ("teacher_pred", "student_pred"):
         extra = sorted(set(frame[col].unique()) - true_labels)
-        require(not extra, col, f"predicts label(s) {extra[:5]} that never occur as a true label",
-                "pass the full label set (intents) so teacher and student share one label set, or map the labels")
+        require(
+            not extra,
+            col,
+            f"predicts label(s) {extra[:5]} that never occur as a true label",
+            "pass the full label set (intents) so teacher and student share one label set, or map the labels",
+        )
     return tuple(sorted(true_labels))
 
 
 def _check_columns(frame: pd.DataFrame, required: Iterable[str], what: str) -> None:
     missing = [c for c in required if c not in frame.columns]
-    require(not missing, f"{what} column(s) {missing}", "missing",
-            f"the file has columns {list(frame.columns)[:12]}; rename or map them")
+    require(
+        not missing,
+        f"{what} column(s) {missing}",
+        "missing",
+        f"the file has columns {list(frame.columns)[:12]}; rename or map them",
+    )
 
 
 def _as_text(frame: pd.DataFrame, cols: Iterable[str]) -> pd.DataFrame:
     out = frame.copy()
     for c in cols:
-        require(not out[c].isna().any(), c, f"{int(out[c].isna().sum())} empty value(s)",
-                "fill or drop the rows with an empty label")
+        require(
+            not out[c].isna().any(),
+            c,
+            f"{int(out[c].isna().sum())} empty value(s)",
+            "fill or drop the rows with an empty label",
+        )
         out[c] = out[c].astype(str).str.strip()
     return out
 
 
-def from_rows(rows: pd.DataFrame, *, intents: Sequence[str] | None = None,
-              columns: dict[str, str] | None = None, source: str = "rows") -> ConfusionCube:
+def from_rows(
+    rows: pd.DataFrame,
+    *,
+    intents: Sequence[str] | None = None,
+    columns: dict[str, str] | None = None,
+    source: str = "rows",
+) -> ConfusionCube:
     """Cube from per-request rows (one row per evaluated request).
 
     ``columns`` maps this function's names (segment, true, teacher_pred,
@@ -170,8 +218,13 @@ def from_rows(rows: pd.DataFrame, *, intents: Sequence[str] | None = None,
     return from_counts(grouped, intents=intents, source=source)
 
 
-def from_counts(counts: pd.DataFrame, *, intents: Sequence[str] | None = None,
-                columns: dict[str, str] | None = None, source: str = "counts") -> ConfusionCube:
+def from_counts(
+    counts: pd.DataFrame,
+    *,
+    intents: Sequence[str] | None = None,
+    columns: dict[str, str] | None = None,
+    source: str = "counts",
+) -> ConfusionCube:
     """Cube from a counts table (segment, true, teacher_pred, student_pred, n)."""
     frame = counts.rename(columns={v: k for k, v in (columns or {}).items()})
     _check_columns(frame, KEY_COLUMNS[1:] + (COUNT_COLUMN,), "counts")
@@ -183,15 +236,26 @@ def from_counts(counts: pd.DataFrame, *, intents: Sequence[str] | None = None,
     require(not n.isna().any(), COUNT_COLUMN, "has values that are not numbers", "give whole request counts")
     nv = n.to_numpy(np.float64)
     require(bool(np.all(nv >= 0)), COUNT_COLUMN, f"has negative counts (min {nv.min():g})", "counts must be ≥ 0")
-    require(bool(np.all(np.floor(nv) == nv)), COUNT_COLUMN, "has fractional counts",
-            "give whole request counts (re-weighting belongs in the scenario's production mix)")
+    require(
+        bool(np.all(np.floor(nv) == nv)),
+        COUNT_COLUMN,
+        "has fractional counts",
+        "give whole request counts (re-weighting belongs in the scenario's production mix)",
+    )
     labels = _labels(frame, intents)
     segments = tuple(sorted(frame["segment"].unique()))
     lab = {v: i for i, v in enumerate(labels)}
     seg = {v: i for i, v in enumerate(segments)}
-    return _canonical(labels, segments, frame["segment"].map(seg).to_numpy(), frame["true"].map(lab).to_numpy(),
-                      frame["teacher_pred"].map(lab).to_numpy(), frame["student_pred"].map(lab).to_numpy(),
-                      nv, source)
+    return _canonical(
+        labels,
+        segments,
+        frame["segment"].map(seg).to_numpy(),
+        frame["true"].map(lab).to_numpy(),
+        frame["teacher_pred"].map(lab).to_numpy(),
+        frame["student_pred"].map(lab).to_numpy(),
+        nv,
+        source,
+    )
 
 
 def read_table(path: str | Path, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
@@ -200,23 +264,35 @@ def read_table(path: str | Path, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.Dat
     require(p.is_file(), "file", f"{str(p)!r} not found", "give the path of a .csv, .csv.gz or .parquet file")
     size = p.stat().st_size
     require(size > 0, "file", f"{p.name} is empty", "export the table again")
-    require(size <= max_bytes, "file", f"{p.name} is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
-            "aggregate to counts where the data lives (docs/warehouse.md) and import the counts file")
+    require(
+        size <= max_bytes,
+        "file",
+        f"{p.name} is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+        "aggregate to counts where the data lives (docs/warehouse.md) and import the counts file",
+    )
     name = p.name.lower()
     try:
         if name.endswith(".parquet"):
             return pd.read_parquet(p)
-        require(name.endswith((".csv", ".csv.gz")), "file", f"{p.name} is not CSV or parquet",
-                "give a .csv, .csv.gz or .parquet file")
+        require(
+            name.endswith((".csv", ".csv.gz")),
+            "file",
+            f"{p.name} is not CSV or parquet",
+            "give a .csv, .csv.gz or .parquet file",
+        )
         return pd.read_csv(p)
     except DistillDecideError:
         raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as exc:
-        raise DistillDecideError("file", f"{p.name} could not be parsed ({type(exc).__name__}: {exc})",
-                                 "save it as UTF-8 CSV with a header row, or as parquet") from None
+        raise DistillDecideError(
+            "file",
+            f"{p.name} could not be parsed ({type(exc).__name__}: {exc})",
+            "save it as UTF-8 CSV with a header row, or as parquet",
+        ) from None
 
 
-def read_counts(path: str | Path, *, intents: Sequence[str] | None = None,
-                columns: dict[str, str] | None = None) -> ConfusionCube:
+def read_counts(
+    path: str | Path, *, intents: Sequence[str] | None = None, columns: dict[str, str] | None = None
+) -> ConfusionCube:
     """Import a counts file (CSV or parquet) made anywhere."""
     return from_counts(read_table(path), intents=intents, columns=columns, source=f"counts:{Path(path).name}")

@@ -4,15 +4,17 @@ Every cost figure on any screen is a function of ``(cube, Assumptions)``.
 Prices given per 1K or per 10K requests are converted to per-request once,
 here, and never again.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from engine.errors import DistillDecideError, require
 
@@ -40,8 +42,9 @@ def _mapping_pairs(value: Any, name: str) -> tuple[tuple[str, float], ...]:
     except (TypeError, ValueError) as exc:
         if isinstance(exc, DistillDecideError):
             raise
-        raise DistillDecideError(name, f"{value!r} is not a mapping of name → number",
-                                 'write it as {"name": number, ...}') from None
+        raise DistillDecideError(
+            name, f"{value!r} is not a mapping of name → number", 'write it as {"name": number, ...}'
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,15 @@ class ModelAssumptions:
     latency_source: str = "assumed"
 
     def validate(self, prefix: str) -> None:
-        for f in ("usd_per_request", "ops_usd_per_month", "ops_usd_per_request",
-                  "p95_latency_ms", "kwh_per_request"):
+        for f in ("usd_per_request", "ops_usd_per_month", "ops_usd_per_request", "p95_latency_ms", "kwh_per_request"):
             _finite_nonneg(getattr(self, f), f"{prefix}.{f}")
         for f in ("price_source", "latency_source"):
-            require(getattr(self, f) in SOURCES, f"{prefix}.{f}",
-                    f"{getattr(self, f)!r} is not a known source", f"use one of {', '.join(SOURCES)}")
+            require(
+                getattr(self, f) in SOURCES,
+                f"{prefix}.{f}",
+                f"{getattr(self, f)!r} is not a known source",
+                f"use one of {', '.join(SOURCES)}",
+            )
 
 
 @dataclass(frozen=True)
@@ -110,30 +116,53 @@ class Assumptions:
         k = len(self.intents)
         require(k >= 2, "intents", f"{k} intent(s) given", "give at least two intent names")
         require(len(set(self.intents)) == k, "intents", "intent names repeat", "make every intent name unique")
-        require(all(isinstance(i, str) and i.strip() for i in self.intents), "intents",
-                "an intent name is empty", "give every intent a non-empty name")
-        require(len(self.harm_matrix) == k and all(len(r) == k for r in self.harm_matrix),
-                "harm_matrix", f"shape is not {k}×{k} (one row and column per intent)",
-                "give a square matrix with one row and one column per intent, in intent order")
+        require(
+            all(isinstance(i, str) and i.strip() for i in self.intents),
+            "intents",
+            "an intent name is empty",
+            "give every intent a non-empty name",
+        )
+        require(
+            len(self.harm_matrix) == k and all(len(r) == k for r in self.harm_matrix),
+            "harm_matrix",
+            f"shape is not {k}×{k} (one row and column per intent)",
+            "give a square matrix with one row and one column per intent, in intent order",
+        )
         for i, row in enumerate(self.harm_matrix):
             for j, v in enumerate(row):
-                x = _finite_nonneg(v, f"harm_matrix[{self.intents[i]}][{self.intents[j]}]",
-                                   "enter harm units ≥ 0")
+                x = _finite_nonneg(v, f"harm_matrix[{self.intents[i]}][{self.intents[j]}]", "enter harm units ≥ 0")
                 if i == j:
-                    require(x == 0, f"harm_matrix[{self.intents[i]}][{self.intents[j]}]",
-                            f"a correct route has harm {x:g}", "set the diagonal to 0")
+                    require(
+                        x == 0,
+                        f"harm_matrix[{self.intents[i]}][{self.intents[j]}]",
+                        f"a correct route has harm {x:g}",
+                        "set the diagonal to 0",
+                    )
         unknown = [c for c in self.critical_intents if c not in self.intents]
-        require(not unknown, "critical_intents", f"unknown intent(s) {unknown}",
-                f"choose from {', '.join(self.intents)}")
+        require(
+            not unknown, "critical_intents", f"unknown intent(s) {unknown}", f"choose from {', '.join(self.intents)}"
+        )
         for model in MODELS:
             getattr(self, model).validate(model)
-        for f in ("requests_per_month", "usd_per_harm_unit", "usd_per_critical_event", "usd_per_ms_month",
-                  "kg_co2e_per_kwh", "usd_per_kg_co2e", "distillation_compute_usd", "migration_usd",
-                  "canary_labelling_usd"):
+        for f in (
+            "requests_per_month",
+            "usd_per_harm_unit",
+            "usd_per_critical_event",
+            "usd_per_ms_month",
+            "kg_co2e_per_kwh",
+            "usd_per_kg_co2e",
+            "distillation_compute_usd",
+            "migration_usd",
+            "canary_labelling_usd",
+        ):
             _finite_nonneg(getattr(self, f), f)
         ref = _finite_nonneg(self.latency_reference_requests_per_month, "latency_reference_requests_per_month")
-        require(ref > 0, "latency_reference_requests_per_month", "is 0",
-                "give the monthly volume at which usd_per_ms_month was estimated (e.g. 1400000)")
+        require(
+            ref > 0,
+            "latency_reference_requests_per_month",
+            "is 0",
+            "give the monthly volume at which usd_per_ms_month was estimated (e.g. 1400000)",
+        )
         if self.latency_baseline_ms is not None:
             _finite_nonneg(self.latency_baseline_ms, "latency_baseline_ms")
         d = _finite_nonneg(self.days_per_month, "days_per_month")
@@ -152,8 +181,12 @@ class Assumptions:
             unknown = [key for key, _ in mix if key not in known]
             require(not unknown, name, f"unknown intent(s) {unknown}", f"choose from {', '.join(known)}")
         total = sum(v for _, v in mix)
-        require(abs(total - 1.0) <= 1e-6, name, f"shares sum to {total:.6g}, not 1",
-                "make the shares add up to 1 (e.g. 0.24 for 24%)")
+        require(
+            abs(total - 1.0) <= 1e-6,
+            name,
+            f"shares sum to {total:.6g}, not 1",
+            "make the shares add up to 1 (e.g. 0.24 for 24%)",
+        )
 
     # -- derived views ----------------------------------------------------------
     def model(self, name: str) -> ModelAssumptions:
@@ -183,7 +216,7 @@ class Assumptions:
     def one_off_usd(self) -> float:
         return self.distillation_compute_usd + self.migration_usd + self.canary_labelling_usd
 
-    def replace(self, **changes: Any) -> "Assumptions":
+    def replace(self, **changes: Any) -> Assumptions:
         """A validated copy; dotted keys (``"teacher.usd_per_request"``) reach a model."""
         nested: dict[str, dict[str, Any]] = {}
         flat: dict[str, Any] = {}
@@ -221,7 +254,7 @@ class Assumptions:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Assumptions":
+    def from_dict(cls, data: Mapping[str, Any]) -> Assumptions:
         """Build from plain data (JSON/TOML), converting prices once.
 
         A model's price may be given as exactly one of ``usd_per_request``,
@@ -247,8 +280,12 @@ class Assumptions:
             kwargs[f] = _mapping_pairs(data.get(f), f)
         rng = data.get("usd_per_critical_event_range")
         if rng is not None:
-            require(isinstance(rng, (list, tuple)) and len(rng) == 2, "usd_per_critical_event_range",
-                    f"{rng!r} is not [low, high]", "give two numbers, e.g. [0.8, 2.4]")
+            require(
+                isinstance(rng, (list, tuple)) and len(rng) == 2,
+                "usd_per_critical_event_range",
+                f"{rng!r} is not [low, high]",
+                "give two numbers, e.g. [0.8, 2.4]",
+            )
             kwargs["usd_per_critical_event_range"] = (float(rng[0]), float(rng[1]))
         try:
             return cls(**kwargs)
@@ -260,9 +297,12 @@ def _model_from_data(data: Any, name: str) -> ModelAssumptions:
     require(isinstance(data, Mapping), name, f"{data!r} is not a table", "give price, ops and latency fields")
     data = dict(data)
     given = [u for u in _PRICE_UNITS if u in data]
-    require(len(given) == 1, f"{name}.usd_per_request",
-            "no price given" if not given else f"several prices given ({', '.join(given)})",
-            "give exactly one of usd_per_request, usd_per_1k_requests, usd_per_10k_requests")
+    require(
+        len(given) == 1,
+        f"{name}.usd_per_request",
+        "no price given" if not given else f"several prices given ({', '.join(given)})",
+        "give exactly one of usd_per_request, usd_per_1k_requests, usd_per_10k_requests",
+    )
     unit = given[0]
     price = _finite_nonneg(data.pop(unit), f"{name}.{unit}")
     data["usd_per_request"] = price * _PRICE_UNITS[unit]
@@ -280,20 +320,28 @@ def _harm_from_data(harm: Any, intents: tuple[str, ...]) -> tuple[tuple[float, .
         return tuple(tuple(0.0 if i == j else 1.0 for j in range(k)) for i in range(k))
     if isinstance(harm, Mapping):  # {true: {pred: units}}; missing cells are 0
         unknown = [t for t in harm if t not in intents] + [
-            p for row in harm.values() if isinstance(row, Mapping) for p in row if p not in intents]
-        require(not unknown, "harm_matrix", f"unknown intent(s) {sorted(set(unknown))}",
-                f"use only {', '.join(intents)}")
+            p for row in harm.values() if isinstance(row, Mapping) for p in row if p not in intents
+        ]
+        require(
+            not unknown, "harm_matrix", f"unknown intent(s) {sorted(set(unknown))}", f"use only {', '.join(intents)}"
+        )
         return tuple(tuple(float(dict(harm.get(t, {})).get(p, 0.0)) for p in intents) for t in intents)
     try:
         rows = [list(r) for r in harm]
     except TypeError:
-        raise DistillDecideError("harm_matrix", f"{harm!r} is not a matrix",
-                                 "give a list of rows or a {true: {pred: units}} table") from None
-    require(len(rows) == k and all(len(r) == k for r in rows), "harm_matrix",
-            f"shape is {len(rows)}×{len(rows[0]) if rows else 0}, not {k}×{k}",
-            "give one row and one column per intent, in intent order")
-    return tuple(tuple(_finite_nonneg(v, f"harm_matrix[{intents[i]}][{intents[j]}]") for j, v in enumerate(r))
-                 for i, r in enumerate(rows))
+        raise DistillDecideError(
+            "harm_matrix", f"{harm!r} is not a matrix", "give a list of rows or a {true: {pred: units}} table"
+        ) from None
+    require(
+        len(rows) == k and all(len(r) == k for r in rows),
+        "harm_matrix",
+        f"shape is {len(rows)}×{len(rows[0]) if rows else 0}, not {k}×{k}",
+        "give one row and one column per intent, in intent order",
+    )
+    return tuple(
+        tuple(_finite_nonneg(v, f"harm_matrix[{intents[i]}][{intents[j]}]") for j, v in enumerate(r))
+        for i, r in enumerate(rows)
+    )
 
 
 def load(path: str | Path) -> Assumptions:
@@ -305,8 +353,9 @@ def load(path: str | Path) -> Assumptions:
     try:
         data = tomllib.loads(text) if p.suffix.lower() == ".toml" else json.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DistillDecideError("scenario", f"{p.name} is not valid {p.suffix[1:].upper()} ({exc})",
-                                 "fix the syntax at the position shown") from None
+        raise DistillDecideError(
+            "scenario", f"{p.name} is not valid {p.suffix[1:].upper()} ({exc})", "fix the syntax at the position shown"
+        ) from None
     return Assumptions.from_dict(data)
 
 
@@ -314,7 +363,9 @@ def loads_json(text: str) -> Assumptions:
     try:
         return Assumptions.from_dict(json.loads(text))
     except json.JSONDecodeError as exc:
-        raise DistillDecideError("scenario", f"not valid JSON ({exc})", "fix the syntax at the position shown") from None
+        raise DistillDecideError(
+            "scenario", f"not valid JSON ({exc})", "fix the syntax at the position shown"
+        ) from None
 
 
 def dumps_json(a: Assumptions) -> str:

@@ -4,6 +4,7 @@ The margin (teacher − student, monthly) is linear in volume, $ per critical
 event, $ per ms and $ per harm unit, so their break-evens are solved in closed
 form from two evaluations; every sweep is priced in one vectorised call.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ import pandas as pd
 
 from engine.decision import costs
 from engine.decision.cube import ConfusionCube
-from engine.errors import require
 from engine.decision.scenario import Assumptions
+from engine.errors import require
 
 LINEAR_PARAMS = {
     "requests_per_month": "requests per month",
@@ -22,8 +23,12 @@ LINEAR_PARAMS = {
     "usd_per_ms_month": "per ms-month (at the reference volume)",
     "usd_per_harm_unit": "per harm unit",
 }
-CLI_NAMES = {"volume": "requests_per_month", "critical-cost": "usd_per_critical_event",
-             "latency": "usd_per_ms_month", "harm-cost": "usd_per_harm_unit"}
+CLI_NAMES = {
+    "volume": "requests_per_month",
+    "critical-cost": "usd_per_critical_event",
+    "latency": "usd_per_ms_month",
+    "harm-cost": "usd_per_harm_unit",
+}
 VOLUME_BANDS = (500_000, 1_400_000, 5_000_000, 20_000_000)
 
 
@@ -39,8 +44,12 @@ def _totals(rates, a: Assumptions, **overrides):
 
 
 def _check_param(param: str) -> None:
-    require(param in LINEAR_PARAMS, "parameter", f"{param!r} cannot be swept in closed form",
-            f"use one of {', '.join(LINEAR_PARAMS)}")
+    require(
+        param in LINEAR_PARAMS,
+        "parameter",
+        f"{param!r} cannot be swept in closed form",
+        f"use one of {', '.join(LINEAR_PARAMS)}",
+    )
 
 
 @dataclass(frozen=True)
@@ -74,8 +83,13 @@ def break_even(cube: ConfusionCube, a: Assumptions, param: str, rates=None) -> B
         w = _winner(m0)
         return BreakEven(param, None, w, w, f"never crosses for {label} ≥ 0; the {w} is cheaper throughout")
     below, above = _winner(m0), _winner(m0 + slope * (x + 1.0))
-    return BreakEven(param, float(x), below, above,
-                     f"the {below} is cheaper below {format_value(param, x)} {label}, the {above} above")
+    return BreakEven(
+        param,
+        float(x),
+        below,
+        above,
+        f"the {below} is cheaper below {format_value(param, x)} {label}, the {above} above",
+    )
 
 
 def format_value(param: str, x: float) -> str:
@@ -100,18 +114,30 @@ class SweepResult:
     note: str
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame({self.param: self.values, "teacher_total_usd": self.teacher_total_usd,
-                             "student_total_usd": self.student_total_usd, "margin_usd": self.margin_usd,
-                             "cheaper": np.where(self.margin_usd > 0, "student", "teacher")})
+        return pd.DataFrame(
+            {
+                self.param: self.values,
+                "teacher_total_usd": self.teacher_total_usd,
+                "student_total_usd": self.student_total_usd,
+                "margin_usd": self.margin_usd,
+                "cheaper": np.where(self.margin_usd > 0, "student", "teacher"),
+            }
+        )
 
 
 def sweep(cube: ConfusionCube, a: Assumptions, param: str, values) -> SweepResult:
     """Price both models at every value of ``param`` (all else as in ``a``)."""
     _check_param(param)
     vals = np.asarray(values, dtype=float)
-    require(vals.ndim == 1 and vals.size >= 2, "sweep", "needs at least two values", "give --from, --to and --steps ≥ 2")
-    require(bool(np.all(np.isfinite(vals)) and np.all(vals >= 0)), param, "has negative or non-finite values",
-            "sweep over values ≥ 0")
+    require(
+        vals.ndim == 1 and vals.size >= 2, "sweep", "needs at least two values", "give --from, --to and --steps ≥ 2"
+    )
+    require(
+        bool(np.all(np.isfinite(vals)) and np.all(vals >= 0)),
+        param,
+        "has negative or non-finite values",
+        "sweep over values ≥ 0",
+    )
     rates = _rates(cube, a)
     tt, st = _totals(rates, a, **{param: vals})
     margin = tt - st
@@ -120,8 +146,10 @@ def sweep(cube: ConfusionCube, a: Assumptions, param: str, values) -> SweepResul
     if inside:
         note = be.note
     elif be.value is not None:
-        note = (f"no crossing between {format_value(param, vals.min())} and {format_value(param, vals.max())}; "
-                f"it lies at {format_value(param, be.value)} ({be.note})")
+        note = (
+            f"no crossing between {format_value(param, vals.min())} and {format_value(param, vals.max())}; "
+            f"it lies at {format_value(param, be.value)} ({be.note})"
+        )
     else:
         note = be.note
     return SweepResult(param, vals, tt, st, margin, be.value if inside else None, note)
@@ -146,8 +174,9 @@ TORNADO_PARAMS = {
 }
 
 
-def tornado(cube: ConfusionCube, a: Assumptions, *, rel: float = 0.5,
-            ranges: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+def tornado(
+    cube: ConfusionCube, a: Assumptions, *, rel: float = 0.5, ranges: dict[str, tuple[float, float]] | None = None
+) -> pd.DataFrame:
     """Margin at low/high of every assumption (±``rel`` or a user range), widest swing first."""
     require(0 < rel < 1, "tornado range", f"±{rel:g}", "use a fraction between 0 and 1 (0.5 = ±50%)")
     ranges = ranges or {}
@@ -160,9 +189,20 @@ def tornado(cube: ConfusionCube, a: Assumptions, *, rel: float = 0.5,
         lo, hi = ranges.get(key, (x * (1 - rel), x * (1 + rel)))
         m_lo = costs.decompose(cube, a.replace(**{key: lo})).margin_usd
         m_hi = costs.decompose(cube, a.replace(**{key: hi})).margin_usd
-        rows.append({"assumption": key, "label": label, "base_value": x, "low_value": lo, "high_value": hi,
-                     "margin_at_low_usd": m_lo, "margin_at_high_usd": m_hi, "base_margin_usd": base,
-                     "swing_usd": abs(m_hi - m_lo), "flips": (m_lo > 0) != (m_hi > 0) or (m_lo > 0) != (base > 0)})
+        rows.append(
+            {
+                "assumption": key,
+                "label": label,
+                "base_value": x,
+                "low_value": lo,
+                "high_value": hi,
+                "margin_at_low_usd": m_lo,
+                "margin_at_high_usd": m_hi,
+                "base_margin_usd": base,
+                "swing_usd": abs(m_hi - m_lo),
+                "flips": (m_lo > 0) != (m_hi > 0) or (m_lo > 0) != (base > 0),
+            }
+        )
     return pd.DataFrame(rows).sort_values("swing_usd", ascending=False, ignore_index=True)
 
 

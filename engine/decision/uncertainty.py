@@ -6,6 +6,7 @@ so B resamples cost O(B × cells), independent of n. Draw once, reprice many:
 :func:`draw` depends only on the cube; :func:`reprice` turns the draws into
 dollars under any assumptions with one matrix product plus percentiles.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,8 @@ import numpy as np
 
 from engine.decision import costs
 from engine.decision.cube import ConfusionCube
-from engine.errors import require
 from engine.decision.scenario import Assumptions
+from engine.errors import require
 
 Z95 = 1.959963984540054
 DEFAULT_B = 10_000
@@ -32,18 +33,23 @@ class Draws:
     seed: int | None
 
     @property
-    def B(self) -> int:  # noqa: N802 (the statistician's name)
+    def B(self) -> int:
         return int(self.counts.shape[0])
 
 
-def draw(cube: ConfusionCube, B: int = DEFAULT_B, rng: np.random.Generator | int | None = 0,
-         n: int | None = None) -> Draws:
+def draw(
+    cube: ConfusionCube, B: int = DEFAULT_B, rng: np.random.Generator | int | None = 0, n: int | None = None
+) -> Draws:
     """``B`` paired resamples of ``n`` requests (default: the cube's own n).
 
     ``rng`` is a ``numpy.random.Generator`` or an integer seed.
     """
-    require(isinstance(B, (int, np.integer)) and B >= 100, "bootstrap", f"B = {B!r}",
-            "use at least 100 resamples (10,000 by default)")
+    require(
+        isinstance(B, (int, np.integer)) and B >= 100,
+        "bootstrap",
+        f"B = {B!r}",
+        "use at least 100 resamples (10,000 by default)",
+    )
     n_draw = cube.n if n is None else int(n)
     require(n_draw >= 1, "n", f"{n_draw} requests", "resample at least one request")
     seed = rng if isinstance(rng, (int, np.integer)) else None
@@ -93,11 +99,16 @@ def critical_prices(a: Assumptions, B: int, rng: np.random.Generator) -> np.ndar
     return rng.triangular(lo, mode, hi, size=B) if hi > lo else np.full(B, lo)
 
 
-def reprice(draws: Draws, cube: ConfusionCube, a: Assumptions,
-            rng: np.random.Generator | None = None) -> BootstrapResult:
+def reprice(
+    draws: Draws, cube: ConfusionCube, a: Assumptions, rng: np.random.Generator | None = None
+) -> BootstrapResult:
     """Price every resample under ``a``; the point margin is :func:`engine.costs.decompose`'s."""
-    require(draws.cube_hash == cube.hash, "draws", "were drawn from another cube",
-            "draw again for this cube (the dashboard caches draws by cube hash)")
+    require(
+        draws.cube_hash == cube.hash,
+        "draws",
+        "were drawn from another cube",
+        "draw again for this cube (the dashboard caches draws by cube hash)",
+    )
     q = costs.cell_quantities(cube, a)
     rt, rs = costs.rates_from_counts(q, draws.counts)
     gen = rng if rng is not None else np.random.default_rng((draws.seed or 0) + 1)
@@ -107,13 +118,22 @@ def reprice(draws: Draws, cube: ConfusionCube, a: Assumptions,
     margins = np.asarray(tt - st, dtype=np.float64)
     point = costs.decompose(cube, a).margin_usd
     return BootstrapResult(
-        B=draws.B, n=draws.n, margin_point_usd=point, margin_ci95_usd=_ci(margins),
-        margin_se_usd=float(margins.std(ddof=1)), p_student_cheaper=float(np.mean(margins > 0)),
-        teacher_total_ci95_usd=_ci(tt), student_total_ci95_usd=_ci(st),
-        teacher_harm_units_per_request_ci95=_ci(rt.harm_units), student_harm_units_per_request_ci95=_ci(rs.harm_units),
+        B=draws.B,
+        n=draws.n,
+        margin_point_usd=point,
+        margin_ci95_usd=_ci(margins),
+        margin_se_usd=float(margins.std(ddof=1)),
+        p_student_cheaper=float(np.mean(margins > 0)),
+        teacher_total_ci95_usd=_ci(tt),
+        student_total_ci95_usd=_ci(st),
+        teacher_harm_units_per_request_ci95=_ci(rt.harm_units),
+        student_harm_units_per_request_ci95=_ci(rs.harm_units),
         delta_harm_units_per_request_ci95=_ci(rs.harm_units - rt.harm_units),
-        teacher_critical_rate_ci95=_ci(rt.critical), student_critical_rate_ci95=_ci(rs.critical),
-        critical_price_uncertain=a.usd_per_critical_event_range is not None, margins_usd=margins)
+        teacher_critical_rate_ci95=_ci(rt.critical),
+        student_critical_rate_ci95=_ci(rs.critical),
+        critical_price_uncertain=a.usd_per_critical_event_range is not None,
+        margins_usd=margins,
+    )
 
 
 def margin_se_usd(cube: ConfusionCube, a: Assumptions, n: int | None = None) -> float:
@@ -130,7 +150,7 @@ def margin_se_usd(cube: ConfusionCube, a: Assumptions, n: int | None = None) -> 
     w_bar = float(p @ q.weight)
     r = float(p @ d) / w_bar
     psi = (d - r * q.weight) / w_bar
-    return a.requests_per_month * math.sqrt(float(p @ psi ** 2) / (n or cube.n))
+    return a.requests_per_month * math.sqrt(float(p @ psi**2) / (n or cube.n))
 
 
 @dataclass(frozen=True)
@@ -138,16 +158,21 @@ class SampleSizeProjection:
     """Evaluation requests (paired, total) for the margin's 95% interval to exclude zero."""
 
     n_now: int
-    requests_to_exclude_zero_total: int | None   # None: no sample size suffices
+    requests_to_exclude_zero_total: int | None  # None: no sample size suffices
     additional_requests: int | None
     se_now_usd: float
     reason: str
-    confirm_ci95_usd: tuple[float, float] | None = None   # bootstrap interval at the projected n
+    confirm_ci95_usd: tuple[float, float] | None = None  # bootstrap interval at the projected n
 
 
-def requests_to_exclude_zero(cube: ConfusionCube, a: Assumptions, *, boot: BootstrapResult | None = None,
-                             confirm_B: int = 2_000,
-                             rng: np.random.Generator | int | None = 0) -> SampleSizeProjection:
+def requests_to_exclude_zero(
+    cube: ConfusionCube,
+    a: Assumptions,
+    *,
+    boot: BootstrapResult | None = None,
+    confirm_B: int = 2_000,
+    rng: np.random.Generator | int | None = 0,
+) -> SampleSizeProjection:
     """Project SE ∝ 1/√n at the observed pairing to the n where the interval clears zero; confirm by bootstrap.
 
     Without ``boot`` the SE is the analytic one (:func:`margin_se_usd`) and the
@@ -170,16 +195,21 @@ def requests_to_exclude_zero(cube: ConfusionCube, a: Assumptions, *, boot: Boots
     if a.usd_per_critical_event_range is not None:
         lo, hi = a.usd_per_critical_event_range
         c = min(max(a.usd_per_critical_event, lo), hi)
-        tri_var = (lo ** 2 + hi ** 2 + c ** 2 - lo * hi - lo * c - hi * c) / 18.0
+        tri_var = (lo**2 + hi**2 + c**2 - lo * hi - lo * c - hi * c) / 18.0
         crit_gap = costs.decompose(cube, a.replace(usd_per_critical_event=1.0)).delta_usd("critical")
-        price_var = tri_var * crit_gap ** 2
+        price_var = tri_var * crit_gap**2
     budget = (m / Z95) ** 2 - price_var
     if budget <= 0:
-        return SampleSizeProjection(n0, None, None, se, "the critical-event price range alone puts zero inside "
-                                    "the interval; narrow the price, not the sample")
+        return SampleSizeProjection(
+            n0,
+            None,
+            None,
+            se,
+            "the critical-event price range alone puts zero inside the interval; narrow the price, not the sample",
+        )
     if se == 0:
         return SampleSizeProjection(n0, n0, 0, se, "the margin has no sampling error at this pairing")
-    n_total = max(1, math.ceil(n0 * se ** 2 / budget))
+    n_total = max(1, math.ceil(n0 * se**2 / budget))
     reason = "already excludes zero" if n_total <= n0 else f"SE ∝ 1/√n projected from n = {n0:,}"
     confirm = None
     if confirm_B:

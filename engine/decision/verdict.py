@@ -6,6 +6,7 @@ excludes zero in M's favour, **lean M** when only the point estimate favours M
 the student fails a rollout gate. A margin of exactly zero leans to the
 teacher, the incumbent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ def usd(x: float, signed: bool = False) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    state: str             # ship | lean | blocked
-    model: str             # teacher | student
+    state: str  # ship | lean | blocked
+    model: str  # teacher | student
     sentence: str
     blocking_gate: str | None = None
 
@@ -43,34 +44,63 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         b, bs, pr = self.breakdown, self.bootstrap, self.projection
-        model = lambda m: {"total_usd": m.total_usd, **{f"{c}_usd": m.component_usd(c) for c in costs.COMPONENTS},
-                           "accuracy": m.accuracy, "critical_events_per_month": m.critical_events_per_month,
-                           "misroutes_per_month": m.misroutes_per_month,
-                           "harm_units_per_month": m.harm_units_per_month}
+        model = lambda m: {
+            "total_usd": m.total_usd,
+            **{f"{c}_usd": m.component_usd(c) for c in costs.COMPONENTS},
+            "accuracy": m.accuracy,
+            "critical_events_per_month": m.critical_events_per_month,
+            "misroutes_per_month": m.misroutes_per_month,
+            "harm_units_per_month": m.harm_units_per_month,
+        }
         return {
             "requests_per_month": b.requests_per_month,
-            "teacher": model(b.teacher), "student": model(b.student),
+            "teacher": model(b.teacher),
+            "student": model(b.student),
             "margin_usd": b.margin_usd,
-            "components": {c: {"teacher_usd": b.teacher.component_usd(c), "student_usd": b.student.component_usd(c),
-                               "student_minus_teacher_usd": b.delta_usd(c)} for c in costs.COMPONENTS},
-            "verdict": {"state": self.verdict.state, "model": self.verdict.model, "sentence": self.verdict.sentence,
-                        "blocking_gate": self.verdict.blocking_gate},
-            "break_even": {"critical_cost_usd": self.break_even_critical.value, "volume": self.break_even_volume.value,
-                           "critical_cost_note": self.break_even_critical.note,
-                           "volume_note": self.break_even_volume.note},
-            "bootstrap": {"B": bs.B, "n": bs.n, "margin_ci95": list(bs.margin_ci95_usd),
-                          "margin_se_usd": bs.margin_se_usd, "p_student_cheaper": bs.p_student_cheaper,
-                          "teacher_total_ci95": list(bs.teacher_total_ci95_usd),
-                          "student_total_ci95": list(bs.student_total_ci95_usd),
-                          "critical_price_uncertain": bs.critical_price_uncertain,
-                          "requests_to_exclude_zero_total": pr.requests_to_exclude_zero_total,
-                          "additional_requests": pr.additional_requests, "projection_note": pr.reason,
-                          "confirm_ci95_at_projected_n": list(pr.confirm_ci95_usd) if pr.confirm_ci95_usd else None},
+            "components": {
+                c: {
+                    "teacher_usd": b.teacher.component_usd(c),
+                    "student_usd": b.student.component_usd(c),
+                    "student_minus_teacher_usd": b.delta_usd(c),
+                }
+                for c in costs.COMPONENTS
+            },
+            "verdict": {
+                "state": self.verdict.state,
+                "model": self.verdict.model,
+                "sentence": self.verdict.sentence,
+                "blocking_gate": self.verdict.blocking_gate,
+            },
+            "break_even": {
+                "critical_cost_usd": self.break_even_critical.value,
+                "volume": self.break_even_volume.value,
+                "critical_cost_note": self.break_even_critical.note,
+                "volume_note": self.break_even_volume.note,
+            },
+            "bootstrap": {
+                "B": bs.B,
+                "n": bs.n,
+                "margin_ci95": list(bs.margin_ci95_usd),
+                "margin_se_usd": bs.margin_se_usd,
+                "p_student_cheaper": bs.p_student_cheaper,
+                "teacher_total_ci95": list(bs.teacher_total_ci95_usd),
+                "student_total_ci95": list(bs.student_total_ci95_usd),
+                "critical_price_uncertain": bs.critical_price_uncertain,
+                "requests_to_exclude_zero_total": pr.requests_to_exclude_zero_total,
+                "additional_requests": pr.additional_requests,
+                "projection_note": pr.reason,
+                "confirm_ci95_at_projected_n": list(pr.confirm_ci95_usd) if pr.confirm_ci95_usd else None,
+            },
         }
 
 
-def verdict(margin_usd: float, ci95: tuple[float, float], projection: uncertainty.SampleSizeProjection,
-            be_critical: sweeps.BreakEven, blocking_gate: str | None = None) -> Verdict:
+def verdict(
+    margin_usd: float,
+    ci95: tuple[float, float],
+    projection: uncertainty.SampleSizeProjection,
+    be_critical: sweeps.BreakEven,
+    blocking_gate: str | None = None,
+) -> Verdict:
     """State and model from the margin and its interval; one sentence a PM can read aloud."""
     favoured = "student" if margin_usd > 0 else "teacher"
     other = "teacher" if favoured == "student" else "student"
@@ -84,24 +114,39 @@ def verdict(margin_usd: float, ci95: tuple[float, float], projection: uncertaint
         else:
             flip = f"; flips to the {be_critical.winner_below} below ${be_critical.value:,.2f} per critical event"
     if blocking_gate is not None:
-        return Verdict("blocked", "teacher", f"Blocked: the student fails the gate '{blocking_gate}', so keep the "
-                       f"teacher (the student would {per_month if favoured == 'student' else 'cost more'}){flip}.",
-                       blocking_gate)
+        return Verdict(
+            "blocked",
+            "teacher",
+            f"Blocked: the student fails the gate '{blocking_gate}', so keep the "
+            f"teacher (the student would {per_month if favoured == 'student' else 'cost more'}){flip}.",
+            blocking_gate,
+        )
     if lo > 0 or hi < 0:
-        return Verdict("ship", favoured, f"Ship the {favoured}: {per_month} over the {other}, "
-                       f"95% interval {interval} excludes zero{flip}.")
+        return Verdict(
+            "ship",
+            favoured,
+            f"Ship the {favoured}: {per_month} over the {other}, 95% interval {interval} excludes zero{flip}.",
+        )
     more = projection.additional_requests
     if more is None:
         need = f"more evaluation requests cannot settle it ({projection.reason})"
     else:
         need = f"evaluate about {more:,} more requests ({projection.requests_to_exclude_zero_total:,} in total)"
-    return Verdict("lean", favoured, f"Lean {favoured}: {per_month}, but the 95% interval {interval} includes "
-                   f"zero — {need}{flip}.")
+    return Verdict(
+        "lean", favoured, f"Lean {favoured}: {per_month}, but the 95% interval {interval} includes zero — {need}{flip}."
+    )
 
 
-def decide(cube: ConfusionCube, a: Assumptions, *, draws: uncertainty.Draws | None = None,
-           B: int = uncertainty.DEFAULT_B, rng: int | np.random.Generator = 0,
-           blocking_gate: str | None = None, confirm_B: int = 2_000) -> Decision:
+def decide(
+    cube: ConfusionCube,
+    a: Assumptions,
+    *,
+    draws: uncertainty.Draws | None = None,
+    B: int = uncertainty.DEFAULT_B,
+    rng: int | np.random.Generator = 0,
+    blocking_gate: str | None = None,
+    confirm_B: int = 2_000,
+) -> Decision:
     """Everything the verdict rests on, from one cube and one set of assumptions."""
     draws = draws if draws is not None else uncertainty.draw(cube, B, rng)
     breakdown = costs.decompose(cube, a)
@@ -109,5 +154,11 @@ def decide(cube: ConfusionCube, a: Assumptions, *, draws: uncertainty.Draws | No
     proj = uncertainty.requests_to_exclude_zero(cube, a, boot=boot, confirm_B=confirm_B, rng=rng)
     be_c = sweeps.break_even(cube, a, "usd_per_critical_event")
     be_v = sweeps.break_even(cube, a, "requests_per_month")
-    return Decision(breakdown, boot, proj, be_c, be_v,
-                    verdict(breakdown.margin_usd, boot.margin_ci95_usd, proj, be_c, blocking_gate))
+    return Decision(
+        breakdown,
+        boot,
+        proj,
+        be_c,
+        be_v,
+        verdict(breakdown.margin_usd, boot.margin_ci95_usd, proj, be_c, blocking_gate),
+    )

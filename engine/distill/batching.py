@@ -1,4 +1,5 @@
 """Batches: shuffled, length-bucketed index batches and dynamic padding."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,10 @@ def make_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
     idx = rng.permutation(len(lengths))
     if bucketing:
         chunk = batch_size * 50
-        idx = np.concatenate([c[np.argsort(lengths[c], kind="stable")] for c in np.array_split(idx, max(1, len(idx) // chunk))])
-    batches = [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
+        idx = np.concatenate(
+            [c[np.argsort(lengths[c], kind="stable")] for c in np.array_split(idx, max(1, len(idx) // chunk))]
+        )
+    batches = [idx[i : i + batch_size] for i in range(0, len(idx), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
@@ -22,8 +25,6 @@ def collate(ids: list[list[int]], rows: np.ndarray, pad_id: int, fixed_len: int 
     m = torch.zeros((len(rows), width), dtype=torch.long)
     for j, i in enumerate(rows):
         seq = ids[i][:width]
-        x[j, :len(seq)] = torch.tensor(seq)
-        m[j, :len(seq)] = 1
+        x[j, : len(seq)] = torch.tensor(seq)
+        m[j, : len(seq)] = 1
     return {"input_ids": x, "attention_mask": m}
-
-

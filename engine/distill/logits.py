@@ -11,6 +11,7 @@ torchrun job, or N machines given the same run) each compute one block:
 The merge refuses a missing shard, a shard from another teacher or data set, a shard count
 that disagrees, or blocks that do not cover every row exactly once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,7 @@ def compute(teacher, ids, rows: np.ndarray, pad_id: int, device, batch_size: int
     teacher.eval()
     out = []
     for k in range(0, len(rows), batch_size):
-        batch = {n: t.to(device) for n, t in collate(ids, rows[k:k + batch_size], pad_id).items()}
+        batch = {n: t.to(device) for n, t in collate(ids, rows[k : k + batch_size], pad_id).items()}
         out.append(teacher(**batch).logits.float().cpu())
     return torch.cat(out) if out else torch.zeros((0, 0))
 
@@ -62,16 +63,25 @@ def shard_path(root: Path, key_parts: dict, shard: int, n_shards: int) -> Path:
     return _shard_dir(root, key_parts) / f"{shard:04d}-of-{n_shards:04d}.pt"
 
 
-def compute_shard(teacher, ids, rows: np.ndarray, pad_id: int, device, key_parts: dict, root: Path, *,
-                  shard: int, n_shards: int) -> Path:
+def compute_shard(
+    teacher, ids, rows: np.ndarray, pad_id: int, device, key_parts: dict, root: Path, *, shard: int, n_shards: int
+) -> Path:
     """Compute one shard of the training rows' logits and store it (atomically) under ``root``."""
     pos = shard_positions(len(rows), shard, n_shards)
     logits = compute(teacher, ids, rows[pos], pad_id, device)
     path = shard_path(root, key_parts, shard, n_shards)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    torch.save({"key_parts": key_parts, "shard": shard, "n_shards": n_shards, "positions": torch.as_tensor(pos),
-                "logits": logits}, tmp)
+    torch.save(
+        {
+            "key_parts": key_parts,
+            "shard": shard,
+            "n_shards": n_shards,
+            "positions": torch.as_tensor(pos),
+            "logits": logits,
+        },
+        tmp,
+    )
     tmp.replace(path)
     return path
 
@@ -80,26 +90,45 @@ def merge(root: Path, key_parts: dict, n_rows: int, n_shards: int) -> torch.Tens
     """Join N shards into the cache entry ``kd-cached`` reads; every check names what is wrong."""
     shard_dir = _shard_dir(root, key_parts)
     missing = [k for k in range(n_shards) if not shard_path(root, key_parts, k, n_shards).exists()]
-    require(not missing, "shards", f"shard(s) {missing} of {n_shards} are missing in {shard_dir}",
-            "compute them with: python -m engine logits --run RUN --shard K --of N")
+    require(
+        not missing,
+        "shards",
+        f"shard(s) {missing} of {n_shards} are missing in {shard_dir}",
+        "compute them with: python -m engine logits --run RUN --shard K --of N",
+    )
     others = sorted(p.name for p in shard_dir.glob("*.pt") if not p.name.endswith(f"-of-{n_shards:04d}.pt"))
-    require(not others, "--of", f"{n_shards}, but shards made for another count exist ({', '.join(others[:3])})",
-            "merge with the count the shards were made with, or delete the stale ones")
+    require(
+        not others,
+        "--of",
+        f"{n_shards}, but shards made for another count exist ({', '.join(others[:3])})",
+        "merge with the count the shards were made with, or delete the stale ones",
+    )
     logits, seen = None, np.zeros(n_rows, dtype=np.int64)
     for k in range(n_shards):
         part = torch.load(shard_path(root, key_parts, k, n_shards), weights_only=False)
-        require(part.get("key_parts") == key_parts, f"shard {k}",
-                "was computed with another teacher, data set or max length",
-                "recompute it from the same run")
+        require(
+            part.get("key_parts") == key_parts,
+            f"shard {k}",
+            "was computed with another teacher, data set or max length",
+            "recompute it from the same run",
+        )
         pos = part["positions"].numpy()
-        require(pos.size == 0 or (pos.min() >= 0 and pos.max() < n_rows), f"shard {k}",
-                f"has rows outside 0…{n_rows - 1}", "recompute it from the same run")
+        require(
+            pos.size == 0 or (pos.min() >= 0 and pos.max() < n_rows),
+            f"shard {k}",
+            f"has rows outside 0…{n_rows - 1}",
+            "recompute it from the same run",
+        )
         if logits is None:
             logits = torch.empty((n_rows, part["logits"].shape[1]), dtype=torch.float32)
         logits[torch.as_tensor(pos)] = part["logits"]
         np.add.at(seen, pos, 1)
-    require(bool(np.all(seen == 1)), "shards", f"cover {int(np.sum(seen == 1))} of {n_rows} rows exactly once",
-            "recompute the shards from the same run")
+    require(
+        bool(np.all(seen == 1)),
+        "shards",
+        f"cover {int(np.sum(seen == 1))} of {n_rows} rows exactly once",
+        "recompute the shards from the same run",
+    )
     save(root, key_parts, logits)
     return logits
 
@@ -127,8 +156,19 @@ def load(root: Path, key_parts: dict, n_rows: int) -> torch.Tensor | None:
     return None
 
 
-def cached_or_compute(teacher, ids, rows: np.ndarray, pad_id: int, device, key_parts: dict, root: Path, *,
-                      rank: int = 0, world: int = 1, barrier=lambda: None) -> torch.Tensor:
+def cached_or_compute(
+    teacher,
+    ids,
+    rows: np.ndarray,
+    pad_id: int,
+    device,
+    key_parts: dict,
+    root: Path,
+    *,
+    rank: int = 0,
+    world: int = 1,
+    barrier=lambda: None,
+) -> torch.Tensor:
     """The cache entry; on a miss every rank computes its shard, rank 0 merges, all ranks read the result."""
     hit = load(root, key_parts, len(rows))
     if hit is not None:
@@ -144,6 +184,9 @@ def cached_or_compute(teacher, ids, rows: np.ndarray, pad_id: int, device, key_p
     barrier()
     out = load(root, key_parts, len(rows))
     if out is None:
-        raise DistillDecideError("teacher logits", "the merged cache could not be read",
-                                 "check that every rank sees the same data/cache folder")
+        raise DistillDecideError(
+            "teacher logits",
+            "the merged cache could not be read",
+            "check that every rank sees the same data/cache folder",
+        )
     return out

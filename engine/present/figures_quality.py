@@ -1,4 +1,5 @@
 """Plotly figures for quality, rollout and review pages (same colours and unit rules as engine.figures)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,12 +16,26 @@ def confusion_matrix(cube, model: str) -> go.Figure:
     rowsum = m.sum(axis=1, keepdims=True)
     share = np.divide(m, rowsum, out=np.zeros_like(m), where=rowsum > 0)
     big = k > 30
-    fig = go.Figure(go.Heatmap(z=share, x=list(cube.intents), y=list(cube.intents), customdata=m,
-                               colorscale="Blues" if model == "teacher" else "Oranges", zmin=0, zmax=1,
-                               colorbar=dict(title="share of true"),
-                               hovertemplate="true %{y} → %{x}: %{customdata:,.0f} requests (%{z:.1%})<extra></extra>"))
-    _layout(fig, title=f"{model.capitalize()} confusion matrix (row-normalised)", x="Predicted intent",
-            y="True intent", height=640 if big else 460)
+    fig = go.Figure(
+        go.Heatmap(
+            z=share,
+            x=list(cube.intents),
+            y=list(cube.intents),
+            customdata=m,
+            colorscale="Blues" if model == "teacher" else "Oranges",
+            zmin=0,
+            zmax=1,
+            colorbar=dict(title="share of true"),
+            hovertemplate="true %{y} → %{x}: %{customdata:,.0f} requests (%{z:.1%})<extra></extra>",
+        )
+    )
+    _layout(
+        fig,
+        title=f"{model.capitalize()} confusion matrix (row-normalised)",
+        x="Predicted intent",
+        y="True intent",
+        height=640 if big else 460,
+    )
     fig.update_xaxes(showticklabels=not big)
     fig.update_yaxes(showticklabels=not big, autorange="reversed")
     return fig
@@ -31,18 +46,36 @@ def reliability(before, after, temperature: float) -> go.Figure:
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#999"), name="perfect")
     for rel, name, color in ((before, "before", "#d62728"), (after, f"after (T = {temperature:.2f})", STUDENT_COLOR)):
         r = rel[rel["count"] > 0]
-        fig.add_scatter(x=r.confidence, y=r.accuracy, mode="lines+markers", name=name, line_color=color,
-                        customdata=r["count"], hovertemplate="confidence %{x:.2f}: accuracy %{y:.2f} "
-                        "(%{customdata} requests)<extra></extra>")
-    _layout(fig, title="Student reliability diagram (15 bins)", x="Mean confidence (probability)",
-            y="Accuracy (share correct)")
+        fig.add_scatter(
+            x=r.confidence,
+            y=r.accuracy,
+            mode="lines+markers",
+            name=name,
+            line_color=color,
+            customdata=r["count"],
+            hovertemplate="confidence %{x:.2f}: accuracy %{y:.2f} (%{customdata} requests)<extra></extra>",
+        )
+    _layout(
+        fig,
+        title="Student reliability diagram (15 bins)",
+        x="Mean confidence (probability)",
+        y="Accuracy (share correct)",
+    )
     return fig
 
 
 def power_curve(curve, n_planned: int) -> go.Figure:
     n, p = zip(*curve) if curve else ((), ())
-    fig = go.Figure(go.Scatter(x=n, y=p, mode="lines", line_color=STUDENT_COLOR, name="power",
-                               hovertemplate="%{x:,} canary requests: power %{y:.2f}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=n,
+            y=p,
+            mode="lines",
+            line_color=STUDENT_COLOR,
+            name="power",
+            hovertemplate="%{x:,} canary requests: power %{y:.2f}<extra></extra>",
+        )
+    )
     fig.add_hline(y=0.8, line_dash="dash")
     fig.add_vline(x=n_planned, line_dash="dot", annotation_text="planned")
     _layout(fig, title="Power vs canary-arm size", x="Canary requests (labelled)", y="Power (probability)")
@@ -51,18 +84,38 @@ def power_curve(curve, n_planned: int) -> go.Figure:
 
 def cascade_chart(sw) -> go.Figure:
     fig = go.Figure()
-    fig.add_scatter(x=sw.fallback_rate * 100, y=sw.total_usd, mode="lines", name="Cascade", line_color="#6a3d9a",
-                    customdata=sw.thresholds, hovertemplate="fallback %{x:.1f}% (threshold %{customdata:.3f}): "
-                    "$%{y:,.0f}/month<extra></extra>")
+    fig.add_scatter(
+        x=sw.fallback_rate * 100,
+        y=sw.total_usd,
+        mode="lines",
+        name="Cascade",
+        line_color="#6a3d9a",
+        customdata=sw.thresholds,
+        hovertemplate="fallback %{x:.1f}% (threshold %{customdata:.3f}): $%{y:,.0f}/month<extra></extra>",
+    )
     fig.add_hline(y=sw.teacher_total_usd, line_color=TEACHER_COLOR, annotation_text="teacher alone")
     fig.add_hline(y=sw.student_total_usd, line_color=STUDENT_COLOR, annotation_text="student alone")
     best = sw.best_index
-    fig.add_scatter(x=[sw.fallback_rate[best] * 100], y=[sw.total_usd[best]], mode="markers", name="cost-optimal",
-                    marker=dict(size=12, color="black"))
-    fig.add_scatter(x=[0, sw.oracle_fallback_rate * 100], y=[sw.student_total_usd, sw.oracle_total_usd],
-                    mode="lines+markers", name="oracle router", line=dict(dash="dot", color="#2ca02c"))
-    _layout(fig, title="Cascade: total monthly cost vs fallback rate", x="Fallback to teacher (% of requests)",
-            y="USD per month")
+    fig.add_scatter(
+        x=[sw.fallback_rate[best] * 100],
+        y=[sw.total_usd[best]],
+        mode="markers",
+        name="cost-optimal",
+        marker=dict(size=12, color="black"),
+    )
+    fig.add_scatter(
+        x=[0, sw.oracle_fallback_rate * 100],
+        y=[sw.student_total_usd, sw.oracle_total_usd],
+        mode="lines+markers",
+        name="oracle router",
+        line=dict(dash="dot", color="#2ca02c"),
+    )
+    _layout(
+        fig,
+        title="Cascade: total monthly cost vs fallback rate",
+        x="Fallback to teacher (% of requests)",
+        y="USD per month",
+    )
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
     return fig
 

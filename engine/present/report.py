@@ -4,26 +4,28 @@ Plotly's JavaScript is embedded once (no network needed to open the file); the
 assumptions JSON, cube hash, evidence label, bootstrap seed and code version are
 written into the page.
 """
+
 from __future__ import annotations
 
 import html
 import json
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import plotly.io as pio
 
 import engine
-from engine.present import figures
 from engine.decision.verdict import Decision, usd
 from engine.paths import REPO_ROOT
+from engine.present import figures
 
 
 def code_version() -> str:
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                             text=True, timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         sha = ""
     return f"{engine.__version__}" + (f"+{sha}" if sha else "")
@@ -33,19 +35,40 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, border=0, classes="t", float_format=lambda x: f"{x:,.2f}")
 
 
-def build_html(*, d: Decision, a, cube, evidence_label: str, bootstrap_seed: int, extra_tables=None,
-               title: str = "Distill Decide — weekly review") -> str:
+def build_html(
+    *,
+    d: Decision,
+    a,
+    cube,
+    evidence_label: str,
+    bootstrap_seed: int,
+    extra_tables=None,
+    title: str = "Distill Decide — weekly review",
+) -> str:
     b = d.breakdown
-    figs = [figures.cost_bars(b), figures.waterfall(b),
-            figures.margin_histogram(d.bootstrap.margins_usd, d.bootstrap.margin_ci95_usd, d.bootstrap.margin_point_usd)]
-    body = [pio.to_html(f, include_plotlyjs="inline" if i == 0 else False, full_html=False) for i, f in
-            enumerate(figs)]
-    cost_table = b.table().rename(columns={"teacher_usd": "teacher $/month", "student_usd": "student $/month",
-                                           "student_minus_teacher_usd": "student − teacher $/month"})
+    figs = [
+        figures.cost_bars(b),
+        figures.waterfall(b),
+        figures.margin_histogram(d.bootstrap.margins_usd, d.bootstrap.margin_ci95_usd, d.bootstrap.margin_point_usd),
+    ]
+    body = [pio.to_html(f, include_plotlyjs="inline" if i == 0 else False, full_html=False) for i, f in enumerate(figs)]
+    cost_table = b.table().rename(
+        columns={
+            "teacher_usd": "teacher $/month",
+            "student_usd": "student $/month",
+            "student_minus_teacher_usd": "student − teacher $/month",
+        }
+    )
     tables = {"Cost by component": cost_table} | (extra_tables or {})
-    meta = {"generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "code_version": code_version(),
-            "evidence": evidence_label, "cube_hash": cube.hash, "requests_evaluated": cube.n,
-            "bootstrap": {"B": d.bootstrap.B, "seed": bootstrap_seed}, "assumptions": a.to_dict()}
+    meta = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": code_version(),
+        "evidence": evidence_label,
+        "cube_hash": cube.hash,
+        "requests_evaluated": cube.n,
+        "bootstrap": {"B": d.bootstrap.B, "seed": bootstrap_seed},
+        "assumptions": a.to_dict(),
+    }
     lo, hi = d.bootstrap.margin_ci95_usd
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
@@ -68,4 +91,3 @@ def build_html(*, d: Decision, a, cube, evidence_label: str, bootstrap_seed: int
 
 def cost_csv(d: Decision) -> str:
     return d.breakdown.table().to_csv(index=False)
-

@@ -3,6 +3,7 @@
 Names follow scikit-learn: ``*_score`` is higher-better, ``*_loss`` and
 ``*_error`` lower-better, arguments in ``y_true, y_pred`` order.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,9 +46,9 @@ def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, n_bins: in
     conf = probs.max(axis=1)
     correct = (probs.argmax(axis=1) == np.asarray(y_true)).astype(float)
     bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
-    n = np.bincount(bins, minlength=n_bins).astype(float)
-    gap = np.abs(np.bincount(bins, weights=correct, minlength=n_bins)
-                 - np.bincount(bins, weights=conf, minlength=n_bins))
+    gap = np.abs(
+        np.bincount(bins, weights=correct, minlength=n_bins) - np.bincount(bins, weights=conf, minlength=n_bins)
+    )
     return float(gap.sum() / len(conf))
 
 
@@ -71,8 +72,8 @@ def ndcg_score(relevance_in_ranked_order: list[float], gain: str = "exponential"
     ``gain`` is ``"exponential"`` (2^rel − 1) or ``"linear"`` (rel); discount 1/log2(rank + 1).
     """
     rel = np.asarray(relevance_in_ranked_order, dtype=float)
-    g = (2.0 ** rel - 1.0) if gain == "exponential" else rel
+    g = (2.0**rel - 1.0) if gain == "exponential" else rel
     ideal = np.sort(rel)[::-1]
-    gi = (2.0 ** ideal - 1.0) if gain == "exponential" else ideal
+    gi = (2.0**ideal - 1.0) if gain == "exponential" else ideal
     disc = 1.0 / np.log2(np.arange(2, rel.size + 2))
     return float((g * disc).sum() / (gi * disc).sum())

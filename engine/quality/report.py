@@ -6,6 +6,7 @@ decision engine's multinomial draws: one (B × cells) × (cells × K) product
 each. Probability metrics (KL at T = 3, ECE) need the per-request rows; they
 use a Poisson bootstrap over rows with a smaller B (stated in the report).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,11 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from engine.quality import metrics as qm
-
 from engine.decision import uncertainty
 from engine.decision.cube import ConfusionCube
 from engine.errors import require
+from engine.quality import metrics as qm
 
 RARE_PRIOR = 0.05
 ROW_B = 1_000
@@ -27,7 +27,7 @@ ROW_B = 1_000
 @dataclass(frozen=True)
 class Metric:
     name: str
-    model: str          # teacher | student | pair
+    model: str  # teacher | student | pair
     point: float
     ci95: tuple[float, float] | None
 
@@ -53,8 +53,8 @@ class QualityReport:
     per_class: pd.DataFrame
     per_segment: pd.DataFrame
     rare_classes: tuple[str, ...]
-    mcnemar_b: int          # teacher right, student wrong
-    mcnemar_c: int          # teacher wrong, student right
+    mcnemar_b: int  # teacher right, student wrong
+    mcnemar_c: int  # teacher wrong, student right
     mcnemar_p: float
     B: int
     B_rows: int
@@ -64,9 +64,18 @@ class QualityReport:
         return next((m for m in self.metrics if m.name == name and m.model == model), None)
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"metric": m.name, "model": m.model, "point": m.point,
-                              "ci95_low": m.ci95[0] if m.ci95 else None, "ci95_high": m.ci95[1] if m.ci95 else None}
-                             for m in self.metrics])
+        return pd.DataFrame(
+            [
+                {
+                    "metric": m.name,
+                    "model": m.model,
+                    "point": m.point,
+                    "ci95_low": m.ci95[0] if m.ci95 else None,
+                    "ci95_high": m.ci95[1] if m.ci95 else None,
+                }
+                for m in self.metrics
+            ]
+        )
 
 
 def _ci(x: np.ndarray) -> tuple[float, float]:
@@ -125,9 +134,14 @@ def reliability(y_true: np.ndarray, probs: np.ndarray, n_bins: int = 15, equal_m
         bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
     n = np.bincount(bins, minlength=n_bins)
     with np.errstate(invalid="ignore"):
-        return pd.DataFrame({"bin": np.arange(n_bins), "count": n,
-                             "confidence": np.bincount(bins, conf, n_bins) / n,
-                             "accuracy": np.bincount(bins, correct, n_bins) / n})
+        return pd.DataFrame(
+            {
+                "bin": np.arange(n_bins),
+                "count": n,
+                "confidence": np.bincount(bins, conf, n_bins) / n,
+                "accuracy": np.bincount(bins, correct, n_bins) / n,
+            }
+        )
 
 
 def ece_from_reliability(rel: pd.DataFrame) -> float:
@@ -151,16 +165,27 @@ def fit_temperature(y_true: np.ndarray, probs: np.ndarray) -> float:
 
 def calibrate(y_true: np.ndarray, probs: np.ndarray, fit_mask: np.ndarray, n_bins: int = 15) -> Calibration:
     """Fit T on ``fit_mask`` rows, report ECE (equal-width and equal-mass) before/after on the rest."""
-    require(fit_mask.any() and (~fit_mask).any(), "calibration split", "one side is empty",
-            "give both validation and evaluation rows")
+    require(
+        fit_mask.any() and (~fit_mask).any(),
+        "calibration split",
+        "one side is empty",
+        "give both validation and evaluation rows",
+    )
     t = fit_temperature(y_true[fit_mask], probs[fit_mask])
     ev_y, ev_p = y_true[~fit_mask], probs[~fit_mask]
     after = qm.soften(ev_p, t)
     rb, ra = reliability(ev_y, ev_p, n_bins), reliability(ev_y, after, n_bins)
-    return Calibration(t, ece_from_reliability(rb), ece_from_reliability(ra),
-                       ece_from_reliability(reliability(ev_y, ev_p, n_bins, True)),
-                       ece_from_reliability(reliability(ev_y, after, n_bins, True)), rb, ra,
-                       int(fit_mask.sum()), int((~fit_mask).sum()))
+    return Calibration(
+        t,
+        ece_from_reliability(rb),
+        ece_from_reliability(ra),
+        ece_from_reliability(reliability(ev_y, ev_p, n_bins, True)),
+        ece_from_reliability(reliability(ev_y, after, n_bins, True)),
+        rb,
+        ra,
+        int(fit_mask.sum()),
+        int((~fit_mask).sum()),
+    )
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -170,9 +195,16 @@ def mcnemar_exact(b: int, c: int) -> float:
     return float(min(1.0, 2 * stats.binom.cdf(min(b, c), b + c, 0.5)))
 
 
-def report(cube: ConfusionCube, rows: pd.DataFrame | None, *, critical_intents: tuple[str, ...],
-           draws: uncertainty.Draws | None = None, rare: tuple[str, ...] | None = None,
-           rng: int = 0, B_rows: int = ROW_B) -> QualityReport:
+def report(
+    cube: ConfusionCube,
+    rows: pd.DataFrame | None,
+    *,
+    critical_intents: tuple[str, ...],
+    draws: uncertainty.Draws | None = None,
+    rare: tuple[str, ...] | None = None,
+    rng: int = 0,
+    B_rows: int = ROW_B,
+) -> QualityReport:
     """Both models' quality with paired 95% intervals, per class and per segment."""
     draws = draws if draws is not None else uncertainty.draw(cube, 10_000, rng)
     require(draws.cube_hash == cube.hash, "draws", "were drawn from another cube", "draw again for this cube")
@@ -185,12 +217,17 @@ def report(cube: ConfusionCube, rows: pd.DataFrame | None, *, critical_intents: 
             continue
         name, model = key.split(".")
         metrics.append(Metric(name, model, float(val[0]), _ci(boot[key])))
-    per_class = pd.DataFrame({"intent": cube.intents, "support": cube.counts @ np.eye(len(cube.intents))[cube.true_idx],
-                              "teacher_accuracy": point["per_class.teacher"][0],
-                              "student_accuracy": point["per_class.student"][0],
-                              "student_ci95_low": np.nanpercentile(boot["per_class.student"], 2.5, axis=0),
-                              "student_ci95_high": np.nanpercentile(boot["per_class.student"], 97.5, axis=0),
-                              "rare": np.isin(cube.intents, rare)})
+    per_class = pd.DataFrame(
+        {
+            "intent": cube.intents,
+            "support": cube.counts @ np.eye(len(cube.intents))[cube.true_idx],
+            "teacher_accuracy": point["per_class.teacher"][0],
+            "student_accuracy": point["per_class.student"][0],
+            "student_ci95_low": np.nanpercentile(boot["per_class.student"], 2.5, axis=0),
+            "student_ci95_high": np.nanpercentile(boot["per_class.student"], 97.5, axis=0),
+            "rare": np.isin(cube.intents, rare),
+        }
+    )
     segs = []
     for s, seg in enumerate(cube.segments):
         mask = cube.segment_idx == s
@@ -198,10 +235,18 @@ def report(cube: ConfusionCube, rows: pd.DataFrame | None, *, critical_intents: 
         seg_boot = _count_metrics(cube, draws.counts * mask, critical_intents, rare)
         for model in ("teacher", "student"):
             lo, hi = _ci(seg_boot[f"accuracy.{model}"])
-            segs.append({"segment": seg, "model": model, "requests": int(cube.counts[mask].sum()),
-                         "accuracy": float(seg_point[f"accuracy.{model}"][0]), "accuracy_ci95_low": lo,
-                         "accuracy_ci95_high": hi, "critical_rate": float(seg_point[f"critical_rate.{model}"][0]),
-                         "agreement": float(seg_point["agreement.pair"][0])})
+            segs.append(
+                {
+                    "segment": seg,
+                    "model": model,
+                    "requests": int(cube.counts[mask].sum()),
+                    "accuracy": float(seg_point[f"accuracy.{model}"][0]),
+                    "accuracy_ci95_low": lo,
+                    "accuracy_ci95_high": hi,
+                    "critical_rate": float(seg_point[f"critical_rate.{model}"][0]),
+                    "agreement": float(seg_point["agreement.pair"][0]),
+                }
+            )
     right_t = cube.teacher_idx == cube.true_idx
     right_s = cube.student_idx == cube.true_idx
     b = int(cube.counts[right_t & ~right_s].sum())
@@ -209,8 +254,18 @@ def report(cube: ConfusionCube, rows: pd.DataFrame | None, *, critical_intents: 
     calibration = None
     if rows is not None:
         metrics, calibration = _row_metrics(cube, rows, metrics, rng, B_rows)
-    return QualityReport(tuple(metrics), per_class, pd.DataFrame(segs), rare, b, c, mcnemar_exact(b, c),
-                         draws.B, B_rows if rows is not None else 0, calibration)
+    return QualityReport(
+        tuple(metrics),
+        per_class,
+        pd.DataFrame(segs),
+        rare,
+        b,
+        c,
+        mcnemar_exact(b, c),
+        draws.B,
+        B_rows if rows is not None else 0,
+        calibration,
+    )
 
 
 def _row_metrics(cube, rows, metrics, rng, B_rows):
@@ -231,5 +286,5 @@ def _row_metrics(cube, rows, metrics, rng, B_rows):
         gap = np.abs(w @ (onehot * correct[:, None]) - w @ (onehot * conf[:, None])).sum(axis=1) / w.sum(axis=1)
         metrics.append(Metric("ece", model, qm.expected_calibration_error(y, p, 15), _ci(gap)))
     ids = rows["request_id"].astype(str) if "request_id" in rows else pd.Series(range(len(rows))).astype(str)
-    fit_mask = (pd.util.hash_pandas_object(ids, index=False).to_numpy() % 2 == 0)  # deterministic half split
+    fit_mask = pd.util.hash_pandas_object(ids, index=False).to_numpy() % 2 == 0  # deterministic half split
     return metrics, calibrate(y, ps, fit_mask)

@@ -12,6 +12,7 @@ Non-inferiority (one-sided, margin δ, unpooled: H0 is not a zero difference):
 Sample sizes are rounded up. statsmodels' arcsine effect size is shown as a
 cross-check for equal arms.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,9 @@ def _z(alpha: float, sided: int) -> float:
     return float(norm.ppf(1 - alpha / sided))
 
 
-def n_superiority(p_control: float, p_canary: float, *, alpha: float = 0.05, power: float = 0.8,
-                  ratio: float = 1.0) -> float:
+def n_superiority(
+    p_control: float, p_canary: float, *, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0
+) -> float:
     """Unrounded canary-arm size for a two-sided test; ``ratio`` = n_control / n_canary."""
     _check_p(p_control, "baseline")
     _check_p(p_canary, "target")
@@ -44,22 +46,34 @@ def n_superiority(p_control: float, p_canary: float, *, alpha: float = 0.05, pow
     pbar = (p_canary + k * p_control) / (1 + k)
     za, zb = _z(alpha, 2), float(norm.ppf(power))
     num = za * math.sqrt(pbar * (1 - pbar) * (1 + 1 / k)) + zb * math.sqrt(
-        p_canary * (1 - p_canary) + p_control * (1 - p_control) / k)
-    return num ** 2 / (p_canary - p_control) ** 2
+        p_canary * (1 - p_canary) + p_control * (1 - p_control) / k
+    )
+    return num**2 / (p_canary - p_control) ** 2
 
 
-def n_non_inferiority(p_control: float, p_canary_expected: float, margin: float, *, alpha: float = 0.05,
-                      power: float = 0.8, ratio: float = 1.0) -> float:
+def n_non_inferiority(
+    p_control: float,
+    p_canary_expected: float,
+    margin: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    ratio: float = 1.0,
+) -> float:
     """Unrounded canary-arm size to show p_canary > p_control − margin (one-sided ``alpha``)."""
     _check_p(p_control, "baseline")
     _check_p(p_canary_expected, "expected")
     require(margin > 0, "non-inferiority margin", f"{margin!r}", "give a positive margin, e.g. 0.005")
     effect = p_canary_expected - p_control + margin
-    require(effect > 0, "expected", "is below baseline − margin: non-inferiority cannot be shown",
-            "raise the expected accuracy or widen the margin")
+    require(
+        effect > 0,
+        "expected",
+        "is below baseline − margin: non-inferiority cannot be shown",
+        "raise the expected accuracy or widen the margin",
+    )
     za, zb = _z(alpha, 1), float(norm.ppf(power))
     var = p_canary_expected * (1 - p_canary_expected) + p_control * (1 - p_control) / ratio
-    return (za + zb) ** 2 * var / effect ** 2
+    return (za + zb) ** 2 * var / effect**2
 
 
 def arcsine_n(p_control: float, p_canary: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
@@ -71,8 +85,7 @@ def arcsine_n(p_control: float, p_canary: float, *, alpha: float = 0.05, power: 
     return float(NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power))
 
 
-def power_at(n_canary: float, p_control: float, p_canary: float, *, alpha: float = 0.05,
-             ratio: float = 1.0) -> float:
+def power_at(n_canary: float, p_control: float, p_canary: float, *, alpha: float = 0.05, ratio: float = 1.0) -> float:
     """Power of the two-sided pooled test with ``n_canary`` (and ratio × as many controls)."""
     k = ratio
     pbar = (p_canary + k * p_control) / (1 + k)
@@ -107,24 +120,45 @@ class CanaryPlan:
 
     def to_dict(self) -> dict:
         return {
-            "test": self.test, "baseline": self.baseline, "target": self.target, "alpha": self.alpha,
-            "power": self.power, "share": self.share, "daily_requests": self.daily_requests,
+            "test": self.test,
+            "baseline": self.baseline,
+            "target": self.target,
+            "alpha": self.alpha,
+            "power": self.power,
+            "share": self.share,
+            "daily_requests": self.daily_requests,
             "non_inferiority_margin": self.non_inferiority_margin,
-            "equal_allocation": {"n_per_arm": self.equal_n_per_arm, "arcsine_n_per_arm": self.arcsine_n_per_arm,
-                                 "days_at_share": self.days_if_equal_samples,
-                                 "n_per_arm_alpha_0025": self.alpha_0025_n_per_arm},
-            "canary_arm": self.canary_arm, "control_arm": self.control_arm,
+            "equal_allocation": {
+                "n_per_arm": self.equal_n_per_arm,
+                "arcsine_n_per_arm": self.arcsine_n_per_arm,
+                "days_at_share": self.days_if_equal_samples,
+                "n_per_arm_alpha_0025": self.alpha_0025_n_per_arm,
+            },
+            "canary_arm": self.canary_arm,
+            "control_arm": self.control_arm,
             "days_to_collect": self.days_to_collect,
-            "labelling": {"all_traffic_labels": self.labels_if_all_traffic_labelled,
-                          "equal_sample_labels": self.labels_if_equal_samples_labelled,
-                          "all_traffic_usd": self.labelling_usd_all, "equal_sample_usd": self.labelling_usd_equal},
+            "labelling": {
+                "all_traffic_labels": self.labels_if_all_traffic_labelled,
+                "equal_sample_labels": self.labels_if_equal_samples_labelled,
+                "all_traffic_usd": self.labelling_usd_all,
+                "equal_sample_usd": self.labelling_usd_equal,
+            },
             "power_curve": [list(p) for p in self.power_curve],
         }
 
 
-def plan(*, baseline: float, target: float | None = None, share: float = 0.05, daily_requests: float,
-         alpha: float = 0.05, power: float = 0.8, non_inferiority_margin: float | None = None,
-         expected: float | None = None, usd_per_label: float = 0.0) -> CanaryPlan:
+def plan(
+    *,
+    baseline: float,
+    target: float | None = None,
+    share: float = 0.05,
+    daily_requests: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    non_inferiority_margin: float | None = None,
+    expected: float | None = None,
+    usd_per_label: float = 0.0,
+) -> CanaryPlan:
     """A canary plan: superiority (baseline vs target) or non-inferiority (margin, expected accuracy).
 
     The canary arm takes ``share`` of traffic and the control the rest, so
@@ -146,8 +180,12 @@ def plan(*, baseline: float, target: float | None = None, share: float = 0.05, d
         require(target is not None, "target", "missing", "give --target (the accuracy to detect) or a margin")
         eq = n_superiority(baseline, target, alpha=alpha, power=power)
         canary = n_superiority(baseline, target, alpha=alpha, power=power, ratio=k)
-        arcs, test, tgt, eq_0025 = arcsine_n(baseline, target, alpha=alpha, power=power), "superiority (two-sided)", \
-            target, None
+        arcs, test, tgt, eq_0025 = (
+            arcsine_n(baseline, target, alpha=alpha, power=power),
+            "superiority (two-sided)",
+            target,
+            None,
+        )
     n_eq, n_can = math.ceil(eq), math.ceil(canary)
     n_ctl = math.ceil(n_can * k)
     per_day_canary = share * daily_requests
@@ -155,15 +193,39 @@ def plan(*, baseline: float, target: float | None = None, share: float = 0.05, d
     if non_inferiority_margin is None:
         ns = np.unique(np.geomspace(max(100, n_can // 20), n_can * 3, 40).astype(int))
         curve = tuple((int(n), power_at(n, baseline, tgt, alpha=alpha, ratio=k)) for n in ns)
-    return CanaryPlan(baseline, tgt, alpha, power, share, daily_requests, n_eq, math.ceil(arcs), n_can, n_ctl,
-                      n_can / per_day_canary, n_can + n_ctl, 2 * n_eq, n_eq / per_day_canary,
-                      (n_can + n_ctl) * usd_per_label, 2 * n_eq * usd_per_label, test, non_inferiority_margin,
-                      eq_0025, curve)
+    return CanaryPlan(
+        baseline,
+        tgt,
+        alpha,
+        power,
+        share,
+        daily_requests,
+        n_eq,
+        math.ceil(arcs),
+        n_can,
+        n_ctl,
+        n_can / per_day_canary,
+        n_can + n_ctl,
+        2 * n_eq,
+        n_eq / per_day_canary,
+        (n_can + n_ctl) * usd_per_label,
+        2 * n_eq * usd_per_label,
+        test,
+        non_inferiority_margin,
+        eq_0025,
+        curve,
+    )
 
 
-def days_along_ramp(*, baseline: float, target: float, daily_requests: float,
-                    ramp: tuple[tuple[float, float], ...] = ((0.05, 7.0), (0.25, math.inf)),
-                    alpha: float = 0.05, power: float = 0.8) -> float | None:
+def days_along_ramp(
+    *,
+    baseline: float,
+    target: float,
+    daily_requests: float,
+    ramp: tuple[tuple[float, float], ...] = ((0.05, 7.0), (0.25, math.inf)),
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> float | None:
     """Days until the canary has enough requests when its share follows ``ramp`` ((share, days), …).
 
     At each moment the requirement uses the allocation accumulated so far;
@@ -183,15 +245,18 @@ def days_along_ramp(*, baseline: float, target: float, daily_requests: float,
     return None
 
 
-def shadow_sample_size(*, expected_agreement: float, gate: float = 0.95, alpha: float = 0.05,
-                       power: float = 0.8) -> int:
+def shadow_sample_size(
+    *, expected_agreement: float, gate: float = 0.95, alpha: float = 0.05, power: float = 0.8
+) -> int:
     """Requests to show agreement above ``gate`` (one-sided, one sample); shadow mode needs no labels."""
     _check_p(expected_agreement, "expected agreement")
     _check_p(gate, "agreement gate")
     require(expected_agreement > gate, "expected agreement", "is not above the gate", "a shadow run cannot show it")
     za, zb = _z(alpha, 1), float(norm.ppf(power))
-    n = ((za * math.sqrt(gate * (1 - gate)) + zb * math.sqrt(expected_agreement * (1 - expected_agreement)))
-         / (expected_agreement - gate)) ** 2
+    n = (
+        (za * math.sqrt(gate * (1 - gate)) + zb * math.sqrt(expected_agreement * (1 - expected_agreement)))
+        / (expected_agreement - gate)
+    ) ** 2
     return math.ceil(n)
 
 

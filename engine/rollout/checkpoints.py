@@ -8,6 +8,7 @@ present; among them the best weighted score wins, with weights renormalised
 over the columns present (missing ones are named). A gap smaller than the
 tie tolerance is reported as a tie within noise, with what breaks it.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -19,16 +20,40 @@ from scipy.optimize import nnls
 
 from engine.errors import require
 
-WEIGHTS_003 = {"teacher_preference_match": 0.30, "human_win_rate": 0.20, "hallucination_rate": -0.20,
-               "fallback_rate": -0.10, "rare_class_recall": 0.10, "cost_reduction": 0.10}
-GATES_003 = {"hallucination_rate": ("<=", 0.04), "teacher_preference_match": (">=", 0.85),
-             "human_win_rate": (">=", 0.65)}
-ALIASES = {"teacher_match": "teacher_preference_match", "teacher_preference": "teacher_preference_match",
-           "hallucination": "hallucination_rate", "fallback": "fallback_rate", "eval_loss": "val_loss",
-           "human_win_rate_vs_base_student": "human_win_rate", "win_rate": "human_win_rate",
-           "refusal_precision_": "refusal_precision"}
-LOWER_IS_BETTER = {"train_loss", "val_loss", "hallucination_rate", "fallback_rate", "val_ece", "val_critical_rate",
-                   "val_error_vs_teacher", "val_error_usd_per_request", "val_kl_t3"}
+WEIGHTS_003 = {
+    "teacher_preference_match": 0.30,
+    "human_win_rate": 0.20,
+    "hallucination_rate": -0.20,
+    "fallback_rate": -0.10,
+    "rare_class_recall": 0.10,
+    "cost_reduction": 0.10,
+}
+GATES_003 = {
+    "hallucination_rate": ("<=", 0.04),
+    "teacher_preference_match": (">=", 0.85),
+    "human_win_rate": (">=", 0.65),
+}
+ALIASES = {
+    "teacher_match": "teacher_preference_match",
+    "teacher_preference": "teacher_preference_match",
+    "hallucination": "hallucination_rate",
+    "fallback": "fallback_rate",
+    "eval_loss": "val_loss",
+    "human_win_rate_vs_base_student": "human_win_rate",
+    "win_rate": "human_win_rate",
+    "refusal_precision_": "refusal_precision",
+}
+LOWER_IS_BETTER = {
+    "train_loss",
+    "val_loss",
+    "hallucination_rate",
+    "fallback_rate",
+    "val_ece",
+    "val_critical_rate",
+    "val_error_vs_teacher",
+    "val_error_usd_per_request",
+    "val_kl_t3",
+}
 
 
 def read_epochs(df: pd.DataFrame) -> pd.DataFrame:
@@ -48,8 +73,12 @@ def read_epochs(df: pd.DataFrame) -> pd.DataFrame:
             col = pd.Series(col, index=out.index)
         num = pd.to_numeric(col, errors="coerce")
         bad = out[c][num.isna() & out[c].notna()]
-        require(bad.empty, c, f"has values that are not numbers ({', '.join(map(str, bad.head(3)))})",
-                "use numbers or percentages such as 86.7%, or name a text column 'decision' or 'notes'")
+        require(
+            bad.empty,
+            c,
+            f"has values that are not numbers ({', '.join(map(str, bad.head(3)))})",
+            "use numbers or percentages such as 86.7%, or name a text column 'decision' or 'notes'",
+        )
         out[c] = num
     out["epoch"] = out["epoch"].astype(int)
     return out.sort_values("epoch").reset_index(drop=True)
@@ -82,20 +111,30 @@ def gate_failures(df: pd.DataFrame, gates: dict[str, tuple[str, float]]) -> list
     return reasons
 
 
-def select(epochs: pd.DataFrame, *, weights: dict[str, float] = WEIGHTS_003,
-           gates: dict[str, tuple[str, float]] = GATES_003, tie_tolerance: float = 1e-3) -> Selection:
+def select(
+    epochs: pd.DataFrame,
+    *,
+    weights: dict[str, float] = WEIGHTS_003,
+    gates: dict[str, tuple[str, float]] = GATES_003,
+    tie_tolerance: float = 1e-3,
+) -> Selection:
     df = read_epochs(epochs)
     present = {k: v for k, v in weights.items() if k in df.columns}
     missing = tuple(k for k in weights if k not in df.columns)
-    require(bool(present), "epochs", f"none of the scored columns {list(weights)} is present",
-            "add at least one scored column")
+    require(
+        bool(present),
+        "epochs",
+        f"none of the scored columns {list(weights)} is present",
+        "add at least one scored column",
+    )
     scale = sum(abs(v) for v in present.values())
     used = {k: v / scale for k, v in present.items()}
     reasons = gate_failures(df, gates)
     eligible = np.array([not r for r in reasons], dtype=bool)
     score = sum(df[k] * w for k, w in used.items())
-    scores = pd.DataFrame({"epoch": df.epoch, "score": score, "eligible": eligible,
-                           "why_not": ["; ".join(r) for r in reasons]})
+    scores = pd.DataFrame(
+        {"epoch": df.epoch, "score": score, "eligible": eligible, "why_not": ["; ".join(r) for r in reasons]}
+    )
     ranked = scores[scores.eligible].sort_values("score", ascending=False)
     if ranked.empty:
         return Selection(None, None, None, False, "no checkpoint passes the gates", scores, used, missing, False, ())
@@ -103,18 +142,26 @@ def select(epochs: pd.DataFrame, *, weights: dict[str, float] = WEIGHTS_003,
     runner = int(ranked.epoch.iloc[1]) if len(ranked) > 1 else None
     gap = float(ranked.score.iloc[0] - ranked.score.iloc[1]) if runner is not None else None
     tie = gap is not None and gap < tie_tolerance
-    signals = [c for c in df.columns if c not in ("epoch", "decision", "notes", "train_loss")
-               and pd.api.types.is_numeric_dtype(df[c])]
+    signals = [
+        c
+        for c in df.columns
+        if c not in ("epoch", "decision", "notes", "train_loss") and pd.api.types.is_numeric_dtype(df[c])
+    ]
     dominated = tuple(int(e) for e in df.epoch if e != best and _dominates(df, best, int(e), signals))
     tie_break = ""
     if tie:
         others = [c for c in signals if c not in used]
-        breaks = [f"{c} picks epoch {_better(df, best, runner, c)}" for c in others
-                  if _better(df, best, runner, c) is not None]
-        tie_break = (f"tie within noise (gap {gap:.4f} < {tie_tolerance:g}); " +
-                     ("; ".join(breaks) if breaks else "no other signal separates them"))
-    return Selection(best, runner, gap, tie, tie_break, scores, used, missing,
-                     runner is not None and runner in dominated, dominated)
+        breaks = [
+            f"{c} picks epoch {_better(df, best, runner, c)}"
+            for c in others
+            if _better(df, best, runner, c) is not None
+        ]
+        tie_break = f"tie within noise (gap {gap:.4f} < {tie_tolerance:g}); " + (
+            "; ".join(breaks) if breaks else "no other signal separates them"
+        )
+    return Selection(
+        best, runner, gap, tie, tie_break, scores, used, missing, runner is not None and runner in dominated, dominated
+    )
 
 
 def _value(df: pd.DataFrame, epoch: int, col: str) -> float:
@@ -140,9 +187,15 @@ class EarlyStop:
     detail: str
 
 
-def early_stopping(epochs: pd.DataFrame, *, min_rel_improvement: float = 0.01, patience: int = 2,
-                   min_win_gain: float = 0.005, quality_col: str = "human_win_rate",
-                   safety_col: str = "hallucination_rate") -> list[EarlyStop]:
+def early_stopping(
+    epochs: pd.DataFrame,
+    *,
+    min_rel_improvement: float = 0.01,
+    patience: int = 2,
+    min_win_gain: float = 0.005,
+    quality_col: str = "human_win_rate",
+    safety_col: str = "hallucination_rate",
+) -> list[EarlyStop]:
     """Seed 002 §13's three stopping rules (the fourth, gates, is :func:`select`'s eligibility).
 
     ``quality_col`` (higher is better) and ``safety_col`` (lower is better) name the signals the
@@ -160,28 +213,50 @@ def early_stopping(epochs: pd.DataFrame, *, min_rel_improvement: float = 0.01, p
                 bad += 1
                 if bad >= patience and stop is None:
                     stop = int(e)
-        out.append(EarlyStop("loss", stop, f"validation loss fails to improve by ≥ {min_rel_improvement:.0%} for "
-                             f"{patience} consecutive epochs" + ("" if stop else ": never")))
+        out.append(
+            EarlyStop(
+                "loss",
+                stop,
+                f"validation loss fails to improve by ≥ {min_rel_improvement:.0%} for "
+                f"{patience} consecutive epochs" + ("" if stop else ": never"),
+            )
+        )
     quality_col, safety_col = ALIASES.get(quality_col, quality_col), ALIASES.get(safety_col, safety_col)
     if quality_col in df:
         w = df[quality_col].to_numpy()
         hits = [int(df.epoch[i]) for i in range(2, len(w)) if w[i] - w[i - 2] < min_win_gain]
-        out.append(EarlyStop("quality", hits[0] if hits else None,
-                             f"{quality_col.replace('_', ' ')} gains < {min_win_gain * 100:.1f} points over 2 epochs"
-                             + ("" if hits else ": never")))
+        out.append(
+            EarlyStop(
+                "quality",
+                hits[0] if hits else None,
+                f"{quality_col.replace('_', ' ')} gains < {min_win_gain * 100:.1f} points over 2 epochs"
+                + ("" if hits else ": never"),
+            )
+        )
     if safety_col in df:
         h = df[safety_col].to_numpy()
         hits = [int(df.epoch[i]) for i in range(2, len(h)) if h[i] > h[i - 1] > h[i - 2]]
-        out.append(EarlyStop("safety", hits[0] if hits else None,
-                             f"{safety_col.replace('_', ' ')} worsens for 2 evaluations in a row"
-                             + ("" if hits else ": never")))
+        out.append(
+            EarlyStop(
+                "safety",
+                hits[0] if hits else None,
+                f"{safety_col.replace('_', ' ')} worsens for 2 evaluations in a row" + ("" if hits else ": never"),
+            )
+        )
     return out
 
 
-SCORECARD_003 = pd.DataFrame({
-    "candidate": ["full human review", "raw teacher labels", "retrieval-grounded gating", "post-hoc verifier only"],
-    "safety": [10, 3, 9, 7], "quality": [10, 6, 8, 6], "latency": [9, 10, 8, 7], "cost": [2, 10, 8, 8],
-    "operability": [3, 9, 7, 8], "weighted_outcome": [7.2, 6.5, 8.2, 7.0]})
+SCORECARD_003 = pd.DataFrame(
+    {
+        "candidate": ["full human review", "raw teacher labels", "retrieval-grounded gating", "post-hoc verifier only"],
+        "safety": [10, 3, 9, 7],
+        "quality": [10, 6, 8, 6],
+        "latency": [9, 10, 8, 7],
+        "cost": [2, 10, 8, 8],
+        "operability": [3, 9, 7, 8],
+        "weighted_outcome": [7.2, 6.5, 8.2, 7.0],
+    }
+)
 CRITERIA = ("safety", "quality", "latency", "cost", "operability")
 PRIORITY_003 = ("safety", "latency", "cost", "quality", "operability")  # seed 003 §2.3
 
@@ -206,8 +281,14 @@ def score_candidates(table: pd.DataFrame, weights: dict[str, float]) -> pd.DataF
     return out.sort_values("score", ascending=False, ignore_index=True)
 
 
-def weights_consistent_with(table: pd.DataFrame, *, outcome_col: str = "weighted_outcome", step: int = 50,
-                            tolerance: float = 0.05, priority: tuple[str, ...] = PRIORITY_003) -> WeightFit:
+def weights_consistent_with(
+    table: pd.DataFrame,
+    *,
+    outcome_col: str = "weighted_outcome",
+    step: int = 50,
+    tolerance: float = 0.05,
+    priority: tuple[str, ...] = PRIORITY_003,
+) -> WeightFit:
     """Weights on the simplex that reproduce a table's outcomes within rounding (±``tolerance``).
 
     Returns the constrained least-squares fit and the range of each weight over
@@ -226,9 +307,18 @@ def weights_consistent_with(table: pd.DataFrame, *, outcome_col: str = "weighted
     for hi_c, lo_c in zip(priority, priority[1:]):
         violates |= cons[:, pos[hi_c]] < cons[:, pos[lo_c]]
     contradicts = bool(len(cons) and violates.all())
-    detail = (f"{len(cons)} weightings on a 1/{step} grid reproduce the outcomes within ±{tolerance}; "
-              + ("every one of them breaks the priority order " + " > ".join(priority) if contradicts
-                 else "some respect the priority order" if len(cons) else "none reproduce them"))
-    return WeightFit(dict(zip(CRITERIA, map(float, fit))), dict(zip(CRITERIA, map(float, cons.min(0))))
-                     if len(cons) else {}, dict(zip(CRITERIA, map(float, cons.max(0)))) if len(cons) else {},
-                     int(len(cons)), contradicts, detail)
+    detail = f"{len(cons)} weightings on a 1/{step} grid reproduce the outcomes within ±{tolerance}; " + (
+        "every one of them breaks the priority order " + " > ".join(priority)
+        if contradicts
+        else "some respect the priority order"
+        if len(cons)
+        else "none reproduce them"
+    )
+    return WeightFit(
+        dict(zip(CRITERIA, map(float, fit))),
+        dict(zip(CRITERIA, map(float, cons.min(0)))) if len(cons) else {},
+        dict(zip(CRITERIA, map(float, cons.max(0)))) if len(cons) else {},
+        int(len(cons)),
+        contradicts,
+        detail,
+    )

@@ -9,6 +9,7 @@ Rules (seeds 001 §4 and §6, 000 §6's failure tree):
 * critical-event price re-estimated above the live break-even → re-run the critical-cost sweep;
 * traffic > 5M requests/month for 3 consecutive cycles → re-run the total-cost sweep.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,15 @@ import pandas as pd
 from engine.errors import require
 
 REQUIRED = ("cycle", "agreement")
-OPTIONAL = ("kl_t3", "teacher_critical_rate", "student_critical_rate", "teacher_inference_usd",
-            "student_inference_usd", "usd_per_critical_event", "requests_per_month")
+OPTIONAL = (
+    "kl_t3",
+    "teacher_critical_rate",
+    "student_critical_rate",
+    "teacher_inference_usd",
+    "student_inference_usd",
+    "usd_per_critical_event",
+    "requests_per_month",
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,12 @@ def _consecutive(mask: np.ndarray, run: int) -> np.ndarray:
 
 def validate_cycles(df: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in df.columns]
-    require(not missing, f"cycles column(s) {missing}", "missing",
-            f"give at least {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})")
+    require(
+        not missing,
+        f"cycles column(s) {missing}",
+        "missing",
+        f"give at least {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)})",
+    )
     require(len(df) > 0, "cycles", "no rows", "give one row per evaluation cycle")
     out = df.copy()
     for c in (c for c in REQUIRED[1:] + OPTIONAL if c in out.columns):
@@ -54,50 +66,89 @@ def validate_cycles(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def check(cycles: pd.DataFrame, *, break_even_usd_per_critical_event: float | None = None,
-          agreement_gate: float = 0.95, agreement_run: int = 3, kl_limit: float = 0.15,
-          critical_gap_widening: float = 0.5, savings_shrink: float = 0.25,
-          traffic_limit: float = 5_000_000, traffic_run: int = 3) -> list[Alert]:
+def check(
+    cycles: pd.DataFrame,
+    *,
+    break_even_usd_per_critical_event: float | None = None,
+    agreement_gate: float = 0.95,
+    agreement_run: int = 3,
+    kl_limit: float = 0.15,
+    critical_gap_widening: float = 0.5,
+    savings_shrink: float = 0.25,
+    traffic_limit: float = 5_000_000,
+    traffic_run: int = 3,
+) -> list[Alert]:
     """Named alerts, in cycle order, with the action the seeds prescribe."""
     df = validate_cycles(cycles)
     alerts: list[Alert] = []
     fired = _consecutive((df["agreement"] < agreement_gate).to_numpy(), agreement_run)
     for i in np.nonzero(fired)[0]:
-        alerts.append(Alert(df.cycle[i], "agreement_below_gate",
-                            f"agreement < {agreement_gate} for {agreement_run} consecutive cycles "
-                            f"({df.agreement[i]:.3f} now)", "Re-distil with α lowered by 0.1 (more weight on hard "
-                            "labels) before retraining the teacher"))
+        alerts.append(
+            Alert(
+                df.cycle[i],
+                "agreement_below_gate",
+                f"agreement < {agreement_gate} for {agreement_run} consecutive cycles ({df.agreement[i]:.3f} now)",
+                "Re-distil with α lowered by 0.1 (more weight on hard labels) before retraining the teacher",
+            )
+        )
     if "kl_t3" in df:
         for i in np.nonzero((df["kl_t3"] > kl_limit).to_numpy())[0]:
-            alerts.append(Alert(df.cycle[i], "kl_above_limit", f"KL(T=3) {df.kl_t3[i]:.3f} > {kl_limit}",
-                                "Re-distil: the teacher and student have diverged on production traffic"))
+            alerts.append(
+                Alert(
+                    df.cycle[i],
+                    "kl_above_limit",
+                    f"KL(T=3) {df.kl_t3[i]:.3f} > {kl_limit}",
+                    "Re-distil: the teacher and student have diverged on production traffic",
+                )
+            )
     if {"teacher_critical_rate", "student_critical_rate"} <= set(df):
         gap = (df.student_critical_rate - df.teacher_critical_rate).to_numpy()
         if gap[0] > 0:
             for i in np.nonzero(gap / gap[0] - 1 > critical_gap_widening)[0]:
-                alerts.append(Alert(df.cycle[i], "critical_gap_widening",
-                                    f"critical-error gap {gap[i]:.4f} is {gap[i] / gap[0] - 1:.0%} wider than at "
-                                    f"cycle {df.cycle[0]}", "Audit the student's rare classes; fine-tune or re-distil "
-                                    "with augmented rare-class data"))
+                alerts.append(
+                    Alert(
+                        df.cycle[i],
+                        "critical_gap_widening",
+                        f"critical-error gap {gap[i]:.4f} is {gap[i] / gap[0] - 1:.0%} wider than at "
+                        f"cycle {df.cycle[0]}",
+                        "Audit the student's rare classes; fine-tune or re-distil with augmented rare-class data",
+                    )
+                )
     if {"teacher_inference_usd", "student_inference_usd"} <= set(df):
         sav = (df.teacher_inference_usd - df.student_inference_usd).to_numpy()
         if sav[0] > 0:
             for i in np.nonzero(1 - sav / sav[0] > savings_shrink)[0]:
-                alerts.append(Alert(df.cycle[i], "savings_shrinking",
-                                    f"inference savings ${sav[i]:,.0f} are {1 - sav[i] / sav[0]:.0%} below cycle "
-                                    f"{df.cycle[0]}", "Check student utilisation (it may have spilled to a larger "
-                                    "instance); tune batching and reset the student instance type"))
+                alerts.append(
+                    Alert(
+                        df.cycle[i],
+                        "savings_shrinking",
+                        f"inference savings ${sav[i]:,.0f} are {1 - sav[i] / sav[0]:.0%} below cycle {df.cycle[0]}",
+                        "Check student utilisation (it may have spilled to a larger "
+                        "instance); tune batching and reset the student instance type",
+                    )
+                )
     if "usd_per_critical_event" in df and break_even_usd_per_critical_event is not None:
         for i in np.nonzero((df.usd_per_critical_event > break_even_usd_per_critical_event).to_numpy())[0]:
-            alerts.append(Alert(df.cycle[i], "critical_price_above_break_even",
-                                f"${df.usd_per_critical_event[i]:.2f} per critical event > break-even "
-                                f"${break_even_usd_per_critical_event:.2f}", "Re-run the critical-cost sweep and "
-                                "escalate to the PM: the choice may flip; audit the cost matrix with ops"))
+            alerts.append(
+                Alert(
+                    df.cycle[i],
+                    "critical_price_above_break_even",
+                    f"${df.usd_per_critical_event[i]:.2f} per critical event > break-even "
+                    f"${break_even_usd_per_critical_event:.2f}",
+                    "Re-run the critical-cost sweep and "
+                    "escalate to the PM: the choice may flip; audit the cost matrix with ops",
+                )
+            )
     if "requests_per_month" in df:
         for i in np.nonzero(_consecutive((df.requests_per_month > traffic_limit).to_numpy(), traffic_run))[0]:
-            alerts.append(Alert(df.cycle[i], "traffic_above_5m",
-                                f"traffic above {traffic_limit:,.0f} requests/month for {traffic_run} cycles",
-                                "Re-run the total-cost sweep: teacher costs may shift with scale-out limits"))
+            alerts.append(
+                Alert(
+                    df.cycle[i],
+                    "traffic_above_5m",
+                    f"traffic above {traffic_limit:,.0f} requests/month for {traffic_run} cycles",
+                    "Re-run the total-cost sweep: teacher costs may shift with scale-out limits",
+                )
+            )
     order = {c: i for i, c in enumerate(df.cycle)}
     return sorted(alerts, key=lambda a: order[a.cycle])
 
@@ -108,17 +159,21 @@ def example_cycles() -> pd.DataFrame:
     agreement = np.array([0.974, 0.973, 0.971, 0.970, 0.966, 0.962, 0.957, 0.953, 0.951, 0.948, 0.946, 0.944])
     kl = np.round(0.083 + 0.0055 * (weeks - 1) ** 1.1, 4)
     volume = np.array([1.40, 1.45, 1.52, 1.60, 1.68, 1.75, 1.85, 1.95, 2.05, 2.15, 2.25, 2.35]) * 1e6
-    return pd.DataFrame({
-        "cycle": [f"2026-W{w:02d} (example)" for w in weeks + 34],
-        "agreement": agreement, "kl_t3": kl,
-        "teacher_critical_rate": np.full(12, 0.0034),
-        "student_critical_rate": np.round(0.0045 + 0.00002 * (weeks - 1) ** 1.5, 5),
-        "teacher_inference_usd": volume * 0.0038, "student_inference_usd": volume * 0.0016,
-        "usd_per_critical_event": np.array([1.20] * 8 + [1.45, 1.60, 1.80, 2.05]),
-        "requests_per_month": volume,
-        "teacher_harm_units_per_request": np.full(12, 0.0312),
-        "student_harm_units_per_request": np.round(0.0356 + 0.0002 * (weeks - 1), 4),
-    })
+    return pd.DataFrame(
+        {
+            "cycle": [f"2026-W{w:02d} (example)" for w in weeks + 34],
+            "agreement": agreement,
+            "kl_t3": kl,
+            "teacher_critical_rate": np.full(12, 0.0034),
+            "student_critical_rate": np.round(0.0045 + 0.00002 * (weeks - 1) ** 1.5, 5),
+            "teacher_inference_usd": volume * 0.0038,
+            "student_inference_usd": volume * 0.0016,
+            "usd_per_critical_event": np.array([1.20] * 8 + [1.45, 1.60, 1.80, 2.05]),
+            "requests_per_month": volume,
+            "teacher_harm_units_per_request": np.full(12, 0.0312),
+            "student_harm_units_per_request": np.round(0.0356 + 0.0002 * (weeks - 1), 4),
+        }
+    )
 
 
 def cycle_costs(cycles: pd.DataFrame, a) -> pd.DataFrame:
@@ -129,13 +184,19 @@ def cycle_costs(cycles: pd.DataFrame, a) -> pd.DataFrame:
     """
     df = validate_cycles(cycles)
     v = df["requests_per_month"] if "requests_per_month" in df else pd.Series(a.requests_per_month, index=df.index)
-    price = df["usd_per_critical_event"] if "usd_per_critical_event" in df else a.usd_per_critical_event
+    price = df.get("usd_per_critical_event", a.usd_per_critical_event)
     rows = []
     for model in ("teacher", "student"):
         m = a.model(model)
         inf = df[f"{model}_inference_usd"] if f"{model}_inference_usd" in df else v * m.usd_per_request
-        out = pd.DataFrame({"cycle": df.cycle, "model": model, "inference_usd": inf,
-                            "operational_usd": m.ops_usd_per_month + v * m.ops_usd_per_request})
+        out = pd.DataFrame(
+            {
+                "cycle": df.cycle,
+                "model": model,
+                "inference_usd": inf,
+                "operational_usd": m.ops_usd_per_month + v * m.ops_usd_per_request,
+            }
+        )
         if f"{model}_harm_units_per_request" in df:
             out["weighted_error_usd"] = v * df[f"{model}_harm_units_per_request"] * a.usd_per_harm_unit
         if f"{model}_critical_rate" in df:

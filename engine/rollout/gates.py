@@ -6,11 +6,13 @@ point estimate or an interval bound, and its priority group (safety > latency
 promoting the student. Whether promoting is *worth it* is the verdict's job
 (the margin's interval), not a gate's.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from engine.errors import DistillDecideError, require
 
@@ -30,18 +32,29 @@ class Gate:
     note: str = ""
 
     def __post_init__(self) -> None:
-        require(self.comparator in COMPARATORS, f"gate {self.name!r}.comparator", repr(self.comparator),
-                "use >= or <=")
+        require(self.comparator in COMPARATORS, f"gate {self.name!r}.comparator", repr(self.comparator), "use >= or <=")
         require(self.group in GROUPS, f"gate {self.name!r}.group", repr(self.group), f"use one of {', '.join(GROUPS)}")
         require(self.use in USES, f"gate {self.name!r}.use", repr(self.use), f"use one of {', '.join(USES)}")
 
 
 DEFAULT_GATES: tuple[Gate, ...] = (
-    Gate("Rare-class accuracy ≥ 87.0%", "student.rare_class_accuracy", ">=", 0.870, "safety",
-         note="seed 001 §3: pooled over rare intents (prior < 5%); escalations are rare and critical"),
+    Gate(
+        "Rare-class accuracy ≥ 87.0%",
+        "student.rare_class_accuracy",
+        ">=",
+        0.870,
+        "safety",
+        note="seed 001 §3: pooled over rare intents (prior < 5%); escalations are rare and critical",
+    ),
     Gate("Student P95 ≤ 15 ms", "student.p95_latency_ms", "<=", 15.0, "latency", note="seed 001 §3 latency budget"),
-    Gate("Inference cost per request ≥ 50% lower", "inference_cost_reduction", ">=", 0.50, "cost",
-         note="seed 002 §2.1 / 003 §2.2"),
+    Gate(
+        "Inference cost per request ≥ 50% lower",
+        "inference_cost_reduction",
+        ">=",
+        0.50,
+        "cost",
+        note="seed 002 §2.1 / 003 §2.2",
+    ),
     Gate("Top-1 agreement ≥ 0.95", "agreement", ">=", 0.95, "quality", note="seed 001 §4"),
     Gate("Student ECE ≤ 0.050", "student.ece", "<=", 0.050, "quality", note="seed 001 §5 (student gate widened)"),
 )
@@ -51,7 +64,7 @@ DEFAULT_GATES: tuple[Gate, ...] = (
 class GateResult:
     gate: Gate
     value: float | None
-    passed: bool | None        # None: the metric is not available for this evidence
+    passed: bool | None  # None: the metric is not available for this evidence
     evidence: str
 
 
@@ -70,9 +83,13 @@ class GateReport:
 
     def to_dict(self) -> dict[str, Any]:
         fb = self.first_blocking
-        return {"blocked": self.blocked, "first_blocking": fb.gate.name if fb else None,
-                "gates": [{**asdict(r.gate), "value": r.value, "passed": r.passed, "evidence": r.evidence}
-                          for r in self.results]}
+        return {
+            "blocked": self.blocked,
+            "first_blocking": fb.gate.name if fb else None,
+            "gates": [
+                {**asdict(r.gate), "value": r.value, "passed": r.passed, "evidence": r.evidence} for r in self.results
+            ],
+        }
 
 
 def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | None, float | None]]) -> GateReport:
@@ -89,8 +106,11 @@ def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | 
             continue
         ok = v >= g.threshold if g.comparator == ">=" else v <= g.threshold
         where = "point estimate" if g.use == "point" else f"{g.use} bound"
-        results.append(GateResult(g, float(v), bool(ok), f"{where} {v:.4g} {g.comparator} {g.threshold:g}"
-                                  + ("" if ok else " fails")))
+        results.append(
+            GateResult(
+                g, float(v), bool(ok), f"{where} {v:.4g} {g.comparator} {g.threshold:g}" + ("" if ok else " fails")
+            )
+        )
     return GateReport(tuple(results))
 
 

@@ -1,4 +1,5 @@
 """Absolute-impact checks: what a percentage means per day at a given traffic (seeds 002 §16–18, 003 §3–6)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ class DailyCost:
     savings_usd_per_month: float
 
 
-def daily_cost(*, requests_per_day: float, teacher_usd: float, student_usd: float, days_per_month: float = 30.0
-               ) -> DailyCost:
+def daily_cost(
+    *, requests_per_day: float, teacher_usd: float, student_usd: float, days_per_month: float = 30.0
+) -> DailyCost:
     """Seed 002 §16: 500,000/day × ($0.003 − $0.0001) = $1,450/day, $43,500 per 30-day month."""
     r = _nonneg(requests_per_day, "requests per day")
     t, s = r * _nonneg(teacher_usd, "teacher $"), r * _nonneg(student_usd, "student $")
@@ -40,8 +42,9 @@ class RecallDrop:
     extra_misses_per_day: float
 
 
-def recall_drop(*, requests_per_day: float, class_share: float, recall_before: float, recall_after: float
-                ) -> RecallDrop:
+def recall_drop(
+    *, requests_per_day: float, class_share: float, recall_before: float, recall_after: float
+) -> RecallDrop:
     """Seed 003 §4.2: 50M × 0.4% = 200,000 events; recall 0.91 → 0.82 adds 18,000 misses/day."""
     events = _nonneg(requests_per_day, "requests per day") * class_share
     before, after = events * (1 - recall_before), events * (1 - recall_after)

@@ -1,31 +1,69 @@
 """Start, follow and cancel training runs as separate processes (no torch here: the dashboard imports this)."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from engine.runs import rundir
 from engine.errors import require
 from engine.paths import REPO_ROOT, runs_dir
+from engine.runs import rundir
 
 
-def start(*, profile: str = "quick", mode: str = "kd-cached", threads: int = 1, epochs: int | None = None,
-          seed: int = 0, data: str | None = None, text_col: str = "text", label_col: str = "label",
-          teacher: str = "default", student_layers: int = 2, teacher_run: str | None = None,
-          temperature: float = 3.0, alpha: float = 0.7, loss: str = "kd") -> tuple[str, int]:
+def start(
+    *,
+    profile: str = "quick",
+    mode: str = "kd-cached",
+    threads: int = 1,
+    epochs: int | None = None,
+    seed: int = 0,
+    data: str | None = None,
+    text_col: str = "text",
+    label_col: str = "label",
+    teacher: str = "default",
+    student_layers: int = 2,
+    teacher_run: str | None = None,
+    temperature: float = 3.0,
+    alpha: float = 0.7,
+    loss: str = "kd",
+) -> tuple[str, int]:
     """Launch `python -m engine train …` in its own process session; returns (run_id, pid)."""
     require(threads >= 1, "threads", f"{threads}", "give at least 1 thread (1 keeps the dashboard responsive)")
     require(temperature > 0, "temperature", f"{temperature}", "give a temperature above 0 (default 3)")
     require(0 <= alpha <= 1, "alpha", f"{alpha}", "give α between 0 and 1 (default 0.7)")
     if teacher_run:
-        require(rundir.is_done(rundir.resolve_run(teacher_run)), "teacher run", f"{teacher_run} is not finished",
-                "pick a finished run")
+        require(
+            rundir.is_done(rundir.resolve_run(teacher_run)),
+            "teacher run",
+            f"{teacher_run} is not finished",
+            "pick a finished run",
+        )
     run_id = rundir.new_run_id("ui")
-    cmd = [sys.executable, "-m", "engine", "train", "--profile", profile, "--mode", mode, "--threads", str(threads),
-           "--seed", str(seed), "--run-id", run_id, "--teacher", teacher, "--student", str(student_layers), "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine",
+        "train",
+        "--profile",
+        profile,
+        "--mode",
+        mode,
+        "--threads",
+        str(threads),
+        "--seed",
+        str(seed),
+        "--run-id",
+        run_id,
+        "--teacher",
+        teacher,
+        "--student",
+        str(student_layers),
+        "--json",
+    ]
     cmd += ["--temperature", str(temperature), "--alpha", str(alpha), "--loss", loss]
     if teacher_run:
         cmd += ["--teacher-run", teacher_run]
@@ -36,8 +74,14 @@ def start(*, profile: str = "quick", mode: str = "kd-cached", threads: int = 1, 
     log_dir = runs_dir() / run_id
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / "process.log", "w", encoding="utf-8")  # noqa: SIM115 (the child owns it)
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     rundir.write_json(log_dir / "progress.json", {"state": "starting", "pid": proc.pid, "fraction": 0.0})
     return run_id, proc.pid
 
@@ -56,10 +100,8 @@ def alive(pid: int) -> bool:
 
 def cancel(run_id: str, pid: int) -> None:
     """Stop the run's process group; the run is marked cancelled and never DONE."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
     d = runs_dir() / run_id
     if d.exists() and not rundir.is_done(d):
         rundir.write_json(d / "progress.json", {**rundir.read_progress(d), "state": "cancelled"})

@@ -4,12 +4,13 @@ checkpoints/, predictions.parquet, summary.json and a DONE marker written last.
 Nothing here imports torch or DuckDB: the dashboard reads progress and runs with it,
 and a run made on a GPU box comes home by copying its directory.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from engine.paths import runs_dir
 
 
 def new_run_id(prefix: str = "run") -> str:
-    return f"{prefix}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{os.getpid() % 10000:04d}"
+    return f"{prefix}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{os.getpid() % 10000:04d}"
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -73,21 +74,36 @@ class Progress:
         self.done += 1
         elapsed = time.monotonic() - self.start
         eta = elapsed / self.done * (self.total - self.done)
-        state = {"state": "running", "phase": phase, "epoch": epoch, "step": step, "done_steps": self.done,
-                 "total_steps": self.total, "fraction": self.done / self.total, "samples_per_s": samples_per_s,
-                 "eta_s": eta, "elapsed_s": elapsed, **terms}
+        state = {
+            "state": "running",
+            "phase": phase,
+            "epoch": epoch,
+            "step": step,
+            "done_steps": self.done,
+            "total_steps": self.total,
+            "fraction": self.done / self.total,
+            "samples_per_s": samples_per_s,
+            "eta_s": eta,
+            "elapsed_s": elapsed,
+            **terms,
+        }
         if self.done % 5 == 0 or self.done == self.total:
             write_json(self.run_dir / "progress.json", state)
         if self.bar and (self.done % 10 == 0 or self.done == self.total):
             width = 30
             filled = int(width * self.done / self.total)
-            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {phase} e{epoch} "
-                  f"loss {terms.get('total_loss', float('nan')):.3f} {samples_per_s:,.0f}/s ETA {eta:,.0f}s",
-                  end="", flush=True)
+            print(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {phase} e{epoch} "
+                f"loss {terms.get('total_loss', float('nan')):.3f} {samples_per_s:,.0f}/s ETA {eta:,.0f}s",
+                end="",
+                flush=True,
+            )
 
     def finish(self, state: str, **extra) -> None:
-        write_json(self.run_dir / "progress.json", {"state": state, "fraction": 1.0 if state == "done" else
-                                                   self.done / self.total, **extra})
+        write_json(
+            self.run_dir / "progress.json",
+            {"state": state, "fraction": 1.0 if state == "done" else self.done / self.total, **extra},
+        )
         if self.bar:
             print()
 
@@ -102,19 +118,35 @@ def list_runs() -> list[dict]:
             continue
         summary = json.loads((p / "summary.json").read_text()) if (p / "summary.json").exists() else {}
         prog = read_progress(p)
-        out.append({"run_id": p.name, "done": is_done(p), "state": "done" if is_done(p) else prog.get("state", "?"),
-                    "mode": summary.get("mode"), "teacher_accuracy": summary.get("teacher", {}).get("accuracy"),
-                    "student_accuracy": summary.get("student", {}).get("accuracy"),
-                    "student_epoch": summary.get("chosen_student_epoch"),
-                    "gates_passed": summary.get("selection", {}).get("student", {}).get("gates_passed"),
-                    "seconds": summary.get("seconds")})
+        out.append(
+            {
+                "run_id": p.name,
+                "done": is_done(p),
+                "state": "done" if is_done(p) else prog.get("state", "?"),
+                "mode": summary.get("mode"),
+                "teacher_accuracy": summary.get("teacher", {}).get("accuracy"),
+                "student_accuracy": summary.get("student", {}).get("accuracy"),
+                "student_epoch": summary.get("chosen_student_epoch"),
+                "gates_passed": summary.get("selection", {}).get("student", {}).get("gates_passed"),
+                "seconds": summary.get("seconds"),
+            }
+        )
     return out
 
 
-EPOCH_COLUMNS = {"phase": "Phase", "epoch": "Epoch", "val_accuracy": "Accuracy", "val_macro_f1": "Macro-F1",
-                 "val_rare_class_accuracy": "Rare-class accuracy", "val_ece": "ECE", "val_loss": "Loss (nats)",
-                 "val_agreement": "Agreement with teacher", "val_critical_rate": "Critical-error rate",
-                 "val_error_usd_per_request": "Error $ per request", "val_error_vs_teacher": "Error $ vs teacher"}
+EPOCH_COLUMNS = {
+    "phase": "Phase",
+    "epoch": "Epoch",
+    "val_accuracy": "Accuracy",
+    "val_macro_f1": "Macro-F1",
+    "val_rare_class_accuracy": "Rare-class accuracy",
+    "val_ece": "ECE",
+    "val_loss": "Loss (nats)",
+    "val_agreement": "Agreement with teacher",
+    "val_critical_rate": "Critical-error rate",
+    "val_error_usd_per_request": "Error $ per request",
+    "val_error_vs_teacher": "Error $ vs teacher",
+}
 
 
 def epoch_table(run_dir: Path) -> pd.DataFrame:
@@ -126,8 +158,9 @@ def epoch_table(run_dir: Path) -> pd.DataFrame:
     summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").exists() else {}
     sel = summary.get("selection", {})
     kept, notes = [], []
-    for phase, epoch, stop in zip(df["phase"], df["epoch"],
-                                  df["early_stop"] if "early_stop" in df else [None] * len(df)):
+    for phase, epoch, stop in zip(
+        df["phase"], df["epoch"], df["early_stop"] if "early_stop" in df else [None] * len(df)
+    ):
         ps = sel.get(phase, {})
         kept.append(ps.get("epoch") == epoch)
         note = ps.get("why_not", {}).get(str(epoch), "")

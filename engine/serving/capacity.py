@@ -4,6 +4,7 @@ replicas = max(min_replicas, ⌈peak_rps ÷ (throughput_rps × target_utilisatio
 monthly cost = replicas × instance $/hour × 730 hours, and the price per request is
 monthly cost ÷ monthly volume. Instance prices are labelled assumptions.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,9 +33,16 @@ class CapacityPrice:
     usd_per_request: float
 
 
-def capacity_price(*, requests_per_month: float, throughput_rps: float, instance_usd_per_hour: float,
-                   peak_to_average: float = 3.0, target_utilisation: float = 0.6, min_replicas: int = 1,
-                   days_per_month: float = 30.4) -> CapacityPrice:
+def capacity_price(
+    *,
+    requests_per_month: float,
+    throughput_rps: float,
+    instance_usd_per_hour: float,
+    peak_to_average: float = 3.0,
+    target_utilisation: float = 0.6,
+    min_replicas: int = 1,
+    days_per_month: float = 30.4,
+) -> CapacityPrice:
     """Replicas needed at peak and what they cost per month and per request."""
     require(requests_per_month > 0, "requests_per_month", f"{requests_per_month!r}", "give a volume > 0")
     require(throughput_rps > 0, "throughput", f"{throughput_rps!r} requests/s", "measure throughput first (> 0)")
@@ -47,5 +55,14 @@ def capacity_price(*, requests_per_month: float, throughput_rps: float, instance
     needed = math.ceil(peak / (throughput_rps * target_utilisation))
     replicas = max(min_replicas, needed)
     monthly = replicas * instance_usd_per_hour * HOURS_PER_MONTH
-    return CapacityPrice(requests_per_month, avg, peak, throughput_rps, replicas, needed < min_replicas,
-                         instance_usd_per_hour, monthly, monthly / requests_per_month)
+    return CapacityPrice(
+        requests_per_month,
+        avg,
+        peak,
+        throughput_rps,
+        replicas,
+        needed < min_replicas,
+        instance_usd_per_hour,
+        monthly,
+        monthly / requests_per_month,
+    )

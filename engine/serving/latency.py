@@ -1,4 +1,5 @@
 """Latency statistics (numpy only) and the measurement loops (torch / onnxruntime imported lazily)."""
+
 from __future__ import annotations
 
 import time
@@ -28,11 +29,22 @@ class LatencyStats:
 def stats(samples_ms, *, budget_ms: float = LATENCY_BUDGET_MS, throughput_rps: float | None = None) -> LatencyStats:
     """P50/P95/P99 (numpy linear interpolation), mean, and requests slower than the budget per 10K."""
     x = np.asarray(samples_ms, dtype=float)
-    require(x.size > 0 and np.all(np.isfinite(x)) and np.all(x >= 0), "latency samples",
-            "empty, negative or not finite", "measure at least one request")
+    require(
+        x.size > 0 and np.all(np.isfinite(x)) and np.all(x >= 0),
+        "latency samples",
+        "empty, negative or not finite",
+        "measure at least one request",
+    )
     p50, p95, p99 = np.percentile(x, [50, 95, 99])
-    return LatencyStats(int(x.size), float(p50), float(p95), float(p99), float(x.mean()),
-                        float(np.mean(x > budget_ms) * 10_000), throughput_rps)
+    return LatencyStats(
+        int(x.size),
+        float(p50),
+        float(p95),
+        float(p99),
+        float(x.mean()),
+        float(np.mean(x > budget_ms) * 10_000),
+        throughput_rps,
+    )
 
 
 def time_calls(fn, inputs: list, *, warmup: int = 50) -> np.ndarray:

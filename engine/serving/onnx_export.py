@@ -1,4 +1,5 @@
 """ONNX export with a parity check, INT8 dynamic quantisation, and ONNX Runtime sessions (torch imported here)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,9 +30,15 @@ def export(model, path: Path, *, seq_len: int = 16) -> Path:
     mask = torch.ones_like(x)
     b, s = Dim("batch", min=1, max=1024), Dim("sequence", min=2, max=512)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(_Logits(model).eval(), (x, mask), str(path), input_names=["input_ids", "attention_mask"],
-                      output_names=["logits"], dynamic_shapes={"input_ids": {0: b, 1: s},
-                                                               "attention_mask": {0: b, 1: s}}, dynamo=True)
+    torch.onnx.export(
+        _Logits(model).eval(),
+        (x, mask),
+        str(path),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_shapes={"input_ids": {0: b, 1: s}, "attention_mask": {0: b, 1: s}},
+        dynamo=True,
+    )
     return path
 
 
@@ -45,9 +52,12 @@ def session(path: Path, threads: int = 1):
     opts.inter_op_num_threads = 1
     try:
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # noqa: BLE001 — onnxruntime raises several private types for bad files
-        raise DistillDecideError("onnx model", f"{Path(path).name} could not be loaded ({str(exc)[:120]})",
-                                 "re-export it with `python -m engine export --run RUN`") from None
+    except Exception as exc:
+        raise DistillDecideError(
+            "onnx model",
+            f"{Path(path).name} could not be loaded ({str(exc)[:120]})",
+            "re-export it with `python -m engine export --run RUN`",
+        ) from None
 
 
 def run_session(sess, batch: dict) -> np.ndarray:
@@ -70,9 +80,12 @@ def parity(model, sess, batches: list[dict]) -> dict:
 
 def check_parity(result: dict) -> None:
     if result["max_abs_logit_diff"] > PARITY_MAX_ABS_LOGIT or result["top1_agreement"] < 1.0:
-        raise DistillDecideError("onnx export", f"parity failed: max |Δlogit| {result['max_abs_logit_diff']:.2e}, "
-                                 f"top-1 agreement {result['top1_agreement']:.2%}",
-                                 "do not serve this file; report the model family and opset")
+        raise DistillDecideError(
+            "onnx export",
+            f"parity failed: max |Δlogit| {result['max_abs_logit_diff']:.2e}, "
+            f"top-1 agreement {result['top1_agreement']:.2%}",
+            "do not serve this file; report the model family and opset",
+        )
 
 
 def quantize_int8(src: Path, dst: Path) -> Path:

@@ -4,6 +4,7 @@ Runs as its own process (`python -m engine export|bench-latency|price`); results
 written into the run directory (export.json, latency.json, latency.parquet) and the
 per-request latencies are ingested by the store.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,8 @@ import pandas as pd
 import torch
 
 from engine.distill import models, trainer
-
-from engine.runs import rundir
 from engine.errors import require
+from engine.runs import rundir
 from engine.serving import capacity, latency, onnx_export
 
 
@@ -67,10 +67,13 @@ def export_run(run_dir: Path, *, int8: bool = False, model_factory=None) -> dict
             qs = onnx_export.session(q)
             fp = np.concatenate([onnx_export.run_session(sess, b) for b in batches]).argmax(1)
             i8 = np.concatenate([onnx_export.run_session(qs, b) for b in batches]).argmax(1)
-            out[name]["int8"] = {"onnx": str(q.relative_to(run_dir)), "accuracy_fp32": float(np.mean(fp == y)),
-                                 "accuracy_int8": float(np.mean(i8 == y)),
-                                 "accuracy_delta_points": float(100 * (np.mean(i8 == y) - np.mean(fp == y))),
-                                 "agreement_with_fp32": float(np.mean(fp == i8))}
+            out[name]["int8"] = {
+                "onnx": str(q.relative_to(run_dir)),
+                "accuracy_fp32": float(np.mean(fp == y)),
+                "accuracy_int8": float(np.mean(i8 == y)),
+                "accuracy_delta_points": float(100 * (np.mean(i8 == y) - np.mean(fp == y))),
+                "agreement_with_fp32": float(np.mean(fp == i8)),
+            }
     rundir.write_json(run_dir / "export.json", out)
     return out
 
@@ -83,10 +86,19 @@ def bench_latency(run_dir: Path, *, threads: int = 1, requests: int = 1000, mode
     exported = json.loads((run_dir / "export.json").read_text()) if (run_dir / "export.json").exists() else None
     require(exported is not None, "run", "has no ONNX export", "run `python -m engine export --run RUN` first")
     _, ids = _requests(run_dir, tok, cfg["max_len"], requests)
-    result, per_request = measure({"teacher": teacher, "student": student}, ids, threads=threads,
-                                  onnx={m: {k: run_dir / v["onnx"] for k, v in (("onnx_fp32", exported[m]),
-                                                                               ("onnx_int8", exported[m].get("int8")))
-                                            if v} for m in ("teacher", "student")})
+    result, per_request = measure(
+        {"teacher": teacher, "student": student},
+        ids,
+        threads=threads,
+        onnx={
+            m: {
+                k: run_dir / v["onnx"]
+                for k, v in (("onnx_fp32", exported[m]), ("onnx_int8", exported[m].get("int8")))
+                if v
+            }
+            for m in ("teacher", "student")
+        },
+    )
     rundir.write_json(run_dir / "latency.json", result)
     pd.DataFrame(per_request).to_parquet(run_dir / "latency.parquet", index=False)
     try:
@@ -111,9 +123,12 @@ def measure(models_by_name: dict, ids, *, threads: int, onnx: dict) -> tuple[dic
         result[name] = {}
         for key, fn in runners.items():
             ms = latency.time_calls(fn, singles)
-            tput = {bs: latency.throughput(fn, [_batch(ids, range(i, i + bs))
-                                                for i in range(0, min(len(ids), 20 * bs) - bs + 1, bs)])
-                    for bs in (1, 8, 32)}
+            tput = {
+                bs: latency.throughput(
+                    fn, [_batch(ids, range(i, i + bs)) for i in range(0, min(len(ids), 20 * bs) - bs + 1, bs)]
+                )
+                for bs in (1, 8, 32)
+            }
             result[name][key] = {**latency.stats(ms, throughput_rps=tput[1]).to_dict(), "throughput_rps_by_batch": tput}
             if key == "onnx_fp32":
                 per_request[f"{name}_latency_ms"] = ms
@@ -149,8 +164,9 @@ def _torch_call(model, batch):
         return model(**batch).logits
 
 
-def price_run(run_dir: Path, *, requests_per_month: float, instance_usd_per_hour: float, runtime: str = "onnx_fp32",
-              **kw) -> dict:
+def price_run(
+    run_dir: Path, *, requests_per_month: float, instance_usd_per_hour: float, runtime: str = "onnx_fp32", **kw
+) -> dict:
     """Capacity price per model from its measured throughput (``runtime``, the best of batch 1/8/32)."""
     lat = json.loads((run_dir / "latency.json").read_text()) if (run_dir / "latency.json").exists() else None
     require(lat is not None, "run", "has no latency measurement", "run `python -m engine bench-latency --run RUN`")
@@ -158,7 +174,11 @@ def price_run(run_dir: Path, *, requests_per_month: float, instance_usd_per_hour
     for name in ("teacher", "student"):
         by_batch = lat[name][runtime]["throughput_rps_by_batch"]
         batch, tput = max(by_batch.items(), key=lambda kv: kv[1])
-        cp = capacity.capacity_price(requests_per_month=requests_per_month, throughput_rps=tput,
-                                     instance_usd_per_hour=instance_usd_per_hour, **kw)
+        cp = capacity.capacity_price(
+            requests_per_month=requests_per_month,
+            throughput_rps=tput,
+            instance_usd_per_hour=instance_usd_per_hour,
+            **kw,
+        )
         out[name] = {**cp.__dict__, "p95_ms": lat[name][runtime]["p95_ms"], "runtime": runtime, "batch": int(batch)}
     return out

@@ -1,4 +1,5 @@
 """`python -m engine decide|sweep|cube|scenario`: the JSON contract and one-line errors."""
+
 import json
 
 import pytest
@@ -56,13 +57,16 @@ def test_sweep_json_crossing():
     assert json.loads(r.stdout)["crossing"] is None
 
 
-@pytest.mark.parametrize("args, words", [
-    (("decide", "--volume", "-5"), "requests_per_month"),
-    (("decide", "--scenario", "missing.json"), "not found"),
-    (("decide", "--counts", "nope.csv"), "not found"),
-    (("sweep", "volume", "--from", "5", "--to", "1"), "--to"),
-    (("decide", "--run", "no-such-run"), "run"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("decide", "--volume", "-5"), "requests_per_month"),
+        (("decide", "--scenario", "missing.json"), "not found"),
+        (("decide", "--counts", "nope.csv"), "not found"),
+        (("sweep", "volume", "--from", "5", "--to", "1"), "--to"),
+        (("decide", "--run", "no-such-run"), "run"),
+    ],
+)
 def test_bad_input_is_one_line(args, words, db):
     r = run_cli(*args, env_db=db)
     assert r.returncode == 2

@@ -1,4 +1,5 @@
 """Seed 000 §1.5, §4 and the corrected §2 table, to the dollar."""
+
 import numpy as np
 import pytest
 
@@ -42,8 +43,9 @@ def test_latency_dollars_scale_with_traffic(seed_cube, seed_a):
     assert costs.decompose(seed_cube, a).teacher.latency_usd == pytest.approx(700)  # 50 × 7 ms × 2.8M/1.4M
 
 
-@pytest.mark.parametrize("volume, teacher, student", [
-    (500_000, 4655, 4273), (5_000_000, 41_940, 37_856), (20_000_000, 166_224, 149_798)])
+@pytest.mark.parametrize(
+    "volume, teacher, student", [(500_000, 4655, 4273), (5_000_000, 41_940, 37_856), (20_000_000, 166_224, 149_798)]
+)
 def test_corrected_section_2_fixed_ops(seed_cube, seed_a, volume, teacher, student):
     b = costs.decompose(seed_cube, seed_a.replace(requests_per_month=volume))
     assert round(b.teacher.total_usd) == teacher and round(b.student.total_usd) == student
@@ -102,8 +104,9 @@ def test_production_mix_reweights_rates(seed_cube, seed_a):
 
 
 def test_carbon_component(seed_cube, seed_a):
-    a = seed_a.replace(**{"teacher.kwh_per_request": 1e-4, "student.kwh_per_request": 4.2e-5},
-                       kg_co2e_per_kwh=0.4, usd_per_kg_co2e=0.1)
+    a = seed_a.replace(
+        **{"teacher.kwh_per_request": 1e-4, "student.kwh_per_request": 4.2e-5}, kg_co2e_per_kwh=0.4, usd_per_kg_co2e=0.1
+    )
     b = costs.decompose(seed_cube, a)
     assert b.teacher.carbon_usd == pytest.approx(1.4e6 * 1e-4 * 0.4 * 0.1)
     assert b.teacher.kg_co2e_per_month == pytest.approx(56.0)

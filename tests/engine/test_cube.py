@@ -26,8 +26,9 @@ def test_counts_file_round_trip(seed_cube, tmp_path):
 
 
 def test_duplicate_cells_are_merged():
-    df = pd.DataFrame({"true": ["a", "a", "b"], "teacher_pred": ["a", "a", "b"], "student_pred": ["b", "b", "b"],
-                       "n": [2, 3, 4]})
+    df = pd.DataFrame(
+        {"true": ["a", "a", "b"], "teacher_pred": ["a", "a", "b"], "student_pred": ["b", "b", "b"], "n": [2, 3, 4]}
+    )
     c = cube.from_counts(df)
     assert c.n == 9 and c.n_cells == 2 and c.segments == ("all",)
 
@@ -37,18 +38,31 @@ def test_reorder_keeps_counts(seed_cube):
     assert rev.n == seed_cube.n and rev.accuracy("student") == pytest.approx(0.905)
 
 
-@pytest.mark.parametrize("df, field, words", [
-    (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": [-1]}), "n", "negative"),
-    (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": [1.5]}), "n", "fractional"),
-    (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": ["x"]}), "n", "not numbers"),
-    (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": [0]}), "counts", "empty"),
-    (pd.DataFrame({"true": [], "teacher_pred": [], "student_pred": [], "n": []}), "counts", "no rows"),
-    (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "n": [1]}), "counts column(s) ['student_pred']", "missing"),
-    (pd.DataFrame({"true": ["a", "b"], "teacher_pred": ["a", "z"], "student_pred": ["a", "b"], "n": [1, 1]}),
-     "teacher_pred", "never occur as a true label"),
-    (pd.DataFrame({"true": ["a", None], "teacher_pred": ["a", "a"], "student_pred": ["a", "a"], "n": [1, 1]}),
-     "true", "empty value"),
-])
+@pytest.mark.parametrize(
+    "df, field, words",
+    [
+        (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": [-1]}), "n", "negative"),
+        (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": [1.5]}), "n", "fractional"),
+        (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": ["x"]}), "n", "not numbers"),
+        (pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "student_pred": ["a"], "n": [0]}), "counts", "empty"),
+        (pd.DataFrame({"true": [], "teacher_pred": [], "student_pred": [], "n": []}), "counts", "no rows"),
+        (
+            pd.DataFrame({"true": ["a"], "teacher_pred": ["a"], "n": [1]}),
+            "counts column(s) ['student_pred']",
+            "missing",
+        ),
+        (
+            pd.DataFrame({"true": ["a", "b"], "teacher_pred": ["a", "z"], "student_pred": ["a", "b"], "n": [1, 1]}),
+            "teacher_pred",
+            "never occur as a true label",
+        ),
+        (
+            pd.DataFrame({"true": ["a", None], "teacher_pred": ["a", "a"], "student_pred": ["a", "a"], "n": [1, 1]}),
+            "true",
+            "empty value",
+        ),
+    ],
+)
 def test_bad_counts(df, field, words):
     with pytest.raises(DistillDecideError) as exc:
         cube.from_counts(df)

@@ -1,4 +1,5 @@
 """Generated MangaAssist data and bring-your-own validation."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,13 +33,13 @@ def test_priors_and_segments(data):
 
 def test_depth_mechanisms_present(data):
     text = data.text.str.lower()
-    assert text.str.contains(", but |, actually ").mean() > 0.05       # mixed intents
-    assert text.str.contains("just ").mean() > 0.05                    # negation
+    assert text.str.contains(", but |, actually ").mean() > 0.05  # mixed intents
+    assert text.str.contains("just ").mean() > 0.05  # negation
     mixed = data[text.str.contains("where is my order") & text.str.contains("return")]
     assert len(mixed) > 0
     assert any(t in text.str.cat(sep=" ") for t in ("one piece", "demon slayer", "nana"))
-    assert text.str.contains("never mind that|forget that|scratch that").mean() > 0.01   # retractions
-    assert text.str.contains(" — ").mean() > 0.01                                        # negation after the ask
+    assert text.str.contains("never mind that|forget that|scratch that").mean() > 0.01  # retractions
+    assert text.str.contains(" — ").mean() > 0.01  # negation after the ask
 
 
 def test_ambiguous_requests_carry_more_than_one_label(data):
@@ -62,14 +63,22 @@ def frame(**cols):
     return pd.DataFrame(cols)
 
 
-@pytest.mark.parametrize("df, kwargs, field, words", [
-    (frame(text=["a", "b"], label=["x", "y"]), dict(text_col="utterance"), "column utterance", "missing"),
-    (frame(text=["a", " "], label=["x", "y"]), {}, "text", "empty text"),
-    (frame(text=["a", "b"], label=["x", "x"]), {}, "label", "single class"),
-    (frame(text=["a", "b", "c"], label=["x", "y", "z"], split=["train", "train", "test"]), {}, "label", "never in"),
-    (frame(text=["a", "a", "c"], label=["x", "x", "y"], split=["train", "test", "train"]), {}, "text", "both train"),
-    (frame(text=["a", "b"], label=["x", "y"], split=["train", "holdout"]), {}, "split", "holdout"),
-])
+@pytest.mark.parametrize(
+    "df, kwargs, field, words",
+    [
+        (frame(text=["a", "b"], label=["x", "y"]), dict(text_col="utterance"), "column utterance", "missing"),
+        (frame(text=["a", " "], label=["x", "y"]), {}, "text", "empty text"),
+        (frame(text=["a", "b"], label=["x", "x"]), {}, "label", "single class"),
+        (frame(text=["a", "b", "c"], label=["x", "y", "z"], split=["train", "train", "test"]), {}, "label", "never in"),
+        (
+            frame(text=["a", "a", "c"], label=["x", "x", "y"], split=["train", "test", "train"]),
+            {},
+            "text",
+            "both train",
+        ),
+        (frame(text=["a", "b"], label=["x", "y"], split=["train", "holdout"]), {}, "split", "holdout"),
+    ],
+)
 def test_byo_validation(df, kwargs, field, words):
     with pytest.raises(DistillDecideError) as exc:
         byo.validate(df, **kwargs)
@@ -80,7 +89,7 @@ def test_byo_validation(df, kwargs, field, words):
 def test_byo_many_classes_stratified(k, tmp_path):
     rng = np.random.default_rng(0)
     labels = np.repeat([f"c{i}" for i in range(k)], 30)
-    df = pd.DataFrame({"utt": [f"message {i} about {l}" for i, l in enumerate(labels)], "y": labels})
+    df = pd.DataFrame({"utt": [f"message {i} about {lab}" for i, lab in enumerate(labels)], "y": labels})
     p = tmp_path / "d.parquet"
     df.iloc[rng.permutation(len(df))].to_parquet(p)
     out = byo.load(p, text_col="utt", label_col="y")

@@ -1,4 +1,5 @@
 """The verdict: ship / lean / blocked, and its sentence."""
+
 import pytest
 
 from engine.decision import uncertainty, verdict

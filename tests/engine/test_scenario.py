@@ -1,4 +1,5 @@
 """Assumptions: conversion once, load/save, and every bad value named with its fix."""
+
 import json
 
 import pytest
@@ -43,24 +44,27 @@ def test_harm_matrix_as_table():
     assert a.harm_matrix[0] == (0.0, 2.5, 0.0)
 
 
-@pytest.mark.parametrize("data, field, words", [
-    (minimal(teacher={"usd_per_request": -1}), "teacher.usd_per_request", "negative"),
-    (minimal(teacher={"usd_per_request": "abc"}), "teacher.usd_per_request", "not a number"),
-    (minimal(teacher={"usd_per_request": float("nan")}), "teacher.usd_per_request", "not a finite"),
-    (minimal(teacher={}), "teacher.usd_per_request", "no price"),
-    (minimal(teacher={"usd_per_request": 1, "usd_per_10k_requests": 2}), "teacher.usd_per_request", "several"),
-    (minimal(harm_matrix=[[0, 1], [1, 0]]), "harm_matrix", "not 3×3"),
-    (minimal(harm_matrix=[[1, 1, 1], [1, 0, 1], [1, 1, 0]]), "harm_matrix[a][a]", "correct route"),
-    (minimal(harm_matrix={"zzz": {"a": 1}}), "harm_matrix", "unknown intent"),
-    (minimal(critical_intents=["refund"]), "critical_intents", "unknown intent"),
-    (minimal(production_intent_mix={"a": 0.5, "b": 0.4}), "production_intent_mix", "sum to 0.9"),
-    (minimal(production_intent_mix={"a": 0.5, "x": 0.5}), "production_intent_mix", "unknown intent"),
-    (minimal(requests_per_month=-3), "requests_per_month", "negative"),
-    (minimal(days_per_month=45), "days_per_month", "not a month length"),
-    (minimal(intents=["a", "a"]), "intents", "repeat"),
-    (minimal(usd_per_critical_event_range=[3, 1]), "usd_per_critical_event_range", "low 3 > high 1"),
-    (minimal(bogus=1), "scenario", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "data, field, words",
+    [
+        (minimal(teacher={"usd_per_request": -1}), "teacher.usd_per_request", "negative"),
+        (minimal(teacher={"usd_per_request": "abc"}), "teacher.usd_per_request", "not a number"),
+        (minimal(teacher={"usd_per_request": float("nan")}), "teacher.usd_per_request", "not a finite"),
+        (minimal(teacher={}), "teacher.usd_per_request", "no price"),
+        (minimal(teacher={"usd_per_request": 1, "usd_per_10k_requests": 2}), "teacher.usd_per_request", "several"),
+        (minimal(harm_matrix=[[0, 1], [1, 0]]), "harm_matrix", "not 3×3"),
+        (minimal(harm_matrix=[[1, 1, 1], [1, 0, 1], [1, 1, 0]]), "harm_matrix[a][a]", "correct route"),
+        (minimal(harm_matrix={"zzz": {"a": 1}}), "harm_matrix", "unknown intent"),
+        (minimal(critical_intents=["refund"]), "critical_intents", "unknown intent"),
+        (minimal(production_intent_mix={"a": 0.5, "b": 0.4}), "production_intent_mix", "sum to 0.9"),
+        (minimal(production_intent_mix={"a": 0.5, "x": 0.5}), "production_intent_mix", "unknown intent"),
+        (minimal(requests_per_month=-3), "requests_per_month", "negative"),
+        (minimal(days_per_month=45), "days_per_month", "not a month length"),
+        (minimal(intents=["a", "a"]), "intents", "repeat"),
+        (minimal(usd_per_critical_event_range=[3, 1]), "usd_per_critical_event_range", "low 3 > high 1"),
+        (minimal(bogus=1), "scenario", "unknown field"),
+    ],
+)
 def test_bad_values_name_field_and_fix(data, field, words):
     with pytest.raises(DistillDecideError) as exc:
         scenario.Assumptions.from_dict(data)

@@ -1,13 +1,13 @@
 """Seed errors 1–6, 9 and 12 (docs/seed-errors.md): the product shows the correct value."""
+
 import pytest
 
 from engine.decision import costs, sweeps
-
 from engine.quality import metrics
 
 
 def test_error_1_price_units(seed_a):
-    assert 1.4e6 * 0.038 / 10_000 == pytest.approx(5.32)  # what the seed wrote
+    assert pytest.approx(5.32) == 1.4e6 * 0.038 / 10_000  # what the seed wrote
     assert 1.4e6 * seed_a.teacher.usd_per_request == pytest.approx(5320)  # what its totals need
 
 
@@ -23,7 +23,7 @@ def test_error_3_break_even_is_1_93_not_1_85(seed_cube, seed_a):
 
 
 def test_error_4_each_critical_misroute_moves_margin_305():
-    assert 1.20 * 1.4e6 / 5_500 == pytest.approx(305.45, abs=0.01)
+    assert pytest.approx(305.45, abs=0.01) == 1.20 * 1.4e6 / 5_500
 
 
 def test_error_5_two_framings(seed_cube, seed_a):

@@ -1,10 +1,11 @@
 """Every target of DESIGN.md's seed scenario, checked on the committed rows."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from engine.quality import metrics
 from engine.data import seed
+from engine.quality import metrics
 
 INTENTS = list(seed.INTENTS)
 
@@ -23,9 +24,17 @@ def test_shape_priors_and_segments(seed_rows):
     assert len(seed_rows) == 10_000 and seed_rows.request_id.is_unique
     counts = seed_rows["true"].value_counts()
     assert {k: int(v) for k, v in counts.items()} == {
-        "order_tracking": 2400, "product_question": 1600, "product_discovery": 1300, "recommendation": 1100,
-        "faq": 1000, "return_request": 800, "chitchat": 700, "checkout_help": 600, "escalation": 300,
-        "account_security": 200}
+        "order_tracking": 2400,
+        "product_question": 1600,
+        "product_discovery": 1300,
+        "recommendation": 1100,
+        "faq": 1000,
+        "return_request": 800,
+        "chitchat": 700,
+        "checkout_help": 600,
+        "escalation": 300,
+        "account_security": 200,
+    }
     assert seed_rows.segment.value_counts().to_dict() == {"returning": 6000, "new": 3000, "vip": 1000}
 
 

@@ -1,4 +1,5 @@
 """DuckDB store: migrations, parameterised writes that land whole or not at all, concurrent CLI use."""
+
 import subprocess
 import sys
 import textwrap
@@ -7,9 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from engine.decision import cube
-
 from engine import store
+from engine.decision import cube
 from engine.errors import DistillDecideError
 from tests.conftest import ROOT, run_cli
 
@@ -57,10 +57,9 @@ def test_failed_write_leaves_previous_rows(db, seed_rows, seed_a):
 
 def test_transaction_rolls_back(db):
     store.migrate()
-    with pytest.raises(RuntimeError):
-        with store.transaction() as con:
-            con.execute("INSERT INTO scenario_versions (name, assumptions_json) VALUES (?, ?)", ["x", "{}"])
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), store.transaction() as con:
+        con.execute("INSERT INTO scenario_versions (name, assumptions_json) VALUES (?, ?)", ["x", "{}"])
+        raise RuntimeError("interrupted")
     with store.connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM scenario_versions").fetchone()[0] == 0
 
@@ -82,7 +81,7 @@ def test_cube_from_table_and_injection_refused(db, seed_rows):
     with pytest.raises(DistillDecideError, match="table"):
         store.cube_counts_from_table("logs; DROP TABLE logs")
     with pytest.raises(DistillDecideError, match="column"):
-        store.cube_counts_from_table("logs", columns={"true": "label\" OR 1=1"})
+        store.cube_counts_from_table("logs", columns={"true": 'label" OR 1=1'})
 
 
 def test_partitioned_parquet_read_in_place(tmp_path, seed_rows, seed_cube):
@@ -100,7 +99,11 @@ def test_partitioned_parquet_read_in_place(tmp_path, seed_rows, seed_cube):
 def test_cli_writes_while_another_process_reads(db, seed_a):
     """A 'dashboard' process keeps opening short read-only connections while the CLI writes."""
     store.save_scenario("warm", seed_a)
-    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
         from engine import store
@@ -109,7 +112,11 @@ def test_cli_writes_while_another_process_reads(db, seed_a):
         while time.time() < end:
             reads += len(store.list_scenarios(path={str(db)!r}))
         print(reads)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     for i in range(3):
         r = run_cli("scenario", "save", f"cli-{i}", env_db=db)
         assert r.returncode == 0, r.stderr
@@ -120,16 +127,23 @@ def test_cli_writes_while_another_process_reads(db, seed_a):
 
 def test_lock_held_too_long_gives_clear_error(db):
     store.migrate()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, time, sys
         con = duckdb.connect({str(db)!r})
         print("held", flush=True)
         time.sleep(5)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(DistillDecideError, match="busy in another process"):
-        with store.connect(wait_s=0.5):
-            pass
+    with pytest.raises(DistillDecideError, match="busy in another process"), store.connect(wait_s=0.5):
+        pass
     holder.wait(timeout=30)
 
 

@@ -1,13 +1,22 @@
 """Sweeps and break-evens: the corrected seed 000 §2/§3 tables and both closed-form break-evens."""
+
 import numpy as np
 import pytest
 
 from engine.decision import costs, sweeps
 
 
-@pytest.mark.parametrize("usd, margin, winner", [
-    (0.40, 2354, "student"), (0.80, 1738, "student"), (1.20, 1122, "student"),
-    (2.00, -110, "teacher"), (3.00, -1650, "teacher"), (5.00, -4730, "teacher")])
+@pytest.mark.parametrize(
+    "usd, margin, winner",
+    [
+        (0.40, 2354, "student"),
+        (0.80, 1738, "student"),
+        (1.20, 1122, "student"),
+        (2.00, -110, "teacher"),
+        (3.00, -1650, "teacher"),
+        (5.00, -4730, "teacher"),
+    ],
+)
 def test_corrected_section_3(seed_cube, seed_a, usd, margin, winner):
     res = sweeps.sweep(seed_cube, seed_a, "usd_per_critical_event", [usd, usd + 1])
     assert round(res.margin_usd[0]) == margin
@@ -88,4 +97,5 @@ def test_winner_map_matches_decompose(seed_cube, seed_a):
     assert wm.margin_usd.shape == (3, 3)
     assert wm.margin_usd[1, 1] == pytest.approx(1121.92)
     assert wm.margin_usd[2, 2] == pytest.approx(
-        costs.decompose(seed_cube, seed_a.replace(requests_per_month=20e6, usd_per_critical_event=3.0)).margin_usd)
+        costs.decompose(seed_cube, seed_a.replace(requests_per_month=20e6, usd_per_critical_event=3.0)).margin_usd
+    )

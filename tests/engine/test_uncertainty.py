@@ -1,4 +1,5 @@
 """Paired multinomial bootstrap: agrees with request-level resampling, reprices exactly, projects n."""
+
 import numpy as np
 import pytest
 
@@ -38,10 +39,18 @@ def test_multinomial_matches_request_level_resampling(seed_rows, seed_a):
     multi = uncertainty.reprice(uncertainty.draw(c, B, 3), c, seed_a).margins_usd
     # request-level: resample request indices, map each request to its cell, count
     frame = c.to_frame()
-    key = {tuple(r): i for i, r in enumerate(frame[["segment", "true", "teacher_pred", "student_pred"]].itertuples(
-        index=False, name=None))}
-    cell_of_row = np.array([key[tuple(r)] for r in small[["segment", "true", "teacher_pred", "student_pred"]]
-                            .itertuples(index=False, name=None)])
+    key = {
+        tuple(r): i
+        for i, r in enumerate(
+            frame[["segment", "true", "teacher_pred", "student_pred"]].itertuples(index=False, name=None)
+        )
+    }
+    cell_of_row = np.array(
+        [
+            key[tuple(r)]
+            for r in small[["segment", "true", "teacher_pred", "student_pred"]].itertuples(index=False, name=None)
+        ]
+    )
     rng = np.random.default_rng(4)
     idx = rng.integers(0, len(small), size=(B, len(small)))
     counts = np.zeros((B, c.n_cells), dtype=np.float32)
@@ -64,9 +73,15 @@ def test_reprice_equals_fresh_draw_and_decompose(seed_cube, seed_a):
     assert np.array_equal(again.margins_usd, fresh.margins_usd)
     assert not np.array_equal(once.margins_usd, again.margins_usd)
     for b in (0, 1, 500):  # each resample's dollars are exactly the decomposition of that resampled cube
-        resampled = cube.ConfusionCube(seed_cube.intents, seed_cube.segments, seed_cube.segment_idx,
-                                       seed_cube.true_idx, seed_cube.teacher_idx, seed_cube.student_idx,
-                                       d1.counts[b].astype(np.int64))
+        resampled = cube.ConfusionCube(
+            seed_cube.intents,
+            seed_cube.segments,
+            seed_cube.segment_idx,
+            seed_cube.true_idx,
+            seed_cube.teacher_idx,
+            seed_cube.student_idx,
+            d1.counts[b].astype(np.int64),
+        )
         keep = resampled.counts > 0
         resampled = cube.from_counts(resampled.to_frame()[keep], intents=seed_cube.intents)
         assert again.margins_usd[b] == pytest.approx(costs.decompose(resampled, a2).margin_usd, abs=0.02)
@@ -94,7 +109,8 @@ def test_projection_reaches_zero_at_projected_n(seed_cube, seed_a, seed_boot):
     assert abs(lo) < 0.06 * width  # the lower bound sits at zero, within Monte Carlo noise
     analytic = uncertainty.requests_to_exclude_zero(seed_cube, seed_a, confirm_B=0)
     assert analytic.requests_to_exclude_zero_total == pytest.approx(
-        10_000 * (1.959964 * analytic.se_now_usd / 1121.92) ** 2, abs=1)
+        10_000 * (1.959964 * analytic.se_now_usd / 1121.92) ** 2, abs=1
+    )
 
 
 def test_seed_error_4_best_case_interval():
@@ -113,8 +129,9 @@ def test_uncertain_critical_price_widens_and_can_block_projection(seed_cube, see
     assert ranged.critical_price_uncertain
     w0 = seed_boot.margin_ci95_usd[1] - seed_boot.margin_ci95_usd[0]
     assert ranged.margin_ci95_usd[1] - ranged.margin_ci95_usd[0] > 1.2 * w0
-    p = uncertainty.requests_to_exclude_zero(seed_cube, seed_a.replace(usd_per_critical_event_range=(0.5, 4.0)),
-                                             confirm_B=0)
+    p = uncertainty.requests_to_exclude_zero(
+        seed_cube, seed_a.replace(usd_per_critical_event_range=(0.5, 4.0)), confirm_B=0
+    )
     assert p.requests_to_exclude_zero_total is None and "price range" in p.reason
 
 

@@ -1,4 +1,5 @@
 """Run the real dashboard (`streamlit run app.py`) and drive the system chromium with playwright."""
+
 from __future__ import annotations
 
 import contextlib
@@ -34,9 +35,26 @@ def dashboard(db: Path):
     """A streamlit server on a free loopback port; yields its URL."""
     port = _free_port()
     env = dict(os.environ, DISTILL_DECIDE_DB=str(db))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 90

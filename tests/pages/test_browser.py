@@ -1,11 +1,11 @@
 """End to end: `streamlit run app.py` in a real headless chromium (skipped, with the reason, without one)."""
+
 import pytest
 
 from tests.pages.browser import SCREENSHOTS, browser_page, chromium_path, dashboard
 from tests.pages.test_pages import PAGES
 
-pytestmark = pytest.mark.skipif(chromium_path() is None,
-                                reason="no chromium on PATH (.ci/run installs it with apt)")
+pytestmark = pytest.mark.skipif(chromium_path() is None, reason="no chromium on PATH (.ci/run installs it with apt)")
 
 
 @pytest.fixture(scope="module")

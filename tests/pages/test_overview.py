@@ -1,4 +1,5 @@
 """The Overview renders the seed verdict without training, without torch."""
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT

@@ -1,11 +1,24 @@
 """Every page renders without an exception in AppTest; inputs move the verdict; bad uploads show errors."""
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["overview", "assumptions", "costs", "sensitivity", "uncertainty", "scenarios", "lab", "quality", "latency",
-         "rollout", "scale", "review"]
+PAGES = [
+    "overview",
+    "assumptions",
+    "costs",
+    "sensitivity",
+    "uncertainty",
+    "scenarios",
+    "lab",
+    "quality",
+    "latency",
+    "rollout",
+    "scale",
+    "review",
+]
 
 
 def app(db):
@@ -74,9 +87,10 @@ def test_bad_upload_shows_error_and_changes_nothing(db):
     at.switch_page("app_pages/lab.py").run()
     before = at.session_state["assumptions"]
     # AppTest cannot drive file_uploader; the same reader is used, so exercise it with a malformed table
+    import pandas as pd
+
     from engine.decision import cube
     from engine.errors import DistillDecideError
-    import pandas as pd
 
     with pytest.raises(DistillDecideError, match="student_pred"):
         cube.from_rows(pd.DataFrame({"true": ["faq"], "teacher_pred": ["faq"]}))
@@ -96,17 +110,17 @@ def _many_intents(k: int):
     import numpy as np
     import pandas as pd
 
-    from engine.decision import cube
-
     from engine import sources
+    from engine.decision import cube
 
     rng = np.random.default_rng(0)
     labels = [f"intent_{i:03d}" for i in range(k)]
     y = rng.integers(0, k, 20_000)
     t = np.where(rng.random(20_000) < 0.9, y, rng.integers(0, k, 20_000))
     s = np.where(rng.random(20_000) < 0.87, y, t)
-    rows = pd.DataFrame({"true": np.array(labels)[y], "teacher_pred": np.array(labels)[t],
-                         "student_pred": np.array(labels)[s]})
+    rows = pd.DataFrame(
+        {"true": np.array(labels)[y], "teacher_pred": np.array(labels)[t], "student_pred": np.array(labels)[s]}
+    )
     return sources.Evidence(cube.from_rows(rows, intents=labels), None, f"synthetic {k} intents")
 
 
@@ -138,10 +152,19 @@ def test_latency_page_with_a_measured_run(db, tmp_path, monkeypatch):
     d = runs_root / "measured-1"
     d.mkdir(parents=True)
     (d / "DONE").write_text("x")
-    r = {"p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0, "mean_ms": 1.2, "n": 1000, "over_budget_per_10k": 0.0,
-         "throughput_rps": 500.0, "throughput_rps_by_batch": {"1": 500.0, "8": 1500.0, "32": 2000.0}}
-    (d / "latency.json").write_text(json.dumps({"teacher": {"onnx_fp32": {**r, "p95_ms": 6.0}},
-                                                "student": {"onnx_fp32": r}, "threads": 1}))
+    r = {
+        "p50_ms": 1.0,
+        "p95_ms": 2.0,
+        "p99_ms": 3.0,
+        "mean_ms": 1.2,
+        "n": 1000,
+        "over_budget_per_10k": 0.0,
+        "throughput_rps": 500.0,
+        "throughput_rps_by_batch": {"1": 500.0, "8": 1500.0, "32": 2000.0},
+    }
+    (d / "latency.json").write_text(
+        json.dumps({"teacher": {"onnx_fp32": {**r, "p95_ms": 6.0}}, "student": {"onnx_fp32": r}, "threads": 1})
+    )
     monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(runs_root))
     at = app(db)
     at.switch_page("app_pages/latency.py").run()
@@ -162,14 +185,14 @@ def test_review_reads_a_stored_series_and_exports_a_report(db):
     at.switch_page("app_pages/review.py").run()
     at.selectbox(key="review_src").set_value("weekly").run()
     assert not at.exception
+    from engine.data import seed
     from engine.decision import uncertainty, verdict
     from engine.present import report
-    from engine.data import seed
 
     c, a = seed.load_cube(), seed.load_assumptions()
     d = verdict.decide(c, a, draws=uncertainty.draw(c, 500, 0), confirm_B=0)
     html = report.build_html(d=d, a=a, cube=c, evidence_label="seed", bootstrap_seed=0)
-    assert "Lean student: saves $1,122/month" in html and c.hash in html and 'usd_per_critical_event&quot;: 1.2' in html
+    assert "Lean student: saves $1,122/month" in html and c.hash in html and "usd_per_critical_event&quot;: 1.2" in html
     assert len(html) > 1_000_000 and 'src="https://cdn.plot.ly' not in html  # plotly.js embedded: opens offline
 
 
@@ -180,10 +203,26 @@ def test_lab_shows_which_epoch_a_run_kept_and_why(db, tmp_path, monkeypatch):
     run.mkdir(parents=True)
     monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
     for e, acc, agree in ((1, 0.88, 0.96), (2, 0.91, 0.93)):
-        rundir.append_jsonl(run / "epochs.jsonl", {"phase": "student", "epoch": e, "val_accuracy": acc,
-                                                 "val_agreement": agree, "val_error_usd_per_request": 0.02})
-    rundir.write_json(run / "summary.json", {"mode": "kd-cached", "chosen_student_epoch": 1, "selection": {"student": {
-        "epoch": 1, "gates_passed": True, "why_not": {"2": "val_agreement 0.93 fails >= 0.95"}}}})
+        rundir.append_jsonl(
+            run / "epochs.jsonl",
+            {
+                "phase": "student",
+                "epoch": e,
+                "val_accuracy": acc,
+                "val_agreement": agree,
+                "val_error_usd_per_request": 0.02,
+            },
+        )
+    rundir.write_json(
+        run / "summary.json",
+        {
+            "mode": "kd-cached",
+            "chosen_student_epoch": 1,
+            "selection": {
+                "student": {"epoch": 1, "gates_passed": True, "why_not": {"2": "val_agreement 0.93 fails >= 0.95"}}
+            },
+        },
+    )
     at = app(db)
     at.switch_page("app_pages/lab.py").run()
     assert not at.exception, at.exception

@@ -1,4 +1,5 @@
 """Seed 002's dry runs, the KD gradient (seed error 8), and seed errors 7 and 11 as documented cases."""
+
 import math
 
 import pytest
@@ -7,7 +8,7 @@ torch = pytest.importorskip("torch")
 
 from engine.distill import losses  # noqa: E402
 
-TEACHER = torch.tensor([[2.8, 2.2, 0.5, -1.0]])   # order_tracking, return_request, checkout_help, faq
+TEACHER = torch.tensor([[2.8, 2.2, 0.5, -1.0]])  # order_tracking, return_request, checkout_help, faq
 STUDENT = torch.tensor([[2.1, 1.7, 0.8, -0.5]])
 LABEL = torch.tensor([0])
 
@@ -42,10 +43,12 @@ def test_kd_residual_and_gradient_is_t_times_residual():
 
 
 def test_feature_losses():
-    assert float(losses.hidden_mse(torch.tensor([0.5, 0.0, 0.4, 0.1]), torch.tensor([0.8, -0.1, 0.2, 0.5]))) == \
-        pytest.approx(0.075)
-    assert float(losses.attention_mse(torch.tensor([[0.6, 0.4], [0.25, 0.75]]),
-                                      torch.tensor([[0.7, 0.3], [0.2, 0.8]]))) == pytest.approx(0.00625)
+    assert float(
+        losses.hidden_mse(torch.tensor([0.5, 0.0, 0.4, 0.1]), torch.tensor([0.8, -0.1, 0.2, 0.5]))
+    ) == pytest.approx(0.075)
+    assert float(
+        losses.attention_mse(torch.tensor([[0.6, 0.4], [0.25, 0.75]]), torch.tensor([[0.7, 0.3], [0.2, 0.8]]))
+    ) == pytest.approx(0.00625)
 
 
 def test_seed_error_7_softmax_at_t3():
@@ -79,4 +82,6 @@ def test_hybrid_and_class_weights():
     labels = torch.tensor([0, 2])
     s, t = torch.randn(2, 3), torch.randn(2, 3)
     total, terms = losses.hybrid_rare_loss(s, t, labels, w)
-    assert float(total) == pytest.approx(0.45 * terms["hard_ce"] + 0.35 * terms["kd_kl_t2"] + 0.20 * terms["weighted_ce"])
+    assert float(total) == pytest.approx(
+        0.45 * terms["hard_ce"] + 0.35 * terms["kd_kl_t2"] + 0.20 * terms["weighted_ce"]
+    )

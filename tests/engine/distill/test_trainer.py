@@ -1,4 +1,5 @@
 """Trainer on a tiny random-init model: loss falls, resume reaches the same state, the run prices."""
+
 import json
 from pathlib import Path
 
@@ -8,8 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from engine.distill import models, trainer
-
+from engine.distill import models, trainer  # noqa: E402
 from engine.runs import rundir  # noqa: E402
 
 
@@ -28,12 +28,27 @@ def tiny_factory():
         if kind == "tokenizer":
             return tok
         return models.tiny_bert(k, tok.vocab_size, layers=2, hidden=32, seed=1 if kind == "teacher" else 2)
+
     return make
 
 
 def cfg(run_id, **kw):
-    base = dict(profile="quick", mode="kd-cached", device="cpu", threads=1, n_train=240, n_val=60, n_test=80,
-                epochs=2, max_len=24, batch_size=16, lr=2e-3, student_lr=2e-3, student_layers=1, run_id=run_id)
+    base = dict(
+        profile="quick",
+        mode="kd-cached",
+        device="cpu",
+        threads=1,
+        n_train=240,
+        n_val=60,
+        n_test=80,
+        epochs=2,
+        max_len=24,
+        batch_size=16,
+        lr=2e-3,
+        student_lr=2e-3,
+        student_layers=1,
+        run_id=run_id,
+    )
     return trainer.TrainConfig(**{**base, **kw})
 
 
@@ -72,7 +87,8 @@ def test_tiny_run_writes_a_run_that_prices(env):
     teacher_steps = [s["total_loss"] for s in steps if s["phase"] == "teacher"]
     assert np.mean(teacher_steps[-2:]) < np.mean(teacher_steps[:2])  # loss falls
     assert {"hard_ce", "kd_kl_t2", "grad_norm", "lr", "throughput_samples_per_sec"} <= set(
-        [s for s in steps if s["phase"] == "student"][0])
+        [s for s in steps if s["phase"] == "student"][0]
+    )
     config = json.loads((run_dir / "config.json").read_text())
     assert config["n"] == {"train": 240, "val": 60, "test": 80}
     from engine import sources, store
@@ -86,7 +102,8 @@ def test_tiny_run_writes_a_run_that_prices(env):
     db_steps = store.load_run_log("tiny-a", "steps")
     assert len(db_steps) == len(logged) and set(db_steps.phase) == {"teacher", "student"}
     assert db_steps.total_loss.tolist() == pytest.approx(
-        [s["total_loss"] for s in sorted(logged, key=lambda s: (s["phase"], s["global_step"]))])
+        [s["total_loss"] for s in sorted(logged, key=lambda s: (s["phase"], s["global_step"]))]
+    )
     db_epochs = store.load_run_log("tiny-a")
     assert len(db_epochs) == 4 and db_epochs.kept.sum() == 2  # one kept epoch per phase
     student = db_epochs[db_epochs.phase == "student"]
@@ -106,6 +123,7 @@ def test_resume_reaches_the_same_state(env, monkeypatch):
         if calls["n"] == 2:
             raise KeyboardInterrupt("simulated interruption")
         return real_predict(*a, **k)
+
     monkeypatch.setattr(trainer, "predict", interrupted)
     with pytest.raises(KeyboardInterrupt):
         trainer.run(cfg("tiny-part"), model_factory=tiny_factory(), ingest=False)
@@ -126,6 +144,7 @@ def test_failed_run_is_never_done(env):
         if kind == "tokenizer":
             return models.load_tokenizer("default")
         raise RuntimeError("out of memory (simulated)")
+
     with pytest.raises(RuntimeError):
         trainer.run(cfg("tiny-bad"), model_factory=broken)
     d = rundir.resolve_run("tiny-bad")
@@ -154,12 +173,12 @@ def test_bad_config():
 
 
 def test_rare_class_hybrid_loss_trains(env):
-    run_dir = trainer.run(cfg("tiny-hybrid", loss="rare-hybrid", epochs=1), model_factory=tiny_factory(),
-                          ingest=False)
+    run_dir = trainer.run(cfg("tiny-hybrid", loss="rare-hybrid", epochs=1), model_factory=tiny_factory(), ingest=False)
     step = [s for s in rundir.read_jsonl(run_dir / "steps.jsonl") if s["phase"] == "student"][-1]
     # 0.45·CE + 0.35·T²·KL + 0.20·weighted CE, as logged
-    assert step["total_loss"] == pytest.approx(0.45 * step["hard_ce"] + 0.35 * step["kd_kl_t2"]
-                                               + 0.20 * step["weighted_ce"], rel=1e-5)
+    assert step["total_loss"] == pytest.approx(
+        0.45 * step["hard_ce"] + 0.35 * step["kd_kl_t2"] + 0.20 * step["weighted_ce"], rel=1e-5
+    )
 
 
 @pytest.mark.slow
@@ -191,8 +210,8 @@ def test_launcher_starts_and_cancels_a_run(env):
 
 
 def test_launcher_passes_the_lab_settings(env, monkeypatch):
-    from engine.runs import launcher
     from engine.errors import DistillDecideError
+    from engine.runs import launcher
 
     seen = {}
 
@@ -202,6 +221,7 @@ def test_launcher_passes_the_lab_settings(env, monkeypatch):
     def fake_popen(cmd, **kw):
         seen["cmd"] = cmd
         return FakeProc()
+
     monkeypatch.setattr(launcher.subprocess, "Popen", fake_popen)
     (env / "runs" / "done-run").mkdir(parents=True)
     (env / "runs" / "done-run" / "DONE").write_text("x")
@@ -225,9 +245,23 @@ def test_ddp_two_processes_on_cpu(env):
     from tests.conftest import ROOT
 
     env_vars = {**os.environ, "OMP_NUM_THREADS": "1"}
-    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                        str(ROOT / "tests" / "engine" / "distill" / "ddp_tiny.py"), str(env)],
-                       capture_output=True, text=True, cwd=ROOT, env=env_vars, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            str(ROOT / "tests" / "engine" / "distill" / "ddp_tiny.py"),
+            str(env),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env_vars,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     made = [p for p in (env / "runs").iterdir() if p.is_dir()]
     assert len(made) == 1 and (made[0] / "DONE").exists()
@@ -241,8 +275,9 @@ def test_ddp_two_processes_on_cpu(env):
 
 def test_selection_and_early_stopping_are_recorded(env):
     # a learning rate of ~0 leaves validation loss flat: the seed 002 §13 loss rule stops both phases at epoch 3 of 4
-    run_dir = trainer.run(cfg("tiny-stop", epochs=4, lr=1e-12, student_lr=1e-12, mode="finetune"),
-                          model_factory=tiny_factory())
+    run_dir = trainer.run(
+        cfg("tiny-stop", epochs=4, lr=1e-12, student_lr=1e-12, mode="finetune"), model_factory=tiny_factory()
+    )
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["early_stop"]["teacher"]["rule"] == "loss" and summary["early_stop"]["student"]["epoch"] == 3
     epochs = rundir.read_jsonl(run_dir / "epochs.jsonl")
@@ -274,7 +309,7 @@ def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
     with pytest.raises(DistillDecideError, match=r"shard\(s\) \[1\] of 3 are missing"):
         trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
     trainer.run_logits("tiny-shards", shard=1, n_shards=3, model_factory=f)
-    with pytest.raises(DistillDecideError, match="another count"):   # the 1-shard file is still there
+    with pytest.raises(DistillDecideError, match="another count"):  # the 1-shard file is still there
         trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
     Path(whole["merged"]).unlink()
     for p in Path(outs[0]["shard"]).parent.glob("*-of-0001.pt"):
@@ -292,6 +327,7 @@ def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
 
     def no_compute(*a, **k):
         raise AssertionError("the teacher pass ran again")
+
     monkeypatch.setattr(logits, "compute", no_compute)
     done = trainer.run(cfg("tiny-from-shards", teacher_run="tiny-shards"), model_factory=f)
     assert (done / "DONE").exists()
@@ -308,6 +344,7 @@ def test_naive_baseline_pads_to_max_length_without_buckets(env, monkeypatch):
     def make_batches(lengths, batch_size, rng, bucketing):
         seen["bucketing"].add(bucketing)
         return real_batches(lengths, batch_size, rng, bucketing)
+
     monkeypatch.setattr(trainer, "collate", collate)
     monkeypatch.setattr(trainer, "make_batches", make_batches)
     trainer.run(cfg("tiny-naive", naive=True, epochs=1, mode="finetune"), model_factory=tiny_factory(), ingest=False)

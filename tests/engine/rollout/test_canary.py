@@ -1,4 +1,5 @@
 """Canary planner: every figure of the rollout issue, by hand from the pooled normal formula."""
+
 import pytest
 
 from engine.errors import DistillDecideError
@@ -9,15 +10,18 @@ SEED_DAILY = 1_400_000 / 30.4  # ≈ 46,053
 
 def test_equal_arms_and_arcsine_cross_check():
     p = canary.plan(baseline=0.90, target=0.895, share=0.05, daily_requests=SEED_DAILY)
-    assert p.equal_n_per_arm == 57_763          # seed ~57,700
+    assert p.equal_n_per_arm == 57_763  # seed ~57,700
     assert p.arcsine_n_per_arm == 57_756
 
 
-@pytest.mark.parametrize("share, daily, canary_arm, control_arm, days", [
-    (0.05, SEED_DAILY, 30_162, 573_078, 13.1),
-    (0.25, SEED_DAILY, 38_341, 115_023, 3.3),
-    (0.10, 500_000, 31_866, 286_794, 0.64),     # seed error 13: not 1.2 days
-])
+@pytest.mark.parametrize(
+    "share, daily, canary_arm, control_arm, days",
+    [
+        (0.05, SEED_DAILY, 30_162, 573_078, 13.1),
+        (0.25, SEED_DAILY, 38_341, 115_023, 3.3),
+        (0.10, 500_000, 31_866, 286_794, 0.64),  # seed error 13: not 1.2 days
+    ],
+)
 def test_unequal_allocation(share, daily, canary_arm, control_arm, days):
     p = canary.plan(baseline=0.90, target=0.895, share=share, daily_requests=daily)
     assert p.canary_arm == canary_arm and p.control_arm == control_arm
@@ -55,11 +59,16 @@ def test_shadow_needs_no_labels():
     assert canary.shadow_sample_size(expected_agreement=0.974, gate=0.95) == 421
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(baseline=1.2, target=0.9), "baseline"), (dict(baseline=0.9, target=0.9), "target"),
-    (dict(baseline=0.9, target=0.89, share=0), "share"), (dict(baseline=0.9, target=0.89, share=1.5), "share"),
-    (dict(baseline=0.9), "target"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(baseline=1.2, target=0.9), "baseline"),
+        (dict(baseline=0.9, target=0.9), "target"),
+        (dict(baseline=0.9, target=0.89, share=0), "share"),
+        (dict(baseline=0.9, target=0.89, share=1.5), "share"),
+        (dict(baseline=0.9), "target"),
+    ],
+)
 def test_bad_inputs(kwargs, field):
     with pytest.raises(DistillDecideError) as exc:
         canary.plan(daily_requests=1000, **{"share": 0.05, **kwargs})

@@ -1,4 +1,5 @@
 """Cascade economics, seed 003 §4.3, drift rules, checkpoint selection, scorecard weights, scale checks."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,7 +21,8 @@ def test_threshold_0_is_the_student_and_1_adds_the_teacher(sweep, seed_cube, see
     assert tb.inference_usd_per_request.iloc[-1] == pytest.approx(0.0016 + 0.0038)
     # all requests fall back: teacher's errors, both prices, both operations
     assert tb.total_usd_per_month.iloc[-1] == pytest.approx(
-        1.4e6 * (0.0016 + 0.0038) + b.teacher.weighted_error_usd + b.teacher.critical_usd + 512 + 542)
+        1.4e6 * (0.0016 + 0.0038) + b.teacher.weighted_error_usd + b.teacher.critical_usd + 512 + 542
+    )
     assert tb.accuracy.iloc[-1] == pytest.approx(0.921) and tb.accuracy.iloc[0] == pytest.approx(0.905)
     assert sweep.teacher_total_usd == pytest.approx(b.teacher.total_usd)
 
@@ -54,13 +56,13 @@ def test_naive_loop_agrees(seed_rows, seed_a, sweep):
 
 @pytest.mark.parametrize("rate, daily", [(0.05, 3_500), (0.18, 7_400), (0.064, 3_920)])
 def test_seed_003_fallback_explosion(rate, daily):
-    assert cascade.fallback_daily_usd(daily_requests=10_000_000, student_usd=0.0002, teacher_usd=0.003,
-                                      fallback_rate=rate) == pytest.approx(daily)
+    assert cascade.fallback_daily_usd(
+        daily_requests=10_000_000, student_usd=0.0002, teacher_usd=0.003, fallback_rate=rate
+    ) == pytest.approx(daily)
 
 
 def test_seed_003_monthly_overrun():
-    f = lambda r: cascade.fallback_daily_usd(daily_requests=1e7, student_usd=0.0002, teacher_usd=0.003,  # noqa: E731
-                                             fallback_rate=r)
+    f = lambda r: cascade.fallback_daily_usd(daily_requests=1e7, student_usd=0.0002, teacher_usd=0.003, fallback_rate=r)
     assert (f(0.18) - f(0.05)) * 30 == pytest.approx(117_000)
 
 
@@ -68,8 +70,9 @@ def test_segment_routing(seed_cube, seed_a):
     d, routed, blended = cascade.segment_routing(seed_cube, seed_a, {"vip": "teacher"}, B=500, confirm_B=0)
     assert blended.student.usd_per_request == pytest.approx(0.1 * 0.0038 + 0.9 * 0.0016)
     assert blended.student.ops_usd_per_month == 512 + 542
-    all_t, _, _ = cascade.segment_routing(seed_cube, seed_a, {s: "teacher" for s in seed_cube.segments}, B=500,
-                                          confirm_B=0)
+    all_t, _, _ = cascade.segment_routing(
+        seed_cube, seed_a, dict.fromkeys(seed_cube.segments, "teacher"), B=500, confirm_B=0
+    )
     assert all_t.breakdown.margin_usd == pytest.approx(0, abs=1e-6)
 
 
@@ -81,16 +84,23 @@ def test_drift_agreement_rule_fires_on_the_third_cycle():
 
 
 def test_drift_failure_tree_branches():
-    cycles = pd.DataFrame({"cycle": ["a", "b", "c", "d"], "agreement": [0.97] * 4, "kl_t3": [0.08, 0.09, 0.16, 0.1],
-                           "teacher_critical_rate": [0.0034] * 4,
-                           "student_critical_rate": [0.0045, 0.0045, 0.0052, 0.0045],
-                           "teacher_inference_usd": [5320] * 4, "student_inference_usd": [2240, 2240, 2240, 3100],
-                           "usd_per_critical_event": [1.2, 1.2, 1.2, 1.95],
-                           "requests_per_month": [6e6, 6e6, 6e6, 4e6]})
+    cycles = pd.DataFrame(
+        {
+            "cycle": ["a", "b", "c", "d"],
+            "agreement": [0.97] * 4,
+            "kl_t3": [0.08, 0.09, 0.16, 0.1],
+            "teacher_critical_rate": [0.0034] * 4,
+            "student_critical_rate": [0.0045, 0.0045, 0.0052, 0.0045],
+            "teacher_inference_usd": [5320] * 4,
+            "student_inference_usd": [2240, 2240, 2240, 3100],
+            "usd_per_critical_event": [1.2, 1.2, 1.2, 1.95],
+            "requests_per_month": [6e6, 6e6, 6e6, 4e6],
+        }
+    )
     rules = {(a.cycle, a.rule) for a in drift.check(cycles, break_even_usd_per_critical_event=1.93)}
     assert ("c", "kl_above_limit") in rules
-    assert ("c", "critical_gap_widening") in rules        # 0.0018 vs 0.0011: +64%
-    assert ("d", "savings_shrinking") in rules            # 2,220 vs 3,080: −28%
+    assert ("c", "critical_gap_widening") in rules  # 0.0018 vs 0.0011: +64%
+    assert ("d", "savings_shrinking") in rules  # 2,220 vs 3,080: −28%
     assert ("d", "critical_price_above_break_even") in rules
     assert ("c", "traffic_above_5m") in rules and ("d", "traffic_above_5m") not in rules
 
@@ -101,17 +111,27 @@ def test_example_cycles_are_labelled_and_fire():
     assert any(a.rule == "agreement_below_gate" for a in drift.check(ex))
 
 
-SEED_003 = pd.DataFrame({"Epoch": [1, 2, 3, 4, 5], "Train loss": [1.82, 1.41, 1.18, 1.05, 0.94],
-                         "Eval loss": [1.64, 1.29, 1.14, 1.12, 1.19],
-                         "Teacher match": ["78.2%", "83.6%", "86.4%", "86.7%", "86.1%"],
-                         "Hallucination": ["5.2%", "4.3%", "3.6%", "3.5%", "3.9%"],
-                         "Fallback": ["11.0%", "8.8%", "6.7%", "6.5%", "7.0%"]})
-SEED_002 = pd.DataFrame({"Epoch": [1, 2, 3, 4, 5, 6], "Train loss": [1.92, 1.41, 1.08, .91, .84, .79],
-                         "Val loss": [1.84, 1.36, 1.02, .88, .86, .89],
-                         "Human win rate": ["48%", "57%", "64%", "67%", "67%", "66%"],
-                         "Teacher preference match": ["72%", "79%", "84%", "86%", "86%", "85%"],
-                         "Hallucination rate": ["7.8%", "5.9%", "4.6%", "3.9%", "3.8%", "4.1%"],
-                         "Refusal precision": ["86%", "89%", "91%", "93%", "92%", "91%"]})
+SEED_003 = pd.DataFrame(
+    {
+        "Epoch": [1, 2, 3, 4, 5],
+        "Train loss": [1.82, 1.41, 1.18, 1.05, 0.94],
+        "Eval loss": [1.64, 1.29, 1.14, 1.12, 1.19],
+        "Teacher match": ["78.2%", "83.6%", "86.4%", "86.7%", "86.1%"],
+        "Hallucination": ["5.2%", "4.3%", "3.6%", "3.5%", "3.9%"],
+        "Fallback": ["11.0%", "8.8%", "6.7%", "6.5%", "7.0%"],
+    }
+)
+SEED_002 = pd.DataFrame(
+    {
+        "Epoch": [1, 2, 3, 4, 5, 6],
+        "Train loss": [1.92, 1.41, 1.08, 0.91, 0.84, 0.79],
+        "Val loss": [1.84, 1.36, 1.02, 0.88, 0.86, 0.89],
+        "Human win rate": ["48%", "57%", "64%", "67%", "67%", "66%"],
+        "Teacher preference match": ["72%", "79%", "84%", "86%", "86%", "85%"],
+        "Hallucination rate": ["7.8%", "5.9%", "4.6%", "3.9%", "3.8%", "4.1%"],
+        "Refusal precision": ["86%", "89%", "91%", "93%", "92%", "91%"],
+    }
+)
 
 
 def test_checkpoint_seed_003_picks_epoch_4():
@@ -142,8 +162,9 @@ def test_scorecard_weights_contradict_priority():
     rounded = [round(fit.best_fit[c], 2) for c in checkpoints.CRITERIA]
     assert rounded == pytest.approx([0.28, 0.36, 0.00, 0.28, 0.08], abs=0.011)
     assert fit.contradicts_priority and fit.high["latency"] <= 0.02
-    ranked = checkpoints.score_candidates(checkpoints.SCORECARD_003, {"safety": 5, "latency": 4, "cost": 3,
-                                                                     "quality": 2, "operability": 1})
+    ranked = checkpoints.score_candidates(
+        checkpoints.SCORECARD_003, {"safety": 5, "latency": 4, "cost": 3, "quality": 2, "operability": 1}
+    )
     assert ranked.candidate.iloc[0] == "retrieval-grounded gating"
 
 

@@ -1,4 +1,5 @@
 """Rollout CLI commands: JSON contracts and one-line errors."""
+
 import json
 
 import pytest
@@ -38,12 +39,15 @@ def test_quality_cascade_drift_checkpoints(tmp_path):
     assert k["chosen_epoch"] == 5 and k["tie_within_noise"] is True
 
 
-@pytest.mark.parametrize("args, words", [
-    (("canary", "--baseline", "1.5", "--target", "0.9"), "baseline"),
-    (("canary", "--baseline", "0.9", "--target", "0.89", "--share", "0"), "share"),
-    (("checkpoints", "--epochs", "missing.csv"), "not found"),
-    (("drift", "--cycles", "missing.csv"), "not found"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("canary", "--baseline", "1.5", "--target", "0.9"), "baseline"),
+        (("canary", "--baseline", "0.9", "--target", "0.89", "--share", "0"), "share"),
+        (("checkpoints", "--epochs", "missing.csv"), "not found"),
+        (("drift", "--cycles", "missing.csv"), "not found"),
+    ],
+)
 def test_bad_input(args, words):
     r = run_cli(*args)
     assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1

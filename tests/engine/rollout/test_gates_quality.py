@@ -1,17 +1,19 @@
 """Gates (ordering, point vs bound, blocked), quality metrics with intervals, calibration, McNemar."""
+
 import numpy as np
 import pytest
 
 from engine.decision import costs, uncertainty, verdict
-
-from engine.quality import metrics, report as quality_report
+from engine.quality import metrics
+from engine.quality import report as quality_report
 from engine.rollout import gates
 
 
 @pytest.fixture(scope="module")
 def report(seed_cube, seed_rows, seed_a):
-    return quality_report.report(seed_cube, seed_rows, critical_intents=seed_a.critical_intents,
-                                 draws=uncertainty.draw(seed_cube, 4_000, 0))
+    return quality_report.report(
+        seed_cube, seed_rows, critical_intents=seed_a.critical_intents, draws=uncertainty.draw(seed_cube, 4_000, 0)
+    )
 
 
 def test_seed_metrics_and_intervals(report):
@@ -29,7 +31,7 @@ def test_seed_metrics_and_intervals(report):
 def test_mcnemar(report):
     assert (report.mcnemar_b, report.mcnemar_c) == (200, 40)
     assert quality_report.mcnemar_exact(5, 5) == 1.0
-    assert quality_report.mcnemar_exact(0, 6) == pytest.approx(2 * 0.5 ** 6)
+    assert quality_report.mcnemar_exact(0, 6) == pytest.approx(2 * 0.5**6)
 
 
 def test_per_segment_and_per_class(report):
@@ -67,8 +69,10 @@ def test_seed_passes_every_default_gate(report, seed_a):
 
 
 def test_first_blocking_gate_is_by_priority_not_order(report, seed_a):
-    strict = (gates.Gate("agreement ≥ 0.99", "agreement", ">=", 0.99, "quality"),
-              gates.Gate("P95 ≤ 4 ms", "student.p95_latency_ms", "<=", 4, "latency"))
+    strict = (
+        gates.Gate("agreement ≥ 0.99", "agreement", ">=", 0.99, "quality"),
+        gates.Gate("P95 ≤ 4 ms", "student.p95_latency_ms", "<=", 4, "latency"),
+    )
     rep = gates.evaluate(strict, gates.gate_values(report, seed_a))
     assert rep.first_blocking.gate.name == "P95 ≤ 4 ms"
 
@@ -90,8 +94,9 @@ def test_blocked_verdict(seed_cube, seed_a, report):
 
 
 def test_missing_metric_is_not_evaluated(seed_cube, seed_a):
-    r = quality_report.report(seed_cube, None, critical_intents=seed_a.critical_intents,
-                              draws=uncertainty.draw(seed_cube, 500, 0))
+    r = quality_report.report(
+        seed_cube, None, critical_intents=seed_a.critical_intents, draws=uncertainty.draw(seed_cube, 500, 0)
+    )
     rep = gates.evaluate(gates.DEFAULT_GATES, gates.gate_values(r, seed_a))
     ece = [x for x in rep.results if x.gate.metric == "student.ece"][0]
     assert ece.passed is None and "not available" in ece.evidence and not rep.blocked

@@ -1,4 +1,5 @@
 """Export + parity on a tiny random model, INT8 delta, latency statistics, capacity pricing, bad inputs."""
+
 import json
 
 import numpy as np
@@ -28,17 +29,24 @@ def test_capacity_price_hand_checked():
     assert cp.average_rps == pytest.approx(1.4e6 / (30.4 * 86_400))
     assert cp.replicas == 1 and not cp.floor_binding  # one replica is needed anyway
     assert cp.monthly_usd == pytest.approx(0.2 * 730) and cp.usd_per_request == pytest.approx(146 / 1.4e6)
-    floor = capacity.capacity_price(requests_per_month=1.4e6, throughput_rps=100, instance_usd_per_hour=0.2,
-                                    min_replicas=2)
+    floor = capacity.capacity_price(
+        requests_per_month=1.4e6, throughput_rps=100, instance_usd_per_hour=0.2, min_replicas=2
+    )
     assert floor.replicas == 2 and floor.floor_binding and floor.monthly_usd == pytest.approx(292)
     # 500M/month: 190.3 req/s average, ×3 = 570.9 peak ÷ (100 × 0.6) → ⌈9.51⌉ = 10 replicas
     big = capacity.capacity_price(requests_per_month=5e8, throughput_rps=100, instance_usd_per_hour=1.0)
     assert big.replicas == 10 and not big.floor_binding
 
 
-@pytest.mark.parametrize("kw, field", [
-    (dict(throughput_rps=0), "throughput"), (dict(instance_usd_per_hour=-1), "instance $/hour"),
-    (dict(target_utilisation=0), "target utilisation"), (dict(min_replicas=0), "min replicas")])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        (dict(throughput_rps=0), "throughput"),
+        (dict(instance_usd_per_hour=-1), "instance $/hour"),
+        (dict(target_utilisation=0), "target utilisation"),
+        (dict(min_replicas=0), "min replicas"),
+    ],
+)
 def test_capacity_bad_inputs(kw, field):
     base = dict(requests_per_month=1e6, throughput_rps=10, instance_usd_per_hour=0.1)
     with pytest.raises(DistillDecideError) as exc:
@@ -55,8 +63,8 @@ pytest.importorskip("onnxscript")
 def tiny_run(tmp_path_factory):
     import os
 
-    from tests.engine.distill.test_trainer import cfg, tiny_factory
     from engine.distill import trainer
+    from tests.engine.distill.test_trainer import cfg, tiny_factory
 
     root = tmp_path_factory.mktemp("serving")
     os.environ["DISTILL_DECIDE_RUNS"] = str(root / "runs")
@@ -75,7 +83,8 @@ def test_export_parity_int8_and_latency(tiny_run):
         assert out[name]["parity"]["max_abs_logit_diff"] <= 1e-4 and out[name]["parity"]["top1_agreement"] == 1.0
         q = out[name]["int8"]
         assert 0 <= q["agreement_with_fp32"] <= 1 and q["accuracy_delta_points"] == pytest.approx(
-            100 * (q["accuracy_int8"] - q["accuracy_fp32"]))
+            100 * (q["accuracy_int8"] - q["accuracy_fp32"])
+        )
     lat = pipeline.bench_latency(run_dir, threads=1, requests=60, model_factory=factory)
     for name in ("teacher", "student"):
         assert set(lat[name]) == {"torch", "onnx_fp32", "onnx_int8"}
