@@ -10,11 +10,15 @@ torchrun job, or N machines given the same run) each compute one block:
 
 The merge refuses a missing shard, a shard from another teacher or data set, a shard count
 that disagrees, or blocks that do not cover every row exactly once.
+
+Entries and shards are safetensors files (tensors plus a JSON header holding the key): a cache
+folder may be shared or copied, and reading it must never run code, as unpickling can.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +63,38 @@ def _shard_dir(root: Path, key_parts: dict) -> Path:
     return root / f"{cache_key(key_parts)}.shards"
 
 
+SUFFIX = ".safetensors"
+
+
 def shard_path(root: Path, key_parts: dict, shard: int, n_shards: int) -> Path:
-    return _shard_dir(root, key_parts) / f"{shard:04d}-of-{n_shards:04d}.pt"
+    return _shard_dir(root, key_parts) / f"{shard:04d}-of-{n_shards:04d}{SUFFIX}"
+
+
+def entry_path(root: Path, key_parts: dict) -> Path:
+    """The merged cache entry ``kd-cached`` reads."""
+    return root / f"{cache_key(key_parts)}{SUFFIX}"
+
+
+def _write(path: Path, tensors: dict[str, torch.Tensor], key_parts: dict, **meta: int) -> Path:
+    """Atomic safetensors write; the key goes into the header as JSON."""
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    metadata = {"key_parts": json.dumps(key_parts, sort_keys=True), **{k: str(v) for k, v in meta.items()}}
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+    tmp.replace(path)
+    return path
+
+
+def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    """(tensors, key_parts) of a file this module wrote; raises on a torn, foreign or crafted file."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata() or {}
+        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open has no __iter__)
+    return tensors, json.loads(meta["key_parts"])
 
 
 def compute_shard(
@@ -70,20 +104,8 @@ def compute_shard(
     pos = shard_positions(len(rows), shard, n_shards)
     logits = compute(teacher, ids, rows[pos], pad_id, device)
     path = shard_path(root, key_parts, shard, n_shards)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(
-        {
-            "key_parts": key_parts,
-            "shard": shard,
-            "n_shards": n_shards,
-            "positions": torch.as_tensor(pos),
-            "logits": logits,
-        },
-        tmp,
-    )
-    tmp.replace(path)
-    return path
+    tensors = {"positions": torch.as_tensor(pos, dtype=torch.int64), "logits": logits}
+    return _write(path, tensors, key_parts, shard=shard, n_shards=n_shards)
 
 
 def merge(root: Path, key_parts: dict, n_rows: int, n_shards: int) -> torch.Tensor:
@@ -96,7 +118,7 @@ def merge(root: Path, key_parts: dict, n_rows: int, n_shards: int) -> torch.Tens
         f"shard(s) {missing} of {n_shards} are missing in {shard_dir}",
         "compute them with: python -m engine logits --run RUN --shard K --of N",
     )
-    others = sorted(p.name for p in shard_dir.glob("*.pt") if not p.name.endswith(f"-of-{n_shards:04d}.pt"))
+    others = sorted(p.name for p in shard_dir.glob(f"*{SUFFIX}") if not p.name.endswith(f"-of-{n_shards:04d}{SUFFIX}"))
     require(
         not others,
         "--of",
@@ -105,23 +127,31 @@ def merge(root: Path, key_parts: dict, n_rows: int, n_shards: int) -> torch.Tens
     )
     logits, seen = None, np.zeros(n_rows, dtype=np.int64)
     for k in range(n_shards):
-        part = torch.load(shard_path(root, key_parts, k, n_shards), weights_only=False)
+        part = _read_shard(shard_path(root, key_parts, k, n_shards), k)
         require(
-            part.get("key_parts") == key_parts,
+            part["key_parts"] == key_parts,
             f"shard {k}",
             "was computed with another teacher, data set or max length",
             "recompute it from the same run",
         )
-        pos = part["positions"].numpy()
+        pos, block = part["positions"].numpy(), part["logits"]
         require(
             pos.size == 0 or (pos.min() >= 0 and pos.max() < n_rows),
             f"shard {k}",
             f"has rows outside 0…{n_rows - 1}",
             "recompute it from the same run",
         )
+        if pos.size == 0:
+            continue
         if logits is None:
-            logits = torch.empty((n_rows, part["logits"].shape[1]), dtype=torch.float32)
-        logits[torch.as_tensor(pos)] = part["logits"]
+            logits = torch.empty((n_rows, block.shape[-1]), dtype=torch.float32)
+        require(
+            block.shape == (pos.size, logits.shape[1]),
+            f"shard {k}",
+            f"holds logits of shape {tuple(block.shape)} for {pos.size} rows of {logits.shape[1]} classes",
+            "recompute it from the same run",
+        )
+        logits[torch.as_tensor(pos)] = block.float()
         np.add.at(seen, pos, 1)
     require(
         bool(np.all(seen == 1)),
@@ -129,30 +159,40 @@ def merge(root: Path, key_parts: dict, n_rows: int, n_shards: int) -> torch.Tens
         f"cover {int(np.sum(seen == 1))} of {n_rows} rows exactly once",
         "recompute the shards from the same run",
     )
+    if logits is None:  # no training rows at all
+        logits = torch.zeros((0, 0))
     save(root, key_parts, logits)
     return logits
 
 
+def _read_shard(path: Path, k: int) -> dict:
+    try:
+        tensors, key = _read(path)
+        return {"key_parts": key, "positions": tensors["positions"], "logits": tensors["logits"]}
+    except Exception as exc:  # torn, foreign or crafted: refused by name, never unpickled
+        raise DistillDecideError(
+            f"shard {k}",
+            f"{path.name} is not a teacher-logit shard this version wrote ({type(exc).__name__})",
+            "delete it and recompute it with: python -m engine logits --run RUN --shard K --of N",
+        ) from None
+
+
 def save(root: Path, key_parts: dict, logits: torch.Tensor) -> Path:
-    path = root / f"{cache_key(key_parts)}.pt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"key_parts": key_parts, "logits": logits}, tmp)
-    tmp.replace(path)
-    return path
+    return _write(entry_path(root, key_parts), {"logits": logits}, key_parts)
 
 
 def load(root: Path, key_parts: dict, n_rows: int) -> torch.Tensor | None:
     """The cached logits for exactly this key, or None (absent, or written for something else)."""
-    path = root / f"{cache_key(key_parts)}.pt"
+    path = entry_path(root, key_parts)
     if not path.exists():
         return None
     try:
-        cached = torch.load(path, weights_only=False)
-    except Exception:  # a torn or foreign file is a miss, and is recomputed
+        tensors, key = _read(path)
+        logits = tensors["logits"]
+    except Exception:  # a torn, foreign or crafted file is a miss, and is recomputed
         return None
-    if cached.get("key_parts") == key_parts and cached["logits"].shape[0] == n_rows:
-        return cached["logits"]
+    if key == key_parts and logits.ndim == 2 and logits.shape[0] == n_rows:
+        return logits
     return None
 
 

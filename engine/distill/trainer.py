@@ -22,8 +22,8 @@ import torch
 from engine import sources
 from engine.data import byo, generator
 from engine.data.seed import CRITICAL
+from engine.distill import checkpointing, losses, models, selection
 from engine.distill import logits as logit_cache
-from engine.distill import losses, models, selection
 from engine.distill.batching import collate, make_batches
 from engine.errors import DistillDecideError, require
 from engine.paths import DATA_DIR, runs_dir
@@ -199,7 +199,7 @@ def evaluate(
     top-1 agreement and KL at T = 3; under a scenario the business-weighted error $ per request."""
     pred = probs.argmax(1)
     k = len(labels)
-    rare = np.array([i for i in range(k) if np.mean(y == i) < 0.05 and np.any(y == i)])
+    rare = np.array(qm.rare_classes(qm.class_priors(y, k)), dtype=int)
     crit = np.array([labels.index(c) for c in CRITICAL if c in labels])
     p_true = np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0)
     out = {
@@ -211,7 +211,7 @@ def evaluate(
         "critical_rate": float(np.mean(np.isin(y, crit) & (pred != y))) if crit.size else 0.0,
     }
     if teacher_probs is not None:
-        out["agreement"] = float(np.mean(pred == teacher_probs.argmax(1)))
+        out["agreement"] = qm.agreement(teacher_probs.argmax(1), pred)
         out["kl_t3"] = qm.kl_divergence(teacher_probs, probs, 3.0)
     if assumptions is not None:
         usd = selection.error_usd_per_request(y, pred, labels, assumptions, segments)
@@ -267,8 +267,9 @@ def train_phase(
     sched = _schedule(opt, steps_per_epoch * cfg.epochs, cfg.warmup)
     ckpt_root = run_dir / "checkpoints"
     if start_epoch:
-        state = torch.load(ckpt_root / f"{phase}-epoch{start_epoch}" / "state.pt", weights_only=False)
-        model.load_state_dict(state["model"])
+        path = checkpointing.epoch_dir(run_dir, phase, start_epoch)
+        checkpointing.load_weights(model, path)
+        state = checkpointing.load_train_state(path)
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
     summaries = rundir.read_jsonl(run_dir / "epochs.jsonl")
@@ -347,16 +348,7 @@ def train_phase(
             teacher_error_usd=ctx.teacher_error_usd,
         )
         path = ckpt_root / f"{phase}-epoch{epoch}"
-        path.mkdir(parents=True, exist_ok=True)
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(),
-                "epoch": epoch,
-            },
-            path / "state.pt",
-        )
+        checkpointing.save(path, model, opt, sched, epoch)
         summary = {
             "event": "kd_epoch_summary",
             "task": "intent_distillation",
@@ -387,9 +379,7 @@ def train_phase(
     return [s for s in summaries if s["phase"] == phase]
 
 
-def load_epoch(model, run_dir: Path, phase: str, epoch: int) -> None:
-    state = torch.load(run_dir / "checkpoints" / f"{phase}-epoch{epoch}" / "state.pt", weights_only=False)
-    model.load_state_dict(state["model"])
+load_epoch = checkpointing.load_epoch  # the weights only, from model.safetensors (never unpickled)
 
 
 def prepare(cfg: TrainConfig, model_factory=None):
@@ -467,7 +457,7 @@ def run_logits(
     if merge:
         merged = logit_cache.merge(logits_root(), key, len(train_rows), n_shards)
         return {
-            "merged": str(logits_root() / f"{logit_cache.cache_key(key)}.pt"),
+            "merged": str(logit_cache.entry_path(logits_root(), key)),
             "rows": int(merged.shape[0]),
             "shards": n_shards,
             "teacher_epoch": epoch,

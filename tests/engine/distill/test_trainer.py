@@ -133,10 +133,12 @@ def test_resume_reaches_the_same_state(env, monkeypatch):
     monkeypatch.setattr(trainer, "predict", real_predict)
     resumed = trainer.run(cfg("tiny-part"), model_factory=tiny_factory(), ingest=False, resume=True)
     assert (resumed / "DONE").exists() and not (resumed / "FAILED").exists()
+    from safetensors.torch import load_file
+
     for ckpt in ("teacher-epoch2", "student-epoch2"):
-        a = torch.load(full / "checkpoints" / ckpt / "state.pt", weights_only=False)["model"]
-        b = torch.load(resumed / "checkpoints" / ckpt / "state.pt", weights_only=False)["model"]
-        assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a), ckpt
+        a = load_file(full / "checkpoints" / ckpt / "model.safetensors")
+        b = load_file(resumed / "checkpoints" / ckpt / "model.safetensors")
+        assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a), ckpt
 
 
 def test_failed_run_is_never_done(env):
@@ -269,8 +271,8 @@ def test_ddp_two_processes_on_cpu(env):
     assert config["world_size"] == 2
     teacher_steps = [s for s in rundir.read_jsonl(made[0] / "steps.jsonl") if s["phase"] == "teacher"]
     assert teacher_steps and max(s["global_step"] for s in teacher_steps) == 240 // 16 // 2 * 2  # half the steps
-    shards = sorted(p.name for p in (env / "cache" / "teacher_logits").glob("*.shards/*.pt"))
-    assert shards == ["0000-of-0002.pt", "0001-of-0002.pt"]  # each rank computed one shard, rank 0 merged
+    shards = sorted(p.name for p in (env / "cache" / "teacher_logits").glob("*.shards/*"))
+    assert shards == ["0000-of-0002.safetensors", "0001-of-0002.safetensors"]  # one shard per rank, rank 0 merged
 
 
 def test_selection_and_early_stopping_are_recorded(env):
@@ -302,7 +304,10 @@ def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
     trainer.run_logits("tiny-shards", shard=0, n_shards=1, model_factory=f)
     whole = trainer.run_logits("tiny-shards", merge=True, n_shards=1, model_factory=f)
     assert whole["rows"] == 240
-    reference = torch.load(whole["merged"], weights_only=False)["logits"]
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    reference = load_file(whole["merged"])["logits"]
     outs = [trainer.run_logits("tiny-shards", shard=k, n_shards=3, model_factory=f) for k in range(3)]
     assert [o["rows"] for o in outs] == [80, 80, 80]
     Path(outs[1]["shard"]).unlink()
@@ -312,13 +317,15 @@ def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
     with pytest.raises(DistillDecideError, match="another count"):  # the 1-shard file is still there
         trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
     Path(whole["merged"]).unlink()
-    for p in Path(outs[0]["shard"]).parent.glob("*-of-0001.pt"):
+    for p in Path(outs[0]["shard"]).parent.glob("*-of-0001.safetensors"):
         p.unlink()
     merged = trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
-    assert torch.allclose(torch.load(merged["merged"], weights_only=False)["logits"], reference, atol=1e-5)
+    assert torch.allclose(load_file(merged["merged"])["logits"], reference, atol=1e-5)
     # a shard made with another teacher is refused
-    part = torch.load(outs[2]["shard"], weights_only=False)
-    torch.save({**part, "key_parts": {**part["key_parts"], "teacher": "someone-else"}}, outs[2]["shard"])
+    with safe_open(outs[2]["shard"], framework="pt") as part:
+        meta, tensors = part.metadata(), {k: part.get_tensor(k) for k in part.keys()}  # noqa: SIM118
+    other = {**json.loads(meta["key_parts"]), "teacher": "someone-else"}
+    save_file(tensors, outs[2]["shard"], metadata={**meta, "key_parts": json.dumps(other)})
     with pytest.raises(DistillDecideError, match="another teacher"):
         trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
     with pytest.raises(DistillDecideError, match="--shard"):
