@@ -3,9 +3,9 @@
 import streamlit as st
 
 from engine.decision import costs
-from engine.decision.verdict import usd
 from engine.errors import DistillDecideError
 from engine.present import figures
+from engine.present.money import usd
 from ui import common
 
 ev, a, _ = common.current()

@@ -6,9 +6,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from engine.decision.verdict import usd
 from engine.errors import DistillDecideError
 from engine.paths import runs_dir
+from engine.present.money import usd
 from engine.runs import rundir
 from engine.serving import capacity
 from ui import common

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from engine.decision import sweeps
-from engine.decision.verdict import usd
 from engine.present import figures
+from engine.present.money import usd
 from ui import common
 
 ev, a, note = common.current()

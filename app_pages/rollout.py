@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from engine.decision.verdict import usd
 from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
+from engine.present.money import usd
 from engine.rollout import canary, cascade, checkpoints, drift, gates
 from ui import common
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from engine.decision.verdict import usd
 from engine.errors import DistillDecideError
+from engine.present.money import usd
 from engine.rollout import checkpoints, scale
 from ui import common
 

@@ -8,8 +8,8 @@ import streamlit as st
 
 from engine import store
 from engine.decision import costs, scenario
-from engine.decision.verdict import usd
 from engine.errors import DistillDecideError
+from engine.present.money import usd
 from ui import common
 
 ev, a, _ = common.current()

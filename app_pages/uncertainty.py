@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from engine.decision import uncertainty
-from engine.decision.verdict import usd
 from engine.present import figures
+from engine.present.money import usd
 from ui import common
 
 ev, a, _ = common.current()

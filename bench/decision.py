@@ -25,7 +25,7 @@ from _timing import timed
 
 from engine.data import seed
 from engine.decision import costs, sweeps, uncertainty
-from engine.decision.verdict import usd
+from engine.present.money import usd
 
 
 def full_recompute(cube, a, draws):

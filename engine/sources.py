@@ -6,7 +6,6 @@ cascade views need them), and a label saying where the numbers come from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -14,15 +13,9 @@ import pandas as pd
 from engine.data import seed
 from engine.decision import cube as cube_mod
 from engine.decision import scenario
+from engine.decision.cube import Evidence  # re-exported: sources.Evidence
 from engine.errors import require
 from engine.paths import runs_dir
-
-
-@dataclass(frozen=True, eq=False)
-class Evidence:
-    cube: cube_mod.ConfusionCube
-    rows: pd.DataFrame | None
-    label: str  # "seed", "run <id>", "rows <file>", "counts <file>", "stored <source>"
 
 
 def seed_evidence() -> Evidence:

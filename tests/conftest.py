@@ -29,6 +29,14 @@ def seed_rows():
     return seed.load_rows()
 
 
+@pytest.fixture(scope="session")
+def seed_ev():
+    """The seed evidence: its cube and its 10,000 per-request rows."""
+    from engine import sources
+
+    return sources.seed_evidence()
+
+
 @pytest.fixture()
 def db(tmp_path, monkeypatch):
     """A fresh DuckDB file for this test (the store reads DISTILL_DECIDE_DB)."""

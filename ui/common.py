@@ -84,15 +84,11 @@ def author() -> str:
     return st.session_state.get("author") or "anonymous"
 
 
-def decide_current(gate_blocking: bool = True):
+def decide_current():
+    """The one verdict every page shows: :func:`engine.decision.verdict.decide` with cached draws and quality."""
     ev, a, _ = current()
     try:
-        draws = draws_for(ev.cube.hash, ev.cube)
-        blocking = None
-        if gate_blocking:
-            rep = gate_report(a)
-            blocking = rep.first_blocking.gate.name if rep.first_blocking else None
-        return verdict.decide(ev.cube, a, draws=draws, confirm_B=0, blocking_gate=blocking)
+        return verdict.decide(ev, a, current_gates(), draws=draws_for(ev.cube.hash, ev.cube), quality=quality(a))
     except DistillDecideError as exc:
         show_error(exc)
         return None
@@ -103,7 +99,7 @@ def _quality(cube_hash: str, critical: tuple[str, ...], _ev):
     from engine.quality import report as quality_report
 
     return quality_report.report(
-        _ev.cube, _ev.rows, critical_intents=critical, draws=draws_for(_ev.cube.hash, _ev.cube)
+        _ev.cube, _ev.rows, critical_intents=critical, draws=draws_for(_ev.cube.hash, _ev.cube), rng=BOOTSTRAP_SEED
     )
 
 
@@ -112,11 +108,16 @@ def quality(a):
     return _quality(ev.cube.hash, tuple(a.critical_intents), ev)
 
 
+def current_gates():
+    from engine.rollout import gates
+
+    return st.session_state.get("gates", gates.DEFAULT_GATES)
+
+
 def gate_report(a):
     from engine.rollout import gates
 
-    gl = st.session_state.get("gates", gates.DEFAULT_GATES)
-    return gates.evaluate(gl, gates.gate_values(quality(a), a))
+    return gates.evaluate(current_gates(), gates.gate_values(quality(a), a))
 
 
 def verdict_banner(d) -> None:

@@ -18,9 +18,10 @@ from engine import sources
 from engine.cli import distill as cli_distill
 from engine.cli import rollout as cli_rollout
 from engine.cli import serving as cli_serving
-from engine.decision import costs, sweeps, uncertainty, verdict
+from engine.decision import costs, sweeps, verdict
 from engine.errors import DistillDecideError, require
-from engine.quality import report as quality_report
+from engine.present.money import usd
+from engine.rollout import gates
 
 SWEEP_DEFAULTS = {
     "volume": (500_000, 20_000_000, 9),
@@ -92,16 +93,11 @@ def _fmt_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def cmd_decide(args: argparse.Namespace) -> int:
     ev, a, note = _load(args)
-    draws = uncertainty.draw(ev.cube, args.bootstrap, args.seed)
-    gate_rep, _ = cli_rollout.gate_report(
-        ev, a, quality_report.report(ev.cube, ev.rows, draws=draws, critical_intents=a.critical_intents)
-    )
-    blocking = gate_rep.first_blocking
-    d = verdict.decide(ev.cube, a, draws=draws, rng=args.seed, blocking_gate=blocking.gate.name if blocking else None)
+    gate_list = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
+    d = verdict.decide(ev, a, gate_list, B=args.bootstrap, rng=args.seed)
+    gate_rep = d.gates
     if args.json:
         out = d.to_dict()
-        out["gates"] = gate_rep.to_dict()
-        out["evidence"] = ev.label
         out["scenario"] = note
         out["cube_hash"] = ev.cube.hash
         out["bootstrap"]["seed"] = args.seed
@@ -111,18 +107,18 @@ def cmd_decide(args: argparse.Namespace) -> int:
     rows = [
         [
             c,
-            verdict.usd(b.teacher.component_usd(c)),
-            verdict.usd(b.student.component_usd(c)),
-            verdict.usd(b.delta_usd(c), signed=True),
+            usd(b.teacher.component_usd(c)),
+            usd(b.student.component_usd(c)),
+            usd(b.delta_usd(c), signed=True),
         ]
         for c in costs.COMPONENTS
     ]
     rows.append(
         [
             "total",
-            verdict.usd(b.teacher.total_usd),
-            verdict.usd(b.student.total_usd),
-            verdict.usd(-b.margin_usd, signed=True),
+            usd(b.teacher.total_usd),
+            usd(b.student.total_usd),
+            usd(-b.margin_usd, signed=True),
         ]
     )
     print(
@@ -136,8 +132,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
     )
     lo, hi = d.bootstrap.margin_ci95_usd
     print(
-        f"margin (teacher − student): {verdict.usd(b.margin_usd)}/month, 95% CI [{verdict.usd(lo)}, "
-        f"{verdict.usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {args.seed}); "
+        f"margin (teacher − student): {usd(b.margin_usd)}/month, 95% CI [{usd(lo)}, "
+        f"{usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {args.seed}); "
         f"P(student cheaper) = {d.bootstrap.p_student_cheaper:.3f}"
     )
     print(f"break-even: {d.break_even_critical.note}; {d.break_even_volume.note}")
@@ -177,9 +173,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     rows = [
         [
             sweeps.format_value(param, v),
-            verdict.usd(t),
-            verdict.usd(s),
-            verdict.usd(m),
+            usd(t),
+            usd(s),
+            usd(m),
             "student" if m > 0 else "teacher",
         ]
         for v, t, s, m in zip(res.values, res.teacher_total_usd, res.student_total_usd, res.margin_usd)
@@ -253,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     _evidence_args(p)
     p.add_argument("--bootstrap", type=_positive_int, default=10_000, help="bootstrap resamples B (default 10,000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    p.add_argument("--gates", help="JSON list of gates (default: the seeds' gates)")
     p.set_defaults(func=cmd_decide)
     p = sub.add_parser("sweep", help="sweep one assumption and find where the winner flips")
     p.add_argument("what", choices=sorted(SWEEP_DEFAULTS))

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from engine import sources
-from engine.decision import costs, sweeps
+from engine.decision import costs, sweeps, verdict
 from engine.decision.cube import read_table
 from engine.errors import require
 from engine.quality import report as quality_report
@@ -21,11 +21,6 @@ def _evidence(args):
         ev = sources.seed_evidence()
     a, note = sources.scenario_for(ev.cube, getattr(args, "scenario", None))
     return ev, a, note
-
-
-def gate_report(ev, a, report=None, gate_list=gates.DEFAULT_GATES):
-    report = report or quality_report.report(ev.cube, ev.rows, critical_intents=a.critical_intents)
-    return gates.evaluate(gate_list, gates.gate_values(report, a)), report
 
 
 def cmd_quality(args) -> int:
@@ -81,7 +76,7 @@ def cmd_quality(args) -> int:
 def cmd_gates(args) -> int:
     ev, a, _ = _evidence(args)
     gl = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
-    rep, _ = gate_report(ev, a, gate_list=gl)
+    rep = verdict.decide(ev, a, gl).gates
     guard = gates.critical_cost_guardrail(costs.decompose(ev.cube, a))
     if args.json:
         print(
@@ -157,7 +152,7 @@ def cmd_canary(args) -> int:
 def cmd_cascade(args) -> int:
     ev, a, _ = _evidence(args)
     require(ev.rows is not None, "evidence", "has no per-request rows", "use the seed scenario or a run")
-    sw = cascade.sweep(ev.rows, a, np.linspace(0, 1, args.steps))
+    sw = cascade.sweep(ev.rows, a, np.linspace(0, 1, args.steps), cube=ev.cube)
     best = sw.table().iloc[sw.best_index]
     out = {
         "best": best.to_dict(),

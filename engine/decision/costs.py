@@ -7,12 +7,16 @@ The computation is split in two so that sweeps and the bootstrap reuse it:
 * :func:`price` — the monthly formula (DESIGN.md "Cost model"), elementwise,
   so any rate or scalar assumption may be a numpy array (a sweep or B
   bootstrap resamples priced at once).
+
+This is the one place a request is priced. Every other view — per segment,
+per cell, the cascade and segment routing (a :class:`ServingSystem` that mixes
+both models), drift cycles, checkpoint selection — calls :func:`price`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -131,24 +135,81 @@ def rates_from_counts(q: CellQuantities, counts: np.ndarray) -> tuple[Rates, Rat
     return Rates(*r[0:4]), Rates(*r[4:8])
 
 
-def price(rates: Rates, a: Assumptions, model: str, **overrides: Any) -> dict[str, Any]:
-    """Monthly dollars per component for one model.
+class Served(Protocol):
+    """What :func:`price` needs of whatever serves the requests: a model's assumptions or a mix of models."""
+
+    usd_per_request: Any
+    ops_usd_per_month: Any
+    ops_usd_per_request: Any
+    p95_latency_ms: Any
+    kwh_per_request: Any
+
+
+@dataclass(frozen=True)
+class ServingSystem:
+    """A system that serves with more than one model (cascade, segment routing); fields may be arrays.
+
+    Built with :func:`mixed_system`; priced by :func:`price` exactly like one model.
+    """
+
+    usd_per_request: Any
+    ops_usd_per_month: Any
+    ops_usd_per_request: Any
+    p95_latency_ms: Any
+    kwh_per_request: Any
+
+
+def mixed_system(
+    a: Assumptions,
+    *,
+    teacher_share: Any,
+    uses_teacher: Any,
+    uses_student: Any,
+    p95_latency_ms: Any,
+    student_on_every_request: bool = False,
+) -> ServingSystem:
+    """Both models behind one front door.
+
+    ``teacher_share`` of the requests pay the teacher's inference, energy and per-request operations; the rest
+    pay the student's — or, for a student-first cascade (``student_on_every_request``), every request pays the
+    student and the fallbacks pay the teacher as well. A model in use pays its fixed monthly operations.
+    """
+    t, s = a.teacher, a.student
+    s_share = 1.0 if student_on_every_request else 1.0 - np.asarray(teacher_share, dtype=np.float64)
+    per_request = lambda field: teacher_share * getattr(t, field) + s_share * getattr(s, field)
+    return ServingSystem(
+        usd_per_request=per_request("usd_per_request"),
+        ops_usd_per_month=np.asarray(uses_teacher) * t.ops_usd_per_month
+        + np.asarray(uses_student) * s.ops_usd_per_month,
+        ops_usd_per_request=per_request("ops_usd_per_request"),
+        p95_latency_ms=p95_latency_ms,
+        kwh_per_request=per_request("kwh_per_request"),
+    )
+
+
+def price(rates: Rates, a: Assumptions, model: str | Served, **overrides: Any) -> dict[str, Any]:
+    """Monthly dollars per component for one model (a name) or a :class:`ServingSystem`.
 
     ``overrides`` replace scalar assumptions (``requests_per_month``,
     ``usd_per_critical_event``, ``usd_per_ms_month``, ``usd_per_harm_unit``)
     and may be arrays, which broadcast against array rates.
+    ``fixed_cost_share`` (default 1) is the share of the fixed monthly
+    operations charged here: a segment's volume share, so segments add up.
     """
-    m = a.model(model)
+    m = a.model(model) if isinstance(model, str) else model
     v = overrides.get("requests_per_month", a.requests_per_month)
     usd_harm = overrides.get("usd_per_harm_unit", a.usd_per_harm_unit)
     usd_crit = overrides.get("usd_per_critical_event", a.usd_per_critical_event)
     usd_ms = overrides.get("usd_per_ms_month", a.usd_per_ms_month)
-    excess_ms = max(0.0, m.p95_latency_ms - a.baseline_ms)
+    fixed_share = overrides.get("fixed_cost_share", 1.0)
+    excess_ms = np.maximum(0.0, np.asarray(m.p95_latency_ms, dtype=np.float64) - a.baseline_ms)
+    if np.ndim(excess_ms) == 0:
+        excess_ms = float(excess_ms)
     return {
         "inference": v * m.usd_per_request,
         "weighted_error": v * rates.harm_units * usd_harm,
         "critical": v * rates.critical_weighted * usd_crit,
-        "operational": m.ops_usd_per_month + v * m.ops_usd_per_request,
+        "operational": fixed_share * m.ops_usd_per_month + v * m.ops_usd_per_request,
         "latency": usd_ms * (v / a.latency_reference_requests_per_month) * excess_ms,
         "carbon": v * m.kwh_per_request * a.kg_co2e_per_kwh * a.usd_per_kg_co2e,
     }
@@ -255,11 +316,7 @@ def decompose_by_segment(cube: ConfusionCube, a: Assumptions) -> pd.DataFrame:
         counts = np.where(mask, cube.counts, 0)
         rt, rs = rates_from_counts(q, counts)
         for model, r in zip(MODELS, (rt, rs)):
-            comp = price(r, a, model, requests_per_month=a.requests_per_month * share)
-            comp["operational"] = (
-                a.model(model).ops_usd_per_month * share
-                + a.requests_per_month * share * a.model(model).ops_usd_per_request
-            )
+            comp = price(r, a, model, requests_per_month=a.requests_per_month * share, fixed_cost_share=share)
             rows.append(
                 {
                     "segment": seg,

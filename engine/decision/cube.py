@@ -103,6 +103,41 @@ class ConfusionCube:
             self.source,
         )
 
+    def cell_of_rows(self, rows: pd.DataFrame) -> np.ndarray:
+        """Index of each per-request row's cell (rows the cube was built from; labels by name).
+
+        Views that need per-request data (cascade, calibration) price each row through its cell, so a row
+        costs exactly what its cell costs in the totals.
+        """
+        frame = rows if "segment" in rows.columns else rows.assign(segment=DEFAULT_SEGMENT)
+        frame = _as_text(frame[list(KEY_COLUMNS)], KEY_COLUMNS)
+        k = len(self.intents)
+        lab = {v: i for i, v in enumerate(self.intents)}
+        seg = {v: i for i, v in enumerate(self.segments)}
+        idx = [frame[c].map(seg if c == "segment" else lab) for c in KEY_COLUMNS]
+        unknown = [c for c, v in zip(KEY_COLUMNS, idx) if v.isna().any()]
+        require(
+            not unknown,
+            f"rows column(s) {unknown}",
+            "have labels the cube lacks",
+            "price rows with the cube built from them",
+        )
+        s_i, t_i, tc_i, st_i = (v.to_numpy(np.int64) for v in idx)
+        key = ((s_i * k + t_i) * k + tc_i) * k + st_i
+        cell_key = (
+            (self.segment_idx.astype(np.int64) * k + self.true_idx) * k + self.teacher_idx
+        ) * k + self.student_idx
+        order = np.argsort(cell_key, kind="stable")
+        pos = np.searchsorted(cell_key[order], key)
+        pos = np.minimum(pos, cell_key.size - 1)
+        require(
+            bool(np.all(cell_key[order][pos] == key)),
+            "rows",
+            "have cells the cube lacks",
+            "price rows with the cube built from them",
+        )
+        return order[pos]
+
     def accuracy(self, model: str) -> float:
         pred = self.teacher_idx if model == "teacher" else self.student_idx
         return float(self.counts[pred == self.true_idx].sum() / self.n)
@@ -296,3 +331,15 @@ def read_counts(
 ) -> ConfusionCube:
     """Import a counts file (CSV or parquet) made anywhere."""
     return from_counts(read_table(path), intents=intents, columns=columns, source=f"counts:{Path(path).name}")
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """What a verdict rests on: the cube, the per-request rows where there are any, and where they come from.
+
+    Calibration, cascade and confidence views need the rows; counts files have none.
+    """
+
+    cube: ConfusionCube
+    rows: pd.DataFrame | None
+    label: str  # "seed", "run <id>", "rows <file>", "counts <file>", "stored <source>"

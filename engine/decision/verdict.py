@@ -5,6 +5,10 @@ excludes zero in M's favour, **lean M** when only the point estimate favours M
 (with the evaluation requests needed to decide), **blocked** when promoting
 the student fails a rollout gate. A margin of exactly zero leans to the
 teacher, the incumbent.
+
+:func:`decide` is the one assembly of a verdict: the CLI, every page, the HTML
+report and segment routing call it unchanged, so the same question gives the
+same dollars everywhere.
 """
 
 from __future__ import annotations
@@ -12,17 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from engine.decision import costs, sweeps, uncertainty
-from engine.decision.cube import ConfusionCube
+from engine.decision.cube import Evidence
 from engine.decision.scenario import Assumptions
+from engine.present.money import usd
+from engine.quality import report as quality_report
+from engine.rollout import gates as gates_mod
 
-
-def usd(x: float, signed: bool = False) -> str:
-    """Dollars for display (rounded here only; never subtract displayed figures)."""
-    sign = "−" if x < 0 else ("+" if signed and x > 0 else "")
-    return f"{sign}${abs(x):,.0f}"
+CONFIRM_B = 2_000  # resamples that confirm the projected sample size (one value for CLI, pages and report)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Decision:
     break_even_critical: sweeps.BreakEven
     break_even_volume: sweeps.BreakEven
     verdict: Verdict
+    gates: gates_mod.GateReport
+    quality: quality_report.QualityReport
+    evidence_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         b, bs, pr = self.breakdown, self.bootstrap, self.projection
@@ -91,6 +95,8 @@ class Decision:
                 "projection_note": pr.reason,
                 "confirm_ci95_at_projected_n": list(pr.confirm_ci95_usd) if pr.confirm_ci95_usd else None,
             },
+            "gates": self.gates.to_dict(),
+            "evidence": self.evidence_label,
         }
 
 
@@ -114,11 +120,12 @@ def verdict(
         else:
             flip = f"; flips to the {be_critical.winner_below} below ${be_critical.value:,.2f} per critical event"
     if blocking_gate is not None:
+        would = f"save {usd(abs(margin_usd))}/month" if favoured == "student" else "cost more"
         return Verdict(
             "blocked",
             "teacher",
             f"Blocked: the student fails the gate '{blocking_gate}', so keep the "
-            f"teacher (the student would {per_month if favoured == 'student' else 'cost more'}){flip}.",
+            f"teacher (the student would {would}){flip}.",
             blocking_gate,
         )
     if lo > 0 or hi < 0:
@@ -138,27 +145,31 @@ def verdict(
 
 
 def decide(
-    cube: ConfusionCube,
+    evidence: Evidence,
     a: Assumptions,
+    gates: tuple[gates_mod.Gate, ...] = gates_mod.DEFAULT_GATES,
     *,
-    draws: uncertainty.Draws | None = None,
     B: int = uncertainty.DEFAULT_B,
-    rng: int | np.random.Generator = 0,
-    blocking_gate: str | None = None,
-    confirm_B: int = 2_000,
+    rng: int = 0,
+    draws: uncertainty.Draws | None = None,
+    quality: quality_report.QualityReport | None = None,
+    confirm_B: int = CONFIRM_B,
 ) -> Decision:
-    """Everything the verdict rests on, from one cube and one set of assumptions."""
+    """Everything a verdict needs, from one piece of evidence, one set of assumptions and one list of gates.
+
+    ``draws`` (B paired resamples of ``evidence.cube``, seed ``rng``) and ``quality`` may be passed in from a
+    cache; they are what this function would compute itself, so caching changes no number.
+    """
+    cube = evidence.cube
     draws = draws if draws is not None else uncertainty.draw(cube, B, rng)
+    if quality is None:
+        quality = quality_report.report(cube, evidence.rows, critical_intents=a.critical_intents, draws=draws, rng=rng)
+    gate_report = gates_mod.evaluate(tuple(gates), gates_mod.gate_values(quality, a))
+    blocking = gate_report.first_blocking
     breakdown = costs.decompose(cube, a)
     boot = uncertainty.reprice(draws, cube, a)
     proj = uncertainty.requests_to_exclude_zero(cube, a, boot=boot, confirm_B=confirm_B, rng=rng)
     be_c = sweeps.break_even(cube, a, "usd_per_critical_event")
     be_v = sweeps.break_even(cube, a, "requests_per_month")
-    return Decision(
-        breakdown,
-        boot,
-        proj,
-        be_c,
-        be_v,
-        verdict(breakdown.margin_usd, boot.margin_ci95_usd, proj, be_c, blocking_gate),
-    )
+    sentence = verdict(breakdown.margin_usd, boot.margin_ci95_usd, proj, be_c, blocking.gate.name if blocking else None)
+    return Decision(breakdown, boot, proj, be_c, be_v, sentence, gate_report, quality, evidence.label)

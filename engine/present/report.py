@@ -16,9 +16,10 @@ import pandas as pd
 import plotly.io as pio
 
 import engine
-from engine.decision.verdict import Decision, usd
+from engine.decision.verdict import Decision
 from engine.paths import REPO_ROOT
 from engine.present import figures
+from engine.present.money import usd
 
 
 def code_version() -> str:

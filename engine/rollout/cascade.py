@@ -5,18 +5,23 @@ confidence is below a threshold (0 = never, 1 = always). A fallback pays both
 models' price and both models' latency (seed: 5 + 12 = 17 ms > the 15 ms
 budget). Running a cascade at all means operating both models, so the
 teacher's fixed operations cost is added whenever the fallback rate is above 0.
+
+Nothing here prices a request: each row costs what its cube cell costs
+(:func:`engine.decision.costs.cell_quantities`, production mix included) and
+each threshold's system is priced by :func:`engine.decision.costs.price`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from engine.decision import verdict
-from engine.decision.cube import ConfusionCube
-from engine.decision.scenario import Assumptions
+from engine.decision import costs, verdict
+from engine.decision import cube as cube_mod
+from engine.decision.cube import ConfusionCube, Evidence
+from engine.decision.scenario import MODELS, Assumptions
 from engine.errors import DistillDecideError, require
 
 LATENCY_BUDGET_MS = 15.0
@@ -24,41 +29,44 @@ LATENCY_BUDGET_MS = 15.0
 
 @dataclass(frozen=True)
 class RowCosts:
-    """Per-request error dollars and outcomes of each model (aligned with the rows)."""
+    """Per-request quantities of each model (aligned with the rows), each taken from the row's cube cell.
 
-    error_usd: np.ndarray  # (2, n) teacher, student: harm × $ + critical × $ × segment multiplier
+    Rows ``(2, n)`` are (teacher, student). ``weight`` re-weights a row to the production intent and segment
+    mix (1 = the evaluation mix), exactly as the totals do.
+    """
+
+    error_usd: np.ndarray  # (2, n) harm × $ + critical × $ × segment multiplier, per request
     correct: np.ndarray  # (2, n)
     critical: np.ndarray  # (2, n)
     confidence: np.ndarray  # (n,) student top-label probability
-    latency_ms: np.ndarray  # (2, n)
+    latency_ms: np.ndarray  # (2, n) measured per request, else the model's P95
+    harm_units: np.ndarray  # (2, n)
+    critical_weighted: np.ndarray  # (2, n)
+    weight: np.ndarray  # (n,)
+    latency_measured: bool = False
 
 
 def row_costs(rows: pd.DataFrame, a: Assumptions) -> RowCosts:
     """Per-request quantities from rows with true, teacher_pred, student_pred and student probabilities."""
     for col in ("true", "teacher_pred", "student_pred"):
         require(col in rows.columns, f"column {col}", "missing", "give per-request rows (the seed rows or a run)")
-    lab = {v: i for i, v in enumerate(a.intents)}
-    idx = {c: rows[c].astype(str).map(lab) for c in ("true", "teacher_pred", "student_pred")}
-    for c, v in idx.items():
-        require(
-            not v.isna().any(),
-            c,
-            f"unknown intent(s) {sorted(set(rows[c][v.isna()]))[:5]}",
-            "use the scenario's intents",
-        )
-    y, t, s = (idx[c].to_numpy(int) for c in ("true", "teacher_pred", "student_pred"))
+    cube = cube_mod.from_rows(rows, intents=a.intents)
+    q = costs.cell_quantities(cube, a)
+    cell = cube.cell_of_rows(rows)
     conf = _student_confidence(rows, a)
-    harm = np.asarray(a.harm_matrix)
-    crit_set = np.isin(np.array(a.intents), a.critical_intents)
-    mult = rows["segment"].map(a.critical_multipliers).fillna(1.0).to_numpy() if "segment" in rows else 1.0
-    err, cor, cri = np.zeros((2, len(y))), np.zeros((2, len(y)), bool), np.zeros((2, len(y)), bool)
-    for m, pred in enumerate((t, s)):
-        wrong = pred != y
-        c = wrong & crit_set[y]
-        err[m] = np.where(c, a.usd_per_critical_event * mult, np.where(wrong, harm[y, pred] * a.usd_per_harm_unit, 0))
-        cor[m], cri[m] = ~wrong, c
     lat = np.vstack([_latency(rows, a, m) for m in ("teacher", "student")])
-    return RowCosts(err, cor, cri, conf, lat)
+    measured = all(f"{m}_latency_ms" in rows.columns and rows[f"{m}_latency_ms"].notna().all() for m in MODELS)
+    return RowCosts(
+        error_usd=q.error_usd(a)[:, cell],
+        correct=q.misroute[:, cell] == 0,
+        critical=q.critical[:, cell] > 0,
+        confidence=conf,
+        latency_ms=lat,
+        harm_units=q.harm_units[:, cell],
+        critical_weighted=q.critical_weighted[:, cell],
+        weight=q.weight[cell],
+        latency_measured=measured,
+    )
 
 
 def _student_confidence(rows: pd.DataFrame, a: Assumptions) -> np.ndarray:
@@ -96,6 +104,7 @@ class CascadeSweep:
     oracle_fallback_rate: float
     oracle_total_usd: float
     oracle_accuracy: float
+    measured_p95_latency_ms: np.ndarray | None = None  # from per-request latencies, where the rows have them
 
     @property
     def best_index(self) -> int:
@@ -128,7 +137,46 @@ class CascadeSweep:
                 "share_over_budget": self.share_over_budget,
                 "total_usd_per_month": self.total_usd,
             }
+            | (
+                {}
+                if self.measured_p95_latency_ms is None
+                else {"measured_p95_latency_ms": self.measured_p95_latency_ms}
+            )
         )
+
+
+def _mixed_rates(rc: RowCosts, order: np.ndarray, k: np.ndarray) -> tuple[costs.Rates, np.ndarray]:
+    """Production-weighted per-request rates when the first ``k`` rows of ``order`` fall back to the teacher,
+    and the (weighted) fallback share."""
+    w = rc.weight
+    total_w = w.sum()
+    pre = lambda x: np.concatenate([[0.0], np.cumsum(x[order])])[k]
+
+    def mixed(x: np.ndarray) -> np.ndarray:
+        x = x.astype(np.float64)
+        return (w @ x[1] + pre(w * (x[0] - x[1]))) / total_w
+
+    rates = costs.Rates(
+        harm_units=mixed(rc.harm_units),
+        critical=mixed(rc.critical),
+        critical_weighted=mixed(rc.critical_weighted),
+        misroute=mixed(~rc.correct),
+    )
+    cum_w = np.concatenate([[0.0], np.cumsum(w[order])])
+    return rates, cum_w[k] / cum_w[-1]  # the prefix's own total: every row falls back ⇒ exactly 1
+
+
+def _cascade_total(a: Assumptions, rates: costs.Rates, fallback: np.ndarray, p95: np.ndarray) -> np.ndarray:
+    """Monthly total of a student-first cascade: the one cost formula over a system that mixes both models."""
+    system = costs.mixed_system(
+        a,
+        teacher_share=fallback,
+        uses_teacher=fallback > 0,
+        uses_student=True,
+        p95_latency_ms=p95,
+        student_on_every_request=True,
+    )
+    return np.asarray(costs.total(costs.price(rates, a, system)), dtype=np.float64)
 
 
 def sweep(
@@ -138,8 +186,14 @@ def sweep(
     *,
     budget_ms: float = LATENCY_BUDGET_MS,
     rc: RowCosts | None = None,
+    cube: ConfusionCube | None = None,
 ) -> CascadeSweep:
-    """Every threshold at once: rows sorted by confidence, prefix sums give each threshold's fallback set."""
+    """Every threshold at once: rows sorted by confidence, prefix sums give each threshold's fallback set.
+
+    The alone totals are :func:`engine.decision.costs.decompose` of the rows' cube (the Overview's numbers);
+    priced latency uses each model's P95 from the assumptions (a fallback pays both), the share over budget
+    uses measured per-request latencies where the rows have them.
+    """
     rc = rc or row_costs(rows, a)
     th = np.linspace(0, 1, 1001) if thresholds is None else np.asarray(thresholds, float)
     require(bool(np.all((th >= 0) & (th <= 1))), "thresholds", "outside [0, 1]", "use confidence thresholds in [0, 1]")
@@ -147,54 +201,47 @@ def sweep(
     order = np.argsort(rc.confidence, kind="stable")
     conf = rc.confidence[order]
     k = np.where(th >= 1, n, np.searchsorted(conf, th, side="left"))  # rows with confidence < threshold
-    pre = lambda x: np.concatenate([[0.0], np.cumsum(x[order])])
-    err = (rc.error_usd[1].sum() + pre(rc.error_usd[0] - rc.error_usd[1])[k]) / n
-    acc = (rc.correct[1].sum() + pre(rc.correct[0].astype(float) - rc.correct[1])[k]) / n
-    crit = (rc.critical[1].sum() + pre(rc.critical[0].astype(float) - rc.critical[1])[k]) / n
-    f = k / n
-    v = a.requests_per_month
-    infer = a.student.usd_per_request + f * a.teacher.usd_per_request
-    p95, over = _latency_profile(rc, order, k, budget_ms)
-    ops = (
-        a.student.ops_usd_per_month
-        + v * a.student.ops_usd_per_request
-        + (f > 0) * (a.teacher.ops_usd_per_month + v * a.teacher.ops_usd_per_request)
-    )
-    total = _monthly(a, v, infer, err, ops, p95)
-    t_alone = _monthly(
-        a,
-        v,
-        a.teacher.usd_per_request,
-        rc.error_usd[0].mean(),
-        a.teacher.ops_usd_per_month + v * a.teacher.ops_usd_per_request,
-        float(np.percentile(rc.latency_ms[0], 95)),
-    )
+    rates, f = _mixed_rates(rc, order, k)
+    p95 = _priced_p95(a, k, n)
+    measured_p95, over = _latency_profile(rc, order, k, budget_ms)
+    total = _cascade_total(a, rates, f, p95)
     gain = rc.error_usd[1] - rc.error_usd[0]  # the oracle falls back exactly where the teacher is cheaper
     route = gain > 0
-    fo = float(route.mean())
-    o_err = (rc.error_usd[1].sum() - gain[route].sum()) / n
-    o_p95, _ = _latency_profile(rc, np.argsort(~route, kind="stable"), np.array([route.sum()]), budget_ms)
-    o_total = _monthly(
-        a, v, a.student.usd_per_request + fo * a.teacher.usd_per_request, o_err, float(ops.max()), float(o_p95[0])
-    )
-    o_acc = float(np.where(route, rc.correct[0], rc.correct[1]).mean())
-    s_alone = _monthly(
-        a,
-        v,
-        a.student.usd_per_request,
-        rc.error_usd[1].mean(),
-        a.student.ops_usd_per_month + v * a.student.ops_usd_per_request,
-        float(np.percentile(rc.latency_ms[1], 95)),
-    )
+    o_order = np.argsort(~route, kind="stable")
+    o_k = np.array([int(route.sum())])
+    o_rates, o_f = _mixed_rates(rc, o_order, o_k)
+    o_total = _cascade_total(a, o_rates, o_f, _priced_p95(a, o_k, n))
+    alone = costs.decompose(cube if cube is not None else cube_mod.from_rows(rows, intents=a.intents), a)
     return CascadeSweep(
-        th, f, infer, acc, crit, p95, over, total, float(t_alone), float(s_alone), fo, float(o_total), o_acc
+        th,
+        f,
+        a.student.usd_per_request + f * a.teacher.usd_per_request,
+        1.0 - rates.misroute,
+        rates.critical,
+        p95,
+        over,
+        total,
+        alone.teacher.total_usd,
+        alone.student.total_usd,
+        float(o_f[0]),
+        float(o_total[0]),
+        float(1.0 - o_rates.misroute[0]),
+        measured_p95 if rc.latency_measured else None,
     )
 
 
-def _monthly(a: Assumptions, v: float, infer, err, ops, p95):
-    """Monthly dollars: inference and error per request × volume, operations, monetised P95 latency."""
-    lat = a.usd_per_ms_month * (v / a.latency_reference_requests_per_month) * np.maximum(0, p95 - a.baseline_ms)
-    return v * (infer + err) + ops + lat
+def _priced_p95(a: Assumptions, k: np.ndarray, n: int) -> np.ndarray:
+    """The P95 that is priced: k of n requests pay both models' P95 (a fallback), the rest the student's."""
+    lo = a.student.p95_latency_ms
+    return _two_point_p95(lo, lo + a.teacher.p95_latency_ms, k, n)
+
+
+def _two_point_p95(lo_val: float, hi_val: float, k: np.ndarray, n: int) -> np.ndarray:
+    """P95 (numpy's linear interpolation) of n latencies, the k slowest ``hi_val`` and the rest ``lo_val``."""
+    pos = 0.95 * (n - 1)
+    i, frac = int(np.floor(pos)), pos - np.floor(pos)
+    value = lambda idx: np.where(idx >= n - k, hi_val, lo_val)  # sorted: the k slow ones last
+    return np.asarray(value(i) + frac * (value(min(i + 1, n - 1)) - value(i)), dtype=np.float64)
 
 
 def _latency_profile(rc: RowCosts, order: np.ndarray, k: np.ndarray, budget_ms: float):
@@ -204,13 +251,9 @@ def _latency_profile(rc: RowCosts, order: np.ndarray, k: np.ndarray, budget_ms: 
     n = ls.size
     if np.ptp(ls) == 0 and np.ptp(lt) == 0:  # constant latencies (P95s, nothing measured): closed form
         lo_val, hi_val = ls[0], ls[0] + lt[0]
-        pos = 0.95 * (n - 1)
-        i, frac = int(np.floor(pos)), pos - np.floor(pos)
-        value = lambda idx: np.where(idx >= n - k, hi_val, lo_val)
-        p95 = value(i) + frac * (value(min(i + 1, n - 1)) - value(i))
         f = k / n
         over = (lo_val > budget_ms) * (1 - f) + (hi_val > budget_ms) * f
-        return p95.astype(float), over.astype(float)
+        return _two_point_p95(lo_val, hi_val, k, n), over.astype(float)
     p95, over = np.empty(k.size), np.empty(k.size)
     uniq, inv = np.unique(k, return_inverse=True)
     rank = np.arange(n)
@@ -230,10 +273,9 @@ def fallback_daily_usd(*, daily_requests: float, student_usd: float, teacher_usd
 def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str], **decide_kwargs):
     """Route each segment to one model; returns (decision vs teacher-only, routed cube, routed assumptions).
 
-    The routed system is priced as the 'student' side of a decision: its
-    predictions come from the model each segment is sent to, its price per
-    request is the volume-weighted blend, it operates every model it uses and
-    its P95 is the slowest used model's.
+    The routed system is priced as the 'student' side of a decision by the one cost formula: its predictions
+    come from the model each segment is sent to; its price, energy and per-request operations are the blend at
+    the production mix's teacher share; it operates every model it uses and its P95 is the slowest used model's.
     """
     unknown = sorted(set(policy) - set(cube.segments))
     require(not unknown, "routing policy", f"unknown segment(s) {unknown}", f"use {', '.join(cube.segments)}")
@@ -250,13 +292,15 @@ def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str],
         cube.counts,
         f"routed:{cube.source}",
     )
-    share_t = float(cube.counts[to_teacher].sum() / cube.n)
-    used = {"teacher"} if share_t == 1 else ({"student"} if share_t == 0 else {"teacher", "student"})
-    blended = a.replace(
-        **{
-            "student.usd_per_request": share_t * a.teacher.usd_per_request + (1 - share_t) * a.student.usd_per_request,
-            "student.ops_usd_per_month": sum(a.model(m).ops_usd_per_month for m in used),
-            "student.p95_latency_ms": max(a.model(m).p95_latency_ms for m in used),
-        }
+    w = cube.counts * costs.cell_quantities(cube, a).weight
+    share_t = float(w[to_teacher].sum() / w.sum())
+    uses = {"teacher": share_t > 0, "student": share_t < 1}
+    system = costs.mixed_system(
+        a,
+        teacher_share=share_t,
+        uses_teacher=uses["teacher"],
+        uses_student=uses["student"],
+        p95_latency_ms=max(a.model(m).p95_latency_ms for m, used in uses.items() if used),
     )
-    return verdict.decide(routed, blended, **decide_kwargs), routed, blended
+    blended = a.replace(**{f"student.{k}": float(v) for k, v in asdict(system).items()})
+    return verdict.decide(Evidence(routed, None, f"routed {cube.source}"), blended, **decide_kwargs), routed, blended

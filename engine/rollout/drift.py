@@ -17,10 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.decision import costs
+from engine.decision.cube import ConfusionCube
+from engine.decision.scenario import MODELS, Assumptions
 from engine.errors import require
 
 REQUIRED = ("cycle", "agreement")
 OPTIONAL = (
+    "teacher_harm_units_per_request",
+    "student_harm_units_per_request",
+    "teacher_critical_multiplier",
+    "student_critical_multiplier",
     "kl_t3",
     "teacher_critical_rate",
     "student_critical_rate",
@@ -176,32 +183,55 @@ def example_cycles() -> pd.DataFrame:
     )
 
 
-def cycle_costs(cycles: pd.DataFrame, a) -> pd.DataFrame:
-    """Monthly cost components per cycle and model, from the cycle's own rates, prices and volume.
+def cycle_costs(cycles: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+    """Monthly cost components per cycle and model, priced by the one cost formula from the cycle's own rates.
 
-    Columns a cycle lacks fall back to the scenario (volume, $ per critical event, prices); a component the
-    cycle cannot price (no harm or critical rate) is left out, not guessed.
+    Columns a cycle lacks fall back to the scenario (volume, $ per critical event, prices, latency, carbon); a
+    cycle's measured inference dollars replace the price × volume; a component the cycle cannot price (no harm
+    or critical rate) is left out, not guessed. ``{model}_critical_multiplier`` is the cycle's mean segment
+    multiplier per critical event (1 when absent).
     """
     df = validate_cycles(cycles)
-    v = df["requests_per_month"] if "requests_per_month" in df else pd.Series(a.requests_per_month, index=df.index)
-    price = df.get("usd_per_critical_event", a.usd_per_critical_event)
+    overrides = {
+        key: df[key].to_numpy(np.float64) for key in ("requests_per_month", "usd_per_critical_event") if key in df
+    }
+    n = len(df)
     rows = []
-    for model in ("teacher", "student"):
-        m = a.model(model)
-        inf = df[f"{model}_inference_usd"] if f"{model}_inference_usd" in df else v * m.usd_per_request
-        out = pd.DataFrame(
-            {
-                "cycle": df.cycle,
-                "model": model,
-                "inference_usd": inf,
-                "operational_usd": m.ops_usd_per_month + v * m.ops_usd_per_request,
-            }
+    for model in MODELS:
+        col = lambda name, default, m=model: df[f"{m}_{name}"].to_numpy(np.float64) if f"{m}_{name}" in df else default
+        harm, crit = col("harm_units_per_request", None), col("critical_rate", None)
+        rates = costs.Rates(
+            harm_units=np.zeros(n) if harm is None else harm,
+            critical=np.zeros(n) if crit is None else crit,
+            critical_weighted=(np.zeros(n) if crit is None else crit) * col("critical_multiplier", np.ones(n)),
+            misroute=np.full(n, np.nan),
         )
-        if f"{model}_harm_units_per_request" in df:
-            out["weighted_error_usd"] = v * df[f"{model}_harm_units_per_request"] * a.usd_per_harm_unit
-        if f"{model}_critical_rate" in df:
-            out["critical_usd"] = v * df[f"{model}_critical_rate"] * price
+        comp = costs.price(rates, a, model, **overrides)
+        comp["inference"] = col("inference_usd", comp["inference"])
+        unpriced = {"weighted_error"} if harm is None else set()
+        unpriced |= {"critical"} if crit is None else set()
+        out = pd.DataFrame({"cycle": df.cycle, "model": model})
+        for c in (c for c in costs.COMPONENTS if c not in unpriced):
+            out[f"{c}_usd"] = np.broadcast_to(np.asarray(comp[c], dtype=np.float64), n)
         rows.append(out)
     long = pd.concat(rows, ignore_index=True)
     long["total_usd"] = long.drop(columns=["cycle", "model"]).sum(axis=1)
     return long
+
+
+def cycle_from_cube(cube: ConfusionCube, a: Assumptions, *, cycle: str = "evaluation") -> pd.DataFrame:
+    """One cycle row from a cube under ``a`` (production mix included): what :func:`cycle_costs` prices back
+    to the cube's own totals."""
+    q = costs.cell_quantities(cube, a)
+    rt, rs = costs.rates_from_counts(q, cube.counts)
+    row: dict[str, object] = {
+        "cycle": cycle,
+        "agreement": float(cube.counts[cube.teacher_idx == cube.student_idx].sum() / cube.n),
+        "requests_per_month": a.requests_per_month,
+        "usd_per_critical_event": a.usd_per_critical_event,
+    }
+    for model, r in zip(MODELS, (rt, rs)):
+        row[f"{model}_harm_units_per_request"] = float(r.harm_units)
+        row[f"{model}_critical_rate"] = float(r.critical)
+        row[f"{model}_critical_multiplier"] = float(r.critical_weighted / r.critical) if r.critical > 0 else 1.0
+    return pd.DataFrame([row])

@@ -3,6 +3,9 @@
 import pytest
 
 from engine.decision import uncertainty, verdict
+from engine.present.money import usd
+from engine.quality import report as quality_report
+from engine.rollout.gates import Gate
 
 
 @pytest.fixture(scope="module")
@@ -10,37 +13,49 @@ def draws(seed_cube):
     return uncertainty.draw(seed_cube, 4_000, 0)
 
 
-def test_seed_verdict_is_lean_student(seed_cube, seed_a, draws):
-    d = verdict.decide(seed_cube, seed_a, draws=draws, confirm_B=0)
+@pytest.fixture(scope="module")
+def decide(seed_ev, seed_a, draws):
+    """decide() on the seed evidence with shared draws and quality report (what the dashboard caches)."""
+    q = quality_report.report(seed_ev.cube, seed_ev.rows, critical_intents=seed_a.critical_intents, draws=draws)
+    return lambda a, **kw: verdict.decide(seed_ev, a, draws=draws, quality=q, confirm_B=0, **kw)
+
+
+def test_seed_verdict_is_lean_student(seed_a, decide):
+    d = decide(seed_a)
     assert (d.verdict.state, d.verdict.model) == ("lean", "student")
     s = d.verdict.sentence
     assert s.startswith("Lean student: saves $1,122/month")
     assert "includes zero" in s and "more requests" in s and "$1.93 per critical event" in s
 
 
-def test_ship_student_at_100_per_ms(seed_cube, seed_a, draws):
-    d = verdict.decide(seed_cube, seed_a.replace(usd_per_ms_month=100), draws=draws, confirm_B=0)
+def test_ship_student_at_100_per_ms(seed_a, decide):
+    d = decide(seed_a.replace(usd_per_ms_month=100))
     assert (d.verdict.state, d.verdict.model) == ("ship", "student")
     assert d.bootstrap.margin_ci95_usd[0] > 0
 
 
-def test_teacher_side_above_break_even(seed_cube, seed_a, draws):
-    lean = verdict.decide(seed_cube, seed_a.replace(usd_per_critical_event=2.0), draws=draws, confirm_B=0)
+def test_teacher_side_above_break_even(seed_a, decide):
+    lean = decide(seed_a.replace(usd_per_critical_event=2.0))
     assert (lean.verdict.state, lean.verdict.model) == ("lean", "teacher")
     assert "flips to the student below $1.93 per critical event" in lean.verdict.sentence
-    ship = verdict.decide(seed_cube, seed_a.replace(usd_per_critical_event=20.0), draws=draws, confirm_B=0)
+    ship = decide(seed_a.replace(usd_per_critical_event=20.0))
     assert (ship.verdict.state, ship.verdict.model) == ("ship", "teacher")
     assert ship.bootstrap.margin_ci95_usd[1] < 0
 
 
-def test_blocked(seed_cube, seed_a, draws):
-    d = verdict.decide(seed_cube, seed_a, draws=draws, confirm_B=0, blocking_gate="rare-class accuracy ≥ 87%")
+def test_blocked(seed_a, decide):
+    gate = Gate("rare-class accuracy ≥ 99%", "student.rare_class_accuracy", ">=", 0.99, "safety")
+    d = decide(seed_a, gates=(gate,))
     assert (d.verdict.state, d.verdict.model) == ("blocked", "teacher")
-    assert "rare-class accuracy" in d.verdict.sentence
+    assert d.verdict.sentence.startswith(
+        "Blocked: the student fails the gate 'rare-class accuracy ≥ 99%', so keep the teacher "
+        "(the student would save $1,122/month)"
+    )
+    assert d.gates.first_blocking.gate is gate
 
 
-def test_to_dict_has_the_cli_contract(seed_cube, seed_a, draws):
-    out = verdict.decide(seed_cube, seed_a, draws=draws, confirm_B=0).to_dict()
+def test_to_dict_has_the_cli_contract(seed_a, decide):
+    out = decide(seed_a).to_dict()
     assert round(out["teacher"]["total_usd"]) == 12112 and round(out["student"]["total_usd"]) == 10990
     assert round(out["margin_usd"]) == 1122
     assert round(out["break_even"]["critical_cost_usd"], 2) == 1.93
@@ -50,4 +65,4 @@ def test_to_dict_has_the_cli_contract(seed_cube, seed_a, draws):
 
 
 def test_usd_formatting():
-    assert verdict.usd(-1121.92) == "−$1,122" and verdict.usd(80.08, signed=True) == "+$80"
+    assert usd(-1121.92) == "−$1,122" and usd(80.08, signed=True) == "+$80"

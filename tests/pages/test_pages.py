@@ -186,11 +186,12 @@ def test_review_reads_a_stored_series_and_exports_a_report(db):
     at.selectbox(key="review_src").set_value("weekly").run()
     assert not at.exception
     from engine.data import seed
-    from engine.decision import uncertainty, verdict
+    from engine.decision import verdict
+    from engine.decision.cube import Evidence
     from engine.present import report
 
     c, a = seed.load_cube(), seed.load_assumptions()
-    d = verdict.decide(c, a, draws=uncertainty.draw(c, 500, 0), confirm_B=0)
+    d = verdict.decide(Evidence(c, None, "seed"), a, B=500, confirm_B=0)
     html = report.build_html(d=d, a=a, cube=c, evidence_label="seed", bootstrap_seed=0)
     assert "Lean student: saves $1,122/month" in html and c.hash in html and "usd_per_critical_event&quot;: 1.2" in html
     assert len(html) > 1_000_000 and 'src="https://cdn.plot.ly' not in html  # plotly.js embedded: opens offline

@@ -1,0 +1,12 @@
+"""Money for display, shared by the dashboard, the CLI and the HTML report.
+
+Money is computed unrounded and rounded here only: never subtract displayed figures.
+"""
+
+from __future__ import annotations
+
+
+def usd(x: float, signed: bool = False, cents: bool = False) -> str:
+    """``$1,122``, ``−$385`` (a true minus sign before the dollar sign), ``+$80`` when ``signed``."""
+    sign = "−" if x < 0 else ("+" if signed and x > 0 else "")
+    return f"{sign}${abs(x):,.2f}" if cents else f"{sign}${abs(x):,.0f}"
