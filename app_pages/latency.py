@@ -1,16 +1,13 @@
 """Latency and serving: measured latency, ONNX vs torch vs INT8, capacity price vs seed price, and which one the
 verdict uses."""
 
-import json
-
 import pandas as pd
 import streamlit as st
 
+from engine.decision import capacity
 from engine.errors import DistillDecideError
-from engine.paths import runs_dir
 from engine.present.money import usd
 from engine.runs import rundir
-from engine.serving import capacity
 from ui import common
 
 ev, a, _ = common.current()
@@ -36,7 +33,7 @@ st.markdown(
     f"{a.teacher.latency_source} / {a.student.latency_source} P95s above; latency is priced at "
     f"${a.usd_per_ms_month:,.2f} per ms-month above the {a.baseline_ms:g} ms baseline."
 )
-measured = [r["run_id"] for r in rundir.list_runs() if (runs_dir() / r["run_id"] / "latency.json").exists()]
+measured = rundir.latency_runs()
 if not measured:
     st.info(
         "No measured latency yet. Train a run (Distillation lab), then measure it in its own process:\n\n"
@@ -45,7 +42,11 @@ if not measured:
     )
     st.stop()
 run = st.selectbox("Measured run", measured, key="lat_run")
-lat = json.loads((runs_dir() / run / "latency.json").read_text())
+try:
+    lat = rundir.read_latency(run)
+except DistillDecideError as exc:
+    common.show_error(exc)
+    st.stop()
 rows = [
     {
         "model": m,

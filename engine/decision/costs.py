@@ -26,7 +26,6 @@ from engine.decision.scenario import MODELS, Assumptions
 from engine.errors import require
 
 COMPONENTS = ("inference", "weighted_error", "critical", "operational", "latency", "carbon")
-HOURS_PER_MONTH = 730.0
 
 
 @dataclass(frozen=True)

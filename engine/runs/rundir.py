@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +17,39 @@ from typing import Any
 
 import pandas as pd
 
-from engine.errors import require
+from engine.errors import DistillDecideError, require
 from engine.paths import runs_dir
+
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+RUN_ID_FIX = (
+    "use 1–100 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..': "
+    "a run id names a folder inside the runs folder)"
+)
 
 
 def new_run_id(prefix: str = "run") -> str:
     return f"{prefix}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{os.getpid() % 10000:04d}"
+
+
+def check_run_id(run_id: object, field: str = "--run-id") -> str:
+    """``run_id`` if it is a valid run id (the one rule for every command, the launcher and the pages)."""
+    ok = isinstance(run_id, str) and RUN_ID.fullmatch(run_id) is not None and ".." not in run_id
+    require(ok, field, f"{str(run_id)[:120]!r} is not a valid run id", RUN_ID_FIX)
+    return str(run_id)
+
+
+def run_path(run_id: object, field: str = "--run-id") -> Path:
+    """The directory of run ``run_id`` inside :func:`runs_dir` (which it may not leave, even through a symlink)."""
+    rid = check_run_id(run_id, field)
+    root = runs_dir()
+    real_root = root.resolve()
+    require(
+        (real_root / rid).resolve().parent == real_root,
+        field,
+        f"{rid!r} resolves outside the runs folder {root}",
+        "remove the link in the runs folder, or copy the run directory there",
+    )
+    return root / rid
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -42,11 +70,18 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def resolve_run(run: str | Path) -> Path:
-    p = Path(run)
-    if not p.exists():
-        p = runs_dir() / str(run)
-    require(p.is_dir(), "run", f"{run!r} is not a run directory", "list runs with `python -m engine runs list`")
+def resolve_run(run: str | Path, field: str = "--run") -> Path:
+    """A run the user named: a directory path they typed (it has a '/' or starts with '.' or '~'), or a run id.
+
+    An id is checked by :func:`check_run_id` and looked up only inside the runs folder; a bare word is
+    never read as a path relative to the working directory.
+    """
+    text = str(run)
+    if isinstance(run, Path) or "/" in text or os.sep in text or text.startswith((".", "~")):
+        p = Path(text).expanduser()
+    else:
+        p = run_path(text, field)
+    require(p.is_dir(), field, f"{text[:200]!r} is not a run directory", "list runs with `python -m engine runs list`")
     return p
 
 
@@ -169,3 +204,32 @@ def epoch_table(run_dir: Path) -> pd.DataFrame:
         notes.append(note)
     out = df[[c for c in EPOCH_COLUMNS if c in df.columns]].rename(columns=EPOCH_COLUMNS)
     return out.assign(**{"Kept": kept, "Why not / stop": notes})
+
+
+def latency_runs() -> list[str]:
+    """Ids of the runs whose latency has been measured (``python -m engine bench-latency``)."""
+    return [r["run_id"] for r in list_runs() if (runs_dir() / r["run_id"] / "latency.json").exists()]
+
+
+def read_latency(run_id: str) -> dict:
+    """A run's measured latency: model → runtime → {p50_ms, p95_ms, …, throughput_rps_by_batch}."""
+    path = run_path(run_id, "run") / "latency.json"
+    require(
+        path.exists(),
+        "run",
+        f"{run_id} has no latency.json",
+        f"measure it: python -m engine bench-latency --run {run_id}",
+    )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DistillDecideError(
+            "latency.json", f"of run {run_id} cannot be read ({exc})", "measure it again"
+        ) from None
+    require(
+        isinstance(data, dict) and all(isinstance(data.get(m), dict) for m in ("teacher", "student")),
+        "latency.json",
+        f"of run {run_id} has no teacher and student entries",
+        "measure it again",
+    )
+    return data

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from engine.decision import capacity
 from engine.distill import models, trainer
 from engine.errors import require
 from engine.runs import rundir
-from engine.serving import capacity, latency, onnx_export
+from engine.serving import latency, onnx_export
 
 
 def load_run_models(run_dir: Path, model_factory=None):

@@ -183,7 +183,6 @@ RULES = [
         "app-pages-and-ui-never-import-distill-serving-torch",
         lambda m: _under_any(m, ("app_pages", "ui", "app")),
         _forbid("engine.distill", "engine.serving", *HEAVY),
-        xfail="app_pages/latency.py imports engine.serving.capacity (not through engine.runs)",
     ),
     Rule(
         "engine-never-imports-streamlit-ui-app-pages",

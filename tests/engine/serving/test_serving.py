@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from engine.decision import capacity
 from engine.errors import DistillDecideError
-from engine.serving import capacity, latency
+from engine.serving import latency
 
 
 def test_latency_stats_from_known_samples():
