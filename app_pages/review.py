@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from engine.decision import scenario
 from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
 from engine.present import report
@@ -31,8 +32,7 @@ if source.startswith("example"):
 try:
     long = drift.cycle_costs(cycles, a)
     comps = [c for c in ("inference_usd", "weighted_error_usd", "critical_usd", "operational_usd") if c in long]
-    wide = long.pivot(index="cycle", columns="model", values=comps + ["total_usd"]).reset_index()
-    wide.columns = ["cycle"] + [f"{m}_{c}" for c, m in wide.columns[1:]]
+    wide = drift.cycle_margins(long)
     for comp in comps:
         st.plotly_chart(
             fq.trend(
@@ -43,7 +43,6 @@ try:
                 money=True,
             )
         )
-    wide["margin_usd"] = wide["teacher_total_usd"] - wide["student_total_usd"]
     st.plotly_chart(
         fq.trend(
             wide,
@@ -62,7 +61,7 @@ except DistillDecideError as exc:
     common.show_error(exc)
 st.subheader("What changed since the last review")
 base = st.session_state.get("baseline_assumptions", a)
-diff = {k: (base.to_dict().get(k), v) for k, v in a.to_dict().items() if base.to_dict().get(k) != v}
+diff = scenario.changed_fields(base, a)
 st.write(
     {k: f"{old} → {new}" for k, (old, new) in diff.items()}
     if diff

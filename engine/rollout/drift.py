@@ -219,6 +219,16 @@ def cycle_costs(cycles: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
     return long
 
 
+def cycle_margins(long: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cycle_costs` one row per cycle: ``{model}_{component}_usd`` and ``margin_usd`` (teacher − student)."""
+    values = [c for c in long.columns if c.endswith("_usd")]
+    wide = long.pivot(index="cycle", columns="model", values=values)
+    wide.columns = [f"{m}_{c}" for c, m in wide.columns]
+    wide = wide.reindex(pd.unique(long["cycle"])).reset_index()
+    wide["margin_usd"] = wide["teacher_total_usd"] - wide["student_total_usd"]
+    return wide
+
+
 def cycle_from_cube(cube: ConfusionCube, a: Assumptions, *, cycle: str = "evaluation") -> pd.DataFrame:
     """One cycle row from a cube under ``a`` (production mix included): what :func:`cycle_costs` prices back
     to the cube's own totals."""

@@ -89,3 +89,14 @@ def test_bad_files(tmp_path):
     wrong_type.write_text(json.dumps(minimal(harm_matrix="abc")))
     with pytest.raises(DistillDecideError, match="harm_matrix"):
         scenario.load(wrong_type)
+
+
+def test_changed_fields_names_model_fields(seed_a):
+    from engine.decision import scenario
+
+    after = seed_a.replace(usd_per_critical_event=2.0, **{"teacher.p95_latency_ms": 13.0})
+    assert scenario.changed_fields(seed_a, after) == {
+        "usd_per_critical_event": (1.2, 2.0),
+        "teacher.p95_latency_ms": (12.0, 13.0),
+    }
+    assert scenario.changed_fields(seed_a, seed_a) == {}

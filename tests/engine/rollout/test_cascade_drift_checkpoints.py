@@ -181,3 +181,21 @@ def test_scale_checks():
     assert scale.log_volume(events_per_day=50e6, kb_per_event=6).tb_per_month == pytest.approx(9)
     assert scale.log_volume(events_per_day=50e6, kb_per_event=1.4).gb_per_day == pytest.approx(70)
     assert scale.sample_coverage(sample_rows=25_000, requests_per_day=50e6) == pytest.approx(0.0005)
+
+
+def test_cycle_margins_are_teacher_minus_student_per_cycle(seed_a):
+    cycles = pd.DataFrame(
+        {
+            "cycle": ["w2", "w1"],  # kept in the file's order, not sorted
+            "agreement": [0.97, 0.96],
+            "teacher_critical_rate": [0.0034, 0.0034],
+            "student_critical_rate": [0.0045, 0.0050],
+            "requests_per_month": [1.4e6, 2.0e6],
+        }
+    )
+    wide = drift.cycle_margins(drift.cycle_costs(cycles, seed_a))
+    assert wide.cycle.tolist() == ["w2", "w1"]
+    # w2: inference 5,320 vs 2,240, critical 5,712 vs 7,560, ops 512 vs 542 (no harm rates: not priced)
+    assert wide.margin_usd.iloc[0] == pytest.approx((5320 + 5712 + 512) - (2240 + 7560 + 542))
+    # w1 at 2M: inference 7,600 vs 3,200, critical 2M × 0.0034 × 1.2 = 8,160 vs 12,000
+    assert wide.margin_usd.iloc[1] == pytest.approx((7600 + 8160 + 512) - (3200 + 12000 + 542))
