@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine.present import figures_quality as fq
+from engine.quality import metrics as qm
 from ui import common
 
 ev, a, _ = common.current()
@@ -12,7 +13,7 @@ r = common.quality(a)
 t = r.table()
 st.markdown(
     f"Paired bootstrap intervals (B = {r.B:,}; probability metrics B = {r.B_rows:,}, Poisson). Rare intents "
-    f"(prior < 5%): {', '.join(r.rare_classes) or 'none'}."
+    f"(prior < {qm.RARE_PRIOR:.0%}): {', '.join(r.rare_classes) or 'none'}."
 )
 st.dataframe(t.style.format({"point": "{:.4f}", "ci95_low": "{:.4f}", "ci95_high": "{:.4f}"}), hide_index=True)
 st.markdown(

@@ -57,7 +57,7 @@ def reliability(before, after, temperature: float) -> go.Figure:
         )
     _layout(
         fig,
-        title="Student reliability diagram (15 bins)",
+        title=f"Student reliability diagram ({len(before)} bins)",
         x="Mean confidence (probability)",
         y="Accuracy (share correct)",
     )

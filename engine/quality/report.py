@@ -20,7 +20,6 @@ from engine.decision.cube import ConfusionCube
 from engine.errors import require
 from engine.quality import metrics as qm
 
-RARE_PRIOR = 0.05
 ROW_B = 1_000
 
 
@@ -83,33 +82,26 @@ def _ci(x: np.ndarray) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def rare_classes(cube: ConfusionCube, prior_below: float = RARE_PRIOR) -> tuple[str, ...]:
-    return tuple(k for k, v in cube.intent_shares().items() if 0 < v < prior_below)
+def rare_classes(cube: ConfusionCube, prior_below: float = qm.RARE_PRIOR) -> tuple[str, ...]:
+    """The cube's rare intents: prior (share of true labels) below ``prior_below``, by ``metrics.rare_classes``."""
+    return qm.rare_classes(cube.intent_shares(), prior_below)
 
 
 def _count_metrics(cube: ConfusionCube, counts: np.ndarray, critical: tuple[str, ...], rare: tuple[str, ...]):
-    """Metrics for counts of shape (C,) or (B, C); returns a dict of arrays."""
+    """Metrics for counts of shape (C,) or (B, C): the cube's cells are the rows, their counts the weights."""
     k = len(cube.intents)
-    counts = np.atleast_2d(counts).astype(np.float64)
-    n = counts.sum(axis=1)
-    onehot_true = np.eye(k)[cube.true_idx]
-    support = counts @ onehot_true
-    present = np.asarray(cube.counts @ onehot_true > 0)
-    rare_mask = np.isin(np.array(cube.intents), rare)
-    crit_mask = np.isin(np.array(cube.intents), critical)[cube.true_idx]
-    out = {"agreement.pair": counts @ (cube.teacher_idx == cube.student_idx) / n}
+    w = np.atleast_2d(counts).astype(np.float64)
+    y = cube.true_idx
+    rare_idx = np.flatnonzero(np.isin(np.array(cube.intents), rare))
+    crit_idx = np.flatnonzero(np.isin(np.array(cube.intents), critical))
+    out = {"agreement.pair": qm.agreement_batch(cube.teacher_idx, cube.student_idx, w)}
     for model, pred in (("teacher", cube.teacher_idx), ("student", cube.student_idx)):
-        correct = (pred == cube.true_idx).astype(float)
-        tp = counts @ (onehot_true * correct[:, None])
-        predicted = counts @ np.eye(k)[pred]
-        denom = support + predicted
-        f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-        out[f"accuracy.{model}"] = counts @ correct / n
-        out[f"macro_f1.{model}"] = f1[:, present].mean(axis=1)
-        out[f"critical_rate.{model}"] = counts @ (crit_mask & (correct == 0)) / n
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[f"rare_class_accuracy.{model}"] = tp[:, rare_mask].sum(axis=1) / support[:, rare_mask].sum(axis=1)
-            out[f"per_class.{model}"] = tp / support
+        per_class = qm.class_counts(y, pred, k, w)
+        out[f"accuracy.{model}"] = per_class.accuracy()
+        out[f"macro_f1.{model}"] = per_class.macro_f1()
+        out[f"critical_rate.{model}"] = per_class.misroute_rate(crit_idx)
+        out[f"rare_class_accuracy.{model}"] = per_class.pooled_accuracy(rare_idx)
+        out[f"per_class.{model}"] = per_class.per_class_accuracy()
     return out
 
 
@@ -118,55 +110,40 @@ def _prob_columns(rows: pd.DataFrame, intents: tuple[str, ...], model: str) -> n
     if all(c in rows.columns for c in cols):
         return rows[cols].to_numpy(dtype=np.float64)
     if f"{model}_probs" in rows.columns and rows[f"{model}_probs"].notna().all():
-        return np.vstack(rows[f"{model}_probs"].to_numpy())
+        return np.vstack(list(rows[f"{model}_probs"]))
     return None
 
 
-def reliability(y_true: np.ndarray, probs: np.ndarray, n_bins: int = 15, equal_mass: bool = False) -> pd.DataFrame:
-    """Per-bin mean confidence, accuracy and count (equal-width or equal-mass bins)."""
-    conf = probs.max(axis=1)
-    correct = (probs.argmax(axis=1) == y_true).astype(float)
-    if equal_mass:
-        order = np.argsort(conf, kind="stable")
-        bins = np.empty(len(conf), dtype=int)
-        bins[order] = np.minimum(np.arange(len(conf)) * n_bins // len(conf), n_bins - 1)
-    else:
-        bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
-    n = np.bincount(bins, minlength=n_bins)
-    with np.errstate(invalid="ignore"):
-        return pd.DataFrame(
-            {
-                "bin": np.arange(n_bins),
-                "count": n,
-                "confidence": np.bincount(bins, conf, n_bins) / n,
-                "accuracy": np.bincount(bins, correct, n_bins) / n,
-            }
-        )
-
-
-def ece_from_reliability(rel: pd.DataFrame) -> float:
-    r = rel[rel["count"] > 0]
-    return float((r["count"] * (r["accuracy"] - r["confidence"]).abs()).sum() / r["count"].sum())
+def reliability(
+    y_true: np.ndarray, probs: np.ndarray, n_bins: int = qm.ECE_BINS, equal_mass: bool = False
+) -> pd.DataFrame:
+    """Per-bin count, mean confidence and accuracy (equal-width or equal-mass bins), as a table."""
+    bins = qm.reliability_bins(y_true, probs, n_bins, strategy="quantile" if equal_mass else "uniform")
+    return pd.DataFrame(
+        {
+            "bin": np.arange(n_bins),
+            "count": bins.count.round().astype(np.int64),
+            "confidence": bins.confidence,
+            "accuracy": bins.accuracy,
+        }
+    )
 
 
 def fit_temperature(y_true: np.ndarray, probs: np.ndarray) -> float:
     """Temperature T minimising the NLL of softmax(log p / T) (bounded search over log T)."""
-    logp = np.log(np.clip(probs, 1e-12, None))
+    rows = np.arange(len(y_true))
 
     def nll(log_t: float) -> float:
-        z = logp / np.exp(log_t)
-        z = z - z.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(z).sum(axis=1))
-        return float(np.mean(lse - z[np.arange(len(y_true)), y_true]))
+        return float(-np.mean(qm.log_soften(probs, np.exp(log_t))[rows, y_true]))
 
     res = optimize.minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
     return float(np.exp(res.x))
 
 
-def calibrate(y_true: np.ndarray, probs: np.ndarray, fit_mask: np.ndarray, n_bins: int = 15) -> Calibration:
+def calibrate(y_true: np.ndarray, probs: np.ndarray, fit_mask: np.ndarray, n_bins: int = qm.ECE_BINS) -> Calibration:
     """Fit T on ``fit_mask`` rows, report ECE (equal-width and equal-mass) before/after on the rest."""
     require(
-        fit_mask.any() and (~fit_mask).any(),
+        bool(fit_mask.any() and (~fit_mask).any()),
         "calibration split",
         "one side is empty",
         "give both validation and evaluation rows",
@@ -174,15 +151,15 @@ def calibrate(y_true: np.ndarray, probs: np.ndarray, fit_mask: np.ndarray, n_bin
     t = fit_temperature(y_true[fit_mask], probs[fit_mask])
     ev_y, ev_p = y_true[~fit_mask], probs[~fit_mask]
     after = qm.soften(ev_p, t)
-    rb, ra = reliability(ev_y, ev_p, n_bins), reliability(ev_y, after, n_bins)
+    ece = lambda p, strategy: qm.expected_calibration_error(ev_y, p, n_bins, strategy=strategy)
     return Calibration(
         t,
-        ece_from_reliability(rb),
-        ece_from_reliability(ra),
-        ece_from_reliability(reliability(ev_y, ev_p, n_bins, True)),
-        ece_from_reliability(reliability(ev_y, after, n_bins, True)),
-        rb,
-        ra,
+        ece(ev_p, "uniform"),
+        ece(after, "uniform"),
+        ece(ev_p, "quantile"),
+        ece(after, "quantile"),
+        reliability(ev_y, ev_p, n_bins),
+        reliability(ev_y, after, n_bins),
         int(fit_mask.sum()),
         int((~fit_mask).sum()),
     )
@@ -275,16 +252,12 @@ def _row_metrics(cube, rows, metrics, rng, B_rows):
     lab = {v: i for i, v in enumerate(cube.intents)}
     y = rows["true"].astype(str).map(lab).to_numpy()
     gen = np.random.default_rng(rng + 11)
-    w = gen.poisson(1.0, size=(B_rows, len(y))).astype(np.float32)  # Poisson bootstrap weights over rows
-    kl_i = np.sum(qm.soften(pt, 3.0) * (np.log(qm.soften(pt, 3.0)) - np.log(qm.soften(ps, 3.0))), 1)
+    w = gen.poisson(1.0, size=(B_rows, len(y))).astype(np.float64)  # Poisson bootstrap weights over rows
+    kl_i = qm.kl_divergence(pt, ps, qm.KL_TEMPERATURE, per_row=True)
     metrics.append(Metric("kl_t3", "pair", float(kl_i.mean()), _ci(w @ kl_i / w.sum(axis=1))))
     for model, p in (("teacher", pt), ("student", ps)):
-        conf = p.max(axis=1)
-        correct = (p.argmax(axis=1) == y).astype(float)
-        bins = np.minimum((conf * 15).astype(int), 14)
-        onehot = np.eye(15, dtype=np.float32)[bins]
-        gap = np.abs(w @ (onehot * correct[:, None]) - w @ (onehot * conf[:, None])).sum(axis=1) / w.sum(axis=1)
-        metrics.append(Metric("ece", model, qm.expected_calibration_error(y, p, 15), _ci(gap)))
+        boot = qm.expected_calibration_error_batch(y, p, w, qm.ECE_BINS)
+        metrics.append(Metric("ece", model, qm.expected_calibration_error(y, p, qm.ECE_BINS), _ci(boot)))
     ids = rows["request_id"].astype(str) if "request_id" in rows else pd.Series(range(len(rows))).astype(str)
     fit_mask = pd.util.hash_pandas_object(ids, index=False).to_numpy() % 2 == 0  # deterministic half split
     return metrics, calibrate(y, ps, fit_mask)
