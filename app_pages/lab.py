@@ -62,15 +62,16 @@ if submitted:
         data_path = None
         if data_file is not None:
             from engine.data import byo
-            from engine.paths import DATA_DIR
 
-            common.require_nonempty(data_file.getvalue(), data_file.name)
-            if data_file.size > common.MAX_UPLOAD_MB * 1_000_000:
-                raise DistillDecideError(data_file.name, f"is over {common.MAX_UPLOAD_MB} MB", "upload a smaller file")
-            dest = DATA_DIR / "uploads" / data_file.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(data_file.getvalue())
-            byo.load(dest, text_col=text_col, label_col=label_col)  # validate before starting a process
+            # stored under a generated name: the client's file name never becomes a path
+            dest = launcher.store_upload(
+                data_file.name, data_file.getvalue(), max_bytes=common.MAX_UPLOAD_MB * 1_000_000
+            )
+            try:
+                byo.load(dest, text_col=text_col, label_col=label_col)  # validate before starting a process
+            except DistillDecideError:
+                dest.unlink(missing_ok=True)
+                raise
             data_path = str(dest)
         run_id, pid = launcher.start(
             profile=profile,

@@ -26,7 +26,7 @@ from engine.distill import checkpointing, losses, models, selection
 from engine.distill import logits as logit_cache
 from engine.distill.batching import collate, make_batches
 from engine.errors import DistillDecideError, require
-from engine.paths import DATA_DIR, runs_dir
+from engine.paths import DATA_DIR
 from engine.quality import metrics as qm
 from engine.rollout import gates as gates_mod
 from engine.runs import rundir
@@ -86,6 +86,9 @@ class TrainConfig:
         require(self.temperature > 0, "temperature", f"{self.temperature}", "give a temperature above 0 (default 3)")
         require(0 <= self.alpha <= 1, "alpha", f"{self.alpha}", "give α between 0 and 1 (default 0.7)")
         require(self.threads >= 0, "threads", f"{self.threads}", "give 0 (all cores) or a positive count")
+        rundir.check_run_id(self.run_id, "--run-id")
+        if self.teacher_run:
+            rundir.check_run_id(self.teacher_run, "--teacher-run")
         p = PROFILES[self.profile]
         fill = {k: v for k, v in p.items() if not getattr(self, k, None)}
         if self.epochs is None:
@@ -407,10 +410,21 @@ def config_of(run_dir: Path) -> TrainConfig:
     return TrainConfig(**{k: v for k, v in data.items() if k in {f.name for f in fields(TrainConfig)}})
 
 
+def _teacher_source(teacher_run: str, field: str) -> Path:
+    """The run directory a reused teacher comes from: an id inside the runs folder, never a path."""
+    src = rundir.run_path(teacher_run, field)
+    require(src.is_dir(), field, f"run {teacher_run!r} not found in {src.parent}", "train it first, or copy it there")
+    return src
+
+
 def load_run_teacher(run_dir: Path, make) -> tuple[object, int]:
     """A run's teacher at its chosen epoch (from the run itself or the run it reused), and that epoch."""
     config = json.loads((run_dir / "config.json").read_text())
-    src = rundir.resolve_run(config["teacher_run"]) if config.get("teacher_run") else run_dir
+    src = (
+        _teacher_source(config["teacher_run"], f"teacher_run in {run_dir.name}/config.json")
+        if config.get("teacher_run")
+        else run_dir
+    )
     summary_path = run_dir / "summary.json"
     chosen = json.loads(summary_path.read_text()).get("chosen_teacher_epoch") if summary_path.exists() else None
     if not chosen:
@@ -483,7 +497,7 @@ def run(
         cfg = replace(cfg, run_id=dist.share(cfg.run_id))
         if device.type == "cuda":
             device = torch.device("cuda", torch.cuda.current_device())
-    run_dir = runs_dir() / cfg.run_id
+    run_dir = rundir.run_path(cfg.run_id, "--run-id")
     if dist.main:
         require(
             resume or not run_dir.exists(), "run", f"{cfg.run_id} already exists", "pick another run id or --resume"
@@ -531,7 +545,7 @@ def run(
         # -- teacher ------------------------------------------------------------------------
         teacher = make("teacher", len(labels))
         if cfg.teacher_run:
-            src = rundir.resolve_run(cfg.teacher_run)
+            src = _teacher_source(cfg.teacher_run, "--teacher-run")
             t_sum = [s for s in rundir.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
             t_sel = selection.select_checkpoint(t_sum, apply_gates=False)
             load_epoch(teacher, src, "teacher", t_sel["epoch"])

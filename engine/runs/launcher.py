@@ -7,10 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from engine.errors import require
-from engine.paths import REPO_ROOT, runs_dir
+from engine.paths import DATA_DIR, REPO_ROOT
 from engine.runs import rundir
 
 
@@ -36,12 +37,8 @@ def start(
     require(temperature > 0, "temperature", f"{temperature}", "give a temperature above 0 (default 3)")
     require(0 <= alpha <= 1, "alpha", f"{alpha}", "give α between 0 and 1 (default 0.7)")
     if teacher_run:
-        require(
-            rundir.is_done(rundir.resolve_run(teacher_run)),
-            "teacher run",
-            f"{teacher_run} is not finished",
-            "pick a finished run",
-        )
+        src = rundir.run_path(teacher_run, "teacher run")
+        require(rundir.is_done(src), "teacher run", f"{teacher_run} is not finished", "pick a finished run")
     run_id = rundir.new_run_id("ui")
     cmd = [
         sys.executable,
@@ -71,7 +68,7 @@ def start(
         cmd += ["--epochs", str(epochs)]
     if data:
         cmd += ["--data", data, "--text-col", text_col, "--label-col", label_col]
-    log_dir = runs_dir() / run_id
+    log_dir = rundir.run_path(run_id)
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / "process.log", "w", encoding="utf-8")  # noqa: SIM115 (the child owns it)
     proc = subprocess.Popen(
@@ -84,6 +81,36 @@ def start(
     )
     rundir.write_json(log_dir / "progress.json", {"state": "starting", "pid": proc.pid, "fraction": 0.0})
     return run_id, proc.pid
+
+
+UPLOAD_SUFFIXES = (".csv", ".parquet")  # what engine.data.byo reads
+MAX_UPLOAD_BYTES = 50_000_000
+
+
+def store_upload(name: str, data: bytes, *, root: Path | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+    """Store an uploaded training file under a generated name and return its path.
+
+    ``name`` is the client's file name: it picks a whitelisted suffix and appears in messages,
+    and is never part of the path (a name like ``../../x.csv`` stays an upload). Empty or
+    over-size files are refused before anything is written.
+    """
+    shown = f"upload {Path(str(name)).name[:80]!r}"
+    suffix = Path(str(name)).suffix.lower()
+    require(suffix in UPLOAD_SUFFIXES, shown, "is not a CSV or parquet file", "upload a .csv or .parquet file")
+    require(bool(data.strip()), shown, "is empty", "export the table again")
+    require(
+        len(data) <= max_bytes,
+        shown,
+        f"is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+        "upload a smaller file, or train from the CLI with --data PATH",
+    )
+    root = root if root is not None else DATA_DIR / "uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    dest = root / f"{uuid.uuid4().hex}{suffix}"
+    tmp = dest.with_suffix(dest.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(dest)
+    return dest
 
 
 def alive(pid: int) -> bool:
@@ -100,13 +127,15 @@ def alive(pid: int) -> bool:
 
 def cancel(run_id: str, pid: int) -> None:
     """Stop the run's process group; the run is marked cancelled and never DONE."""
+    d = rundir.run_path(run_id, "run")
+    # pid 0 or 1 would signal our own process group or every process: a launched run is never either
+    require(isinstance(pid, int) and pid > 1, "pid", f"{pid!r}", "give the pid launcher.start returned")
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
-    d = runs_dir() / run_id
     if d.exists() and not rundir.is_done(d):
         rundir.write_json(d / "progress.json", {**rundir.read_progress(d), "state": "cancelled"})
 
 
 def log_tail(run_id: str, chars: int = 2000) -> str:
-    p: Path = runs_dir() / run_id / "process.log"
+    p: Path = rundir.run_path(run_id, "run") / "process.log"
     return p.read_text(encoding="utf-8", errors="replace")[-chars:] if p.exists() else ""

@@ -137,3 +137,128 @@ def test_a_crafted_shard_is_refused_by_the_merge(tmp_path):
     save_file(second, str(logits.shard_path(tmp_path, KEY, 1, 2)), metadata={"key_parts": json.dumps(KEY)})
     with pytest.raises(DistillDecideError, match=r"shape \(2, 2\) for 3 rows"):
         logits.merge(tmp_path, KEY, 6, 2)
+
+
+# -- path traversal: run ids and uploaded file names never leave their folders ---------------------------------
+
+BAD_IDS = ["../../../escape_run", "..", "a/b", "", ".hidden", "a..b", "x" * 101, "/tmp/abs", "a\\b", "run id", "-x"]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_bad_run_ids_are_refused(bad, tmp_path, monkeypatch):
+    from engine.runs import rundir
+
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    with pytest.raises(DistillDecideError, match="--run-id.*not a valid run id.*Fix: use 1–100 letters"):
+        rundir.run_path(bad)
+
+
+def test_good_run_ids_and_a_symlink_out_of_the_runs_folder(tmp_path, monkeypatch):
+    from engine.runs import rundir
+
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    for good in ("ui-20250101-120000-0042", "tiny-a", "a.b_c-1", "x" * 100):
+        assert rundir.run_path(good) == tmp_path / "runs" / good
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "runs" / "link").symlink_to(tmp_path / "outside")
+    with pytest.raises(DistillDecideError, match="resolves outside the runs folder"):
+        rundir.run_path("link")
+    with pytest.raises(DistillDecideError, match="--run: 'link' resolves outside"):
+        rundir.resolve_run("link")
+    # a bare word is an id inside the runs folder, never a folder of the working directory
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DistillDecideError, match="'outside' is not a run directory"):
+        rundir.resolve_run("outside")
+    assert rundir.resolve_run("./outside").resolve() == tmp_path / "outside"  # a path the user typed stays a path
+
+
+def test_train_with_an_escaping_run_id_creates_nothing(tmp_path):
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    runs = tmp_path / "a" / "b" / "runs"
+    env = {**os.environ, "DISTILL_DECIDE_RUNS": str(runs), "DISTILL_DECIDE_DB": str(tmp_path / "db")}
+    r = subprocess.run(
+        [sys.executable, "-m", "engine", "train", "--run-id", "../../../escape_run", "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr[-2000:]
+    assert r.stderr.startswith("error: --run-id: '../../../escape_run' is not a valid run id. Fix:")
+    assert not (runs / "../../../escape_run").resolve().exists() and not runs.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["logits", "--run", "a..b", "--shard", "0"],
+        ["export", "--run", "bad id"],
+        ["bench-latency", "--run", "a..b"],
+        ["runs", "import", "a..b"],
+        ["runs", "show", "bad id"],
+        ["train", "--run-id", "bad id", "--resume"],
+        ["train", "--teacher-run", "a..b"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_every_command_checks_run_ids(argv, tmp_path, monkeypatch, capsys):
+    from engine.cli import main
+
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db"))
+    assert main.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is not a valid run id" in err and "--" in err.split(":")[1]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_launcher_checks_run_ids(tmp_path, monkeypatch):
+    from engine.runs import launcher
+
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    with pytest.raises(DistillDecideError, match="teacher run: '../x' is not a valid run id"):
+        launcher.start(teacher_run="../x")
+    with pytest.raises(DistillDecideError, match="not a valid run id"):  # checked before any signal is sent
+        launcher.cancel("../../x", 2**22 + 12345)
+    with pytest.raises(DistillDecideError, match="pid"):
+        launcher.cancel("some-run", 0)  # never killpg(0): that is the caller's own process group
+    with pytest.raises(DistillDecideError, match="not a valid run id"):
+        launcher.log_tail("../process")
+
+
+def test_a_copied_run_cannot_point_its_teacher_outside_the_runs_folder(tmp_path, monkeypatch):
+    from engine.distill import trainer
+
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    run = tmp_path / "runs" / "copied"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"labels": ["a", "b"], "teacher_run": "../../elsewhere"}))
+    with pytest.raises(DistillDecideError, match="teacher_run in copied/config.json: '../../elsewhere' is not a valid"):
+        trainer.load_run_teacher(run, lambda kind, k: None)
+
+
+def test_uploads_are_stored_under_a_generated_name(tmp_path):
+    from engine.runs import launcher
+
+    root = tmp_path / "data" / "uploads"
+    data = b"text,label\nwhere is my order,order_tracking\n"
+    dest = launcher.store_upload("../../../evil.csv", data, root=root)
+    assert dest.parent == root and dest.read_bytes() == data
+    assert len(dest.stem) == 32 and int(dest.stem, 16) >= 0 and dest.suffix == ".csv"
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [dest.name]  # nothing else written
+    assert launcher.store_upload("Intents.PARQUET", b"PAR1...", root=root).suffix == ".parquet"
+    assert launcher.store_upload("a.csv", data, root=root) != dest  # a fresh name every time
+    for name, payload, problem in [
+        ("../app.py", data, "not a CSV or parquet"),
+        ("x.csv/..", data, "not a CSV or parquet"),
+        ("empty.csv", b"  \n", "is empty"),
+        ("big.csv", b"x" * 101, "over the 0 MB limit"),
+    ]:
+        with pytest.raises(DistillDecideError, match=problem):
+            launcher.store_upload(name, payload, root=root, max_bytes=100)
+    assert len(list(root.iterdir())) == 3
