@@ -58,6 +58,21 @@ try:
         f"- A 25,000-row sample covers {scale.sample_coverage(sample_rows=25_000, requests_per_day=daily):.2%} "
         "of one day of traffic"
     )
+    st.subheader("Teacher labels at scale (seed 003 §4.1, §4.6)")
+    l1, l2, l3, l4 = st.columns(4)
+    prompts = l1.number_input(
+        "Prompts labelled by the teacher", 0.0, 1e11, 25e6, 1e6, format="%.0f", key="scale_prompts"
+    )
+    bad = l2.number_input("Teacher label error rate", 0.0, 1.0, 0.002, 0.001, format="%.3f", key="scale_bad")
+    label_usd = l3.number_input("Teacher labelling run ($)", 0.0, 1e9, 18_000.0, 1_000.0, key="scale_label_usd")
+    variants = l4.number_input("Student variants trained", 1, 1_000, 8, 1, key="scale_variants")
+    cache = scale.label_cache_economics(teacher_labelling_usd=label_usd, student_run_usd=900.0, variants=int(variants))
+    st.markdown(
+        f"- Corrupted distillation targets: "
+        f"**{scale.corrupted_targets(prompts=prompts, teacher_label_error_rate=bad):,.0f}**\n"
+        f"- Label once, train {int(variants)} students ($900 each): {usd(cache.with_cache_usd)} with a label cache "
+        f"vs {usd(cache.without_cache_usd)} relabelling each time (saves **{usd(cache.savings_usd)}**)"
+    )
     st.subheader("Candidate-fix scorecard (seed 003 §6.1)")
     w = {
         c: st.slider(f"Weight: {c}", 0.0, 1.0, v, 0.01, key=f"w:{c}")

@@ -107,10 +107,8 @@ def cmd_gates(args) -> int:
 
 
 def cmd_canary(args) -> int:
-    daily = args.daily
-    if daily is None:
-        _, a, _ = _evidence(args)
-        daily = a.requests_per_month / a.days_per_month
+    ev, a, _ = _evidence(args)
+    daily = args.daily if args.daily is not None else a.requests_per_month / a.days_per_month
     p = canary.plan(
         baseline=args.baseline,
         target=args.target,
@@ -127,6 +125,16 @@ def cmd_canary(args) -> int:
         out["days_along_ramp_5_to_25"] = canary.days_along_ramp(
             baseline=args.baseline, target=args.target, daily_requests=daily, alpha=args.alpha, power=args.power
         )
+    b = costs.decompose(ev.cube, a)
+    pt, ps = b.teacher.critical_rate, b.student.critical_rate
+    out["critical_misroutes"] = {
+        "teacher_rate": pt,
+        "student_rate": ps,
+        "n_per_arm_to_detect": canary.rare_event_n_per_arm(pt, ps, alpha=args.alpha, power=args.power)
+        if 0 < pt < ps < 1
+        else None,
+        "upper95_rate_if_none_in_canary_arm": canary.rule_of_three_upper(p.canary_arm),
+    }
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
@@ -146,6 +154,16 @@ def cmd_canary(args) -> int:
     )
     if "days_along_ramp_5_to_25" in out:
         print(f"along a 5% → 25% ramp (25% after day 7): {out['days_along_ramp_5_to_25']} days")
+    cm = out["critical_misroutes"]
+    if cm["n_per_arm_to_detect"] is not None:
+        print(
+            f"critical misroutes ({ev.label}): teacher {pt:.2%} vs student {ps:.2%} per request needs "
+            f"{cm['n_per_arm_to_detect']:,} labelled requests per arm to detect (α {args.alpha}, power {args.power})"
+        )
+    print(
+        f"if the canary arm sees no critical misroute in {p.canary_arm:,} requests, the rate's 95% upper bound "
+        f"is {cm['upper95_rate_if_none_in_canary_arm']:.4%} (rule of three)"
+    )
     return 0
 
 

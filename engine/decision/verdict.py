@@ -102,7 +102,7 @@ class Decision:
 
 def verdict(
     margin_usd: float,
-    ci95: tuple[float, float],
+    boot: uncertainty.BootstrapResult,
     projection: uncertainty.SampleSizeProjection,
     be_critical: sweeps.BreakEven,
     blocking_gate: str | None = None,
@@ -110,7 +110,7 @@ def verdict(
     """State and model from the margin and its interval; one sentence a PM can read aloud."""
     favoured = "student" if margin_usd > 0 else "teacher"
     other = "teacher" if favoured == "student" else "student"
-    lo, hi = ci95
+    lo, hi = boot.margin_ci95_usd
     interval = f"[{usd(lo)}, {usd(hi)}]"
     per_month = f"saves {usd(abs(margin_usd))}/month"
     flip = ""
@@ -128,7 +128,7 @@ def verdict(
             f"teacher (the student would {would}){flip}.",
             blocking_gate,
         )
-    if lo > 0 or hi < 0:
+    if boot.excludes_zero:
         return Verdict(
             "ship",
             favoured,
@@ -171,5 +171,5 @@ def decide(
     proj = uncertainty.requests_to_exclude_zero(cube, a, boot=boot, confirm_B=confirm_B, rng=rng)
     be_c = sweeps.break_even(cube, a, "usd_per_critical_event")
     be_v = sweeps.break_even(cube, a, "requests_per_month")
-    sentence = verdict(breakdown.margin_usd, boot.margin_ci95_usd, proj, be_c, blocking.gate.name if blocking else None)
+    sentence = verdict(breakdown.margin_usd, boot, proj, be_c, blocking.gate.name if blocking else None)
     return Decision(breakdown, boot, proj, be_c, be_v, sentence, gate_report, quality, evidence.label)

@@ -264,12 +264,6 @@ def _latency_profile(rc: RowCosts, order: np.ndarray, k: np.ndarray, budget_ms: 
     return p95, over
 
 
-def fallback_daily_usd(*, daily_requests: float, student_usd: float, teacher_usd: float, fallback_rate: float) -> float:
-    """Seed 003 §4.3: every request pays the student, fallbacks also pay the teacher."""
-    require(0 <= fallback_rate <= 1, "fallback rate", f"{fallback_rate!r}", "give a share between 0 and 1")
-    return daily_requests * student_usd + daily_requests * fallback_rate * teacher_usd
-
-
 def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str], **decide_kwargs):
     """Route each segment to one model; returns (decision vs teacher-only, routed cube, routed assumptions).
 

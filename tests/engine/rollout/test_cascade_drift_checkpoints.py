@@ -54,16 +54,23 @@ def test_naive_loop_agrees(seed_rows, seed_a, sweep):
         assert sweep.total_usd[i] == pytest.approx(1.4e6 * (infer + err) + 512 + 542, rel=1e-9)
 
 
+def _fallback_daily_usd(seed_a, rate):
+    """Seed 003 §4.3 through the one cost formula: 10M requests/day, student $0.0002, teacher $0.003."""
+    a = seed_a.replace(**{"student.usd_per_request": 0.0002, "teacher.usd_per_request": 0.003})
+    system = costs.mixed_system(
+        a, teacher_share=rate, uses_teacher=True, uses_student=True, p95_latency_ms=0, student_on_every_request=True
+    )
+    zero = costs.Rates(0.0, 0.0, 0.0, 0.0)
+    return costs.price(zero, a, system, requests_per_month=1e7)["inference"]
+
+
 @pytest.mark.parametrize("rate, daily", [(0.05, 3_500), (0.18, 7_400), (0.064, 3_920)])
-def test_seed_003_fallback_explosion(rate, daily):
-    assert cascade.fallback_daily_usd(
-        daily_requests=10_000_000, student_usd=0.0002, teacher_usd=0.003, fallback_rate=rate
-    ) == pytest.approx(daily)
+def test_seed_003_fallback_explosion(seed_a, rate, daily):
+    assert _fallback_daily_usd(seed_a, rate) == pytest.approx(daily)
 
 
-def test_seed_003_monthly_overrun():
-    f = lambda r: cascade.fallback_daily_usd(daily_requests=1e7, student_usd=0.0002, teacher_usd=0.003, fallback_rate=r)
-    assert (f(0.18) - f(0.05)) * 30 == pytest.approx(117_000)
+def test_seed_003_monthly_overrun(seed_a):
+    assert (_fallback_daily_usd(seed_a, 0.18) - _fallback_daily_usd(seed_a, 0.05)) * 30 == pytest.approx(117_000)
 
 
 def test_segment_routing(seed_cube, seed_a):

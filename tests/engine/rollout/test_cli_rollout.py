@@ -14,6 +14,11 @@ def test_canary_json():
     assert d["equal_allocation"]["n_per_arm"] == 57_763
     assert (d["canary_arm"], d["control_arm"]) == (30_162, 573_078)
     assert d["days_to_collect"] == pytest.approx(13.1, abs=0.05)
+    # the seed's critical-misroute rates (34 and 45 per 10,000) and the rule of three over the canary arm
+    cm = d["critical_misroutes"]
+    assert (cm["teacher_rate"], cm["student_rate"]) == (pytest.approx(0.0034), pytest.approx(0.0045))
+    assert cm["n_per_arm_to_detect"] == pytest.approx(51_000, rel=0.01)
+    assert cm["upper95_rate_if_none_in_canary_arm"] == pytest.approx(3 / 30_162)
     r = run_cli("canary", "--baseline", "0.90", "--target", "0.895", "--share", "0.10", "--daily", "500000", "--json")
     assert json.loads(r.stdout)["days_to_collect"] == pytest.approx(0.637, abs=0.001)
 
