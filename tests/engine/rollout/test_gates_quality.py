@@ -6,6 +6,7 @@ The report's own metrics, intervals, calibration and McNemar are tested in tests
 import pytest
 
 from engine.decision import costs, uncertainty, verdict
+from engine.decision.cube import Evidence
 from engine.quality import report as quality_report
 from engine.rollout import gates
 
@@ -44,7 +45,10 @@ def test_blocked_verdict(seed_cube, seed_a, report):
     vals = gates.gate_values(report, seed_a.replace(**{"student.p95_latency_ms": 20.0}))
     rep = gates.evaluate(gates.DEFAULT_GATES, vals)
     assert rep.first_blocking.gate.group == "latency"
-    d = verdict.decide(seed_cube, seed_a, B=500, confirm_B=0, blocking_gate=rep.first_blocking.gate.name)
+    d = verdict.decide(
+        Evidence(seed_cube, None, "seed"), seed_a.replace(**{"student.p95_latency_ms": 20.0}), B=500, confirm_B=0
+    )
+    assert d.verdict.blocking_gate == rep.first_blocking.gate.name
     assert (d.verdict.state, d.verdict.model) == ("blocked", "teacher")
 
 
