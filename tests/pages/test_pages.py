@@ -82,6 +82,13 @@ def test_save_and_load_scenario(db):
     assert store.load_scenario("plan-a").name == "plan-a"
 
 
+def _evidence(at):
+    try:
+        return at.session_state["evidence"]
+    except KeyError:
+        return None
+
+
 @pytest.mark.parametrize(
     "content, named",
     [
@@ -93,16 +100,13 @@ def test_save_and_load_scenario(db):
 def test_bad_upload_shows_error_and_changes_nothing(db, content, named):
     at = app(db)
     at.switch_page("app_pages/lab.py").run()
-    before_a, before_ev = (
-        at.session_state["assumptions"],
-        at.session_state["evidence"] if "evidence" in at.session_state else None,
-    )
+    before_a, before_ev = at.session_state["assumptions"], _evidence(at)
     at.file_uploader(key="rows_upload").set_value(("results.csv", content, "text/csv")).run()
     assert not at.exception
     shown = " ".join(e.value for e in at.error)
     assert named in shown and "Fix" in shown, shown
     assert at.session_state["assumptions"] == before_a
-    assert (at.session_state["evidence"] if "evidence" in at.session_state else None) is before_ev
+    assert _evidence(at) is before_ev
 
 
 def test_gate_edit_blocks_the_verdict(db):
