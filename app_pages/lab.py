@@ -98,8 +98,8 @@ def follow():
     if "lab_run" not in st.session_state:
         return
     run_id, pid = st.session_state["lab_run"]
+    state = launcher.state(run_id, pid)  # a process that exited without finishing reads "failed"
     prog = rundir.read_progress(runs_dir() / run_id)
-    state = "done" if rundir.is_done(runs_dir() / run_id) else prog.get("state", "starting")
     st.progress(
         min(1.0, float(prog.get("fraction", 0.0))),
         text=f"{run_id}: {state} — {prog.get('phase', '')} epoch {prog.get('epoch', '–')}, "
@@ -119,7 +119,7 @@ def follow():
 
 follow()
 st.subheader("Past runs")
-past = rundir.list_runs()
+past = launcher.list_runs()
 if not past:
     st.info(
         "No runs yet: start one above (quick takes about 1.5 minutes on 2 CPU cores). Until then every page "

@@ -500,7 +500,10 @@ def run(
     run_dir = rundir.run_path(cfg.run_id, "--run-id")
     if dist.main:
         require(
-            resume or not run_dir.exists(), "run", f"{cfg.run_id} already exists", "pick another run id or --resume"
+            resume or rundir.fresh_for_training(run_dir),
+            "--run-id",
+            f"run {cfg.run_id} already exists",
+            "pick another run id or --resume",
         )
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "FAILED").unlink(missing_ok=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
-from engine.errors import require
+from engine.errors import DistillDecideError, require
 from engine.paths import DATA_DIR, REPO_ROOT
 from engine.runs import rundir
 
@@ -39,7 +42,7 @@ def start(
     if teacher_run:
         src = rundir.run_path(teacher_run, "teacher run")
         require(rundir.is_done(src), "teacher run", f"{teacher_run} is not finished", "pick a finished run")
-    run_id = rundir.new_run_id("ui")
+    run_id = _new_run_folder()
     cmd = [
         sys.executable,
         "-m",
@@ -69,18 +72,76 @@ def start(
     if data:
         cmd += ["--data", data, "--text-col", text_col, "--label-col", label_col]
     log_dir = rundir.run_path(run_id)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_dir / "process.log", "w", encoding="utf-8")  # noqa: SIM115 (the child owns it)
-    proc = subprocess.Popen(
-        cmd,
-        cwd=REPO_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    rundir.write_json(log_dir / "progress.json", {"state": "starting", "pid": proc.pid, "fraction": 0.0})
+    # the folder holds only the launcher's files until the trainer takes it over (rundir.fresh_for_training);
+    # everything is written before the child starts, so the child's own progress is never overwritten
+    launch = {"pid": None, "host": socket.gethostname(), "cmd": cmd, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    rundir.write_json(log_dir / rundir.LAUNCH_FILE, launch)
+    rundir.write_json(log_dir / "progress.json", {"state": "starting", "fraction": 0.0})
+    try:
+        with open(log_dir / "process.log", "w", encoding="utf-8") as log:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                cmd,
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+    except OSError as exc:
+        (log_dir / "FAILED").write_text(f"could not start the training process: {exc}\n", encoding="utf-8")
+        raise DistillDecideError(
+            "training process", f"could not be started ({exc})", "check the Python install"
+        ) from None
+    rundir.write_json(log_dir / rundir.LAUNCH_FILE, {**launch, "pid": proc.pid})
     return run_id, proc.pid
+
+
+def _new_run_folder() -> str:
+    """A new ``ui-…`` run id whose folder this call created (two starts in one second get different ids)."""
+    base = rundir.new_run_id("ui")
+    for k in range(100):
+        run_id = base if k == 0 else f"{base}-{k}"
+        try:
+            rundir.run_path(run_id).mkdir(parents=True, exist_ok=False)
+            return run_id
+        except FileExistsError:
+            continue
+    raise DistillDecideError("run id", f"{base}-… are all taken", "wait a second and start again")
+
+
+def state(run_id: str, pid: int | None = None) -> str:
+    """The run's state (rundir.run_state), where a launched process that exited without finishing is
+    ``failed`` (recorded in the run, so every later reader sees it too), never ``starting`` forever."""
+    d = rundir.run_path(run_id, "run")
+    current = rundir.run_state(d)
+    if current not in ("starting", "running", "?"):
+        return current
+    launch = _launch_record(d)
+    pid = pid if pid is not None else launch.get("pid")
+    if not pid or launch.get("host", socket.gethostname()) != socket.gethostname() or alive(int(pid)):
+        return current
+    if rundir.is_done(d):  # finished between the two reads
+        return "done"
+    tail = log_tail(run_id, 300).strip().splitlines()
+    reason = tail[-1] if tail else "no output"
+    (d / "FAILED").write_text(f"the training process exited without finishing: {reason}\n", encoding="utf-8")
+    rundir.write_json(d / "progress.json", {**rundir.read_progress(d), "state": "failed", "error": reason})
+    return "failed"
+
+
+def _launch_record(run_dir: Path) -> dict:
+    try:
+        return json.loads((run_dir / rundir.LAUNCH_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def list_runs() -> list[dict]:
+    """rundir.list_runs, after marking launched runs whose process is gone as failed."""
+    for r in rundir.list_runs():
+        if r["state"] in ("starting", "running", "?") and (rundir.run_path(r["run_id"]) / rundir.LAUNCH_FILE).exists():
+            state(r["run_id"])
+    return rundir.list_runs()
 
 
 UPLOAD_SUFFIXES = (".csv", ".parquet")  # what engine.data.byo reads

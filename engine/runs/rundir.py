@@ -89,6 +89,31 @@ def is_done(run_dir: Path) -> bool:
     return (run_dir / "DONE").exists()
 
 
+# The launcher creates a run's folder before the trainer starts (for the process log), and says so in
+# launch.json. A new training run may take over a folder that holds these files and nothing else.
+LAUNCH_FILE = "launch.json"
+LAUNCHER_FILES = frozenset({LAUNCH_FILE, "process.log", "progress.json"})
+
+
+def fresh_for_training(run_dir: Path) -> bool:
+    """True when a new run may be written to ``run_dir``: it does not exist, or the launcher made it
+    (``launch.json``) and it holds no training artifact yet (only the launcher's own files)."""
+    if not run_dir.exists():
+        return True
+    names = {p.name for p in run_dir.iterdir() if not p.name.endswith(".tmp")}
+    return LAUNCH_FILE in names and names <= LAUNCHER_FILES
+
+
+def run_state(run_dir: Path) -> str:
+    """done (DONE written), failed (FAILED written), else what progress.json says (starting, running,
+    cancelled, …; '?' when it says nothing)."""
+    if is_done(run_dir):
+        return "done"
+    if (run_dir / "FAILED").exists():
+        return "failed"
+    return str(read_progress(run_dir).get("state", "?"))
+
+
 def read_progress(run_dir: Path) -> dict:
     p = run_dir / "progress.json"
     try:
@@ -152,12 +177,11 @@ def list_runs() -> list[dict]:
         if not p.is_dir():
             continue
         summary = json.loads((p / "summary.json").read_text()) if (p / "summary.json").exists() else {}
-        prog = read_progress(p)
         out.append(
             {
                 "run_id": p.name,
                 "done": is_done(p),
-                "state": "done" if is_done(p) else prog.get("state", "?"),
+                "state": run_state(p),
                 "mode": summary.get("mode"),
                 "teacher_accuracy": summary.get("teacher", {}).get("accuracy"),
                 "student_accuracy": summary.get("student", {}).get("accuracy"),
