@@ -47,6 +47,7 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--run", help="a run directory or id, or a stored rows source")
     src.add_argument("--rows", help="per-request results file (CSV/parquet: segment, true, teacher_pred, student_pred)")
     src.add_argument("--counts", help="cube counts file (CSV/parquet: segment, true, teacher_pred, student_pred, n)")
+    src.add_argument("--cube", metavar="HASH", help="a cube stored by `cube import` or `cube build` (see `cube list`)")
     p.add_argument("--volume", type=float, help="requests per month")
     p.add_argument("--critical-cost", type=float, help="$ per critical event")
     p.add_argument(
@@ -60,13 +61,15 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace, *, with_rows: bool = True):
     if args.run:
-        ev = sources.run_evidence(args.run)
+        ev = sources.run_evidence(args.run, with_rows=with_rows)
     elif args.rows:
         ev = sources.rows_evidence(args.rows)
     elif args.counts:
         ev = sources.counts_evidence(args.counts)
+    elif args.cube:
+        ev = sources.stored_cube_evidence(args.cube)
     else:
         ev = sources.seed_evidence()
     a, note = sources.scenario_for(ev.cube, args.scenario)
@@ -95,7 +98,6 @@ def cmd_decide(args: argparse.Namespace) -> int:
     ev, a, note = _load(args)
     gate_list = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
     d = verdict.decide(ev, a, gate_list, B=args.bootstrap, rng=args.seed)
-    gate_rep = d.gates
     if args.json:
         out = d.to_dict()
         out["scenario"] = note
@@ -103,28 +105,22 @@ def cmd_decide(args: argparse.Namespace) -> int:
         out["bootstrap"]["seed"] = args.seed
         print(json.dumps(out, indent=2))
         return 0
-    b = d.breakdown
-    rows = [
-        [
-            c,
-            usd(b.teacher.component_usd(c)),
-            usd(b.student.component_usd(c)),
-            usd(b.delta_usd(c), signed=True),
-        ]
-        for c in costs.COMPONENTS
-    ]
-    rows.append(
-        [
-            "total",
-            usd(b.teacher.total_usd),
-            usd(b.student.total_usd),
-            usd(-b.margin_usd, signed=True),
-        ]
-    )
     print(
         f"Evidence: {ev.label} (n = {ev.cube.n:,}, cube {ev.cube.hash}); scenario: {note}; "
         f"{a.requests_per_month:,.0f} requests/month"
     )
+    _print_decision(d, seed=args.seed)
+    return 0
+
+
+def _print_decision(d: verdict.Decision, *, seed: int) -> None:
+    """The text form of ``decide``: the cost table, the interval, break-evens, gates and the verdict."""
+    b = d.breakdown
+    rows = [
+        [c, usd(b.teacher.component_usd(c)), usd(b.student.component_usd(c)), usd(b.delta_usd(c), signed=True)]
+        for c in costs.COMPONENTS
+    ]
+    rows.append(["total", usd(b.teacher.total_usd), usd(b.student.total_usd), usd(-b.margin_usd, signed=True)])
     print(_fmt_table(["component ($/month)", "teacher", "student", "student − teacher"], rows))
     print(
         f"critical misroutes/month: teacher {b.teacher.critical_events_per_month:,.0f}, "
@@ -133,21 +129,20 @@ def cmd_decide(args: argparse.Namespace) -> int:
     lo, hi = d.bootstrap.margin_ci95_usd
     print(
         f"margin (teacher − student): {usd(b.margin_usd)}/month, 95% CI [{usd(lo)}, "
-        f"{usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {args.seed}); "
+        f"{usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {seed}); "
         f"P(student cheaper) = {d.bootstrap.p_student_cheaper:.3f}"
     )
     print(f"break-even: {d.break_even_critical.note}; {d.break_even_volume.note}")
-    failing = [r.gate.name for r in gate_rep.results if r.passed is False]
+    failing = [r.gate.name for r in d.gates.results if r.passed is False]
     print(
-        f"gates: {len(gate_rep.results) - len(failing)} of {len(gate_rep.results)} pass"
+        f"gates: {len(d.gates.results) - len(failing)} of {len(d.gates.results)} pass"
         + (f"; failing: {', '.join(failing)}" if failing else "")
     )
     print(d.verdict.sentence)
-    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    ev, a, note = _load(args)
+    ev, a, note = _load(args, with_rows=False)  # a sweep prices the cube only
     lo, hi, steps = SWEEP_DEFAULTS[args.what]
     lo = args.from_ if args.from_ is not None else lo
     hi = args.to if args.to is not None else hi
@@ -207,7 +202,7 @@ def cmd_cube(args: argparse.Namespace) -> int:
             store.cube_counts_from_table(args.table) if args.table else store.cube_counts_from_parquet(args.parquet)
         )
         c = cube_mod.from_counts(counts, source=f"table:{args.table}" if args.table else f"parquet:{args.parquet}")
-    store.save_cube(c)
+    sources.store_cube(c)
     result = {
         "cube_hash": c.hash,
         "n": c.n,
@@ -235,10 +230,10 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         from engine.data import seed
 
         a = scenario.load(args.file) if args.file else seed.load_assumptions()
-        vid = store.save_scenario(args.name, a, author=args.author, note=args.note)
+        vid = store.save_scenario(args.name, a.to_dict(), author=args.author, note=args.note)
         print(f"saved scenario {args.name!r} as version {vid}")
     else:
-        print(scenario.dumps_json(store.load_scenario(args.name)))
+        print(scenario.dumps_json(sources.stored_scenario(args.name)))
     return 0
 
 

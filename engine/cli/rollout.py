@@ -138,6 +138,14 @@ def cmd_canary(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
+    _print_canary(p, out, daily=daily, evidence_label=ev.label, alpha=args.alpha, power=args.power)
+    return 0
+
+
+def _print_canary(
+    p: canary.CanaryPlan, out: dict, *, daily: float, evidence_label: str, alpha: float, power: float
+) -> None:
+    """The text form of ``canary``."""
     print(f"{p.test}: baseline {p.baseline:.4f} vs {p.target:.4f}, α = {p.alpha}, power = {p.power}")
     print(
         f"equal allocation: {p.equal_n_per_arm:,} per arm (arcsine cross-check {p.arcsine_n_per_arm:,})"
@@ -157,14 +165,14 @@ def cmd_canary(args) -> int:
     cm = out["critical_misroutes"]
     if cm["n_per_arm_to_detect"] is not None:
         print(
-            f"critical misroutes ({ev.label}): teacher {pt:.2%} vs student {ps:.2%} per request needs "
-            f"{cm['n_per_arm_to_detect']:,} labelled requests per arm to detect (α {args.alpha}, power {args.power})"
+            f"critical misroutes ({evidence_label}): teacher {cm['teacher_rate']:.2%} vs student "
+            f"{cm['student_rate']:.2%} per request needs "
+            f"{cm['n_per_arm_to_detect']:,} labelled requests per arm to detect (α {alpha}, power {power})"
         )
     print(
         f"if the canary arm sees no critical misroute in {p.canary_arm:,} requests, the rate's 95% upper bound "
         f"is {cm['upper95_rate_if_none_in_canary_arm']:.4%} (rule of three)"
     )
-    return 0
 
 
 def cmd_cascade(args) -> int:

@@ -142,6 +142,11 @@ class Assumptions:
         require(
             not unknown, "critical_intents", f"unknown intent(s) {unknown}", f"choose from {', '.join(self.intents)}"
         )
+        self._validate_scalars()
+        self._validate_mix(self.production_intent_mix, "production_intent_mix", self.intents)
+        self._validate_mix(self.production_segment_mix, "production_segment_mix", None)
+
+    def _validate_scalars(self) -> None:
         for model in MODELS:
             getattr(self, model).validate(model)
         for f in (
@@ -170,8 +175,6 @@ class Assumptions:
         if self.usd_per_critical_event_range is not None:
             lo, hi = (_finite_nonneg(x, "usd_per_critical_event_range") for x in self.usd_per_critical_event_range)
             require(lo <= hi, "usd_per_critical_event_range", f"low {lo:g} > high {hi:g}", "give [low, high]")
-        self._validate_mix(self.production_intent_mix, "production_intent_mix", self.intents)
-        self._validate_mix(self.production_segment_mix, "production_segment_mix", None)
 
     @staticmethod
     def _validate_mix(mix: tuple[tuple[str, float], ...], name: str, known: tuple[str, ...] | None) -> None:

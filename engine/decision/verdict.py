@@ -48,18 +48,10 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         b, bs, pr = self.breakdown, self.bootstrap, self.projection
-        model = lambda m: {
-            "total_usd": m.total_usd,
-            **{f"{c}_usd": m.component_usd(c) for c in costs.COMPONENTS},
-            "accuracy": m.accuracy,
-            "critical_events_per_month": m.critical_events_per_month,
-            "misroutes_per_month": m.misroutes_per_month,
-            "harm_units_per_month": m.harm_units_per_month,
-        }
         return {
             "requests_per_month": b.requests_per_month,
-            "teacher": model(b.teacher),
-            "student": model(b.student),
+            "teacher": _model_dict(b.teacher),
+            "student": _model_dict(b.student),
             "margin_usd": b.margin_usd,
             "components": {
                 c: {
@@ -98,6 +90,17 @@ class Decision:
             "gates": self.gates.to_dict(),
             "evidence": self.evidence_label,
         }
+
+
+def _model_dict(m: costs.ModelCost) -> dict[str, float]:
+    return {
+        "total_usd": m.total_usd,
+        **{f"{c}_usd": m.component_usd(c) for c in costs.COMPONENTS},
+        "accuracy": m.accuracy,
+        "critical_events_per_month": m.critical_events_per_month,
+        "misroutes_per_month": m.misroutes_per_month,
+        "harm_units_per_month": m.harm_units_per_month,
+    }
 
 
 def verdict(

@@ -36,6 +36,19 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, border=0, classes="t", float_format=lambda x: f"{x:,.2f}")
 
 
+def _reproduce(d: Decision, a, cube, evidence_label: str, bootstrap_seed: int) -> dict:
+    """Everything needed to recompute the report's numbers."""
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": code_version(),
+        "evidence": evidence_label,
+        "cube_hash": cube.hash,
+        "requests_evaluated": cube.n,
+        "bootstrap": {"B": d.bootstrap.B, "seed": bootstrap_seed},
+        "assumptions": a.to_dict(),
+    }
+
+
 def build_html(
     *,
     d: Decision,
@@ -61,15 +74,7 @@ def build_html(
         }
     )
     tables = {"Cost by component": cost_table} | (extra_tables or {})
-    meta = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "code_version": code_version(),
-        "evidence": evidence_label,
-        "cube_hash": cube.hash,
-        "requests_evaluated": cube.n,
-        "bootstrap": {"B": d.bootstrap.B, "seed": bootstrap_seed},
-        "assumptions": a.to_dict(),
-    }
+    meta = _reproduce(d, a, cube, evidence_label, bootstrap_seed)
     lo, hi = d.bootstrap.margin_ci95_usd
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
