@@ -1,5 +1,7 @@
 """Assumptions and cost matrix: every input editable, recomputed from cached bootstrap draws."""
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -29,7 +31,7 @@ FIELDS = [  # (path, label with unit, scale shown → stored, step)
     ("migration_usd", "One-off: migration ($)", 1.0, 100.0),
     ("canary_labelling_usd", "One-off: canary labelling ($)", 1.0, 100.0),
 ]
-changes = {}
+changes: dict[str, Any] = {}  # Assumptions field -> new value, for a.replace(**changes)
 cols = st.columns(3)
 for i, (path, label, scale, step) in enumerate(FIELDS):
     key = f"in:{path}"

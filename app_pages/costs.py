@@ -34,8 +34,12 @@ if d is not None:
     st.plotly_chart(figures.segment_bars(seg))
     st.dataframe(
         seg.style.format(
-            {c: "${:,.0f}" for c in seg.columns if c.endswith("_usd")}
-            | {"volume_share": "{:.1%}", "requests_per_month": "{:,.0f}", "critical_events_per_month": "{:,.0f}"}
+            {
+                **{c: "${:,.0f}" for c in seg.columns if c.endswith("_usd")},
+                "volume_share": "{:.1%}",
+                "requests_per_month": "{:,.0f}",
+                "critical_events_per_month": "{:,.0f}",
+            }
         ),
         hide_index=True,
     )

@@ -1,5 +1,7 @@
 """Overview: the verdict in one sentence, the totals, and where every number comes from."""
 
+from typing import cast
+
 import streamlit as st
 
 from engine.decision import sweeps
@@ -68,8 +70,9 @@ if d is not None:
         st.markdown("**Most sensitive assumptions (±50%)**")
         for row in top.itertuples():
             st.markdown(
-                f"- {row.label}: margin {usd(row.margin_at_low_usd)} … {usd(row.margin_at_high_usd)}"
-                + (" — **flips the verdict**" if row.flips else "")
+                # the tornado's margin columns are floats; itertuples rows are untyped
+                f"- {row.label}: margin {usd(cast(float, row.margin_at_low_usd))} … "
+                f"{usd(cast(float, row.margin_at_high_usd))}" + (" — **flips the verdict**" if row.flips else "")
             )
     st.caption(
         f"Sources — evidence: {ev.label} ({ev.cube.n:,} requests, cube {ev.cube.hash}); "

@@ -1,5 +1,7 @@
 """Rollout: gates, canary planner, cascade economics, per-segment routing, drift, checkpoint selection."""
 
+from typing import Any, cast
+
 import pandas as pd
 import streamlit as st
 
@@ -30,7 +32,8 @@ with tab_g:
         if st.button("Apply gates", key="gates_apply"):
             try:
                 st.session_state["gates"] = tuple(
-                    gates.Gate(**{k: (v if k != "threshold" else float(v)) for k, v in r.items()})
+                    # the editor's columns are the Gate fields, so the row keys are str
+                    gates.Gate(**cast(dict[str, Any], {k: (v if k != "threshold" else float(v)) for k, v in r.items()}))
                     for r in edited.fillna("").to_dict(orient="records")
                 )
                 st.rerun()

@@ -27,8 +27,8 @@ try:
             st.success(f"Saved **{name}** as version {vid}.")
         base = st.session_state.get("baseline_assumptions", a)
         changed = {k: a.get(k) for k in common.URL_FIELDS if a.get(k) != base.get(k)}
-        vid = st.session_state.get("saved_version")
-        query = urlencode(({"scenario": vid} if vid else {}) | changed)
+        saved_vid = st.session_state.get("saved_version")
+        query = urlencode(({"scenario": saved_vid} if saved_vid else {}) | changed)
         st.markdown(
             "**Share**: append this to the dashboard's address (a saved version plus the changed fields, "
             "not the whole matrix):"
@@ -40,7 +40,7 @@ try:
         if saved.empty:
             st.info("No saved scenarios yet: save one on the left.")
         else:
-            pick = st.selectbox("Scenario", saved.name, key="load_pick")
+            pick: str = st.selectbox("Scenario", saved.name, key="load_pick")
             if st.button("Load", key="load_btn"):
                 common.set_assumptions(store.load_scenario(pick), f"loaded {pick}")
                 st.session_state["scenario_note"] = f"stored scenario {pick}"
@@ -60,7 +60,7 @@ try:
                 st.rerun()
     if not saved.empty and len(saved) >= 1:
         st.subheader("Compare two scenarios")
-        options = ["(current)"] + list(saved.name)
+        options: list[str] = ["(current)"] + list(saved.name)
         l_pick = st.selectbox("Left", options, key="cmp_left")
         r_pick = st.selectbox("Right", options, index=min(1, len(options) - 1), key="cmp_right")
         left = a if l_pick == "(current)" else store.load_scenario(l_pick)

@@ -7,6 +7,7 @@ A given split column is kept; otherwise a stratified 80/10/10 split is made.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -33,7 +34,8 @@ def validate(df: pd.DataFrame, *, text_col: str = "text", label_col: str = "labe
     out = pd.DataFrame({"text": df[text_col], "intent": df[label_col]})
     require(len(out) > 0, "data", "no rows", "give at least one labelled example per class")
     empty = out.text.isna() | (out.text.astype(str).str.strip() == "")
-    require(not empty.any(), text_col, f"{int(empty.sum())} empty text(s) (first at row {int(empty.idxmax())})",
+    first = cast(int, empty.idxmax())  # a row label; stubs say Hashable
+    require(not empty.any(), text_col, f"{int(empty.sum())} empty text(s) (first at row {int(first)})",
             "drop or fill the rows with empty text")
     require(not out.intent.isna().any(), label_col, f"{int(out.intent.isna().sum())} missing label(s)",
             "label every row or drop the unlabelled ones")

@@ -21,6 +21,7 @@ in docs/seed-scenario.md; in short:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -134,8 +135,8 @@ def _retarget(df: pd.DataFrame, pool: np.ndarray, cols: tuple[str, ...], key: st
         if gap == 0:
             return
         i = rng.choice(pool)
-        y = df.at[i, "true"]
-        cur = HARM_TENTHS[y][df.at[i, measured]]
+        y = cast(int, df.at[i, "true"])  # intent codes: "true" and the model columns hold ints
+        cur = HARM_TENTHS[y][cast(int, df.at[i, measured])]
         options = [INTENTS.index(n) for n, _ in CONFUSABLE[INTENTS[y]]]
         best = min(options, key=lambda o: abs(gap - (HARM_TENTHS[y][o] - cur)))
         if abs(gap - (HARM_TENTHS[y][best] - cur)) < abs(gap):

@@ -135,13 +135,21 @@ def rates_from_counts(q: CellQuantities, counts: np.ndarray) -> tuple[Rates, Rat
 
 
 class Served(Protocol):
-    """What :func:`price` needs of whatever serves the requests: a model's assumptions or a mix of models."""
+    """What :func:`price` needs of whatever serves the requests: a model's assumptions or a mix of models.
 
-    usd_per_request: Any
-    ops_usd_per_month: Any
-    ops_usd_per_request: Any
-    p95_latency_ms: Any
-    kwh_per_request: Any
+    Read-only members, so frozen dataclasses (:class:`ServingSystem`, a model's assumptions) satisfy it.
+    """
+
+    @property
+    def usd_per_request(self) -> Any: ...
+    @property
+    def ops_usd_per_month(self) -> Any: ...
+    @property
+    def ops_usd_per_request(self) -> Any: ...
+    @property
+    def p95_latency_ms(self) -> Any: ...
+    @property
+    def kwh_per_request(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,7 @@ def price(rates: Rates, a: Assumptions, model: str | Served, **overrides: Any) -
     usd_crit = overrides.get("usd_per_critical_event", a.usd_per_critical_event)
     usd_ms = overrides.get("usd_per_ms_month", a.usd_per_ms_month)
     fixed_share = overrides.get("fixed_cost_share", 1.0)
-    excess_ms = np.maximum(0.0, np.asarray(m.p95_latency_ms, dtype=np.float64) - a.baseline_ms)
+    excess_ms: float | np.ndarray = np.maximum(0.0, np.asarray(m.p95_latency_ms, dtype=np.float64) - a.baseline_ms)
     if np.ndim(excess_ms) == 0:
         excess_ms = float(excess_ms)
     return {

@@ -178,6 +178,7 @@ def plan(
         arcs, test, tgt = eq, "non-inferiority (one-sided)", exp
     else:
         require(target is not None, "target", "missing", "give --target (the accuracy to detect) or a margin")
+        assert target is not None  # require() raised otherwise; narrows for mypy
         eq = n_superiority(baseline, target, alpha=alpha, power=power)
         canary = n_superiority(baseline, target, alpha=alpha, power=power, ratio=k)
         arcs, test, tgt, eq_0025 = (
@@ -189,7 +190,7 @@ def plan(
     n_eq, n_can = math.ceil(eq), math.ceil(canary)
     n_ctl = math.ceil(n_can * k)
     per_day_canary = share * daily_requests
-    curve = ()
+    curve: tuple[tuple[int, float], ...] = ()
     if non_inferiority_margin is None:
         ns = np.unique(np.geomspace(max(100, n_can // 20), n_can * 3, 40).astype(int))
         curve = tuple((int(n), power_at(n, baseline, tgt, alpha=alpha, ratio=k)) for n in ns)

@@ -69,8 +69,7 @@ def read_epochs(df: pd.DataFrame) -> pd.DataFrame:
         if col.dtype == object or str(col.dtype).startswith(("str", "string")):
             pct = col.astype(str).str.strip().str.endswith("%")
             num = pd.to_numeric(col.astype(str).str.replace("%", "", regex=False).str.strip(), errors="coerce")
-            col = np.where(pct, num / 100.0, num)
-            col = pd.Series(col, index=out.index)
+            col = pd.Series(np.where(pct, num / 100.0, num), index=out.index)
         num = pd.to_numeric(col, errors="coerce")
         bad = out[c][num.isna() & out[c].notna()]
         require(
@@ -150,6 +149,7 @@ def select(
     dominated = tuple(int(e) for e in df.epoch if e != best and _dominates(df, best, int(e), signals))
     tie_break = ""
     if tie:
+        assert runner is not None  # a tie needs a runner-up (gap is None without one); narrows for mypy
         others = [c for c in signals if c not in used]
         breaks = [
             f"{c} picks epoch {_better(df, best, runner, c)}"

@@ -13,6 +13,7 @@ Rules (seeds 001 §4 and §6, 000 §6's failure tree):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -223,7 +224,7 @@ def cycle_margins(long: pd.DataFrame) -> pd.DataFrame:
     """:func:`cycle_costs` one row per cycle: ``{model}_{component}_usd`` and ``margin_usd`` (teacher − student)."""
     values = [c for c in long.columns if c.endswith("_usd")]
     wide = long.pivot(index="cycle", columns="model", values=values)
-    wide.columns = [f"{m}_{c}" for c, m in wide.columns]
+    wide.columns = [f"{m}_{c}" for c, m in cast(pd.MultiIndex, wide.columns)]  # several values ⇒ (value, model)
     wide = wide.reindex(pd.unique(long["cycle"])).reset_index()
     wide["margin_usd"] = wide["teacher_total_usd"] - wide["student_total_usd"]
     return wide
