@@ -194,7 +194,31 @@ def report(
             continue
         name, model = key.split(".")
         metrics.append(Metric(name, model, float(val[0]), _ci(boot[key])))
-    per_class = pd.DataFrame(
+    per_class = _per_class(cube, point, boot, rare)
+    segs = _per_segment(cube, draws, critical_intents, rare)
+    right_t = cube.teacher_idx == cube.true_idx
+    right_s = cube.student_idx == cube.true_idx
+    b = int(cube.counts[right_t & ~right_s].sum())
+    c = int(cube.counts[~right_t & right_s].sum())
+    calibration = None
+    if rows is not None:
+        metrics, calibration = _row_metrics(cube, rows, metrics, rng, B_rows)
+    return QualityReport(
+        tuple(metrics),
+        per_class,
+        segs,
+        rare,
+        b,
+        c,
+        mcnemar_exact(b, c),
+        draws.B,
+        B_rows if rows is not None else 0,
+        calibration,
+    )
+
+
+def _per_class(cube: ConfusionCube, point: dict, boot: dict, rare: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "intent": cube.intents,
             "support": cube.counts @ np.eye(len(cube.intents))[cube.true_idx],
@@ -205,6 +229,11 @@ def report(
             "rare": np.isin(cube.intents, rare),
         }
     )
+
+
+def _per_segment(
+    cube: ConfusionCube, draws: uncertainty.Draws, critical_intents: tuple[str, ...], rare: tuple[str, ...]
+) -> pd.DataFrame:
     segs = []
     for s, seg in enumerate(cube.segments):
         mask = cube.segment_idx == s
@@ -224,25 +253,7 @@ def report(
                     "agreement": float(seg_point["agreement.pair"][0]),
                 }
             )
-    right_t = cube.teacher_idx == cube.true_idx
-    right_s = cube.student_idx == cube.true_idx
-    b = int(cube.counts[right_t & ~right_s].sum())
-    c = int(cube.counts[~right_t & right_s].sum())
-    calibration = None
-    if rows is not None:
-        metrics, calibration = _row_metrics(cube, rows, metrics, rng, B_rows)
-    return QualityReport(
-        tuple(metrics),
-        per_class,
-        pd.DataFrame(segs),
-        rare,
-        b,
-        c,
-        mcnemar_exact(b, c),
-        draws.B,
-        B_rows if rows is not None else 0,
-        calibration,
-    )
+    return pd.DataFrame(segs)
 
 
 def _row_metrics(cube, rows, metrics, rng, B_rows):
