@@ -349,16 +349,9 @@ def _harm_from_data(harm: Any, intents: tuple[str, ...]) -> tuple[tuple[float, .
 
 def changed_fields(base: Assumptions, a: Assumptions) -> dict[str, tuple[Any, Any]]:
     """Fields of ``a`` that differ from ``base``: name → (before, after); model fields as ``teacher.p95_latency_ms``."""
-
-    def flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in d.items():
-            if k in MODELS and isinstance(v, Mapping):
-                out |= flat(v, f"{k}.")
-            else:
-                out[prefix + k] = v
-        return out
-
+    flat = lambda d: (
+        {k: v for k, v in d.items() if k not in MODELS} | {f"{m}.{k}": v for m in MODELS for k, v in d[m].items()}
+    )
     before, after = flat(base.to_dict()), flat(a.to_dict())
     return {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
 
