@@ -74,6 +74,40 @@ def validate_cycles(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _alerts(df: pd.DataFrame, fired, rule: str, detail, action: str) -> list[Alert]:
+    """One alert per cycle where ``fired`` (a boolean array) holds; ``detail(i)`` says what the numbers were."""
+    return [Alert(df.cycle[i], rule, detail(i), action) for i in np.nonzero(np.asarray(fired))[0]]
+
+
+def _growth_alerts(df: pd.DataFrame, critical_gap_widening: float, savings_shrink: float) -> list[Alert]:
+    """The two rules measured against the first cycle: a widening critical gap, shrinking inference savings."""
+    out: list[Alert] = []
+    if {"teacher_critical_rate", "student_critical_rate"} <= set(df):
+        gap = (df.student_critical_rate - df.teacher_critical_rate).to_numpy()
+        if gap[0] > 0:
+            out += _alerts(
+                df,
+                gap / gap[0] - 1 > critical_gap_widening,
+                "critical_gap_widening",
+                lambda i: (
+                    f"critical-error gap {gap[i]:.4f} is {gap[i] / gap[0] - 1:.0%} wider than at cycle {df.cycle[0]}"
+                ),
+                "Audit the student's rare classes; fine-tune or re-distil with augmented rare-class data",
+            )
+    if {"teacher_inference_usd", "student_inference_usd"} <= set(df):
+        sav = (df.teacher_inference_usd - df.student_inference_usd).to_numpy()
+        if sav[0] > 0:
+            out += _alerts(
+                df,
+                1 - sav / sav[0] > savings_shrink,
+                "savings_shrinking",
+                lambda i: f"inference savings ${sav[i]:,.0f} are {1 - sav[i] / sav[0]:.0%} below cycle {df.cycle[0]}",
+                "Check student utilisation (it may have spilled to a larger instance); tune batching and reset the "
+                "student instance type",
+            )
+    return out
+
+
 def check(
     cycles: pd.DataFrame,
     *,
@@ -88,75 +122,40 @@ def check(
 ) -> list[Alert]:
     """Named alerts, in cycle order, with the action the seeds prescribe."""
     df = validate_cycles(cycles)
-    alerts: list[Alert] = []
-    fired = _consecutive((df["agreement"] < agreement_gate).to_numpy(), agreement_run)
-    for i in np.nonzero(fired)[0]:
-        alerts.append(
-            Alert(
-                df.cycle[i],
-                "agreement_below_gate",
-                f"agreement < {agreement_gate} for {agreement_run} consecutive cycles ({df.agreement[i]:.3f} now)",
-                "Re-distil with α lowered by 0.1 (more weight on hard labels) before retraining the teacher",
-            )
-        )
+    alerts = _alerts(
+        df,
+        _consecutive((df["agreement"] < agreement_gate).to_numpy(), agreement_run),
+        "agreement_below_gate",
+        lambda i: f"agreement < {agreement_gate} for {agreement_run} consecutive cycles ({df.agreement[i]:.3f} now)",
+        "Re-distil with α lowered by 0.1 (more weight on hard labels) before retraining the teacher",
+    )
     if "kl_t3" in df:
-        for i in np.nonzero((df["kl_t3"] > kl_limit).to_numpy())[0]:
-            alerts.append(
-                Alert(
-                    df.cycle[i],
-                    "kl_above_limit",
-                    f"KL(T=3) {df.kl_t3[i]:.3f} > {kl_limit}",
-                    "Re-distil: the teacher and student have diverged on production traffic",
-                )
-            )
-    if {"teacher_critical_rate", "student_critical_rate"} <= set(df):
-        gap = (df.student_critical_rate - df.teacher_critical_rate).to_numpy()
-        if gap[0] > 0:
-            for i in np.nonzero(gap / gap[0] - 1 > critical_gap_widening)[0]:
-                alerts.append(
-                    Alert(
-                        df.cycle[i],
-                        "critical_gap_widening",
-                        f"critical-error gap {gap[i]:.4f} is {gap[i] / gap[0] - 1:.0%} wider than at "
-                        f"cycle {df.cycle[0]}",
-                        "Audit the student's rare classes; fine-tune or re-distil with augmented rare-class data",
-                    )
-                )
-    if {"teacher_inference_usd", "student_inference_usd"} <= set(df):
-        sav = (df.teacher_inference_usd - df.student_inference_usd).to_numpy()
-        if sav[0] > 0:
-            for i in np.nonzero(1 - sav / sav[0] > savings_shrink)[0]:
-                alerts.append(
-                    Alert(
-                        df.cycle[i],
-                        "savings_shrinking",
-                        f"inference savings ${sav[i]:,.0f} are {1 - sav[i] / sav[0]:.0%} below cycle {df.cycle[0]}",
-                        "Check student utilisation (it may have spilled to a larger "
-                        "instance); tune batching and reset the student instance type",
-                    )
-                )
-    if "usd_per_critical_event" in df and break_even_usd_per_critical_event is not None:
-        for i in np.nonzero((df.usd_per_critical_event > break_even_usd_per_critical_event).to_numpy())[0]:
-            alerts.append(
-                Alert(
-                    df.cycle[i],
-                    "critical_price_above_break_even",
-                    f"${df.usd_per_critical_event[i]:.2f} per critical event > break-even "
-                    f"${break_even_usd_per_critical_event:.2f}",
-                    "Re-run the critical-cost sweep and "
-                    "escalate to the PM: the choice may flip; audit the cost matrix with ops",
-                )
-            )
+        alerts += _alerts(
+            df,
+            (df["kl_t3"] > kl_limit).to_numpy(),
+            "kl_above_limit",
+            lambda i: f"KL(T=3) {df.kl_t3[i]:.3f} > {kl_limit}",
+            "Re-distil: the teacher and student have diverged on production traffic",
+        )
+    alerts += _growth_alerts(df, critical_gap_widening, savings_shrink)
+    be = break_even_usd_per_critical_event
+    if "usd_per_critical_event" in df and be is not None:
+        alerts += _alerts(
+            df,
+            (df.usd_per_critical_event > be).to_numpy(),
+            "critical_price_above_break_even",
+            lambda i: f"${df.usd_per_critical_event[i]:.2f} per critical event > break-even ${be:.2f}",
+            "Re-run the critical-cost sweep and escalate to the PM: the choice may flip; audit the cost matrix "
+            "with ops",
+        )
     if "requests_per_month" in df:
-        for i in np.nonzero(_consecutive((df.requests_per_month > traffic_limit).to_numpy(), traffic_run))[0]:
-            alerts.append(
-                Alert(
-                    df.cycle[i],
-                    "traffic_above_5m",
-                    f"traffic above {traffic_limit:,.0f} requests/month for {traffic_run} cycles",
-                    "Re-run the total-cost sweep: teacher costs may shift with scale-out limits",
-                )
-            )
+        alerts += _alerts(
+            df,
+            _consecutive((df.requests_per_month > traffic_limit).to_numpy(), traffic_run),
+            "traffic_above_5m",
+            lambda i: f"traffic above {traffic_limit:,.0f} requests/month for {traffic_run} cycles",
+            "Re-run the total-cost sweep: teacher costs may shift with scale-out limits",
+        )
     order = {c: i for i, c in enumerate(df.cycle)}
     return sorted(alerts, key=lambda a: order[a.cycle])
 
