@@ -147,6 +147,21 @@ class CanaryPlan:
         }
 
 
+def _sizes(baseline, target, expected, margin, alpha, power, k):
+    """(per arm at equal allocation, canary arm at ratio k, arcsine check, test, target, n at α = 0.025)."""
+    if margin is not None:
+        exp = baseline if expected is None else expected
+        eq = n_non_inferiority(baseline, exp, margin, alpha=alpha, power=power)
+        eq_0025 = math.ceil(n_non_inferiority(baseline, exp, margin, alpha=0.025, power=power))
+        canary = n_non_inferiority(baseline, exp, margin, alpha=alpha, power=power, ratio=k)
+        return eq, canary, eq, "non-inferiority (one-sided)", exp, eq_0025
+    require(target is not None, "target", "missing", "give --target (the accuracy to detect) or a margin")
+    assert target is not None  # require() raised otherwise; narrows for mypy
+    eq = n_superiority(baseline, target, alpha=alpha, power=power)
+    canary = n_superiority(baseline, target, alpha=alpha, power=power, ratio=k)
+    return eq, canary, arcsine_n(baseline, target, alpha=alpha, power=power), "superiority (two-sided)", target, None
+
+
 def plan(
     *,
     baseline: float,
@@ -170,23 +185,7 @@ def plan(
     require(daily_requests > 0, "daily", f"{daily_requests!r}", "give requests per day (> 0)")
     require(usd_per_label >= 0, "usd per label", f"{usd_per_label!r}", "give a cost ≥ 0")
     k = (1 - share) / share
-    if non_inferiority_margin is not None:
-        exp = baseline if expected is None else expected
-        eq = n_non_inferiority(baseline, exp, non_inferiority_margin, alpha=alpha, power=power)
-        eq_0025 = math.ceil(n_non_inferiority(baseline, exp, non_inferiority_margin, alpha=0.025, power=power))
-        canary = n_non_inferiority(baseline, exp, non_inferiority_margin, alpha=alpha, power=power, ratio=k)
-        arcs, test, tgt = eq, "non-inferiority (one-sided)", exp
-    else:
-        require(target is not None, "target", "missing", "give --target (the accuracy to detect) or a margin")
-        assert target is not None  # require() raised otherwise; narrows for mypy
-        eq = n_superiority(baseline, target, alpha=alpha, power=power)
-        canary = n_superiority(baseline, target, alpha=alpha, power=power, ratio=k)
-        arcs, test, tgt, eq_0025 = (
-            arcsine_n(baseline, target, alpha=alpha, power=power),
-            "superiority (two-sided)",
-            target,
-            None,
-        )
+    eq, canary, arcs, test, tgt, eq_0025 = _sizes(baseline, target, expected, non_inferiority_margin, alpha, power, k)
     n_eq, n_can = math.ceil(eq), math.ceil(canary)
     n_ctl = math.ceil(n_can * k)
     per_day_canary = share * daily_requests
