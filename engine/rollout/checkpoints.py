@@ -149,18 +149,19 @@ def select(
     dominated = tuple(int(e) for e in df.epoch if e != best and _dominates(df, best, int(e), signals))
     tie_break = ""
     if tie:
-        assert runner is not None  # a tie needs a runner-up (gap is None without one); narrows for mypy
-        others = [c for c in signals if c not in used]
-        breaks = [
-            f"{c} picks epoch {_better(df, best, runner, c)}"
-            for c in others
-            if _better(df, best, runner, c) is not None
-        ]
-        tie_break = f"tie within noise (gap {gap:.4f} < {tie_tolerance:g}); " + (
-            "; ".join(breaks) if breaks else "no other signal separates them"
-        )
+        assert runner is not None and gap is not None  # a tie needs a runner-up; narrows for mypy
+        tie_break = _tie_break(df, best, runner, [c for c in signals if c not in used], gap, tie_tolerance)
     return Selection(
         best, runner, gap, tie, tie_break, scores, used, missing, runner is not None and runner in dominated, dominated
+    )
+
+
+def _tie_break(df: pd.DataFrame, best: int, runner: int, others: list[str], gap: float, tolerance: float) -> str:
+    """What the signals outside the score say between two epochs whose scores tie within noise."""
+    picks = {c: _better(df, best, runner, c) for c in others}
+    breaks = [f"{c} picks epoch {e}" for c, e in picks.items() if e is not None]
+    return f"tie within noise (gap {gap:.4f} < {tolerance:g}); " + (
+        "; ".join(breaks) if breaks else "no other signal separates them"
     )
 
 
@@ -187,6 +188,19 @@ class EarlyStop:
     detail: str
 
 
+def _loss_stop(df: pd.DataFrame, min_rel_improvement: float, patience: int) -> int | None:
+    """First epoch after ``patience`` epochs in a row without a relative improvement of the best loss."""
+    best, bad = np.inf, 0
+    for e, v in zip(df.epoch, df.val_loss):
+        if v < best * (1 - min_rel_improvement):
+            best, bad = v, 0
+        else:
+            bad += 1
+            if bad >= patience:
+                return int(e)
+    return None
+
+
 def early_stopping(
     epochs: pd.DataFrame,
     *,
@@ -205,14 +219,7 @@ def early_stopping(
     df = read_epochs(epochs)
     out = []
     if "val_loss" in df:
-        best, bad, stop = np.inf, 0, None
-        for e, v in zip(df.epoch, df.val_loss):
-            if v < best * (1 - min_rel_improvement):
-                best, bad = v, 0
-            else:
-                bad += 1
-                if bad >= patience and stop is None:
-                    stop = int(e)
+        stop = _loss_stop(df, min_rel_improvement, patience)
         out.append(
             EarlyStop(
                 "loss",
