@@ -162,6 +162,12 @@ def _sizes(baseline, target, expected, margin, alpha, power, k):
     return eq, canary, arcsine_n(baseline, target, alpha=alpha, power=power), "superiority (two-sided)", target, None
 
 
+def _power_curve(n_can: int, baseline: float, target: float, alpha: float, k: float) -> tuple[tuple[int, float], ...]:
+    """Power against canary-arm size, from a twentieth to three times the planned arm."""
+    ns = np.unique(np.geomspace(max(100, n_can // 20), n_can * 3, 40).astype(int))
+    return tuple((int(n), power_at(n, baseline, target, alpha=alpha, ratio=k)) for n in ns)
+
+
 def plan(
     *,
     baseline: float,
@@ -189,10 +195,7 @@ def plan(
     n_eq, n_can = math.ceil(eq), math.ceil(canary)
     n_ctl = math.ceil(n_can * k)
     per_day_canary = share * daily_requests
-    curve: tuple[tuple[int, float], ...] = ()
-    if non_inferiority_margin is None:
-        ns = np.unique(np.geomspace(max(100, n_can // 20), n_can * 3, 40).astype(int))
-        curve = tuple((int(n), power_at(n, baseline, tgt, alpha=alpha, ratio=k)) for n in ns)
+    curve = _power_curve(n_can, baseline, tgt, alpha, k) if non_inferiority_margin is None else ()
     return CanaryPlan(
         baseline,
         tgt,
