@@ -17,6 +17,7 @@ import numpy as np
 from engine import sources
 from engine.cli import distill as cli_distill
 from engine.cli import rollout as cli_rollout
+from engine.cli import seed_errors as cli_seed_errors
 from engine.cli import serving as cli_serving
 from engine.decision import costs, sweeps, verdict
 from engine.errors import DistillDecideError, require
@@ -268,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", default="")
     p.set_defaults(func=cmd_scenario)
     cli_rollout.add_commands(sub)
+    cli_seed_errors.add_commands(sub)
     cli_distill.add_commands(sub)
     cli_serving.add_commands(sub)
     return parser

@@ -1,4 +1,4 @@
-"""Seed errors 1–6, 9 and 12 (docs/seed-errors.md): the product shows the correct value."""
+"""Seed errors (docs/seed-errors.md): the product recomputes each correct value (`python -m engine seed-errors`)."""
 
 import pytest
 
@@ -6,9 +6,21 @@ from engine.decision import costs, sweeps
 from engine.quality import metrics
 
 
-def test_error_1_price_units(seed_a):
-    assert pytest.approx(5.32) == 1.4e6 * 0.038 / 10_000  # what the seed wrote
-    assert 1.4e6 * seed_a.teacher.usd_per_request == pytest.approx(5320)  # what its totals need
+@pytest.fixture(scope="module")
+def computed():
+    """What ``python -m engine seed-errors`` computes for each seed error, by number."""
+    from engine.cli import seed_errors
+
+    return {c.number: c.computed for c in seed_errors.corrections()}
+
+
+def test_every_known_seed_error_is_listed(computed):
+    assert sorted(computed) == list(range(1, 14))
+
+
+def test_error_1_price_units(computed):
+    assert computed[1]["teacher_usd_per_10k"] == pytest.approx(38)  # not $0.038
+    assert computed[1]["teacher_inference_usd"] == pytest.approx(5320)
 
 
 def test_error_2_fixed_ops(seed_cube, seed_a):
@@ -22,22 +34,31 @@ def test_error_3_break_even_is_1_93_not_1_85(seed_cube, seed_a):
     assert round(be, 2) == 1.93 and round(be, 2) != 1.85
 
 
-def test_error_4_each_critical_misroute_moves_margin_305():
-    assert pytest.approx(305.45, abs=0.01) == 1.20 * 1.4e6 / 5_500
+def test_error_4_the_interval_is_wide_and_the_verdict_lean(computed):
+    c = computed[4]
+    assert c["usd_per_extra_critical_in_5500"] == pytest.approx(305.45, abs=0.01)  # $1.20 × 1.4M / 5,500
+    assert (c["margin_ci95_low_usd"], c["margin_ci95_high_usd"]) == (
+        pytest.approx(-385, abs=5),
+        pytest.approx(2474, abs=5),
+    )
+    assert c["more_requests_to_exclude_zero"] == pytest.approx(8_037, rel=0.05)
 
 
-def test_error_5_two_framings(seed_cube, seed_a):
-    extra_misroutes = (0.921 - 0.905) * 1.4e6
-    assert extra_misroutes == pytest.approx(22_400)
-    assert 3080 - extra_misroutes * 0.013 == pytest.approx(2788.8)  # 001's framing, ≈ $2,790
-    assert round(costs.decompose(seed_cube, seed_a).margin_usd) == 1122  # 000's framing
+def test_error_5_two_framings(computed):
+    assert computed[5]["net_usd_001_framing"] == pytest.approx(3080 - 22_400 * 0.013)  # 001's $2,790
+    assert computed[5]["margin_usd_000_framing"] == pytest.approx(1121.92)  # 000's $1,122
 
 
-def test_error_6_misroutes_are_the_complement(seed_cube, seed_a):
-    b = costs.decompose(seed_cube, seed_a)
-    assert 9210 + 590 + 34 == 9834 and 9050 + 690 + 45 == 9785
-    assert b.teacher.misroutes_per_month / 1.4e6 * 10_000 == pytest.approx(790)
-    assert b.student.misroutes_per_month / 1.4e6 * 10_000 == pytest.approx(950)
+def test_error_6_misroutes_are_the_complement(computed):
+    assert computed[6]["teacher_misroutes_per_10k"] == pytest.approx(10_000 - 9_210)
+    assert computed[6]["student_misroutes_per_10k"] == pytest.approx(10_000 - 9_050)
+
+
+def test_errors_7_12_13_recomputed(computed):
+    assert computed[7]["Z"] == pytest.approx(14.13, abs=0.01) and computed[7]["kl_t3"] == pytest.approx(0.763, abs=2e-3)
+    assert computed[12]["ndcg_exponential"] == pytest.approx(0.835, abs=5e-4)
+    assert computed[12]["ndcg_linear"] == pytest.approx(0.908, abs=5e-4)
+    assert computed[13]["canary_arm"] == 31_866 and computed[13]["days_to_collect"] == pytest.approx(0.64, abs=0.005)
 
 
 def test_error_9_guardrail_already_breached(seed_cube, seed_a):
