@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from engine import store
+from engine import sources, store
 from engine.decision import costs, scenario
 from engine.errors import DistillDecideError
 from engine.present.money import usd
@@ -22,7 +22,7 @@ try:
         name = st.text_input("Scenario name", value=a.name if a.name != "seed" else "", key="save_name")
         note = st.text_input("What changed and why", key="save_note")
         if st.button("Save", key="save_btn", disabled=not name.strip()):
-            vid = store.save_scenario(name, a.replace(name=name.strip()), author=common.author(), note=note)
+            vid = store.save_scenario(name, a.replace(name=name.strip()).to_dict(), author=common.author(), note=note)
             st.session_state["saved_version"] = vid
             st.success(f"Saved **{name}** as version {vid}.")
         base = st.session_state.get("baseline_assumptions", a)
@@ -42,7 +42,7 @@ try:
         else:
             pick: str = st.selectbox("Scenario", saved.name, key="load_pick")
             if st.button("Load", key="load_btn"):
-                common.set_assumptions(store.load_scenario(pick), f"loaded {pick}")
+                common.set_assumptions(sources.stored_scenario(pick), f"loaded {pick}")
                 st.session_state["scenario_note"] = f"stored scenario {pick}"
                 st.rerun()
             hist = store.scenario_history(pick)
@@ -63,8 +63,8 @@ try:
         options: list[str] = ["(current)"] + list(saved.name)
         l_pick = st.selectbox("Left", options, key="cmp_left")
         r_pick = st.selectbox("Right", options, index=min(1, len(options) - 1), key="cmp_right")
-        left = a if l_pick == "(current)" else store.load_scenario(l_pick)
-        right = a if r_pick == "(current)" else store.load_scenario(r_pick)
+        left = a if l_pick == "(current)" else sources.stored_scenario(l_pick)
+        right = a if r_pick == "(current)" else sources.stored_scenario(r_pick)
         bl, br = costs.decompose(ev.cube, left), costs.decompose(ev.cube, right)
         fields = sorted(k for k, v in left.to_dict().items() if right.to_dict().get(k) != v and k != "harm_matrix")
         rows = [

@@ -1,7 +1,9 @@
-"""Where a verdict's evidence comes from: the seed rows, a run, an upload, a counts file.
+"""Where a verdict's evidence comes from: the seed rows, a run, an upload, a counts file, a stored cube.
 
 Returns the cube, the per-request rows where there are any (calibration and
-cascade views need them), and a label saying where the numbers come from.
+cascade views need them), and a label saying where the numbers come from. Stored
+data comes back from ``engine.store`` as frames and dicts; this module turns it
+into domain objects (a cube, an ``Assumptions``) and back.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def seed_evidence() -> Evidence:
     return Evidence(cube_mod.from_rows(rows, intents=seed.INTENTS, source="seed"), rows, "seed")
 
 
-def run_evidence(run: str) -> Evidence:
+def run_evidence(run: str, *, with_rows: bool = True) -> Evidence:
     """A run directory (path or id under the runs folder) or a stored rows source."""
     p = Path(run)
     if not p.exists():
@@ -44,18 +46,57 @@ def run_evidence(run: str) -> Evidence:
 
             labels = json.loads((p / "config.json").read_text(encoding="utf-8")).get("labels")
         return Evidence(cube_mod.from_rows(rows, intents=labels, source=f"run:{p.name}"), rows, f"run {p.name}")
-    from engine import store  # a stored source (e.g. an ingested run or an upload)
+    return stored_source_evidence(run, with_rows=with_rows)
 
-    sources = store.list_sources()
+
+def stored_source_evidence(source: str, *, with_rows: bool = True) -> Evidence:
+    """A stored rows source (an ingested run ``run:ID`` or an upload); without rows, the cube comes from
+    the store's GROUP BY and no row leaves the database."""
+    from engine import store
+
     require(
-        run in set(sources["source"]),
+        source in set(store.list_sources()["source"]),
         "run",
-        f"{run!r} is neither a run directory nor a stored source",
+        f"{source!r} is neither a run directory nor a stored source",
         "list runs with `python -m engine runs list`, or pass a run directory",
     )
-    rows = store.load_rows(run)
-    labels = store.run_labels(run.split(":", 1)[1]) if run.startswith("run:") else None
-    return Evidence(cube_mod.from_rows(rows, intents=labels, source=run), rows, f"stored {run}")
+    labels = store.run_labels(source.split(":", 1)[1]) if source.startswith("run:") else None
+    if not with_rows:
+        counts = store.cube_counts_from_rows(source)
+        return Evidence(cube_mod.from_counts(counts, intents=labels, source=source), None, f"stored {source}")
+    rows = store.load_rows(source)
+    return Evidence(cube_mod.from_rows(rows, intents=labels, source=source), rows, f"stored {source}")
+
+
+def stored_cube_evidence(cube_hash: str) -> Evidence:
+    """A cube stored by `cube import` / `cube build` (counts only, no rows), checked against its hash."""
+    from engine import store
+
+    meta, counts = store.load_cube(cube_hash)
+    c = cube_mod.from_counts(counts, intents=meta["intents"], source=meta["source"] or f"cube:{cube_hash}")
+    require(
+        c.hash == cube_hash,
+        "cube",
+        f"stored cube {cube_hash!r} no longer matches its hash (it is {c.hash})",
+        "import or build the cube again",
+    )
+    return Evidence(c, None, f"stored cube {cube_hash}")
+
+
+def store_cube(c: cube_mod.ConfusionCube) -> str:
+    """Store a cube's counts under its hash (idempotent); returns the hash."""
+    from engine import store
+
+    return store.save_cube(
+        c.to_frame(), cube_hash=c.hash, source=c.source, intents=list(c.intents), segments=list(c.segments)
+    )
+
+
+def stored_scenario(name_or_version: str | int) -> scenario.Assumptions:
+    """The latest version of a stored named scenario, or one version by id, checked as any scenario is."""
+    from engine import store
+
+    return scenario.Assumptions.from_dict(store.load_scenario(name_or_version))
 
 
 def rows_evidence(path: str, intents=None) -> Evidence:
@@ -92,6 +133,4 @@ def scenario_for_labels(intents, name: str | None) -> tuple[scenario.Assumptions
         )
     if Path(name).suffix.lower() in (".json", ".toml"):
         return scenario.load(name), f"scenario file {Path(name).name}"
-    from engine import store
-
-    return store.load_scenario(name), f"stored scenario {name}"
+    return stored_scenario(name), f"stored scenario {name}"

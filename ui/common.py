@@ -47,9 +47,7 @@ def _from_url(a, note):
     qp = st.query_params
     try:
         if "scenario" in qp:
-            from engine import store
-
-            a = store.load_scenario(int(qp["scenario"]))
+            a = sources.stored_scenario(int(qp["scenario"]))
             note = f"stored version {qp['scenario']}"
         changes = {k: float(qp[k]) for k in URL_FIELDS if k in qp}
         if changes:

@@ -88,9 +88,22 @@ def cmd_logits(args) -> int:
     return 0
 
 
+def _print_frame(frame, as_json: bool, empty: str) -> None:
+    if as_json:
+        print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2))
+    else:
+        print(frame.to_string(index=False) if len(frame) else empty)
+
+
 def cmd_runs(args) -> int:
     from engine.runs import rundir
 
+    if args.action == "list" and args.ingested:
+        from engine import store
+
+        frame = store.list_ingested_runs().drop(columns=["summary_json"])
+        _print_frame(frame, args.json, "no ingested runs (ingest one with `runs import RUN`)")
+        return 0
     if args.action == "list":
         rows = rundir.list_runs()
         print(
@@ -115,6 +128,12 @@ def cmd_runs(args) -> int:
         return 0
     from engine import store
 
+    if args.action == "log":
+        which = "steps" if args.steps else "epochs"
+        frame = store.load_run_log(args.run, which)
+        require(len(frame) > 0, "run", f"{args.run!r} has no ingested {which}", f"ingest it: runs import {args.run}")
+        _print_frame(frame.drop(columns=["run_id"]), args.json, "")
+        return 0
     run_id = store.ingest_run(rundir.resolve_run(args.run))
     print(f"ingested {run_id}")
     return 0
@@ -168,8 +187,10 @@ def add_commands(sub) -> None:
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_logits)
-    p = sub.add_parser("runs", help="list, show or import run directories")
-    p.add_argument("action", choices=["list", "show", "import"])
+    p = sub.add_parser("runs", help="list, show or import run directories; list or log ingested runs")
+    p.add_argument("action", choices=["list", "show", "import", "log"])
     p.add_argument("run", nargs="?")
+    p.add_argument("--ingested", action="store_true", help="list: the runs ingested into the store")
+    p.add_argument("--steps", action="store_true", help="log: the ingested step log (default: epoch summaries)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_runs)

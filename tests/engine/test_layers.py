@@ -167,7 +167,6 @@ RULES = [
         "store-imports-no-domain-module",
         lambda m: _is_under(m, "engine.store"),
         _only_ours(*STORE_OURS_ALLOWED),
-        xfail="store still imports domain modules (being removed)",
     ),
     Rule(
         "rollout-never-imports-distill-serving-store-torch-streamlit",

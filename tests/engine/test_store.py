@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from engine import store
+from engine import sources, store
 from engine.decision import cube
 from engine.errors import DistillDecideError
 from tests.conftest import ROOT, run_cli
@@ -23,17 +23,23 @@ def test_migrate_is_idempotent(db):
 
 
 def test_scenario_versions_are_a_change_log(db, seed_a):
-    v1 = store.save_scenario("plan", seed_a, author="sam", note="seed")
-    v2 = store.save_scenario("plan", seed_a.replace(usd_per_critical_event=2.0), author="aiko", note="CSAT")
+    v1 = store.save_scenario("plan", seed_a.to_dict(), author="sam", note="seed")
+    v2 = store.save_scenario("plan", seed_a.replace(usd_per_critical_event=2.0).to_dict(), author="aiko", note="CSAT")
     assert v2 > v1
-    assert store.load_scenario("plan").usd_per_critical_event == 2.0
-    assert store.load_scenario(v1).usd_per_critical_event == 1.2
+    assert store.load_scenario("plan")["usd_per_critical_event"] == 2.0
+    assert store.load_scenario(v1)["usd_per_critical_event"] == 1.2
+    # the store returns plain fields; sources turns them back into the same Assumptions
+    assert sources.stored_scenario("plan").usd_per_critical_event == 2.0
+    assert sources.stored_scenario(v1).to_dict() == seed_a.to_dict()
     hist = store.scenario_history("plan")
     assert list(hist.author) == ["sam", "aiko"]
     listed = store.list_scenarios()
     assert listed.versions.tolist() == [2]
     with pytest.raises(DistillDecideError, match="not stored"):
         store.load_scenario("nope")
+    with pytest.raises(DistillDecideError, match="JSON-able"):
+        store.save_scenario("plan", {"intents": {"a", "b"}})  # a set is not JSON
+    assert store.scenario_history("plan").version_id.tolist() == [v1, v2]  # nothing half-written
 
 
 def test_rows_round_trip_and_group_by(db, seed_rows, seed_cube, seed_a):
@@ -65,9 +71,12 @@ def test_transaction_rolls_back(db):
 
 
 def test_cube_save_load(db, seed_cube):
-    h = store.save_cube(seed_cube)
-    store.save_cube(seed_cube)  # idempotent
-    assert store.load_cube(h).hash == seed_cube.hash
+    h = sources.store_cube(seed_cube)
+    sources.store_cube(seed_cube)  # idempotent
+    meta, counts = store.load_cube(h)
+    assert meta["n"] == 10_000 and len(counts) == seed_cube.n_cells == 212 and counts.n.sum() == 10_000
+    assert meta["intents"] == list(seed_cube.intents) and meta["source"] == seed_cube.source
+    assert sources.stored_cube_evidence(h).cube.hash == seed_cube.hash
     assert store.list_cubes().cube_hash.tolist() == [h]
 
 
@@ -98,7 +107,7 @@ def test_partitioned_parquet_read_in_place(tmp_path, seed_rows, seed_cube):
 
 def test_cli_writes_while_another_process_reads(db, seed_a):
     """A 'dashboard' process keeps opening short read-only connections while the CLI writes."""
-    store.save_scenario("warm", seed_a)
+    store.save_scenario("warm", seed_a.to_dict())
     reader = subprocess.Popen(
         [
             sys.executable,
@@ -165,10 +174,22 @@ def test_cycles_round_trip_and_cli(db, tmp_path):
 
 
 def test_old_schema_is_upgraded(db, monkeypatch):
-    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:1])
+    from engine.store import db as store_db
+
+    monkeypatch.setattr(store_db, "MIGRATIONS", store.MIGRATIONS[:1])
     assert store.migrate() == 1
     monkeypatch.undo()
     monkeypatch.setenv("DISTILL_DECIDE_DB", str(db))
     assert store.migrate() == 5
     assert store.load_run_log("nothing-yet").empty  # the run log tables exist after the upgrade
     assert store.list_cycle_series() == []
+
+
+def test_store_loads_no_domain_module():
+    """The store takes and returns frames and dicts: importing it loads none of decision, quality, rollout, ..."""
+    code = "import sys, engine.store; print(' '.join(sorted(m for m in sys.modules if m.startswith('engine'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    allowed = ("engine.errors", "engine.paths", "engine.runs", "engine.store")
+    loaded = out.split()
+    assert "engine.store.runs" in loaded
+    assert [m for m in loaded if m != "engine" and not m.startswith(allowed)] == []

@@ -79,7 +79,7 @@ def test_save_and_load_scenario(db):
     assert any("Saved **plan-a**" in s.value for s in at.success)
     from engine import store
 
-    assert store.load_scenario("plan-a").name == "plan-a"
+    assert store.load_scenario("plan-a")["name"] == "plan-a"
 
 
 def _evidence(at):

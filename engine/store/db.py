@@ -1,0 +1,206 @@
+"""Connections, the lock retry, transactions and the numbered schema migrations.
+
+DuckDB allows one read-write process or many read-only ones, so connections
+are short-lived (open, work, close): reads open read-only, writes open
+read-write inside one transaction, and both retry while another process holds
+the lock. That lets the CLI write while the dashboard is open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from engine.errors import DistillDecideError, require
+from engine.paths import db_path
+
+LOCK_WAIT_S = 15.0
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            "CREATE SEQUENCE IF NOT EXISTS scenario_version_seq START 1",
+            """CREATE TABLE IF NOT EXISTS scenario_versions (
+            version_id BIGINT PRIMARY KEY DEFAULT nextval('scenario_version_seq'),
+            name VARCHAR NOT NULL, assumptions_json VARCHAR NOT NULL,
+            author VARCHAR, note VARCHAR, created_at TIMESTAMP DEFAULT current_timestamp)""",
+            """CREATE TABLE IF NOT EXISTS request_rows (
+            source VARCHAR NOT NULL, request_id VARCHAR NOT NULL, segment VARCHAR NOT NULL,
+            true_intent VARCHAR NOT NULL, teacher_pred VARCHAR NOT NULL, student_pred VARCHAR NOT NULL,
+            teacher_probs DOUBLE[], student_probs DOUBLE[], PRIMARY KEY (source, request_id))""",
+            """CREATE TABLE IF NOT EXISTS cubes (
+            cube_hash VARCHAR PRIMARY KEY, source VARCHAR, intents_json VARCHAR NOT NULL,
+            segments_json VARCHAR NOT NULL, n BIGINT NOT NULL, created_at TIMESTAMP DEFAULT current_timestamp)""",
+            """CREATE TABLE IF NOT EXISTS cube_cells (
+            cube_hash VARCHAR NOT NULL, segment VARCHAR NOT NULL, true_intent VARCHAR NOT NULL,
+            teacher_pred VARCHAR NOT NULL, student_pred VARCHAR NOT NULL, n BIGINT NOT NULL)""",
+        ),
+    ),
+    (
+        2,
+        (
+            """CREATE TABLE IF NOT EXISTS evaluation_cycles (
+            series VARCHAR NOT NULL, position INTEGER NOT NULL, cycle VARCHAR NOT NULL, metrics_json VARCHAR NOT NULL,
+            saved_at TIMESTAMP DEFAULT current_timestamp, PRIMARY KEY (series, position))""",
+        ),
+    ),
+    (
+        3,
+        (
+            """CREATE TABLE IF NOT EXISTS runs (
+            run_id VARCHAR PRIMARY KEY, path VARCHAR NOT NULL, config_json VARCHAR NOT NULL,
+            summary_json VARCHAR NOT NULL, epochs_json VARCHAR NOT NULL,
+            ingested_at TIMESTAMP DEFAULT current_timestamp)""",
+        ),
+    ),
+    (
+        4,
+        (
+            """CREATE TABLE IF NOT EXISTS request_latency (
+            run_id VARCHAR NOT NULL, position INTEGER NOT NULL, teacher_latency_ms DOUBLE, student_latency_ms DOUBLE,
+            PRIMARY KEY (run_id, position))""",
+        ),
+    ),
+    (
+        5,
+        (  # seed 002 §15 step log and epoch summaries, one row each, queryable across runs
+            """CREATE TABLE IF NOT EXISTS run_steps (
+            run_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, epoch INTEGER NOT NULL, global_step INTEGER NOT NULL,
+            batch_size INTEGER, hard_ce DOUBLE, kd_kl_t2 DOUBLE, total_loss DOUBLE, grad_norm DOUBLE, lr DOUBLE,
+            throughput_samples_per_sec DOUBLE, PRIMARY KEY (run_id, phase, global_step))""",
+            """CREATE TABLE IF NOT EXISTS run_epochs (
+            run_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, epoch INTEGER NOT NULL, train_loss DOUBLE,
+            val_loss DOUBLE, val_accuracy DOUBLE, val_macro_f1 DOUBLE, val_rare_class_accuracy DOUBLE, val_ece DOUBLE,
+            val_critical_rate DOUBLE, val_agreement DOUBLE, val_kl_t3 DOUBLE, val_error_usd_per_request DOUBLE,
+            checkpoint_promotable BOOLEAN, kept BOOLEAN, early_stop VARCHAR, PRIMARY KEY (run_id, phase, epoch))""",
+        ),
+    ),
+)
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "different configuration" in text
+
+
+def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Open ``p``, retrying with backoff while another process holds its lock."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(p), read_only=read_only)
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise DistillDecideError(
+                    "database",
+                    f"{p} is busy in another process for over {wait_s:.0f} s",
+                    "wait for the running write (e.g. an ingest) to finish, then retry",
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+@contextlib.contextmanager
+def connect(
+    path: str | Path | None = None, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection, retried while another process holds the file's lock."""
+    p = Path(path) if path is not None else db_path()
+    if read_only and not p.exists():
+        migrate(p)
+    if not read_only:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(p, read_only=read_only, wait_s=wait_s)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def transaction(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection inside one transaction: all of a write lands, or none of it."""
+    migrate(path)
+    with connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+
+def migrate(path: str | Path | None = None) -> int:
+    """Bring the schema up to date (idempotent); returns the schema version."""
+    p = Path(path) if path is not None else db_path()
+    latest = MIGRATIONS[-1][0]
+    if p.exists():
+        with contextlib.suppress(duckdb.Error), connect(p, read_only=True) as con:
+            if _version(con) >= latest:
+                return latest
+    with connect(p) as con:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
+        current = _version(con)
+        for version, statements in MIGRATIONS:
+            if version <= current:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            for sql in statements:
+                con.execute(sql)
+            con.execute("INSERT INTO schema_migrations (version) VALUES (?)", [version])
+            con.execute("COMMIT")
+    return latest
+
+
+def _version(con: duckdb.DuckDBPyConnection) -> int:
+    try:
+        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, sql: str, params: list | None = None) -> None:
+    """Run ``sql`` with ``frame`` visible as the view ``incoming`` (bulk insert from a DataFrame)."""
+    con.register("incoming", frame)
+    try:
+        con.execute(sql, params or [])
+    finally:
+        con.unregister("incoming")
+
+
+def quoted(name: str, allowed: Sequence[str], what: str) -> str:
+    """``name`` double-quoted for SQL text, once it is a plain identifier found in ``allowed``."""
+    require(
+        bool(IDENT.match(name)) and name in allowed,
+        what,
+        f"{name!r} is not one of {list(allowed)[:12]}",
+        f"name an existing {what}",
+    )
+    return '"' + name + '"'
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables in the catalogue: the whitelist a user-typed table name is checked against."""
+    return [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+
+
+def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    sql = "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+    return [r[0] for r in con.execute(sql, [table]).fetchall()]

@@ -1,0 +1,89 @@
+"""Per-request rows, stored by source (an ingested run, an upload), and plain per-request tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from engine.errors import require
+from engine.store.db import IDENT, connect, insert_frame, quoted, table_names, transaction
+
+DEFAULT_SEGMENT = "all"  # the segment of a request whose rows carry none (the counts-file convention)
+REQUIRED = ("request_id", "true", "teacher_pred", "student_pred")
+
+
+def rows_frame(source: str, rows: pd.DataFrame, *, intents: Sequence[str]) -> pd.DataFrame:
+    """``rows`` in the stored layout (checked: the required columns, unique request ids); nothing is written."""
+    missing = [c for c in REQUIRED if c not in rows.columns]
+    require(not missing, f"per-request column(s) {missing}", "missing", "rename or map the columns, then retry")
+    frame = pd.DataFrame(
+        {
+            "source": source,
+            "request_id": rows["request_id"].astype(str),
+            "segment": rows["segment"].astype(str) if "segment" in rows else DEFAULT_SEGMENT,
+            "true_intent": rows["true"].astype(str),
+            "teacher_pred": rows["teacher_pred"].astype(str),
+            "student_pred": rows["student_pred"].astype(str),
+        }
+    )
+    for model in ("teacher", "student"):
+        cols = [f"p_{model}_{i}" for i in intents]
+        frame[f"{model}_probs"] = rows[cols].to_numpy().tolist() if all(c in rows for c in cols) else [None] * len(rows)
+    require(frame["request_id"].is_unique, "request_id", "has duplicates", "give every request a unique id")
+    return frame
+
+
+def write_rows(con: duckdb.DuckDBPyConnection, source: str, frame: pd.DataFrame) -> None:
+    """Replace ``source``'s rows with a :func:`rows_frame`, inside the caller's transaction."""
+    con.execute("DELETE FROM request_rows WHERE source = ?", [source])
+    insert_frame(
+        con,
+        frame,
+        "INSERT INTO request_rows SELECT source, request_id, segment, true_intent, "
+        "teacher_pred, student_pred, teacher_probs, student_probs FROM incoming",
+    )
+
+
+def save_rows(source: str, rows: pd.DataFrame, *, intents: Sequence[str], path: str | Path | None = None) -> int:
+    """Replace the stored per-request rows of ``source`` (all or nothing)."""
+    frame = rows_frame(source, rows, intents=intents)
+    with transaction(path) as con:
+        write_rows(con, source, frame)
+    return len(frame)
+
+
+def load_rows(source: str, path: str | Path | None = None) -> pd.DataFrame:
+    with connect(path, read_only=True) as con:
+        return con.execute(
+            'SELECT request_id, segment, true_intent AS "true", teacher_pred, student_pred, '
+            "teacher_probs, student_probs FROM request_rows WHERE source = ? ORDER BY request_id",
+            [source],
+        ).df()
+
+
+def list_sources(path: str | Path | None = None) -> pd.DataFrame:
+    with connect(path, read_only=True) as con:
+        return con.execute("SELECT source, count(*) AS requests FROM request_rows GROUP BY source ORDER BY source").df()
+
+
+def write_rows_table(table: str, rows: pd.DataFrame, *, repeat: int = 1, path: str | Path | None = None) -> int:
+    """Create (or replace) a per-request table from ``rows`` repeated ``repeat`` times (benchmarks, demos)."""
+    # a new table cannot be checked against the catalogue: the name must be a plain identifier, then quoted
+    require(bool(IDENT.match(table)), "table", f"{table!r} is not a plain table name", "use letters, digits and _")
+    require(repeat >= 1, "repeat", f"{repeat}", "repeat at least once")
+    keep = [c for c in ("segment", "true", "teacher_pred", "student_pred") if c in rows.columns]
+    with transaction(path) as con:
+        insert_frame(
+            con, rows[keep], f'CREATE OR REPLACE TABLE "{table}" AS SELECT r.* FROM incoming r, range(?)', [repeat]
+        )
+        row = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    return int(row[0]) if row else 0
+
+
+def read_table_frame(table: str, path: str | Path | None = None) -> pd.DataFrame:
+    """A whole stored table as a DataFrame (for comparisons against pandas)."""
+    with connect(path, read_only=True) as con:
+        return con.execute(f"SELECT * FROM {quoted(table, table_names(con), 'table')}").df()
