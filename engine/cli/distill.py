@@ -187,6 +187,10 @@ def add_commands(sub) -> None:
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_logits)
+    _add_runs_command(sub)
+
+
+def _add_runs_command(sub) -> None:
     p = sub.add_parser("runs", help="list, show or import run directories; list or log ingested runs")
     p.add_argument("action", choices=["list", "show", "import", "log"])
     p.add_argument("run", nargs="?")
