@@ -65,7 +65,6 @@ def profile_run(profile: str, threads: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DISTILL_DECIDE_RUNS"] = tmp
-        trainer.DATA_DIR = Path(tmp)  # the teacher-logit cache too: each run pays its own teacher pass
         out = {}
         for name, naive in (("optimised", False), ("naive", True)):
             cfg = trainer.TrainConfig(
@@ -75,6 +74,7 @@ def profile_run(profile: str, threads: int) -> None:
                 naive=naive,
                 run_id=f"bench-{profile}-{name}",
                 early_stopping=False,
+                logits_cache=str(Path(tmp) / "cache"),  # each run pays its own teacher pass
             )
             d = trainer.run(cfg, ingest=False)
             out[name] = json.loads((d / "summary.json").read_text())

@@ -42,6 +42,7 @@ def cmd_train(args) -> int:
         loss=args.loss,
         temperature=args.temperature,
         alpha=args.alpha,
+        logits_cache=args.logits_cache,
     )
     if args.run_id:
         kw["run_id"] = args.run_id
@@ -71,10 +72,16 @@ def cmd_train(args) -> int:
 
 
 def cmd_logits(args) -> int:
-    from engine.distill import trainer
+    from engine.distill import logits_job
 
-    out = trainer.run_logits(
-        args.run, shard=args.shard, n_shards=args.of, merge=args.merge, device=args.device, threads=args.threads
+    out = logits_job.run_logits(
+        args.run,
+        shard=args.shard,
+        n_shards=args.of,
+        merge=args.merge,
+        device=args.device,
+        threads=args.threads,
+        logits_cache=args.logits_cache,
     )
     if args.json:
         print(json.dumps(out, indent=2))
@@ -171,6 +178,7 @@ def add_commands(sub) -> None:
     p.add_argument("--temperature", type=float, default=3.0, help="distillation temperature T")
     p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
     p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
+    p.add_argument("--logits-cache", help="teacher-logit cache folder (default: data/cache/teacher_logits)")
     p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--seed", type=int, default=0)
@@ -178,16 +186,21 @@ def add_commands(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run (with --run-id)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
+    _add_logits_command(sub)
+    _add_runs_command(sub)
+
+
+def _add_logits_command(sub) -> None:
     p = sub.add_parser("logits", help="teacher logits of a run's training rows, in shards, for kd-cached runs")
     p.add_argument("--run", required=True, help="the run whose teacher (chosen epoch) and data to use")
     p.add_argument("--shard", type=int, help="which shard to compute (0 … N−1)")
     p.add_argument("--of", type=int, default=1, help="number of shards N")
     p.add_argument("--merge", action="store_true", help="check and join the N shards into the cache")
+    p.add_argument("--logits-cache", help="teacher-logit cache folder (default: data/cache/teacher_logits)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_logits)
-    _add_runs_command(sub)
 
 
 def _add_runs_command(sub) -> None:

@@ -14,12 +14,15 @@ Every failure raises :class:`DistillDecideError` naming the file and the fix.
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
 import torch
 
-from engine.errors import DistillDecideError
+from engine.distill import selection
+from engine.errors import DistillDecideError, require
+from engine.runs import rundir
 
 WEIGHTS = "model.safetensors"
 TRAIN_STATE = "train_state.pt"
@@ -101,3 +104,29 @@ def load_train_state(path: Path) -> dict:
 def load_epoch(model, run_dir: Path, phase: str, epoch: int) -> None:
     """Load a run's ``phase`` model at ``epoch`` (the weights only)."""
     load_weights(model, epoch_dir(run_dir, phase, epoch))
+
+
+def teacher_source(teacher_run: str, field: str) -> Path:
+    """The run directory a reused teacher comes from: an id inside the runs folder, never a path."""
+    src = rundir.run_path(teacher_run, field)
+    require(src.is_dir(), field, f"run {teacher_run!r} not found in {src.parent}", "train it first, or copy it there")
+    return src
+
+
+def chosen_teacher_epoch(src: Path) -> int:
+    """The teacher epoch checkpoint selection keeps among ``src``'s teacher epochs (gates are for students)."""
+    t_sum = [s for s in rundir.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
+    return selection.select_checkpoint(t_sum, apply_gates=False)["epoch"]
+
+
+def load_run_teacher(run_dir: Path, make) -> tuple[object, int]:
+    """A run's teacher at its chosen epoch (from the run itself or the run it reused), and that epoch."""
+    config = json.loads((run_dir / "config.json").read_text())
+    reused = config.get("teacher_run")
+    src = teacher_source(reused, f"teacher_run in {run_dir.name}/config.json") if reused else run_dir
+    summary_path = run_dir / "summary.json"
+    chosen = json.loads(summary_path.read_text()).get("chosen_teacher_epoch") if summary_path.exists() else None
+    chosen = chosen or chosen_teacher_epoch(src)
+    teacher = make("teacher", len(config["labels"]))
+    load_epoch(teacher, src, "teacher", chosen)
+    return teacher, chosen

@@ -26,6 +26,17 @@ import torch
 
 from engine.distill.batching import collate
 from engine.errors import DistillDecideError, require
+from engine.paths import DATA_DIR
+
+
+def default_root() -> Path:
+    """Where the cache lives unless a run names another folder (``TrainConfig.logits_cache``)."""
+    return DATA_DIR / "cache" / "teacher_logits"
+
+
+def key_parts_for(teacher, data_hash: str, max_len: int, n_rows: int) -> dict:
+    """What a cache entry is keyed by: the teacher's weights, the data, the max length, the row count."""
+    return {"teacher": state_hash(teacher), "data": data_hash, "max_len": max_len, "rows": n_rows}
 
 
 def cache_key(key_parts: dict) -> str:
@@ -127,28 +138,15 @@ def merge(root: Path, key_parts: dict, n_rows: int, n_shards: int) -> torch.Tens
     )
     logits, seen = None, np.zeros(n_rows, dtype=np.int64)
     for k in range(n_shards):
-        part = _read_shard(shard_path(root, key_parts, k, n_shards), k)
-        require(
-            part["key_parts"] == key_parts,
-            f"shard {k}",
-            "was computed with another teacher, data set or max length",
-            "recompute it from the same run",
-        )
-        pos, block = part["positions"].numpy(), part["logits"]
-        require(
-            pos.size == 0 or (pos.min() >= 0 and pos.max() < n_rows),
-            f"shard {k}",
-            f"has rows outside 0…{n_rows - 1}",
-            "recompute it from the same run",
-        )
+        pos, block = _checked_shard(shard_path(root, key_parts, k, n_shards), k, key_parts, n_rows)
         if pos.size == 0:
             continue
         if logits is None:
-            logits = torch.empty((n_rows, block.shape[-1]), dtype=torch.float32)
+            logits = torch.empty((n_rows, block.shape[1]), dtype=torch.float32)
         require(
-            block.shape == (pos.size, logits.shape[1]),
+            block.shape[1] == logits.shape[1],
             f"shard {k}",
-            f"holds logits of shape {tuple(block.shape)} for {pos.size} rows of {logits.shape[1]} classes",
+            f"holds logits for {block.shape[1]} classes, the others for {logits.shape[1]}",
             "recompute it from the same run",
         )
         logits[torch.as_tensor(pos)] = block.float()
@@ -165,16 +163,24 @@ def merge(root: Path, key_parts: dict, n_rows: int, n_shards: int) -> torch.Tens
     return logits
 
 
-def _read_shard(path: Path, k: int) -> dict:
+def _checked_shard(path: Path, k: int, key_parts: dict, n_rows: int) -> tuple[np.ndarray, torch.Tensor]:
+    """(positions, logits) of shard ``k``: a file this module wrote, for this key, rows in range."""
     try:
         tensors, key = _read(path)
-        return {"key_parts": key, "positions": tensors["positions"], "logits": tensors["logits"]}
+        pos, block = tensors["positions"].numpy(), tensors["logits"]
     except Exception as exc:  # torn, foreign or crafted: refused by name, never unpickled
         raise DistillDecideError(
             f"shard {k}",
             f"{path.name} is not a teacher-logit shard this version wrote ({type(exc).__name__})",
             "delete it and recompute it with: python -m engine logits --run RUN --shard K --of N",
         ) from None
+    fix = "recompute it from the same run"
+    require(key == key_parts, f"shard {k}", "was computed with another teacher, data set or max length", fix)
+    in_range = pos.ndim == 1 and (pos.size == 0 or (pos.min() >= 0 and pos.max() < n_rows))
+    require(in_range, f"shard {k}", f"has rows outside 0…{n_rows - 1}", fix)
+    shape_ok = block.ndim == 2 and block.shape[0] == pos.size
+    require(shape_ok, f"shard {k}", f"holds logits of shape {tuple(block.shape)} for {pos.size} rows", fix)
+    return pos, block
 
 
 def save(root: Path, key_parts: dict, logits: torch.Tensor) -> Path:

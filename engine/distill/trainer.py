@@ -1,33 +1,32 @@
 """Train a teacher, distil a student, evaluate both, and write a run directory.
 
-Reads top to bottom: config → data → tokenise → teacher phase → student phase →
-test predictions → DONE. Runs as its own process (`python -m engine train …`);
-the store is imported lazily only to ingest a finished run.
+Reads top to bottom: config → data → teacher phase → student phase → test predictions → DONE.
+Each phase is the same loop (``train_phase``): batches → loss → step, then per epoch evaluate,
+checkpoint and check the early-stopping rules. Runs as its own process (`python -m engine train …`);
+the store is imported lazily only to ingest a finished run. Data preparation, evaluation,
+checkpoints and the process group live beside this file (data.py, evaluation.py,
+checkpointing.py, parallel.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import resource
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 from engine import sources
-from engine.data import byo, generator
-from engine.data.seed import CRITICAL
-from engine.distill import checkpointing, losses, models, selection
+from engine.distill import checkpointing, losses, models, run_files, selection
 from engine.distill import logits as logit_cache
 from engine.distill.batching import collate, make_batches
+from engine.distill.checkpointing import load_epoch, load_run_teacher
+from engine.distill.data import Prepared, pick_device, prepare
+from engine.distill.evaluation import EvalContext, evaluate, predict
+from engine.distill.parallel import Dist, NoProgress, init_dist
 from engine.errors import DistillDecideError, require
-from engine.paths import DATA_DIR
-from engine.quality import metrics as qm
 from engine.rollout import gates as gates_mod
 from engine.runs import rundir
 
@@ -70,6 +69,7 @@ class TrainConfig:
     early_stopping: bool = True  # seed 002 §13 rules, checked after every epoch
     scenario: str | None = None  # prices the business-weighted error per epoch (default: seed)
     gates: str | None = None  # JSON gates file for checkpoint eligibility (default: the rollout gates)
+    logits_cache: str | None = None  # teacher-logit cache folder (default: data/cache/teacher_logits)
     n_train: int = 0
     n_val: int = 0
     n_test: int = 0
@@ -95,133 +95,42 @@ class TrainConfig:
             fill["epochs"] = p["epochs"]
         return replace(self, **fill)
 
-
-@dataclass(frozen=True)
-class Dist:
-    """Process-group facts under torchrun (world 1 otherwise); rank 0 alone writes the run directory."""
-
-    world: int = 1
-    rank: int = 0
-
     @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-    def barrier(self) -> None:
-        if self.world > 1:
-            torch.distributed.barrier()
-
-    def share(self, value):
-        """Rank 0's ``value`` on every rank."""
-        if self.world == 1:
-            return value
-        box = [value]
-        torch.distributed.broadcast_object_list(box, src=0)
-        return box[0]
+    def logits_root(self) -> Path:
+        return Path(self.logits_cache) if self.logits_cache else logit_cache.default_root()
 
 
-def init_dist(device: torch.device) -> Dist:
-    import os
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
-        return Dist()
-    if not torch.distributed.is_initialized():
-        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    if device.type == "cuda":
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-    return Dist(world, torch.distributed.get_rank())
-
-
-class _NoProgress:
-    def update(self, **_) -> None: ...
-
-    def finish(self, *_, **__) -> None: ...
-
-
-def _device(cfg: TrainConfig) -> torch.device:
-    if cfg.device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    require(cfg.device in ("cpu", "cuda"), "device", repr(cfg.device), "use auto, cpu or cuda")
-    require(
-        cfg.device == "cpu" or torch.cuda.is_available(),
-        "device",
-        "cuda requested but no GPU is visible",
-        "use --device cpu or auto",
-    )
-    return torch.device(cfg.device)
-
-
-def load_data(cfg: TrainConfig) -> pd.DataFrame:
-    if cfg.data:
-        return byo.load(cfg.data, text_col=cfg.text_col, label_col=cfg.label_col, seed=cfg.seed)
-    return generator.generate(
-        cfg.n_train + cfg.n_val + cfg.n_test, seed=cfg.seed, split=(cfg.n_train, cfg.n_val, cfg.n_test)
-    )
-
-
-@torch.no_grad()
-def predict(model, ids, rows: np.ndarray, pad_id: int, device, batch_size: int = 128) -> np.ndarray:
-    """Softmax probabilities for ``rows`` (length-sorted batches, original order restored)."""
-    model.eval()
-    order = rows[np.argsort([len(ids[i]) for i in rows], kind="stable")]
-    out = {}
-    for k in range(0, len(order), batch_size):
-        chunk = order[k : k + batch_size]
-        batch = {n: t.to(device) for n, t in collate(ids, chunk, pad_id).items()}
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            logits = model(**batch).logits.float()
-        for i, p in zip(chunk, torch.softmax(logits, -1).cpu().numpy()):
-            out[int(i)] = p
-    return np.stack([out[int(i)] for i in rows])
+# -- one phase: the training loop -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class EvalContext:
-    """What an epoch's validation is judged with: labels, the scenario's prices, segments, the teacher."""
+class _Run:
+    """What both phases of a run share."""
 
-    labels: list[str]
-    assumptions: object = None
-    segments: np.ndarray | None = None
-    teacher_probs: np.ndarray | None = None
-    teacher_error_usd: float | None = None
-    gates: tuple = ()  # the student's promotion gates (empty for the teacher phase)
+    cfg: TrainConfig
+    data: Prepared
+    device: torch.device
+    dist: Dist
+    run_dir: Path
+    progress: object
+    done_epochs: dict  # per phase, the last epoch already logged (a resume continues after it)
 
 
-def evaluate(
-    y: np.ndarray,
-    probs: np.ndarray,
-    labels: list[str],
-    teacher_probs: np.ndarray | None = None,
-    *,
-    assumptions=None,
-    segments: np.ndarray | None = None,
-    teacher_error_usd: float | None = None,
-) -> dict:
-    """Accuracy, macro-F1, rare-class accuracy, ECE (15 bins), loss, critical-error rate; against the teacher
-    top-1 agreement and KL at T = 3; under a scenario the business-weighted error $ per request."""
-    pred = probs.argmax(1)
-    k = len(labels)
-    rare = np.array(qm.rare_classes(qm.class_priors(y, k)), dtype=int)
-    crit = np.array([labels.index(c) for c in CRITICAL if c in labels])
-    p_true = np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0)
-    out = {
-        "accuracy": qm.accuracy_score(y, pred),
-        "macro_f1": qm.macro_f1_score(y, pred, k),
-        "rare_class_accuracy": qm.pooled_class_accuracy(y, pred, rare) if rare.size else float("nan"),
-        "ece": qm.expected_calibration_error(y, probs, 15),
-        "loss": float(-np.mean(np.log(p_true))),
-        "critical_rate": float(np.mean(np.isin(y, crit) & (pred != y))) if crit.size else 0.0,
-    }
-    if teacher_probs is not None:
-        out["agreement"] = qm.agreement(teacher_probs.argmax(1), pred)
-        out["kl_t3"] = qm.kl_divergence(teacher_probs, probs, 3.0)
-    if assumptions is not None:
-        usd = selection.error_usd_per_request(y, pred, labels, assumptions, segments)
-        out["error_usd_per_request"] = usd
-        if teacher_error_usd:
-            out["error_vs_teacher"] = usd / teacher_error_usd
-    return out
+@dataclass(frozen=True)
+class _Phase:
+    """One phase's model, optimiser and schedule (the loop's state, not a public type)."""
+
+    name: str  # teacher | student
+    run: _Run
+    ctx: EvalContext
+    model: object
+    net: object  # the model, or its DistributedDataParallel wrapper
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LambdaLR
+    steps_per_epoch: int
+    class_w: torch.Tensor
+    teacher: object = None
+    cached_logits: torch.Tensor | None = None
 
 
 def _schedule(optimizer, total: int, warmup: float):
@@ -231,33 +140,9 @@ def _schedule(optimizer, total: int, warmup: float):
     )
 
 
-def train_phase(
-    *,
-    phase: str,
-    model,
-    ids,
-    y,
-    train_rows,
-    val_rows,
-    cfg: TrainConfig,
-    device,
-    pad_id: int,
-    run_dir: Path,
-    progress: rundir.Progress,
-    lr: float,
-    teacher=None,
-    cached_logits=None,
-    ctx: EvalContext,
-    start_epoch: int = 0,
-    dist: Dist = Dist(),
-) -> list[dict]:
-    """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch.
-
-    Stops early when a seed 002 §13 rule fires (the epoch summary then carries ``early_stop``;
-    a resumed run does not train past it). Under torchrun each rank takes every world-th batch
-    and DistributedDataParallel averages the gradients; rank 0 evaluates, checkpoints, logs and
-    decides whether to stop.
-    """
+def _open_phase(name: str, model, run: _Run, *, lr: float, ctx: EvalContext, teacher=None, cached=None) -> _Phase:
+    """Move the model, wrap it for DDP, and make its optimiser, schedule and class weights."""
+    cfg, dist, device, d = run.cfg, run.dist, run.device, run.data
     model.to(device)
     net = model
     if dist.world > 1:
@@ -265,223 +150,197 @@ def train_phase(
 
         net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
-    lengths = np.array([len(ids[i]) for i in train_rows])
-    steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size) // dist.world
+    steps_per_epoch = math.ceil(len(d.train_rows) / cfg.batch_size) // dist.world
     sched = _schedule(opt, steps_per_epoch * cfg.epochs, cfg.warmup)
-    ckpt_root = run_dir / "checkpoints"
-    if start_epoch:
-        path = checkpointing.epoch_dir(run_dir, phase, start_epoch)
-        checkpointing.load_weights(model, path)
-        state = checkpointing.load_train_state(path)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-    summaries = rundir.read_jsonl(run_dir / "epochs.jsonl")
-    summaries = [s for s in summaries if s["phase"] != phase or s["epoch"] <= start_epoch]
-    if any(s.get("early_stop") for s in summaries if s["phase"] == phase):
-        return [s for s in summaries if s["phase"] == phase]
-    y_t = torch.as_tensor(np.array(y, dtype=np.int64))
-    fixed_len = cfg.max_len if cfg.naive else None
-    priors = np.bincount(np.asarray(y)[train_rows], minlength=len(ctx.labels)) / len(train_rows)
+    priors = np.bincount(d.y[d.train_rows], minlength=len(ctx.labels)) / len(d.train_rows)
     class_w = losses.class_weights_from_priors(priors)  # 1/√prior, mean 1, capped (rare-hybrid only)
-    for epoch in range(start_epoch + 1, cfg.epochs + 1):
-        model.train()
-        torch.manual_seed(cfg.seed * 1000 + epoch)
-        rng = np.random.default_rng([cfg.seed, epoch])
-        batches = make_batches(lengths, cfg.batch_size, rng, cfg.bucketing and not cfg.naive)
-        if dist.world > 1:  # equal work per rank: drop the remainder, then stride
-            batches = batches[: len(batches) // dist.world * dist.world][dist.rank :: dist.world]
-        for step, b in enumerate(batches, 1):
-            rows = train_rows[b]
-            t0 = time.perf_counter()
-            batch = {n: t.to(device) for n, t in collate(ids, rows, pad_id, fixed_len).items()}
-            labels = y_t[rows].to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda" and not cfg.naive):
-                logits = net(**batch).logits.float()
-                if phase == "teacher" or cfg.mode == "finetune":
-                    loss = losses.hard_loss(logits, labels)
-                    terms = {"hard_ce": loss.item(), "total_loss": loss.item()}
-                else:
-                    if cached_logits is not None:
-                        t_logits = cached_logits[torch.as_tensor(b)].to(device)
-                    else:
-                        with torch.no_grad():
-                            teacher.eval()
-                            t_logits = teacher(**batch).logits.float()
-                    if cfg.loss == "rare-hybrid":
-                        loss, terms = losses.hybrid_rare_loss(
-                            logits, t_logits, labels, class_w, temperature=cfg.temperature
-                        )
-                    else:
-                        loss, terms = losses.distillation_loss(
-                            logits, t_logits, labels, temperature=cfg.temperature, alpha=cfg.alpha
-                        )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
-            opt.step()
-            sched.step()
-            sps = len(rows) / max(time.perf_counter() - t0, 1e-9)
-            record = {
-                "event": "kd_train_step",
-                "task": "intent_distillation",
-                "phase": phase,
-                "epoch": epoch,
-                "global_step": sched.last_epoch,
-                "batch_size": len(rows),
-                **terms,
-                "grad_norm": grad_norm,
-                "lr": sched.get_last_lr()[0],
-                "throughput_samples_per_sec": sps,
-            }
-            if dist.main and (step % 10 == 0 or step == steps_per_epoch):
-                rundir.append_jsonl(run_dir / "steps.jsonl", record)
-            progress.update(phase=phase, epoch=epoch, step=step, samples_per_s=sps * dist.world, terms=terms)
+    return _Phase(name, run, ctx, model, net, opt, sched, steps_per_epoch, class_w, teacher, cached)
+
+
+def _batch_loss(ph: _Phase, logits, batch: dict, b: np.ndarray, labels) -> tuple[torch.Tensor, dict]:
+    """CE for the teacher and for fine-tuning; otherwise the configured distillation loss."""
+    cfg = ph.run.cfg
+    if ph.name == "teacher" or cfg.mode == "finetune":
+        loss = losses.hard_loss(logits, labels)
+        return loss, {"hard_ce": loss.item(), "total_loss": loss.item()}
+    if ph.cached_logits is not None:
+        t_logits = ph.cached_logits[torch.as_tensor(b)].to(ph.run.device)
+    else:
+        with torch.no_grad():
+            ph.teacher.eval()
+            t_logits = ph.teacher(**batch).logits.float()
+    if cfg.loss == "rare-hybrid":
+        return losses.hybrid_rare_loss(logits, t_logits, labels, ph.class_w, temperature=cfg.temperature)
+    return losses.distillation_loss(logits, t_logits, labels, temperature=cfg.temperature, alpha=cfg.alpha)
+
+
+def _train_step(ph: _Phase, epoch: int, step: int, b: np.ndarray) -> dict:
+    cfg, d, device, dist = ph.run.cfg, ph.run.data, ph.run.device, ph.run.dist
+    rows = d.train_rows[b]
+    t0 = time.perf_counter()
+    fixed_len = cfg.max_len if cfg.naive else None
+    batch = {n: t.to(device) for n, t in collate(d.ids, rows, d.pad_id, fixed_len).items()}
+    labels = torch.as_tensor(d.y[rows], dtype=torch.int64).to(device)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda" and not cfg.naive):
+        logits = ph.net(**batch).logits.float()
+        loss, terms = _batch_loss(ph, logits, batch, b, labels)
+    ph.opt.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = float(torch.nn.utils.clip_grad_norm_(ph.model.parameters(), 1.0))
+    ph.opt.step()
+    ph.sched.step()
+    sps = len(rows) / max(time.perf_counter() - t0, 1e-9)
+    if dist.main and (step % 10 == 0 or step == ph.steps_per_epoch):
+        record = {"event": "kd_train_step", "task": "intent_distillation", "phase": ph.name, "epoch": epoch}
+        record |= {"global_step": ph.sched.last_epoch, "batch_size": len(rows), **terms, "grad_norm": grad_norm}
+        record |= {"lr": ph.sched.get_last_lr()[0], "throughput_samples_per_sec": sps}
+        rundir.append_jsonl(ph.run.run_dir / "steps.jsonl", record)
+    ph.run.progress.update(phase=ph.name, epoch=epoch, step=step, samples_per_s=sps * dist.world, terms=terms)
+    return terms
+
+
+def _train_epoch(ph: _Phase, epoch: int) -> dict:
+    """One pass over the training rows in seeded, bucketed batches; the last step's loss terms."""
+    cfg, dist, d = ph.run.cfg, ph.run.dist, ph.run.data
+    ph.model.train()
+    torch.manual_seed(cfg.seed * 1000 + epoch)
+    rng = np.random.default_rng([cfg.seed, epoch])
+    lengths = np.array([len(d.ids[i]) for i in d.train_rows])
+    batches = make_batches(lengths, cfg.batch_size, rng, cfg.bucketing and not cfg.naive)
+    if dist.world > 1:  # equal work per rank: drop the remainder, then stride
+        batches = batches[: len(batches) // dist.world * dist.world][dist.rank :: dist.world]
+    terms: dict = {}
+    for step, b in enumerate(batches, 1):
+        terms = _train_step(ph, epoch, step, b)
+    return terms
+
+
+def _end_epoch(ph: _Phase, epoch: int, terms: dict, earlier: list[dict]) -> dict:
+    """Rank 0: evaluate on validation, checkpoint, log the epoch summary with any early-stop rule."""
+    cfg, d, ctx, run_dir = ph.run.cfg, ph.run.data, ph.ctx, ph.run.run_dir
+    val = predict(ph.model, d.ids, d.val_rows, d.pad_id, ph.run.device)
+    metrics = evaluate(
+        d.y[d.val_rows],
+        val,
+        ctx.labels,
+        ctx.teacher_probs,
+        assumptions=ctx.assumptions,
+        segments=ctx.segments,
+        teacher_error_usd=ctx.teacher_error_usd,
+    )
+    path = checkpointing.epoch_dir(run_dir, ph.name, epoch)
+    checkpointing.save(path, ph.model, ph.opt, ph.sched, epoch)
+    summary = {"event": "kd_epoch_summary", "task": "intent_distillation", "phase": ph.name, "epoch": epoch}
+    summary |= {"teacher": cfg.teacher, "student": None if ph.name == "teacher" else f"{cfg.student_layers}-layer"}
+    summary |= {"train_loss": terms["total_loss"], **{f"val_{k}": v for k, v in metrics.items()}}
+    summary["checkpoint"] = str(path.relative_to(run_dir))
+    if ph.name == "student":  # seed 002 §15: promotable = passes every gate measurable on validation
+        summary["checkpoint_promotable"] = not selection.failing_gates(summary, ctx.gates)
+    if cfg.early_stopping and epoch < cfg.epochs:
+        stop = selection.stop_rule([s for s in earlier if s["phase"] == ph.name] + [summary])
+        if stop:
+            summary["early_stop"] = stop
+    rundir.append_jsonl(run_dir / "epochs.jsonl", summary)
+    rundir.write_json(path / "meta.json", summary)
+    return summary
+
+
+def train_phase(ph: _Phase, start_epoch: int = 0) -> list[dict]:
+    """Fine-tune (CE) or distil (α·T²·KL + (1−α)·CE) for cfg.epochs; checkpoint and evaluate every epoch.
+
+    Stops early when a seed 002 §13 rule fires (the epoch summary then carries ``early_stop``;
+    a resumed run does not train past it). Under torchrun each rank takes every world-th batch
+    and DistributedDataParallel averages the gradients; rank 0 evaluates, checkpoints, logs and
+    decides whether to stop.
+    """
+    run_dir, dist = ph.run.run_dir, ph.run.dist
+    if start_epoch:
+        path = checkpointing.epoch_dir(run_dir, ph.name, start_epoch)
+        checkpointing.load_weights(ph.model, path)
+        state = checkpointing.load_train_state(path)
+        ph.opt.load_state_dict(state["optimizer"])
+        ph.sched.load_state_dict(state["scheduler"])
+    logged = rundir.read_jsonl(run_dir / "epochs.jsonl")
+    summaries = [s for s in logged if s["phase"] != ph.name or s["epoch"] <= start_epoch]
+    if any(s.get("early_stop") for s in summaries if s["phase"] == ph.name):
+        return [s for s in summaries if s["phase"] == ph.name]
+    for epoch in range(start_epoch + 1, ph.run.cfg.epochs + 1):
+        terms = _train_epoch(ph, epoch)
         if not dist.main:
             if dist.share(None):
                 break
             continue
-        val = predict(model, ids, val_rows, pad_id, device)
-        metrics = evaluate(
-            y[val_rows],
-            val,
-            ctx.labels,
-            ctx.teacher_probs,
-            assumptions=ctx.assumptions,
-            segments=ctx.segments,
-            teacher_error_usd=ctx.teacher_error_usd,
-        )
-        path = ckpt_root / f"{phase}-epoch{epoch}"
-        checkpointing.save(path, model, opt, sched, epoch)
-        summary = {
-            "event": "kd_epoch_summary",
-            "task": "intent_distillation",
-            "phase": phase,
-            "epoch": epoch,
-            "teacher": cfg.teacher,
-            "student": None if phase == "teacher" else f"{cfg.student_layers}-layer",
-            "train_loss": terms["total_loss"],
-            **{f"val_{k}": v for k, v in metrics.items()},
-            "checkpoint": str(path.relative_to(run_dir)),
-        }
-        if phase == "student":  # seed 002 §15: promotable = passes every gate measurable on validation
-            summary["checkpoint_promotable"] = not selection.failing_gates(summary, ctx.gates)
-        stop = (
-            selection.stop_rule([s for s in summaries if s["phase"] == phase] + [summary])
-            if cfg.early_stopping and epoch < cfg.epochs
-            else None
-        )
-        if stop:
-            summary["early_stop"] = stop
-        rundir.append_jsonl(run_dir / "epochs.jsonl", summary)
-        rundir.write_json(path / "meta.json", summary)
+        summary = _end_epoch(ph, epoch, terms, summaries)
         summaries.append(summary)
-        if dist.share(bool(stop)):
+        if dist.share("early_stop" in summary):
             break
     if not dist.main:
         summaries = rundir.read_jsonl(run_dir / "epochs.jsonl")
-    return [s for s in summaries if s["phase"] == phase]
+    return [s for s in summaries if s["phase"] == ph.name]
 
 
-load_epoch = checkpointing.load_epoch  # the weights only, from model.safetensors (never unpickled)
+# -- a run: teacher phase, student phase, test predictions ---------------------------------------
 
 
-def prepare(cfg: TrainConfig, model_factory=None):
-    """Data, label list, label ids, token ids, pad id, (train, val, test) rows and the data hash."""
-    df = load_data(cfg)
-    labels = sorted(
-        df.intent.unique(),
-        key=lambda s: (generator.INTENTS.index(s) if s in generator.INTENTS else len(generator.INTENTS), s),
-    )
-    lab = {v: i for i, v in enumerate(labels)}
-    y = df.intent.map(lab).to_numpy()
-    tok = models.load_tokenizer(cfg.teacher) if model_factory is None else model_factory("tokenizer", 0)
-    ids = tok(df.text.tolist(), truncation=True, max_length=cfg.max_len)["input_ids"]
-    split = df.split.to_numpy()
-    rows = tuple(np.nonzero(split == s)[0] for s in ("train", "val", "test"))
-    data_hash = hashlib.sha256(
-        pd.util.hash_pandas_object(df[["text", "intent", "split"]], index=False).to_numpy().tobytes()
-    ).hexdigest()[:16]
-    return df, labels, y, ids, tok.pad_token_id or 0, rows, data_hash
+def _start(cfg: TrainConfig, device, dist: Dist, run_dir: Path, *, resume: bool, bar: bool, model_factory) -> _Run:
+    """Prepare the data, write config.json (rank 0), open the progress file."""
+    data = prepare(cfg, model_factory)
+    if dist.main:
+        facts = dict(device=str(device), torch_version=torch.__version__, world=dist.world)
+        run_files.write_config(run_dir, asdict(cfg), data, **facts)
+    dist.barrier()
+    steps = math.ceil(len(data.train_rows) / cfg.batch_size) * cfg.epochs
+    total = steps // dist.world * (1 if cfg.teacher_run else 2)
+    progress = rundir.Progress(run_dir, total, bar=bar) if dist.main else NoProgress()
+    logged = rundir.read_jsonl(run_dir / "epochs.jsonl") if resume else []
+    done = {p: max([s["epoch"] for s in logged if s["phase"] == p], default=0) for p in ("teacher", "student")}
+    return _Run(cfg, data, device, dist, run_dir, progress, done)
 
 
-def config_of(run_dir: Path) -> TrainConfig:
-    """The TrainConfig a run was made with (from its config.json)."""
-    data = json.loads((run_dir / "config.json").read_text())
-    return TrainConfig(**{k: v for k, v in data.items() if k in {f.name for f in fields(TrainConfig)}})
+def _rows_of(values: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    return values[rows] if values is not None else None
 
 
-def _teacher_source(teacher_run: str, field: str) -> Path:
-    """The run directory a reused teacher comes from: an id inside the runs folder, never a path."""
-    src = rundir.run_path(teacher_run, field)
-    require(src.is_dir(), field, f"run {teacher_run!r} not found in {src.parent}", "train it first, or copy it there")
-    return src
-
-
-def load_run_teacher(run_dir: Path, make) -> tuple[object, int]:
-    """A run's teacher at its chosen epoch (from the run itself or the run it reused), and that epoch."""
-    config = json.loads((run_dir / "config.json").read_text())
-    src = (
-        _teacher_source(config["teacher_run"], f"teacher_run in {run_dir.name}/config.json")
-        if config.get("teacher_run")
-        else run_dir
-    )
-    summary_path = run_dir / "summary.json"
-    chosen = json.loads(summary_path.read_text()).get("chosen_teacher_epoch") if summary_path.exists() else None
-    if not chosen:
+def _teacher_phase(run: _Run, make, ctx: EvalContext) -> tuple[object, list[dict], dict]:
+    """The teacher at its chosen epoch: reused from another run, or trained here."""
+    teacher = make("teacher", len(run.data.labels))
+    if run.cfg.teacher_run:
+        src = checkpointing.teacher_source(run.cfg.teacher_run, "--teacher-run")
         t_sum = [s for s in rundir.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
-        chosen = selection.select_checkpoint(t_sum, apply_gates=False)["epoch"]
-    teacher = make("teacher", len(config["labels"]))
-    load_epoch(teacher, src, "teacher", chosen)
-    return teacher, chosen
+        t_sel = selection.select_checkpoint(t_sum, apply_gates=False)
+        load_epoch(teacher, src, "teacher", t_sel["epoch"])
+        teacher.to(run.device)
+        return teacher, t_sum, t_sel
+    t_sum = train_phase(_open_phase("teacher", teacher, run, lr=run.cfg.lr, ctx=ctx), run.done_epochs["teacher"])
+    t_sel = selection.select_checkpoint(t_sum, apply_gates=False)  # gates are about promoting a student
+    load_epoch(teacher, run.run_dir, "teacher", t_sel["epoch"])
+    return teacher, t_sum, t_sel
 
 
-def logits_root() -> Path:
-    return DATA_DIR / "cache" / "teacher_logits"
+def _cached_logits(run: _Run, teacher) -> torch.Tensor:
+    """Teacher logits of the training rows from the cache; under torchrun each rank computes one shard."""
+    d, dist = run.data, run.dist
+    key = logit_cache.key_parts_for(teacher, d.data_hash, run.cfg.max_len, len(d.train_rows))
+    return logit_cache.cached_or_compute(
+        teacher, d.ids, d.train_rows, d.pad_id, run.device, key, run.cfg.logits_root,
+        rank=dist.rank, world=dist.world, barrier=dist.barrier,
+    )  # fmt: skip
 
 
-def logit_key(teacher, data_hash: str, cfg: TrainConfig, n_rows: int) -> dict:
-    return {"teacher": logit_cache.state_hash(teacher), "data": data_hash, "max_len": cfg.max_len, "rows": n_rows}
-
-
-def run_logits(
-    run: str | Path,
-    *,
-    shard: int | None = None,
-    n_shards: int = 1,
-    merge: bool = False,
-    device: str = "auto",
-    threads: int = 0,
-    model_factory=None,
-) -> dict:
-    """Teacher logits for a run's training rows, for a later ``kd-cached`` run: one shard, or the merge.
-
-    The run gives the teacher (its chosen epoch) and the data (its config); any machine with the
-    same data can compute a shard. Returns where the result went and how many rows it holds.
-    """
-    run_dir = rundir.resolve_run(str(run))
-    cfg = replace(config_of(run_dir), device=device).resolved()
-    if threads:
-        torch.set_num_threads(threads)
-    dev = _device(cfg)
-    _, _, _, ids, pad_id, (train_rows, _, _), data_hash = prepare(cfg, model_factory)
-    make = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
-    teacher, epoch = load_run_teacher(run_dir, make)
-    teacher.to(dev)
-    key = logit_key(teacher, data_hash, cfg, len(train_rows))
-    if merge:
-        merged = logit_cache.merge(logits_root(), key, len(train_rows), n_shards)
-        return {
-            "merged": str(logit_cache.entry_path(logits_root(), key)),
-            "rows": int(merged.shape[0]),
-            "shards": n_shards,
-            "teacher_epoch": epoch,
-        }
-    require(shard is not None, "--shard", "missing", "give --shard K --of N, or --merge --of N")
-    path = logit_cache.compute_shard(
-        teacher, ids, train_rows, pad_id, dev, key, logits_root(), shard=shard, n_shards=n_shards
+def _student_phase(run: _Run, make, teacher, ctx: EvalContext, gates: tuple) -> tuple[object, list[dict]]:
+    """A layer subset of the teacher, fine-tuned or distilled, judged against the teacher every epoch."""
+    d, cfg = run.data, run.cfg
+    teacher_val = predict(teacher, d.ids, d.val_rows, d.pad_id, run.device)
+    teacher_usd = selection.error_usd_per_request(
+        d.y[d.val_rows], teacher_val.argmax(1), d.labels, ctx.assumptions, ctx.segments
     )
-    rows = len(logit_cache.shard_positions(len(train_rows), shard, n_shards))
-    return {"shard": str(path), "rows": rows, "of": n_shards, "teacher_epoch": epoch}
+    base = make("student", len(d.labels))
+    n_layers = base.config.num_hidden_layers
+    student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg.student_layers, n_layers)))
+    cached = _cached_logits(run, teacher) if cfg.mode == "kd-cached" else None
+    s_ctx = replace(ctx, teacher_probs=teacher_val, teacher_error_usd=teacher_usd, gates=gates)
+    ph = _open_phase("student", student, run, lr=cfg.student_lr, ctx=s_ctx, teacher=teacher, cached=cached)
+    return student, train_phase(ph, run.done_epochs["student"])
 
 
 def run(
@@ -491,201 +350,42 @@ def run(
     cfg = cfg.resolved()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = _device(cfg)
+    device = pick_device(cfg.device)
     dist = init_dist(device)
     if dist.world > 1:  # every rank uses rank 0's run id
         cfg = replace(cfg, run_id=dist.share(cfg.run_id))
         if device.type == "cuda":
             device = torch.device("cuda", torch.cuda.current_device())
-    run_dir = rundir.run_path(cfg.run_id, "--run-id")
-    if dist.main:
-        require(
-            resume or rundir.fresh_for_training(run_dir),
-            "--run-id",
-            f"run {cfg.run_id} already exists",
-            "pick another run id or --resume",
-        )
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "FAILED").unlink(missing_ok=True)
+    run_dir = run_files.open_run_dir(cfg.run_id, main=dist.main, resume=resume)
     dist.barrier()
-    t_start = time.time()
-    progress = None
+    t_start, progress = time.time(), None
     try:
-        df, labels, y, ids, pad_id, (train_rows, val_rows, test_rows), data_hash = prepare(cfg, model_factory)
-        if dist.main:
-            rundir.write_json(
-                run_dir / "config.json",
-                {
-                    **asdict(cfg),
-                    "labels": labels,
-                    "data_hash": data_hash,
-                    "device": str(device),
-                    "torch": torch.__version__,
-                    "world_size": dist.world,
-                    "n": {"train": len(train_rows), "val": len(val_rows), "test": len(test_rows)},
-                },
-            )
-        dist.barrier()
+        r = _start(cfg, device, dist, run_dir, resume=resume, bar=progress_bar, model_factory=model_factory)
+        progress = r.progress
         make = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
-        steps = math.ceil(len(train_rows) / cfg.batch_size) * cfg.epochs
-        progress = (
-            rundir.Progress(run_dir, steps // dist.world * (1 if cfg.teacher_run else 2), bar=progress_bar)
-            if dist.main
-            else _NoProgress()
-        )
-        done_epochs = (
-            {
-                p: max([s["epoch"] for s in rundir.read_jsonl(run_dir / "epochs.jsonl") if s["phase"] == p], default=0)
-                for p in ("teacher", "student")
-            }
-            if resume
-            else {"teacher": 0, "student": 0}
-        )
-        assumptions, _ = sources.scenario_for_labels(labels, cfg.scenario)
+        assumptions, _ = sources.scenario_for_labels(r.data.labels, cfg.scenario)
         gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
-        segments = df.segment.to_numpy() if "segment" in df.columns else None
-        val_segments = segments[val_rows] if segments is not None else None
-        # -- teacher ------------------------------------------------------------------------
-        teacher = make("teacher", len(labels))
-        if cfg.teacher_run:
-            src = _teacher_source(cfg.teacher_run, "--teacher-run")
-            t_sum = [s for s in rundir.read_jsonl(src / "epochs.jsonl") if s["phase"] == "teacher"]
-            t_sel = selection.select_checkpoint(t_sum, apply_gates=False)
-            load_epoch(teacher, src, "teacher", t_sel["epoch"])
-            teacher.to(device)
-        else:
-            t_sum = train_phase(
-                phase="teacher",
-                model=teacher,
-                ids=ids,
-                y=y,
-                train_rows=train_rows,
-                val_rows=val_rows,
-                cfg=cfg,
-                device=device,
-                pad_id=pad_id,
-                run_dir=run_dir,
-                progress=progress,
-                lr=cfg.lr,
-                start_epoch=done_epochs["teacher"],
-                dist=dist,
-                ctx=EvalContext(labels, assumptions, val_segments),
-            )
-            t_sel = selection.select_checkpoint(t_sum, apply_gates=False)  # gates are about promoting a student
-            load_epoch(teacher, run_dir, "teacher", t_sel["epoch"])
-        teacher_val = predict(teacher, ids, val_rows, pad_id, device)
-        teacher_val_usd = selection.error_usd_per_request(
-            y[val_rows], teacher_val.argmax(1), labels, assumptions, val_segments
-        )
-        # -- student ------------------------------------------------------------------------
-        base = make("student", len(labels))
-        n_layers = base.config.num_hidden_layers
-        student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg.student_layers, n_layers)))
-        cached = None
-        if cfg.mode == "kd-cached":  # under torchrun each rank computes one shard, rank 0 merges
-            cached = logit_cache.cached_or_compute(
-                teacher,
-                ids,
-                train_rows,
-                pad_id,
-                device,
-                logit_key(teacher, data_hash, cfg, len(train_rows)),
-                logits_root(),
-                rank=dist.rank,
-                world=dist.world,
-                barrier=dist.barrier,
-            )
-        s_sum = train_phase(
-            phase="student",
-            model=student,
-            ids=ids,
-            y=y,
-            train_rows=train_rows,
-            val_rows=val_rows,
-            cfg=cfg,
-            device=device,
-            pad_id=pad_id,
-            run_dir=run_dir,
-            progress=progress,
-            lr=cfg.student_lr,
-            teacher=teacher,
-            cached_logits=cached,
-            ctx=EvalContext(labels, assumptions, val_segments, teacher_val, teacher_val_usd, tuple(gate_list)),
-            start_epoch=done_epochs["student"],
-            dist=dist,
-        )
+        ctx = EvalContext(r.data.labels, assumptions, _rows_of(r.data.segments, r.data.val_rows))
+        teacher, t_sum, t_sel = _teacher_phase(r, make, ctx)
+        student, s_sum = _student_phase(r, make, teacher, ctx, tuple(gate_list))
         if not dist.main:
             return run_dir
         s_sel = selection.select_checkpoint(s_sum, gate_list)
-        chosen = s_sel["epoch"]
-        load_epoch(student, run_dir, "student", chosen)
-        # -- test predictions -------------------------------------------------------------
-        pt = predict(teacher, ids, test_rows, pad_id, device)
-        ps = predict(student, ids, test_rows, pad_id, device)
-        preds = pd.DataFrame(
-            {
-                "request_id": [f"{cfg.run_id}-{i}" for i in test_rows],
-                "segment": df.segment.to_numpy()[test_rows],
-                "text": df.text.to_numpy()[test_rows],
-                "true": np.array(labels)[y[test_rows]],
-                "teacher_pred": np.array(labels)[pt.argmax(1)],
-                "student_pred": np.array(labels)[ps.argmax(1)],
-            }
-        )
-        probs = {f"p_teacher_{c}": pt[:, j] for j, c in enumerate(labels)} | {
-            f"p_student_{c}": ps[:, j] for j, c in enumerate(labels)
-        }
-        preds = pd.concat([preds, pd.DataFrame(probs)], axis=1)
-        preds.to_parquet(run_dir / "predictions.parquet", index=False)
-        yt = y[test_rows]
-        test_seg = segments[test_rows] if segments is not None else None
-        t_test = evaluate(yt, pt, labels, assumptions=assumptions, segments=test_seg)
-        s_test = evaluate(
-            yt,
-            ps,
-            labels,
-            pt,
-            assumptions=assumptions,
-            segments=test_seg,
-            teacher_error_usd=t_test["error_usd_per_request"],
-        )
-        stops = {
-            p: next((s["early_stop"] for s in summ if s.get("early_stop")), None)
-            for p, summ in (("teacher", t_sum), ("student", s_sum))
-        }
-        summary = {
-            "run_id": cfg.run_id,
-            "mode": cfg.mode,
-            "profile": cfg.profile,
-            "seconds": time.time() - t_start,
-            "chosen_student_epoch": chosen,
-            "chosen_teacher_epoch": t_sel["epoch"],
-            "selection": {"student": s_sel, "teacher": t_sel},
-            "early_stop": stops,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "teacher": {**t_test, "params": asdict(models.count_params(teacher))},
-            "student": {**s_test, "params": asdict(models.count_params(student))},
-        }
-        rundir.write_json(run_dir / "summary.json", summary)
-        progress.finish("done", seconds=summary["seconds"])
-        (run_dir / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+        load_epoch(student, run_dir, "student", s_sel["epoch"])
+        tests = run_files.test_results(r.run_dir, cfg.run_id, r.data, teacher, student, r.device, assumptions)
+        head = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": time.time() - t_start}
+        sums, sels = {"teacher": t_sum, "student": s_sum}, {"student": s_sel, "teacher": t_sel}
+        run_files.write_summary(run_dir, head, teacher=teacher, student=student, sums=sums, sels=sels, tests=tests)
+        run_files.mark_done(run_dir, progress, head["seconds"])
     except BaseException as exc:
         if not dist.main:
             raise
-        if progress is not None:
-            progress.finish("failed", error=str(exc))
-        else:
-            rundir.write_json(run_dir / "progress.json", {"state": "failed", "error": str(exc)})
-        (run_dir / "FAILED").write_text(f"{type(exc).__name__}: {exc}\n")
+        run_files.mark_failed(run_dir, progress, exc)
         raise
     if ingest:
-        try:
-            from engine import store
-
-            store.ingest_run(run_dir)
-        except ImportError:  # DuckDB absent (e.g. a GPU box): copy the directory home and `runs import` it
-            pass
+        run_files.ingest(run_dir)
     return run_dir
 
 
-__all__ = ["TrainConfig", "run", "make_batches", "collate", "PROFILES", "MODES", "DistillDecideError"]
+__all__ = ["TrainConfig", "run", "load_epoch", "load_run_teacher", "make_batches"]
+__all__ += ["collate", "predict", "evaluate", "EvalContext", "Dist", "PROFILES", "MODES", "DistillDecideError"]

@@ -43,27 +43,8 @@ def start(
         src = rundir.run_path(teacher_run, "teacher run")
         require(rundir.is_done(src), "teacher run", f"{teacher_run} is not finished", "pick a finished run")
     run_id = _new_run_folder()
-    cmd = [
-        sys.executable,
-        "-m",
-        "engine",
-        "train",
-        "--profile",
-        profile,
-        "--mode",
-        mode,
-        "--threads",
-        str(threads),
-        "--seed",
-        str(seed),
-        "--run-id",
-        run_id,
-        "--teacher",
-        teacher,
-        "--student",
-        str(student_layers),
-        "--json",
-    ]
+    cmd = [sys.executable, "-m", "engine", "train", "--profile", profile, "--mode", mode, "--threads", str(threads)]
+    cmd += ["--seed", str(seed), "--run-id", run_id, "--teacher", teacher, "--student", str(student_layers), "--json"]
     cmd += ["--temperature", str(temperature), "--alpha", str(alpha), "--loss", loss]
     if teacher_run:
         cmd += ["--teacher-run", teacher_run]
@@ -71,9 +52,15 @@ def start(
         cmd += ["--epochs", str(epochs)]
     if data:
         cmd += ["--data", data, "--text-col", text_col, "--label-col", label_col]
-    log_dir = rundir.run_path(run_id)
-    # the folder holds only the launcher's files until the trainer takes it over (rundir.fresh_for_training);
-    # everything is written before the child starts, so the child's own progress is never overwritten
+    return run_id, _spawn(rundir.run_path(run_id), cmd)
+
+
+def _spawn(log_dir: Path, cmd: list[str]) -> int:
+    """Start ``cmd`` in its own session with output to process.log; returns its pid.
+
+    The folder holds only the launcher's files until the trainer takes it over (rundir.fresh_for_training);
+    they are written before the child starts, so the child's own progress is never overwritten.
+    """
     launch = {"pid": None, "host": socket.gethostname(), "cmd": cmd, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     rundir.write_json(log_dir / rundir.LAUNCH_FILE, launch)
     rundir.write_json(log_dir / "progress.json", {"state": "starting", "fraction": 0.0})
@@ -93,7 +80,7 @@ def start(
             "training process", f"could not be started ({exc})", "check the Python install"
         ) from None
     rundir.write_json(log_dir / rundir.LAUNCH_FILE, {**launch, "pid": proc.pid})
-    return run_id, proc.pid
+    return proc.pid
 
 
 def _new_run_folder() -> str:

@@ -1,6 +1,7 @@
 """Trainer on a tiny random-init model: loss falls, resume reaches the same state, the run prices."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from engine.distill import models, trainer  # noqa: E402
+from engine.distill import logits_job, models, trainer  # noqa: E402
 from engine.runs import rundir  # noqa: E402
 
 
@@ -17,7 +18,6 @@ from engine.runs import rundir  # noqa: E402
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
     monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db.duckdb"))
-    monkeypatch.setattr(trainer, "DATA_DIR", tmp_path)  # teacher-logit cache stays in the test's folder
     return tmp_path
 
 
@@ -32,8 +32,14 @@ def tiny_factory():
     return make
 
 
+def logits_cache() -> str:
+    """The teacher-logit cache beside the test's runs folder (passed to every run, never a patched global)."""
+    return str(Path(os.environ["DISTILL_DECIDE_RUNS"]).parent / "cache" / "teacher_logits")
+
+
 def cfg(run_id, **kw):
     base = dict(
+        logits_cache=logits_cache(),
         profile="quick",
         mode="kd-cached",
         device="cpu",
@@ -301,25 +307,28 @@ def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
 
     trainer.run(cfg("tiny-shards", mode="finetune"), model_factory=tiny_factory())
     f = tiny_factory()
-    trainer.run_logits("tiny-shards", shard=0, n_shards=1, model_factory=f)
-    whole = trainer.run_logits("tiny-shards", merge=True, n_shards=1, model_factory=f)
+    logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), shard=0, n_shards=1, model_factory=f)
+    whole = logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), merge=True, n_shards=1, model_factory=f)
     assert whole["rows"] == 240
     from safetensors import safe_open
     from safetensors.torch import load_file, save_file
 
     reference = load_file(whole["merged"])["logits"]
-    outs = [trainer.run_logits("tiny-shards", shard=k, n_shards=3, model_factory=f) for k in range(3)]
+    outs = [
+        logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), shard=k, n_shards=3, model_factory=f)
+        for k in range(3)
+    ]
     assert [o["rows"] for o in outs] == [80, 80, 80]
     Path(outs[1]["shard"]).unlink()
     with pytest.raises(DistillDecideError, match=r"shard\(s\) \[1\] of 3 are missing"):
-        trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
-    trainer.run_logits("tiny-shards", shard=1, n_shards=3, model_factory=f)
+        logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), merge=True, n_shards=3, model_factory=f)
+    logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), shard=1, n_shards=3, model_factory=f)
     with pytest.raises(DistillDecideError, match="another count"):  # the 1-shard file is still there
-        trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
+        logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), merge=True, n_shards=3, model_factory=f)
     Path(whole["merged"]).unlink()
     for p in Path(outs[0]["shard"]).parent.glob("*-of-0001.safetensors"):
         p.unlink()
-    merged = trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
+    merged = logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), merge=True, n_shards=3, model_factory=f)
     assert torch.allclose(load_file(merged["merged"])["logits"], reference, atol=1e-5)
     # a shard made with another teacher is refused
     with safe_open(outs[2]["shard"], framework="pt") as part:
@@ -327,9 +336,9 @@ def test_teacher_logits_in_shards_merge_to_the_whole(env, monkeypatch):
     other = {**json.loads(meta["key_parts"]), "teacher": "someone-else"}
     save_file(tensors, outs[2]["shard"], metadata={**meta, "key_parts": json.dumps(other)})
     with pytest.raises(DistillDecideError, match="another teacher"):
-        trainer.run_logits("tiny-shards", merge=True, n_shards=3, model_factory=f)
+        logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), merge=True, n_shards=3, model_factory=f)
     with pytest.raises(DistillDecideError, match="--shard"):
-        trainer.run_logits("tiny-shards", shard=3, n_shards=3, model_factory=f)
+        logits_job.run_logits("tiny-shards", logits_cache=logits_cache(), shard=3, n_shards=3, model_factory=f)
     # a kd-cached run on the same data reads the merged logits instead of computing them
 
     def no_compute(*a, **k):

@@ -70,7 +70,6 @@ def tiny_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("serving")
     os.environ["DISTILL_DECIDE_RUNS"] = str(root / "runs")
     os.environ["DISTILL_DECIDE_DB"] = str(root / "db.duckdb")
-    trainer.DATA_DIR = root
     factory = tiny_factory()
     return trainer.run(cfg("tiny-serve", epochs=1), model_factory=factory, ingest=False), factory
 

@@ -1,0 +1,113 @@
+"""What a training run writes into its directory, besides the logs and checkpoints the loop writes.
+
+config.json first, then predictions.parquet and summary.json, and DONE last (or FAILED): the store
+ingests only a run with DONE, and a run copied from another machine is read from these files.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.distill import models
+from engine.distill.data import Prepared
+from engine.distill.evaluation import evaluate, predict
+from engine.errors import require
+from engine.runs import rundir
+
+
+def open_run_dir(run_id: str, *, main: bool, resume: bool) -> Path:
+    """The run's folder: new, made by the launcher and still empty of training artifacts, or resumed."""
+    run_dir = rundir.run_path(run_id, "--run-id")
+    if main:
+        require(
+            resume or rundir.fresh_for_training(run_dir),
+            "--run-id",
+            f"run {run_id} already exists",
+            "pick another run id or --resume",
+        )
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "FAILED").unlink(missing_ok=True)
+    return run_dir
+
+
+def write_config(run_dir: Path, config: dict, data: Prepared, *, device: str, torch_version: str, world: int) -> None:
+    n = {"train": len(data.train_rows), "val": len(data.val_rows), "test": len(data.test_rows)}
+    facts = {"device": device, "torch": torch_version, "world_size": world, "n": n}
+    rundir.write_json(run_dir / "config.json", {**config, "labels": data.labels, "data_hash": data.data_hash, **facts})
+
+
+def write_predictions(run_dir: Path, run_id: str, data: Prepared, pt: np.ndarray, ps: np.ndarray) -> None:
+    """predictions.parquet: one row per test request with both models' predictions and probabilities."""
+    d, names = data, np.array(data.labels)
+    preds = pd.DataFrame(
+        {
+            "request_id": [f"{run_id}-{i}" for i in d.test_rows],
+            "segment": d.df.segment.to_numpy()[d.test_rows],
+            "text": d.df.text.to_numpy()[d.test_rows],
+            "true": names[d.y[d.test_rows]],
+            "teacher_pred": names[pt.argmax(1)],
+            "student_pred": names[ps.argmax(1)],
+        }
+    )
+    probs = {f"p_teacher_{c}": pt[:, j] for j, c in enumerate(d.labels)}
+    probs |= {f"p_student_{c}": ps[:, j] for j, c in enumerate(d.labels)}
+    pd.concat([preds, pd.DataFrame(probs)], axis=1).to_parquet(run_dir / "predictions.parquet", index=False)
+
+
+def test_results(run_dir: Path, run_id: str, data: Prepared, teacher, student, device, assumptions) -> dict:
+    """Both models on the test split: predictions.parquet (one row per request) and their metrics."""
+    d = data
+    pt = predict(teacher, d.ids, d.test_rows, d.pad_id, device)
+    ps = predict(student, d.ids, d.test_rows, d.pad_id, device)
+    write_predictions(run_dir, run_id, d, pt, ps)
+    yt = d.y[d.test_rows]
+    seg = d.segments[d.test_rows] if d.segments is not None else None
+    t_test = evaluate(yt, pt, d.labels, assumptions=assumptions, segments=seg)
+    usd = t_test["error_usd_per_request"]
+    s_test = evaluate(yt, ps, d.labels, pt, assumptions=assumptions, segments=seg, teacher_error_usd=usd)
+    return {"teacher": t_test, "student": s_test}
+
+
+def write_summary(run_dir: Path, head: dict, *, teacher, student, sums: dict, sels: dict, tests: dict) -> dict:
+    """summary.json: the chosen epochs and why, early stops, test metrics and parameter counts."""
+    summary = {
+        **head,
+        "chosen_student_epoch": sels["student"]["epoch"],
+        "chosen_teacher_epoch": sels["teacher"]["epoch"],
+        "selection": sels,
+        "early_stop": {p: next((s["early_stop"] for s in sums[p] if s.get("early_stop")), None) for p in sums},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "teacher": {**tests["teacher"], "params": asdict(models.count_params(teacher))},
+        "student": {**tests["student"], "params": asdict(models.count_params(student))},
+    }
+    rundir.write_json(run_dir / "summary.json", summary)
+    return summary
+
+
+def mark_done(run_dir: Path, progress, seconds: float) -> None:
+    progress.finish("done", seconds=seconds)
+    (run_dir / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+
+
+def mark_failed(run_dir: Path, progress, exc: BaseException) -> None:
+    if progress is not None:
+        progress.finish("failed", error=str(exc))
+    else:
+        rundir.write_json(run_dir / "progress.json", {"state": "failed", "error": str(exc)})
+    (run_dir / "FAILED").write_text(f"{type(exc).__name__}: {exc}\n")
+
+
+def ingest(run_dir: Path) -> None:
+    """Into the dashboard's store, where DuckDB is installed (a GPU box copies the directory home instead)."""
+    try:
+        from engine import store
+
+        store.ingest_run(run_dir)
+    except ImportError:  # DuckDB absent: `python -m engine runs import DIR` where it is installed
+        pass
