@@ -35,7 +35,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _cost_errors(ev: sources.Evidence, a: Assumptions) -> list[Correction]:
+def _price_errors(ev: sources.Evidence, a: Assumptions) -> list[Correction]:
     b = costs.decompose(ev.cube, a)
     at = {v: costs.decompose(ev.cube, a.replace(requests_per_month=v)) for v in (5e5, 5e6, 2e7)}
     margin = {c: costs.decompose(ev.cube, a.replace(usd_per_critical_event=c)).margin_usd for c in (0.4, 2.0, 5.0)}
@@ -68,6 +68,13 @@ def _cost_errors(ev: sources.Evidence, a: Assumptions) -> list[Correction]:
             {f"margin_usd_at_{c:.2f}": m for c, m in margin.items()} | {"break_even_usd": float(be_c or np.nan)},
             "margin(c) = $2,969.92 − $1,540·c; the seed mixed signs and mis-added",
         ),
+    ]
+
+
+def _framing_errors(ev: sources.Evidence, a: Assumptions) -> list[Correction]:
+    b = costs.decompose(ev.cube, a)
+    extra_misroutes = b.student.misroutes_per_month - b.teacher.misroutes_per_month
+    return [
         Correction(
             5,
             "001 §3.1",
@@ -117,12 +124,10 @@ def _interval_error(ev: sources.Evidence, a: Assumptions) -> Correction:
     )
 
 
-def _model_errors() -> list[Correction]:
+def _training_errors() -> list[Correction]:
     z = np.array([[6.4, 1.2, -1.5] + [-2.0] * 7])
     near_uniform = _softmax(np.array([[0.1] + [0.0] * 9]))
     kl = qm.kl_divergence(_softmax(z), near_uniform, 3.0)
-    fit = checkpoints.weights_consistent_with(checkpoints.SCORECARD_003)
-    plan = canary.plan(baseline=0.90, target=0.895, share=0.10, daily_requests=500_000)
     return [
         Correction(
             7,
@@ -144,6 +149,13 @@ def _model_errors() -> list[Correction]:
             "the gradient of T²·KL w.r.t. the student's logits is T·(p_S − p_T) = (−0.153, −0.076, 0.117, "
             "0.113); ×16 is the gradient w.r.t. logits / T",
         ),
+    ]
+
+
+def _rollout_errors() -> list[Correction]:
+    fit = checkpoints.weights_consistent_with(checkpoints.SCORECARD_003)
+    plan = canary.plan(baseline=0.90, target=0.895, share=0.10, daily_requests=500_000)
+    return [
         Correction(
             10,
             "003 §6.1",
@@ -179,7 +191,14 @@ def corrections() -> list[Correction]:
     """Every known seed error, in order, with the corrected figures computed on the seed evidence."""
     ev = sources.seed_evidence()
     a, _ = sources.scenario_for(ev.cube, None)
-    return sorted(_cost_errors(ev, a) + [_interval_error(ev, a)] + _model_errors(), key=lambda c: c.number)
+    return sorted(
+        _price_errors(ev, a)
+        + _framing_errors(ev, a)
+        + [_interval_error(ev, a)]
+        + _training_errors()
+        + _rollout_errors(),
+        key=lambda c: c.number,
+    )
 
 
 def _num(v: float) -> str:
