@@ -6,12 +6,12 @@ Every metric comes from ``engine.quality.metrics`` and every dollar from the cos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from engine.data.seed import CRITICAL
 from engine.distill import selection
 from engine.distill.batching import collate
 from engine.quality import metrics as qm
@@ -45,6 +45,12 @@ class EvalContext:
     gates: tuple = ()  # the student's promotion gates (empty for the teacher phase)
 
 
+def critical_set(labels: Sequence[str], assumptions=None, critical_intents: Sequence[str] | None = None) -> np.ndarray:
+    """Label indices of the critical intents: given explicitly, else the scenario's, else none."""
+    names = critical_intents if critical_intents is not None else getattr(assumptions, "critical_intents", ())
+    return np.array([labels.index(c) for c in names if c in labels], dtype=np.int64)
+
+
 def evaluate(
     y: np.ndarray,
     probs: np.ndarray,
@@ -54,25 +60,32 @@ def evaluate(
     assumptions=None,
     segments: np.ndarray | None = None,
     teacher_error_usd: float | None = None,
+    critical_intents: Sequence[str] | None = None,
 ) -> dict:
     """Accuracy, macro-F1, rare-class accuracy, ECE (15 bins), loss, critical-error rate; against the teacher
-    top-1 agreement and KL at T = 3; under a scenario the business-weighted error $ per request."""
+    top-1 agreement and KL at T = 3; under a scenario the business-weighted error $ per request.
+
+    The critical set is the scenario's (``assumptions.critical_intents``) unless ``critical_intents``
+    is given; the rare set is the quality report's rule (``qm.rare_classes``: 0 < prior < 5% among
+    these requests). Every metric is ``engine.quality.metrics``'s.
+    """
     pred = probs.argmax(1)
     k = len(labels)
-    rare = np.array([i for i in range(k) if np.mean(y == i) < 0.05 and np.any(y == i)])
-    crit = np.array([labels.index(c) for c in CRITICAL if c in labels])
+    counts = qm.class_counts(y, pred, k)
+    rare = np.array(qm.rare_classes(qm.class_priors(y, k)), dtype=np.int64)
+    crit = critical_set(labels, assumptions, critical_intents)
     p_true = np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0)
     out = {
-        "accuracy": qm.accuracy_score(y, pred),
-        "macro_f1": qm.macro_f1_score(y, pred, k),
-        "rare_class_accuracy": qm.pooled_class_accuracy(y, pred, rare) if rare.size else float("nan"),
-        "ece": qm.expected_calibration_error(y, probs, 15),
+        "accuracy": float(counts.accuracy()[0]),
+        "macro_f1": float(counts.macro_f1()[0]),
+        "rare_class_accuracy": float(counts.pooled_accuracy(rare)[0]) if rare.size else float("nan"),
+        "ece": qm.expected_calibration_error(y, probs, qm.ECE_BINS),
         "loss": float(-np.mean(np.log(p_true))),
-        "critical_rate": float(np.mean(np.isin(y, crit) & (pred != y))) if crit.size else 0.0,
+        "critical_rate": float(counts.misroute_rate(crit)[0]),  # 0 when the scenario has no critical intents
     }
     if teacher_probs is not None:
-        out["agreement"] = float(np.mean(pred == teacher_probs.argmax(1)))
-        out["kl_t3"] = qm.kl_divergence(teacher_probs, probs, 3.0)
+        out["agreement"] = qm.agreement(teacher_probs.argmax(1), pred)
+        out["kl_t3"] = qm.kl_divergence(teacher_probs, probs, qm.KL_TEMPERATURE)
     if assumptions is not None:
         usd = selection.error_usd_per_request(y, pred, labels, assumptions, segments)
         out["error_usd_per_request"] = usd
