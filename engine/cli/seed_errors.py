@@ -40,7 +40,6 @@ def _price_errors(ev: sources.Evidence, a: Assumptions) -> list[Correction]:
     at = {v: costs.decompose(ev.cube, a.replace(requests_per_month=v)) for v in (5e5, 5e6, 2e7)}
     margin = {c: costs.decompose(ev.cube, a.replace(usd_per_critical_event=c)).margin_usd for c in (0.4, 2.0, 5.0)}
     be_c = sweeps.break_even(ev.cube, a, "usd_per_critical_event").value
-    extra_misroutes = b.student.misroutes_per_month - b.teacher.misroutes_per_month
     return [
         Correction(
             1,
