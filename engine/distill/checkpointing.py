@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import pickle
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -119,7 +120,7 @@ def chosen_teacher_epoch(src: Path) -> int:
     return selection.select_checkpoint(t_sum, apply_gates=False)["epoch"]
 
 
-def load_run_teacher(run_dir: Path, make) -> tuple[object, int]:
+def load_run_teacher(run_dir: Path, make) -> tuple[Any, int]:
     """A run's teacher at its chosen epoch (from the run itself or the run it reused), and that epoch."""
     config = json.loads((run_dir / "config.json").read_text())
     reused = config.get("teacher_run")

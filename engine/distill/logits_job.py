@@ -59,8 +59,7 @@ def run_logits(
         merged = logit_cache.merge(root, key, len(d.train_rows), n_shards)
         out = {"merged": str(logit_cache.entry_path(root, key)), "rows": int(merged.shape[0]), "shards": n_shards}
         return {**out, "teacher_epoch": epoch}
-    path = logit_cache.compute_shard(
-        teacher, d.ids, d.train_rows, d.pad_id, dev, key, root, shard=int(shard), n_shards=n_shards
-    )
-    rows = len(logit_cache.shard_positions(len(d.train_rows), int(shard), n_shards))
+    k = int(shard or 0)  # given (checked above)
+    path = logit_cache.compute_shard(teacher, d.ids, d.train_rows, d.pad_id, dev, key, root, shard=k, n_shards=n_shards)
+    rows = len(logit_cache.shard_positions(len(d.train_rows), k, n_shards))
     return {"shard": str(path), "rows": rows, "of": n_shards, "teacher_epoch": epoch}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -49,7 +50,7 @@ def distillation_loss(
     return total, {"hard_ce": ce.item(), "kd_kl_t2": kd.item(), "total_loss": total.item()}
 
 
-def class_weights_from_priors(priors: Sequence[float], cap: float = 5.0) -> torch.Tensor:
+def class_weights_from_priors(priors: Sequence[float] | np.ndarray, cap: float = 5.0) -> torch.Tensor:
     """w_k ∝ 1/√prior_k, normalised to mean 1, capped at ``cap`` (seed 003's rare-class weighting)."""
     w = torch.tensor([1.0 / math.sqrt(max(p, 1e-12)) for p in priors], dtype=torch.float32)
     w = w / w.mean()

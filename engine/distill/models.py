@@ -156,6 +156,6 @@ def tiny_bert(num_labels: int, vocab_size: int, *, layers: int = 2, hidden: int 
         num_attention_heads=2,
         intermediate_size=hidden * 2,
         max_position_embeddings=128,
-        num_labels=num_labels,
     )
+    cfg.num_labels = num_labels  # a PretrainedConfig property (the typed BertConfig signature omits it)
     return BertForSequenceClassification(cfg)

@@ -93,6 +93,7 @@ def select_checkpoint(
     scores = sel.scores  # eligibility and the reasons come from the gated pass
     if not gates_passed:
         sel = checkpoints.select(table, weights=SCORE_WEIGHTS, gates={}, tie_tolerance=1e-3)
+    assert sel.chosen_epoch is not None  # without gates every epoch is eligible, and there is at least one
     return {
         "epoch": int(sel.chosen_epoch),
         "gates_passed": gates_passed,

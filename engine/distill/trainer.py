@@ -14,6 +14,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -90,10 +91,15 @@ class TrainConfig:
         if self.teacher_run:
             rundir.check_run_id(self.teacher_run, "--teacher-run")
         p = PROFILES[self.profile]
-        fill = {k: v for k, v in p.items() if not getattr(self, k, None)}
+        fill: dict[str, Any] = {k: v for k, v in p.items() if not getattr(self, k, None)}
         if self.epochs is None:
             fill["epochs"] = p["epochs"]
         return replace(self, **fill)
+
+    @property
+    def n_epochs(self) -> int:
+        """Epochs to train (``resolved()`` fills a missing count from the profile)."""
+        return int(self.epochs if self.epochs is not None else PROFILES[self.profile]["epochs"])
 
     @property
     def logits_root(self) -> Path:
@@ -112,7 +118,7 @@ class _Run:
     device: torch.device
     dist: Dist
     run_dir: Path
-    progress: object
+    progress: Any  # rundir.Progress on rank 0, NoProgress elsewhere
     done_epochs: dict  # per phase, the last epoch already logged (a resume continues after it)
 
 
@@ -123,13 +129,13 @@ class _Phase:
     name: str  # teacher | student
     run: _Run
     ctx: EvalContext
-    model: object
-    net: object  # the model, or its DistributedDataParallel wrapper
+    model: Any  # a transformers sequence classifier
+    net: Any  # the model, or its DistributedDataParallel wrapper
     opt: torch.optim.Optimizer
     sched: torch.optim.lr_scheduler.LambdaLR
     steps_per_epoch: int
     class_w: torch.Tensor
-    teacher: object = None
+    teacher: Any = None
     cached_logits: torch.Tensor | None = None
 
 
@@ -151,7 +157,7 @@ def _open_phase(name: str, model, run: _Run, *, lr: float, ctx: EvalContext, tea
         net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = math.ceil(len(d.train_rows) / cfg.batch_size) // dist.world
-    sched = _schedule(opt, steps_per_epoch * cfg.epochs, cfg.warmup)
+    sched = _schedule(opt, steps_per_epoch * cfg.n_epochs, cfg.warmup)
     priors = np.bincount(d.y[d.train_rows], minlength=len(ctx.labels)) / len(d.train_rows)
     class_w = losses.class_weights_from_priors(priors)  # 1/√prior, mean 1, capped (rare-hybrid only)
     return _Phase(name, run, ctx, model, net, opt, sched, steps_per_epoch, class_w, teacher, cached)
@@ -236,7 +242,7 @@ def _end_epoch(ph: _Phase, epoch: int, terms: dict, earlier: list[dict]) -> dict
     summary["checkpoint"] = str(path.relative_to(run_dir))
     if ph.name == "student":  # seed 002 §15: promotable = passes every gate measurable on validation
         summary["checkpoint_promotable"] = not selection.failing_gates(summary, ctx.gates)
-    if cfg.early_stopping and epoch < cfg.epochs:
+    if cfg.early_stopping and epoch < cfg.n_epochs:
         stop = selection.stop_rule([s for s in earlier if s["phase"] == ph.name] + [summary])
         if stop:
             summary["early_stop"] = stop
@@ -264,7 +270,7 @@ def train_phase(ph: _Phase, start_epoch: int = 0) -> list[dict]:
     summaries = [s for s in logged if s["phase"] != ph.name or s["epoch"] <= start_epoch]
     if any(s.get("early_stop") for s in summaries if s["phase"] == ph.name):
         return [s for s in summaries if s["phase"] == ph.name]
-    for epoch in range(start_epoch + 1, ph.run.cfg.epochs + 1):
+    for epoch in range(start_epoch + 1, ph.run.cfg.n_epochs + 1):
         terms = _train_epoch(ph, epoch)
         if not dist.main:
             if dist.share(None):
@@ -286,10 +292,11 @@ def _start(cfg: TrainConfig, device, dist: Dist, run_dir: Path, *, resume: bool,
     """Prepare the data, write config.json (rank 0), open the progress file."""
     data = prepare(cfg, model_factory)
     if dist.main:
-        facts = dict(device=str(device), torch_version=torch.__version__, world=dist.world)
-        run_files.write_config(run_dir, asdict(cfg), data, **facts)
+        run_files.write_config(
+            run_dir, asdict(cfg), data, device=str(device), torch_version=torch.__version__, world=dist.world
+        )
     dist.barrier()
-    steps = math.ceil(len(data.train_rows) / cfg.batch_size) * cfg.epochs
+    steps = math.ceil(len(data.train_rows) / cfg.batch_size) * cfg.n_epochs
     total = steps // dist.world * (1 if cfg.teacher_run else 2)
     progress = rundir.Progress(run_dir, total, bar=bar) if dist.main else NoProgress()
     logged = rundir.read_jsonl(run_dir / "epochs.jsonl") if resume else []
@@ -301,7 +308,7 @@ def _rows_of(values: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
     return values[rows] if values is not None else None
 
 
-def _teacher_phase(run: _Run, make, ctx: EvalContext) -> tuple[object, list[dict], dict]:
+def _teacher_phase(run: _Run, make, ctx: EvalContext) -> tuple[Any, list[dict], dict]:
     """The teacher at its chosen epoch: reused from another run, or trained here."""
     teacher = make("teacher", len(run.data.labels))
     if run.cfg.teacher_run:
@@ -327,7 +334,7 @@ def _cached_logits(run: _Run, teacher) -> torch.Tensor:
     )  # fmt: skip
 
 
-def _student_phase(run: _Run, make, teacher, ctx: EvalContext, gates: tuple) -> tuple[object, list[dict]]:
+def _student_phase(run: _Run, make, teacher, ctx: EvalContext, gates: tuple) -> tuple[Any, list[dict]]:
     """A layer subset of the teacher, fine-tuned or distilled, judged against the teacher every epoch."""
     d, cfg = run.data, run.cfg
     teacher_val = predict(teacher, d.ids, d.val_rows, d.pad_id, run.device)
@@ -373,10 +380,11 @@ def run(
         s_sel = selection.select_checkpoint(s_sum, gate_list)
         load_epoch(student, run_dir, "student", s_sel["epoch"])
         tests = run_files.test_results(r.run_dir, cfg.run_id, r.data, teacher, student, r.device, assumptions)
-        head = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": time.time() - t_start}
+        seconds = time.time() - t_start
+        head = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": seconds}
         sums, sels = {"teacher": t_sum, "student": s_sum}, {"student": s_sel, "teacher": t_sel}
         run_files.write_summary(run_dir, head, teacher=teacher, student=student, sums=sums, sels=sels, tests=tests)
-        run_files.mark_done(run_dir, progress, head["seconds"])
+        run_files.mark_done(run_dir, progress, seconds)
     except BaseException as exc:
         if not dist.main:
             raise
