@@ -85,6 +85,21 @@ def resolve_run(run: str | Path, field: str = "--run") -> Path:
     return p
 
 
+def read_run_json(run_dir: Path, name: str, fix: str, *, keys: tuple[str, ...] = ()) -> dict:
+    """A JSON object a run directory holds (a copied run may hold anything): missing, malformed or
+    lacking one of ``keys`` raises DistillDecideError naming the file and ``fix``, never a traceback."""
+    path = run_dir / name
+    require(path.is_file(), f"{run_dir.name}/{name}", "is missing", fix)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DistillDecideError(f"{run_dir.name}/{name}", f"is not valid JSON ({exc})", fix) from None
+    require(isinstance(data, dict), f"{run_dir.name}/{name}", "is not a JSON object", fix)
+    absent = [k for k in keys if k not in data]
+    require(not absent, f"{run_dir.name}/{name}", f"has no {', '.join(absent)}", fix)
+    return data
+
+
 def is_done(run_dir: Path) -> bool:
     return (run_dir / "DONE").exists()
 

@@ -30,7 +30,7 @@ def stats(samples_ms, *, budget_ms: float = LATENCY_BUDGET_MS, throughput_rps: f
     """P50/P95/P99 (numpy linear interpolation), mean, and requests slower than the budget per 10K."""
     x = np.asarray(samples_ms, dtype=float)
     require(
-        x.size > 0 and np.all(np.isfinite(x)) and np.all(x >= 0),
+        bool(x.size > 0 and np.all(np.isfinite(x)) and np.all(x >= 0)),
         "latency samples",
         "empty, negative or not finite",
         "measure at least one request",

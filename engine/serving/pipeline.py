@@ -7,7 +7,6 @@ per-request latencies are ingested by the store.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +23,9 @@ from engine.serving import latency, onnx_export
 def load_run_models(run_dir: Path, model_factory=None):
     """(teacher, student, tokenizer, labels, config) of a finished run, at their chosen epochs."""
     require(rundir.is_done(run_dir), "run", f"{run_dir.name} is not finished (no DONE)", "pick a completed run")
-    cfg = json.loads((run_dir / "config.json").read_text())
-    summary = json.loads((run_dir / "summary.json").read_text())
+    fix = "re-train the run with this version, or copy the whole run directory again"
+    cfg = rundir.read_run_json(run_dir, "config.json", fix, keys=("labels", "teacher", "student_layers", "max_len"))
+    summary = rundir.read_run_json(run_dir, "summary.json", fix, keys=("chosen_student_epoch",))
     labels = cfg["labels"]
     make = model_factory or (lambda kind, k: models.load_classifier(cfg["teacher"], k))
     tok = models.load_tokenizer(cfg["teacher"]) if model_factory is None else model_factory("tokenizer", 0)
@@ -84,8 +84,9 @@ def bench_latency(run_dir: Path, *, threads: int = 1, requests: int = 1000, mode
     require(threads >= 1, "threads", f"{threads}", "use at least 1 thread")
     require(requests >= 10, "requests", f"{requests}", "measure at least 10 requests (1,000 by default)")
     teacher, student, tok, labels, cfg = load_run_models(run_dir, model_factory)
-    exported = json.loads((run_dir / "export.json").read_text()) if (run_dir / "export.json").exists() else None
-    require(exported is not None, "run", "has no ONNX export", "run `python -m engine export --run RUN` first")
+    exported = rundir.read_run_json(
+        run_dir, "export.json", "run `python -m engine export --run RUN` first", keys=("teacher", "student")
+    )
     _, ids = _requests(run_dir, tok, cfg["max_len"], requests)
     result, per_request = measure(
         {"teacher": teacher, "student": student},
@@ -115,7 +116,8 @@ def measure(models_by_name: dict, ids, *, threads: int, onnx: dict) -> tuple[dic
     """Latency statistics and throughput for torch eager and every ONNX file given, per model."""
     torch.set_num_threads(threads)
     singles = [_batch(ids, [i]) for i in range(len(ids))]
-    result, per_request = {"threads": threads}, {}
+    result: dict = {"threads": threads}
+    per_request: dict = {}
     for name, model in models_by_name.items():
         runners = {"torch": lambda b, m=model: _torch_call(m, b)}
         for key, path in onnx.get(name, {}).items():
@@ -169,8 +171,9 @@ def price_run(
     run_dir: Path, *, requests_per_month: float, instance_usd_per_hour: float, runtime: str = "onnx_fp32", **kw
 ) -> dict:
     """Capacity price per model from its measured throughput (``runtime``, the best of batch 1/8/32)."""
-    lat = json.loads((run_dir / "latency.json").read_text()) if (run_dir / "latency.json").exists() else None
-    require(lat is not None, "run", "has no latency measurement", "run `python -m engine bench-latency --run RUN`")
+    lat = rundir.read_run_json(
+        run_dir, "latency.json", "run `python -m engine bench-latency --run RUN`", keys=("teacher", "student")
+    )
     out = {}
     for name in ("teacher", "student"):
         by_batch = lat[name][runtime]["throughput_rps_by_batch"]

@@ -45,7 +45,8 @@ def _handmade_run(root, marker, *, legacy: bool):
     run = root / "runs" / "copied-run"
     run.mkdir(parents=True)
     labels = ["order_tracking", "faq"]
-    (run / "config.json").write_text(json.dumps({"labels": labels, "teacher": "default", "student_layers": 1}))
+    config = {"labels": labels, "teacher": "default", "student_layers": 1, "max_len": 16}
+    (run / "config.json").write_text(json.dumps(config))
     (run / "summary.json").write_text(json.dumps({"chosen_teacher_epoch": 1, "chosen_student_epoch": 1}))
     (run / "DONE").write_text("x\n")
     ckpt = run / "checkpoints" / "teacher-epoch1"
@@ -262,3 +263,31 @@ def test_uploads_are_stored_under_a_generated_name(tmp_path):
         with pytest.raises(DistillDecideError, match=problem):
             launcher.store_upload(name, payload, root=root, max_bytes=100)
     assert len(list(root.iterdir())) == 3
+
+
+@pytest.mark.parametrize(
+    "files, match",
+    [
+        ({"config.json": "{not json"}, "config.json: is not valid JSON"),
+        ({"config.json": "[1, 2]"}, "config.json: is not a JSON object"),
+        ({"config.json": '{"labels": ["a", "b"]}'}, "config.json: has no teacher, student_layers, max_len"),
+        ({"summary.json": "{}"}, "summary.json: has no chosen_student_epoch"),
+    ],
+)
+def test_a_copied_runs_malformed_files_are_named_not_a_traceback(tmp_path, files, match):
+    pytest.importorskip("onnxruntime")
+    from engine.serving import pipeline
+
+    run = tmp_path / "copied"
+    run.mkdir()
+    config = {"labels": ["a", "b"], "teacher": "default", "student_layers": 1, "max_len": 8}
+    (run / "config.json").write_text(json.dumps(config))
+    (run / "summary.json").write_text(json.dumps({"chosen_student_epoch": 1, "chosen_teacher_epoch": 1}))
+    (run / "DONE").write_text("x\n")
+    for name, text in files.items():
+        (run / name).write_text(text)
+    with pytest.raises(DistillDecideError, match=match):
+        pipeline.export_run(run)
+    (run / "latency.json").write_text('{"teacher": {}}')
+    with pytest.raises(DistillDecideError, match="latency.json: has no student"):
+        pipeline.price_run(run, requests_per_month=1e6, instance_usd_per_hour=0.1)
