@@ -191,7 +191,10 @@ def test_rare_class_hybrid_loss_trains(env):
 
 @pytest.mark.slow
 def test_quick_profile_end_to_end(env):
-    run_dir = trainer.run(trainer.TrainConfig(profile="quick", device="cpu", threads=2, run_id="quick-e2e"))
+    quick = trainer.TrainConfig(
+        profile="quick", device="cpu", threads=2, run_id="quick-e2e", logits_cache=logits_cache()
+    )
+    run_dir = trainer.run(quick)
     s = json.loads((run_dir / "summary.json").read_text())
     assert s["teacher"]["accuracy"] >= 0.80 and s["student"]["accuracy"] >= 0.60
     # wall time is measured by `python bench/train.py --profile-run quick`, not asserted here
