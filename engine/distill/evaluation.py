@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.distill import selection
+from engine.distill import losses, selection
 from engine.distill.batching import collate
 from engine.quality import metrics as qm
 
@@ -28,7 +28,7 @@ def predict(model, ids, rows: np.ndarray, pad_id: int, device, batch_size: int =
         batch = {n: t.to(device) for n, t in collate(ids, chunk, pad_id).items()}
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits = model(**batch).logits.float()
-        for i, p in zip(chunk, torch.softmax(logits, -1).cpu().numpy()):
+        for i, p in zip(chunk, losses.soft_targets(logits, 1.0).cpu().numpy()):
             out[int(i)] = p
     return np.stack([out[int(i)] for i in rows])
 

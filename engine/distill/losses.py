@@ -7,7 +7,8 @@ are means over the batch (KL: ``batchmean``, the mathematically correct one).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,6 +31,14 @@ def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperat
     return temperature**2 * F.kl_div(log_ps, log_pt, reduction="batchmean", log_target=True)
 
 
+def weighted_total(terms: Mapping[str, Any], weights: Mapping[str, float]) -> Any:
+    """Σ weight × term over the weighted terms: how every loss here combines its parts (a step log's total_loss).
+
+    Terms may be tensors (training) or floats (checking a logged total, e.g. seed 002 §15.1).
+    """
+    return sum(w * terms[name] for name, w in weights.items())
+
+
 def hard_loss(logits: torch.Tensor, labels: torch.Tensor, class_weights: torch.Tensor | None = None) -> torch.Tensor:
     """CE(y, softmax(z)) = −log p(y), optionally class-weighted (weighted mean)."""
     return F.cross_entropy(logits, labels, weight=class_weights)
@@ -46,7 +55,7 @@ def distillation_loss(
     """α · T² · KL(p_t^T ‖ p_s^T) + (1 − α) · CE(y, p_s); returns (loss, terms for the step log)."""
     kd = kd_loss(student_logits, teacher_logits, temperature)
     ce = hard_loss(student_logits, labels)
-    total = alpha * kd + (1 - alpha) * ce
+    total = weighted_total({"kd_kl_t2": kd, "hard_ce": ce}, {"kd_kl_t2": alpha, "hard_ce": 1 - alpha})
     return total, {"hard_ce": ce.item(), "kd_kl_t2": kd.item(), "total_loss": total.item()}
 
 
@@ -55,6 +64,9 @@ def class_weights_from_priors(priors: Sequence[float] | np.ndarray, cap: float =
     w = torch.tensor([1.0 / math.sqrt(max(p, 1e-12)) for p in priors], dtype=torch.float32)
     w = w / w.mean()
     return torch.clamp(w, max=cap)
+
+
+HYBRID_TERMS = ("hard_ce", "kd_kl_t2", "weighted_ce")
 
 
 def hybrid_rare_loss(
@@ -70,7 +82,7 @@ def hybrid_rare_loss(
     ce = hard_loss(student_logits, labels)
     kd = kd_loss(student_logits, teacher_logits, temperature)
     wce = hard_loss(student_logits, labels, class_weights.to(student_logits.device))
-    total = weights[0] * ce + weights[1] * kd + weights[2] * wce
+    total = weighted_total({"hard_ce": ce, "kd_kl_t2": kd, "weighted_ce": wce}, dict(zip(HYBRID_TERMS, weights)))
     return total, {"hard_ce": ce.item(), "kd_kl_t2": kd.item(), "weighted_ce": wce.item(), "total_loss": total.item()}
 
 

@@ -69,10 +69,3 @@ def throughput(fn, batches: list, *, warmup: int = 3) -> float:
         fn(b)
         n += len(b["input_ids"])
     return n / (time.perf_counter() - t0)
-
-
-def cascade_latency(student_ms, teacher_ms, fallback: np.ndarray) -> np.ndarray:
-    """Per-request latency of a cascade: a fallback pays both models' latency (5 + 12 = 17 ms in the seed)."""
-    s = np.broadcast_to(np.asarray(student_ms, float), fallback.shape)
-    t = np.broadcast_to(np.asarray(teacher_ms, float), fallback.shape)
-    return s + np.where(fallback, t, 0.0)

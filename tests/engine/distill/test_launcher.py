@@ -12,6 +12,7 @@ from engine.distill import models, trainer  # noqa: E402
 from engine.errors import DistillDecideError  # noqa: E402
 from engine.runs import launcher, rundir  # noqa: E402
 from tests.engine.distill.test_trainer import cfg, tiny_factory  # noqa: E402
+from tests.engine.distill.tiny import tiny_bert  # noqa: E402
 
 
 @pytest.fixture()
@@ -71,7 +72,7 @@ def test_the_lab_launcher_runs_a_real_training_process(runs, tmp_path):
     """launcher.start → `python -m engine train` in its own process, on a tiny local model: DONE, not 'exists'."""
     tok = models.load_tokenizer("default")
     teacher_dir = tmp_path / "tiny-teacher"
-    models.tiny_bert(10, tok.vocab_size, layers=2, hidden=32, seed=1).save_pretrained(teacher_dir)
+    tiny_bert(10, tok.vocab_size, layers=2, hidden=32, seed=1).save_pretrained(teacher_dir)
     tok.save_pretrained(teacher_dir)
     run_id, pid = launcher.start(
         profile="quick", mode="finetune", threads=1, epochs=1, teacher=str(teacher_dir), student_layers=1

@@ -12,6 +12,7 @@ pytest.importorskip("transformers")
 
 from engine.distill import logits_job, models, trainer  # noqa: E402
 from engine.runs import rundir  # noqa: E402
+from tests.engine.distill.tiny import tiny_bert  # noqa: E402
 
 
 @pytest.fixture()
@@ -27,7 +28,7 @@ def tiny_factory():
     def make(kind, k):
         if kind == "tokenizer":
             return tok
-        return models.tiny_bert(k, tok.vocab_size, layers=2, hidden=32, seed=1 if kind == "teacher" else 2)
+        return tiny_bert(k, tok.vocab_size, layers=2, hidden=32, seed=1 if kind == "teacher" else 2)
 
     return make
 
@@ -68,7 +69,7 @@ def test_layer_maps():
 
 
 def test_layer_subset_and_params():
-    t = models.tiny_bert(10, 1000, layers=6, hidden=32)
+    t = tiny_bert(10, 1000, layers=6, hidden=32)
     s = models.layer_subset(t, models.uniform_layer_map(6, 2))
     assert s.config.num_hidden_layers == 2 and len(s.bert.encoder.layer) == 2
     assert torch.equal(s.bert.encoder.layer[0].output.dense.weight, t.bert.encoder.layer[2].output.dense.weight)

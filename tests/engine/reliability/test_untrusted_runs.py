@@ -80,11 +80,12 @@ def test_export_refuses_a_crafted_checkpoint(tmp_path, legacy):
 
 
 def test_loading_weights_and_resume_state_never_unpickles(tmp_path):
-    from engine.distill import checkpointing, models
+    from engine.distill import checkpointing
+    from tests.engine.distill.tiny import tiny_bert
 
     marker = tmp_path / "pwned"
     ckpt = tmp_path / "checkpoints" / "student-epoch1"
-    model = models.tiny_bert(2, 100, layers=1, hidden=16)
+    model = tiny_bert(2, 100, layers=1, hidden=16)
     craft(ckpt / "model.safetensors", marker)
     craft(ckpt / "train_state.pt", marker)
     with pytest.raises(DistillDecideError, match="model.safetensors"):
@@ -96,12 +97,12 @@ def test_loading_weights_and_resume_state_never_unpickles(tmp_path):
     opt = torch.optim.AdamW(model.parameters())
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
     checkpointing.save(ckpt, model, opt, sched, 1)
-    other = models.tiny_bert(2, 100, layers=1, hidden=16, seed=5)
+    other = tiny_bert(2, 100, layers=1, hidden=16, seed=5)
     checkpointing.load_epoch(other, tmp_path, "student", 1)
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), other.state_dict().values()))
     assert checkpointing.load_train_state(ckpt)["epoch"] == 1
     with pytest.raises(DistillDecideError, match="model.safetensors"):  # a model of another shape
-        checkpointing.load_epoch(models.tiny_bert(3, 100, layers=1, hidden=16), tmp_path, "student", 1)
+        checkpointing.load_epoch(tiny_bert(3, 100, layers=1, hidden=16), tmp_path, "student", 1)
 
 
 KEY = {"teacher": "abc", "data": "def", "max_len": 24, "rows": 6}

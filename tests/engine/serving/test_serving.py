@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 
 from engine.decision import capacity
@@ -16,12 +15,6 @@ def test_latency_stats_from_known_samples():
     assert s.over_budget_per_10k == 8_500  # 85 of 100 requests above 15 ms
     with pytest.raises(DistillDecideError):
         latency.stats([])
-
-
-def test_cascade_latency_pays_both():
-    lat = latency.cascade_latency(5.0, 12.0, np.array([False, True, False, False]))
-    assert lat.tolist() == [5, 17, 5, 5]
-    assert latency.stats(lat).over_budget_per_10k == 2_500  # 17 ms > 15 ms budget
 
 
 def test_capacity_price_hand_checked():
