@@ -16,8 +16,7 @@ from engine.data import seed
 from engine.decision import cube as cube_mod
 from engine.decision import scenario
 from engine.decision.cube import Evidence  # re-exported: sources.Evidence
-from engine.errors import require
-from engine.paths import runs_dir
+from engine.errors import DistillDecideError, require
 
 
 def seed_evidence() -> Evidence:
@@ -26,10 +25,14 @@ def seed_evidence() -> Evidence:
 
 
 def run_evidence(run: str, *, with_rows: bool = True) -> Evidence:
-    """A run directory (path or id under the runs folder) or a stored rows source."""
-    p = Path(run)
-    if not p.exists():
-        p = runs_dir() / run
+    """A run directory (a path, or an id under the runs folder: :func:`engine.runs.rundir.resolve_run`) or a
+    stored rows source (``run:ID``, ``upload:…``)."""
+    from engine.runs import rundir
+
+    try:
+        p = rundir.resolve_run(run, "run")
+    except DistillDecideError:
+        return stored_source_evidence(run, with_rows=with_rows)
     if p.is_dir():
         require(
             (p / "DONE").exists(),
@@ -42,9 +45,7 @@ def run_evidence(run: str, *, with_rows: bool = True) -> Evidence:
         rows = pd.read_parquet(preds)
         labels = None
         if (p / "config.json").exists():
-            import json
-
-            labels = json.loads((p / "config.json").read_text(encoding="utf-8")).get("labels")
+            labels = rundir.read_run_json(p, "config.json", "copy the whole run directory again").get("labels")
         return Evidence(cube_mod.from_rows(rows, intents=labels, source=f"run:{p.name}"), rows, f"run {p.name}")
     return stored_source_evidence(run, with_rows=with_rows)
 
