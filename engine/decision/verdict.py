@@ -13,17 +13,23 @@ same dollars everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from engine.decision import costs, sweeps, uncertainty
-from engine.decision.cube import Evidence
+from engine.decision.cube import ConfusionCube, Evidence
 from engine.decision.scenario import Assumptions
 from engine.present.money import usd
 from engine.quality import report as quality_report
 from engine.rollout import gates as gates_mod
 
 CONFIRM_B = 2_000  # resamples that confirm the projected sample size (one value for CLI, pages and report)
+MIN_EVALUATION_REQUESTS = 300  # below this a bootstrap interval is not trusted (issue 12: 80 requests gave [x, x])
+MIN_DISCORDANT_CRITICAL = 10  # critical requests misrouted by exactly one model, below which "ship" is not said
+NEAR_BREAK_EVEN_FRACTION = 0.05  # an assumption within 5% of its break-even: "about the same"
+NEAR_MARGIN_FRACTION = 0.1  # a margin within 10% of its interval's half-width: "about the same"
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class Verdict:
     model: str  # teacher | student
     sentence: str
     blocking_gate: str | None = None
+    small_sample: bool = False  # too few evaluation requests or critical disagreements to ship on
+    near_break_even: bool = False  # the models cost about the same; the answer turns on an assumption
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class Decision:
     gates: gates_mod.GateReport
     quality: quality_report.QualityReport
     evidence_label: str = ""
+    break_evens: dict[str, sweeps.BreakEven] = field(default_factory=dict)  # every linear assumption's
 
     def to_dict(self) -> dict[str, Any]:
         b, bs, pr = self.breakdown, self.bootstrap, self.projection
@@ -66,6 +75,8 @@ class Decision:
                 "model": self.verdict.model,
                 "sentence": self.verdict.sentence,
                 "blocking_gate": self.verdict.blocking_gate,
+                "small_sample": self.verdict.small_sample,
+                "near_break_even": self.verdict.near_break_even,
             },
             "break_even": {
                 "critical_cost_usd": self.break_even_critical.value,
@@ -109,27 +120,30 @@ def verdict(
     projection: uncertainty.SampleSizeProjection,
     be_critical: sweeps.BreakEven,
     blocking_gate: str | None = None,
+    *,
+    near_break_even: str | None = None,
+    small_sample: str | None = None,
 ) -> Verdict:
-    """State and model from the margin and its interval; one sentence a PM can read aloud."""
+    """State and model from the margin and its interval; one sentence a PM can read aloud.
+
+    ``near_break_even`` (:func:`near_break_even`) points the sentence at the assumption, not more data;
+    ``small_sample`` (:func:`small_sample`) says why the evaluation is too small: never ``ship`` then.
+    """
     favoured = "student" if margin_usd > 0 else "teacher"
     other = "teacher" if favoured == "student" else "student"
     lo, hi = boot.margin_ci95_usd
     interval = f"[{usd(lo)}, {usd(hi)}]"
     per_month = f"saves {usd(abs(margin_usd))}/month"
-    flip = ""
-    if be_critical.value is not None:
-        if favoured == be_critical.winner_below:
-            flip = f"; flips to the {be_critical.winner_above} above ${be_critical.value:,.2f} per critical event"
-        else:
-            flip = f"; flips to the {be_critical.winner_below} below ${be_critical.value:,.2f} per critical event"
+    flip = _flip_clause(favoured, be_critical)
     if blocking_gate is not None:
-        would = f"save {usd(abs(margin_usd))}/month" if favoured == "student" else "cost more"
+        return _blocked(favoured, margin_usd, blocking_gate, flip, small_sample)
+    if small_sample is not None:
         return Verdict(
-            "blocked",
-            "teacher",
-            f"Blocked: the student fails the gate '{blocking_gate}', so keep the "
-            f"teacher (the student would {would}){flip}.",
-            blocking_gate,
+            "lean",
+            favoured,
+            f"Lean {favoured}: {per_month}, but the evaluation is too small to ship on: {small_sample}, so "
+            f"its 95% interval {interval} cannot be trusted — evaluate more requests{flip}.",
+            small_sample=True,
         )
     if boot.excludes_zero:
         return Verdict(
@@ -137,14 +151,99 @@ def verdict(
             favoured,
             f"Ship the {favoured}: {per_month} over the {other}, 95% interval {interval} excludes zero{flip}.",
         )
+    if near_break_even is not None:
+        return Verdict(
+            "lean",
+            favoured,
+            f"Lean {favoured}: {per_month} — the two models cost about the same ({near_break_even}), so the "
+            f"decision turns on that assumption, not on more evaluation data{flip}.",
+            near_break_even=True,
+        )
+    more = _more_data(projection)
+    return Verdict(
+        "lean", favoured, f"Lean {favoured}: {per_month}, but the 95% interval {interval} includes zero — {more}{flip}."
+    )
+
+
+def _blocked(favoured: str, margin_usd: float, gate: str, flip: str, small_sample: str | None) -> Verdict:
+    would = f"save {usd(abs(margin_usd))}/month" if favoured == "student" else "cost more"
+    also = f" The evaluation is also too small to trust: {small_sample}." if small_sample else ""
+    return Verdict(
+        "blocked",
+        "teacher",
+        f"Blocked: the student fails the gate '{gate}', so keep the teacher (the student would {would}){flip}.{also}",
+        gate,
+        small_sample=small_sample is not None,
+    )
+
+
+def _flip_clause(favoured: str, be: sweeps.BreakEven) -> str:
+    if be.value is None:
+        return ""
+    if favoured == be.winner_below:
+        return f"; flips to the {be.winner_above} above ${be.value:,.2f} per critical event"
+    return f"; flips to the {be.winner_below} below ${be.value:,.2f} per critical event"
+
+
+def _more_data(projection: uncertainty.SampleSizeProjection) -> str:
     more = projection.additional_requests
     if more is None:
-        need = f"more evaluation requests cannot settle it ({projection.reason})"
-    else:
-        need = f"evaluate about {more:,} more requests ({projection.requests_to_exclude_zero_total:,} in total)"
-    return Verdict(
-        "lean", favoured, f"Lean {favoured}: {per_month}, but the 95% interval {interval} includes zero — {need}{flip}."
-    )
+        return f"more evaluation requests cannot settle it ({projection.reason})"
+    return f"evaluate about {more:,} more requests ({projection.requests_to_exclude_zero_total:,} in total)"
+
+
+def discordant_critical_requests(cube: ConfusionCube, a: Assumptions) -> int:
+    """Evaluation requests of a critical intent that exactly one of the two models misroutes.
+
+    The critical cost difference rests on these alone (requests both models get right or both get wrong
+    cost both the same), so they, not the sample size, say how well it is measured.
+    """
+    crit = [cube.intents.index(c) for c in a.critical_intents if c in cube.intents]
+    is_crit = np.isin(cube.true_idx, crit)
+    discordant = (cube.teacher_idx != cube.true_idx) != (cube.student_idx != cube.true_idx)
+    return int(cube.counts[is_crit & discordant].sum())
+
+
+def small_sample(cube: ConfusionCube, a: Assumptions) -> str | None:
+    """Why the evaluation is too small to ship on, or None: fewer than :data:`MIN_EVALUATION_REQUESTS`
+    requests, or (when critical misroutes are priced) fewer than :data:`MIN_DISCORDANT_CRITICAL` critical
+    requests on which the models disagree."""
+    why = []
+    if cube.n < MIN_EVALUATION_REQUESTS:
+        why.append(f"only {cube.n:,} evaluation requests (fewer than {MIN_EVALUATION_REQUESTS})")
+    if a.critical_intents and a.usd_per_critical_event > 0:
+        k = discordant_critical_requests(cube, a)
+        if k < MIN_DISCORDANT_CRITICAL:
+            why.append(
+                f"only {k:,} critical requests misrouted by one model but not the other "
+                f"(fewer than {MIN_DISCORDANT_CRITICAL})"
+            )
+    return " and ".join(why) or None
+
+
+def near_break_even(
+    a: Assumptions, margin_usd: float, boot: uncertainty.BootstrapResult, break_evens: list[sweeps.BreakEven]
+) -> str | None:
+    """Why the two models cost about the same, or None.
+
+    Near means an assumption within :data:`NEAR_BREAK_EVEN_FRACTION` of its break-even, or a margin within
+    :data:`NEAR_MARGIN_FRACTION` of its interval's half-width: there, more evaluation data would take a
+    sample many times the current one and the answer still hangs on the assumption.
+    """
+    for be in break_evens:
+        now = float(a.get(be.param))
+        if be.value is not None and be.value > 0 and abs(now - be.value) <= NEAR_BREAK_EVEN_FRACTION * be.value:
+            gap = abs(now - be.value) / be.value
+            where = "at" if gap < 0.005 else f"within {gap:.0%} of"
+            return (
+                f"{sweeps.format_value(be.param, now)} {sweeps.LINEAR_PARAMS[be.param]} is {where} "
+                f"the {sweeps.format_value(be.param, be.value)} break-even"
+            )
+    lo, hi = boot.margin_ci95_usd
+    half = (hi - lo) / 2
+    if half > 0 and abs(margin_usd) <= NEAR_MARGIN_FRACTION * half:
+        return f"the {usd(abs(margin_usd))} margin is small beside its 95% interval [{usd(lo)}, {usd(hi)}]"
+    return None
 
 
 def decide(
@@ -172,7 +271,16 @@ def decide(
     breakdown = costs.decompose(cube, a)
     boot = uncertainty.reprice(draws, cube, a)
     proj = uncertainty.requests_to_exclude_zero(cube, a, boot=boot, confirm_B=confirm_B, rng=rng)
-    be_c = sweeps.break_even(cube, a, "usd_per_critical_event")
-    be_v = sweeps.break_even(cube, a, "requests_per_month")
-    sentence = verdict(breakdown.margin_usd, boot, proj, be_c, blocking.gate.name if blocking else None)
-    return Decision(breakdown, boot, proj, be_c, be_v, sentence, gate_report, quality, evidence.label)
+    rates = costs.rates_from_counts(costs.cell_quantities(cube, a), cube.counts)  # shared by the break-evens
+    bes = {p: sweeps.break_even(cube, a, p, rates=rates) for p in sweeps.LINEAR_PARAMS}
+    be_c, be_v = bes["usd_per_critical_event"], bes["requests_per_month"]
+    sentence = verdict(
+        breakdown.margin_usd,
+        boot,
+        proj,
+        be_c,
+        blocking.gate.name if blocking else None,
+        near_break_even=near_break_even(a, breakdown.margin_usd, boot, list(bes.values())),
+        small_sample=small_sample(cube, a),
+    )
+    return Decision(breakdown, boot, proj, be_c, be_v, sentence, gate_report, quality, evidence.label, bes)
