@@ -93,6 +93,21 @@ if submitted:
         common.show_error(exc)
 
 
+def resume_button(run_id: str, prog: dict, *, key: str) -> None:
+    """An interrupted run (its process is gone): why, the CLI command, and a button that resumes it here."""
+    why = prog.get("interrupted_because", prog.get("state", ""))
+    st.warning(
+        f"**{run_id} is {rundir.run_state(runs_dir() / run_id).upper()}** ({why}). It continues after its last "
+        f"checkpointed epoch with the settings it started with: `{rundir.resume_command(run_id)}`"
+    )
+    if st.button(f"Resume {run_id}", key=key):
+        try:
+            st.session_state["lab_run"] = (run_id, launcher.resume(run_id))
+            st.rerun()
+        except DistillDecideError as exc:
+            common.show_error(exc)
+
+
 @st.fragment(run_every=2)
 def follow():
     if "lab_run" not in st.session_state:
@@ -112,6 +127,8 @@ def follow():
     if state in ("running", "starting") and launcher.alive(pid):
         if st.button("Cancel", key="lab_cancel"):
             launcher.cancel(run_id, pid)
+    elif state in launcher.RESUMABLE:
+        resume_button(run_id, prog, key="lab_resume")
     elif state not in ("done",):
         st.error(f"The run ended without finishing ({state}). Last output:")
         st.code(launcher.log_tail(run_id))
@@ -127,6 +144,10 @@ if not past:
     )
 else:
     st.dataframe(pd.DataFrame(past), hide_index=True)
+    stopped = [r["run_id"] for r in past if r["state"] in launcher.RESUMABLE]
+    if stopped:
+        again = st.selectbox("Interrupted runs", stopped, key="lab_resume_pick")
+        resume_button(again, rundir.read_progress(runs_dir() / again), key="lab_resume_past")
     done = [r["run_id"] for r in past if r["done"]]
     with st.expander("Which epoch a run kept, and why"):
         st.caption(
@@ -143,9 +164,7 @@ else:
     pick = st.selectbox("Use as evidence", ["seed"] + done, key="lab_pick")
     if st.button("Use it", key="lab_use"):
         try:
-            st.session_state["evidence"] = sources.seed_evidence() if pick == "seed" else sources.run_evidence(pick)
-            for k in ("assumptions", "scenario_note"):
-                st.session_state.pop(k, None)
+            common.use_evidence(sources.seed_evidence() if pick == "seed" else sources.run_evidence(pick), pick)
             st.rerun()
         except DistillDecideError as exc:
             common.show_error(exc)
@@ -163,9 +182,7 @@ if up is not None:
         )
         st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents.")
         if st.button(f"Use these {c.n:,} requests as evidence", key="use_rows"):
-            st.session_state["evidence"] = sources.Evidence(c, up, "upload")
-            for k in ("assumptions", "scenario_note"):
-                st.session_state.pop(k, None)
+            common.use_uploaded_rows(sources.Evidence(c, up, "upload"))
             st.rerun()
     except DistillDecideError as exc:
         common.show_error(exc)

@@ -20,33 +20,58 @@ def cmd_data(args) -> int:
     return 0
 
 
+# train flags → TrainConfig fields (the flag's argparse dest first)
+TRAIN_FLAGS = {
+    "profile": "profile",
+    "mode": "mode",
+    "device": "device",
+    "threads": "threads",
+    "data": "data",
+    "text_col": "text_col",
+    "label_col": "label_col",
+    "teacher": "teacher",
+    "teacher_run": "teacher_run",
+    "student": "student_layers",
+    "epochs": "epochs",
+    "seed": "seed",
+    "scenario": "scenario",
+    "gates": "gates",
+    "loss": "loss",
+    "temperature": "temperature",
+    "alpha": "alpha",
+    "logits_cache": "logits_cache",
+}
+
+
+def _train_config(args):
+    """The run's TrainConfig: from the flags, or for ``--resume`` from the run's own config.json (other
+    training flags are then refused, not silently ignored)."""
+    from engine.distill import trainer
+
+    if args.resume:
+        require(bool(args.run_id), "--resume", "needs the run", "give it: train --resume --run-id ID")
+        given = [
+            f"--{dest.replace('_', '-')}" for dest in TRAIN_FLAGS if getattr(args, dest) != args.train_defaults[dest]
+        ]
+        given += ["--no-early-stopping"] if args.no_early_stopping else []
+        require(
+            not given,
+            "--resume",
+            f"continues with the run's own settings, so {', '.join(given)} cannot be given",
+            f"leave them out: python -m engine train --resume --run-id {args.run_id}",
+        )
+        return trainer.resume_config(args.run_id)
+    kw = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items()}
+    kw["early_stopping"] = not args.no_early_stopping
+    if args.run_id:
+        kw["run_id"] = args.run_id
+    return trainer.TrainConfig(**kw)
+
+
 def cmd_train(args) -> int:
     from engine.distill import trainer
 
-    kw = dict(
-        profile=args.profile,
-        mode=args.mode,
-        device=args.device,
-        threads=args.threads,
-        data=args.data,
-        text_col=args.text_col,
-        label_col=args.label_col,
-        teacher=args.teacher,
-        teacher_run=args.teacher_run,
-        student_layers=args.student,
-        epochs=args.epochs,
-        seed=args.seed,
-        scenario=args.scenario,
-        gates=args.gates,
-        early_stopping=not args.no_early_stopping,
-        loss=args.loss,
-        temperature=args.temperature,
-        alpha=args.alpha,
-        logits_cache=args.logits_cache,
-    )
-    if args.run_id:
-        kw["run_id"] = args.run_id
-    cfg = trainer.TrainConfig(**kw)
+    cfg = _train_config(args)
     run_dir = trainer.run(cfg, progress_bar=not args.json, resume=args.resume)
     summary = json.loads((run_dir / "summary.json").read_text())
     if args.json:
@@ -113,16 +138,7 @@ def cmd_runs(args) -> int:
         return 0
     if args.action == "list":
         rows = rundir.list_runs()
-        print(
-            json.dumps(rows, indent=2)
-            if args.json
-            else "\n".join(
-                f"{r['run_id']}  {r['state']:<8} {r['mode'] or '':<10} teacher {r['teacher_accuracy']} student "
-                f"{r['student_accuracy']}"
-                for r in rows
-            )
-            or "no runs yet"
-        )
+        print(json.dumps(rows, indent=2) if args.json else "\n".join(_run_line(r) for r in rows) or "no runs yet")
         return 0
     require(bool(args.run), "run", "missing", f"give a run: runs {args.action} RUN")
     if args.action == "show":
@@ -141,9 +157,21 @@ def cmd_runs(args) -> int:
         require(len(frame) > 0, "run", f"{args.run!r} has no ingested {which}", f"ingest it: runs import {args.run}")
         _print_frame(frame.drop(columns=["run_id"]), args.json, "")
         return 0
-    run_id = store.ingest_run(rundir.resolve_run(args.run))
+    from engine.runs import schema
+
+    d = rundir.resolve_run(args.run)
+    schema.check_run_dir(d)  # the whole directory against the run schema, before anything is read or stored
+    run_id = store.ingest_run(d)
     print(f"ingested {run_id}")
     return 0
+
+
+def _run_line(r: dict) -> str:
+    line = (
+        f"{r['run_id']}  {r['state']:<11} {r['mode'] or '':<10} teacher {r['teacher_accuracy']} student "
+        f"{r['student_accuracy']}"
+    )
+    return f"{line}  — resume: {r['resume']}" if r.get("resume") else line
 
 
 def add_commands(sub) -> None:
@@ -183,9 +211,15 @@ def add_commands(sub) -> None:
     p.add_argument("--epochs", type=int)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--run-id")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run (with --run-id)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run after its last checkpointed epoch, with the settings in its config.json "
+        "(give only --run-id)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
+    p.set_defaults(train_defaults={dest: p.get_default(dest) for dest in TRAIN_FLAGS})
     _add_logits_command(sub)
     _add_runs_command(sub)
 

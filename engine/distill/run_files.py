@@ -21,19 +21,63 @@ from engine.errors import require
 from engine.runs import rundir
 
 
-def open_run_dir(run_id: str, *, main: bool, resume: bool) -> Path:
-    """The run's folder: new, made by the launcher and still empty of training artifacts, or resumed."""
+def check_run_dir(run_id: str, *, resume: bool) -> Path:
+    """The run's folder, checked and not yet made: new (or the launcher's, still empty of training
+    artifacts), or for ``resume`` an unfinished run that is not running and holds its config.json."""
     run_dir = rundir.run_path(run_id, "--run-id")
-    if main:
+    if not resume:
         require(
-            resume or rundir.fresh_for_training(run_dir),
+            rundir.fresh_for_training(run_dir),
             "--run-id",
             f"run {run_id} already exists",
             "pick another run id or --resume",
         )
+        return run_dir
+    require(
+        run_dir.is_dir(),
+        "--run-id",
+        f"run {run_id} not found in {run_dir.parent}",
+        "--resume continues an existing run: list them with `python -m engine runs list`",
+    )
+    require(not rundir.is_done(run_dir), "--run-id", f"run {run_id} is already finished", "start a new run")
+    progress = rundir.read_progress(run_dir)
+    require(
+        progress.get("state") != "running",
+        "--run-id",
+        f"run {run_id} is still running (process {progress.get('pid')} on {progress.get('host')})",
+        "wait for it to finish, or cancel it before resuming",
+    )
+    require(
+        (run_dir / "config.json").is_file(),
+        "--run-id",
+        f"run {run_id} has no config.json (it stopped before training began)",
+        "start a new run",
+    )
+    return run_dir
+
+
+def check_same_settings(run_dir: Path, config: dict, names: tuple[str, ...]) -> None:
+    """A resume trains with the settings the run started with (``train --resume`` reads them from config.json)."""
+    stored = rundir.read_run_json(run_dir, "config.json", "start a new run instead of --resume")
+    recorded_device = "cuda" if str(stored.get("device", "")).startswith("cuda") else "cpu"
+    differ = [
+        f"{k} {stored.get(k)!r} → {config.get(k)!r}" for k in names if k != "device" and stored.get(k) != config.get(k)
+    ]
+    if config.get("device") in ("cpu", "cuda") and config["device"] != recorded_device:
+        differ.append(f"device {recorded_device!r} → {config['device']!r}")
+    require(
+        not differ,
+        "--resume",
+        f"run {run_dir.name} was started with other settings ({'; '.join(differ[:4])})",
+        f"resume it with its own settings: python -m engine train --resume --run-id {run_dir.name}",
+    )
+
+
+def open_run_dir(run_dir: Path, *, main: bool) -> None:
+    """Make the checked folder (rank 0), clearing the FAILED marker of an earlier attempt on a resume."""
+    if main:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "FAILED").unlink(missing_ok=True)
-    return run_dir
 
 
 def write_config(run_dir: Path, config: dict, data: Prepared, *, device: str, torch_version: str, world: int) -> None:

@@ -12,99 +12,25 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
 from engine import sources
-from engine.distill import checkpointing, losses, models, run_files, selection
+from engine.distill import checkpointing, determinism, losses, models, run_files, selection
 from engine.distill import logits as logit_cache
 from engine.distill.batching import collate, make_batches
 from engine.distill.checkpointing import load_epoch, load_run_teacher
+from engine.distill.config import CONFIG_FIELDS, LOSSES, MODES, PROFILES, TrainConfig, resume_config
 from engine.distill.data import Prepared, pick_device, prepare
 from engine.distill.evaluation import EvalContext, evaluate, predict
 from engine.distill.parallel import Dist, NoProgress, init_dist
-from engine.errors import DistillDecideError, require
+from engine.errors import DistillDecideError
 from engine.rollout import gates as gates_mod
 from engine.runs import rundir
-
-MODES = ("finetune", "kd-online", "kd-cached")
-LOSSES = ("kd", "rare-hybrid")
-PROFILES = {
-    "quick": dict(
-        n_train=2_000, n_val=500, n_test=1_000, epochs=2, max_len=32, batch_size=32, lr=1.5e-4, student_lr=3e-4
-    ),
-    "medium": dict(
-        n_train=4_000, n_val=1_000, n_test=1_000, epochs=3, max_len=48, batch_size=32, lr=1e-4, student_lr=2e-4
-    ),
-    "full": dict(
-        n_train=44_000, n_val=5_500, n_test=5_500, epochs=5, max_len=64, batch_size=64, lr=5e-5, student_lr=1e-4
-    ),
-}
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    profile: str = "quick"
-    mode: str = "kd-cached"
-    device: str = "auto"
-    threads: int = 0
-    data: str | None = None  # None: generated MangaAssist data
-    text_col: str = "text"
-    label_col: str = "label"
-    teacher: str = models.DEFAULT_TEACHER
-    teacher_run: str | None = None
-    student_layers: int = 2
-    epochs: int | None = None
-    seed: int = 0
-    temperature: float = 3.0
-    alpha: float = 0.7
-    loss: str = "kd"  # kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45 CE + 0.35 T²·KL + 0.20 weighted CE
-    warmup: float = 0.1
-    weight_decay: float = 0.01
-    bucketing: bool = True
-    naive: bool = False  # the benchmark baseline: fp32, fixed max-length padding, no bucketing
-    early_stopping: bool = True  # seed 002 §13 rules, checked after every epoch
-    scenario: str | None = None  # prices the business-weighted error per epoch (default: seed)
-    gates: str | None = None  # JSON gates file for checkpoint eligibility (default: the rollout gates)
-    logits_cache: str | None = None  # teacher-logit cache folder (default: data/cache/teacher_logits)
-    n_train: int = 0
-    n_val: int = 0
-    n_test: int = 0
-    max_len: int = 0
-    batch_size: int = 0
-    lr: float = 0.0
-    student_lr: float = 0.0
-    run_id: str = field(default_factory=rundir.new_run_id)
-
-    def resolved(self) -> TrainConfig:
-        require(self.profile in PROFILES, "profile", repr(self.profile), f"use {', '.join(PROFILES)}")
-        require(self.mode in MODES, "mode", repr(self.mode), f"use {', '.join(MODES)}")
-        require(self.loss in LOSSES, "loss", repr(self.loss), f"use {', '.join(LOSSES)}")
-        require(self.temperature > 0, "temperature", f"{self.temperature}", "give a temperature above 0 (default 3)")
-        require(0 <= self.alpha <= 1, "alpha", f"{self.alpha}", "give α between 0 and 1 (default 0.7)")
-        require(self.threads >= 0, "threads", f"{self.threads}", "give 0 (all cores) or a positive count")
-        rundir.check_run_id(self.run_id, "--run-id")
-        if self.teacher_run:
-            rundir.check_run_id(self.teacher_run, "--teacher-run")
-        p = PROFILES[self.profile]
-        fill: dict[str, Any] = {k: v for k, v in p.items() if not getattr(self, k, None)}
-        if self.epochs is None:
-            fill["epochs"] = p["epochs"]
-        return replace(self, **fill)
-
-    @property
-    def n_epochs(self) -> int:
-        """Epochs to train (``resolved()`` fills a missing count from the profile)."""
-        return int(self.epochs if self.epochs is not None else PROFILES[self.profile]["epochs"])
-
-    @property
-    def logits_root(self) -> Path:
-        return Path(self.logits_cache) if self.logits_cache else logit_cache.default_root()
-
 
 # -- one phase: the training loop -----------------------------------------------------------------
 
@@ -288,19 +214,45 @@ def train_phase(ph: _Phase, start_epoch: int = 0) -> list[dict]:
 # -- a run: teacher phase, student phase, test predictions ---------------------------------------
 
 
-def _start(cfg: TrainConfig, device, dist: Dist, run_dir: Path, *, resume: bool, bar: bool, model_factory) -> _Run:
-    """Prepare the data, write config.json (rank 0), open the progress file."""
+class _Checked(NamedTuple):
+    """What a start checks and loads before the run directory exists (so a refused start leaves nothing)."""
+
+    run_dir: Path
+    data: Prepared
+    assumptions: Any
+    gates: tuple
+
+
+def _check(cfg: TrainConfig, dist: Dist, *, resume: bool, model_factory) -> _Checked:
+    """The run id, a resume's run and settings, the reused teacher, the data, scenario and gates."""
+    run_dir = run_files.check_run_dir(cfg.run_id, resume=resume) if dist.main else rundir.run_path(cfg.run_id)
+    if resume and dist.main:
+        run_files.check_same_settings(run_dir, asdict(cfg), CONFIG_FIELDS)
+    if cfg.teacher_run:
+        checkpointing.teacher_source(cfg.teacher_run, "--teacher-run")
     data = prepare(cfg, model_factory)
+    assumptions, _ = sources.scenario_for_labels(data.labels, cfg.scenario)
+    gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
+    return _Checked(run_dir, data, assumptions, tuple(gate_list))
+
+
+def _start(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, resume: bool, bar: bool) -> _Run:
+    """Write config.json (rank 0), open the progress file and start its heartbeat."""
+    run_dir, data = checked.run_dir, checked.data
     if dist.main:
         run_files.write_config(
             run_dir, asdict(cfg), data, device=str(device), torch_version=torch.__version__, world=dist.world
         )
     dist.barrier()
-    steps = math.ceil(len(data.train_rows) / cfg.batch_size) * cfg.n_epochs
-    total = steps // dist.world * (1 if cfg.teacher_run else 2)
-    progress = rundir.Progress(run_dir, total, bar=bar) if dist.main else NoProgress()
     logged = rundir.read_jsonl(run_dir / "epochs.jsonl") if resume else []
     done = {p: max([s["epoch"] for s in logged if s["phase"] == p], default=0) for p in ("teacher", "student")}
+    per_epoch = math.ceil(len(data.train_rows) / cfg.batch_size) // dist.world
+    phases = ("student",) if cfg.teacher_run else ("teacher", "student")
+    progress: Any = NoProgress()
+    if dist.main:
+        total, already = per_epoch * cfg.n_epochs * len(phases), per_epoch * sum(done[p] for p in phases)
+        progress = rundir.Progress(run_dir, total, bar=bar, done_steps=already)
+        progress.start_heartbeat()
     return _Run(cfg, data, device, dist, run_dir, progress, done)
 
 
@@ -353,7 +305,12 @@ def _student_phase(run: _Run, make, teacher, ctx: EvalContext, gates: tuple) -> 
 def run(
     cfg: TrainConfig, *, progress_bar: bool = False, ingest: bool = True, resume: bool = False, model_factory=None
 ) -> Path:
-    """Train and evaluate; returns the finished run directory (DONE written last)."""
+    """Train and evaluate; returns the finished run directory (DONE written last).
+
+    Everything a start can refuse (settings, run id, data, scenario, gates, reused teacher) is checked
+    before the run directory is made, so a refused start leaves nothing behind; a failure after that
+    writes FAILED, and a killed process leaves a run that reads ``interrupted`` (resume with ``resume``).
+    """
     cfg = cfg.resolved()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -363,37 +320,46 @@ def run(
         cfg = replace(cfg, run_id=dist.share(cfg.run_id))
         if device.type == "cuda":
             device = torch.device("cuda", torch.cuda.current_device())
-    run_dir = run_files.open_run_dir(cfg.run_id, main=dist.main, resume=resume)
+    checked = _check(cfg, dist, resume=resume, model_factory=model_factory)
+    run_files.open_run_dir(checked.run_dir, main=dist.main)
     dist.barrier()
-    t_start, progress = time.time(), None
+    with determinism.deterministic(device):
+        _train_and_test(cfg, device, dist, checked, resume=resume, bar=progress_bar, model_factory=model_factory)
+    if ingest and dist.main:
+        run_files.ingest(checked.run_dir)
+    return checked.run_dir
+
+
+def _train_and_test(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, resume, bar, model_factory) -> None:
+    """Teacher phase, student phase, test predictions, summary and DONE (rank 0), or FAILED on an error."""
+    run_dir, progress = checked.run_dir, None
+    t_start = time.time()
     try:
-        r = _start(cfg, device, dist, run_dir, resume=resume, bar=progress_bar, model_factory=model_factory)
+        r = _start(cfg, device, dist, checked, resume=resume, bar=bar)
         progress = r.progress
-        make = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
-        assumptions, _ = sources.scenario_for_labels(r.data.labels, cfg.scenario)
-        gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
-        ctx = EvalContext(r.data.labels, assumptions, _rows_of(r.data.segments, r.data.val_rows))
+        raw = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
+        make = determinism.seeded_factory(raw, cfg.seed)
+        ctx = EvalContext(r.data.labels, checked.assumptions, _rows_of(r.data.segments, r.data.val_rows))
         teacher, t_sum, t_sel = _teacher_phase(r, make, ctx)
-        student, s_sum = _student_phase(r, make, teacher, ctx, tuple(gate_list))
+        student, s_sum = _student_phase(r, make, teacher, ctx, checked.gates)
         if not dist.main:
-            return run_dir
-        s_sel = selection.select_checkpoint(s_sum, gate_list)
+            return
+        s_sel = selection.select_checkpoint(s_sum, list(checked.gates))
         load_epoch(student, run_dir, "student", s_sel["epoch"])
-        tests = run_files.test_results(r.run_dir, cfg.run_id, r.data, teacher, student, r.device, assumptions)
+        tests = run_files.test_results(run_dir, cfg.run_id, r.data, teacher, student, device, checked.assumptions)
         seconds = time.time() - t_start
         head = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": seconds}
         sums, sels = {"teacher": t_sum, "student": s_sum}, {"student": s_sel, "teacher": t_sel}
         run_files.write_summary(run_dir, head, teacher=teacher, student=student, sums=sums, sels=sels, tests=tests)
         run_files.mark_done(run_dir, progress, seconds)
     except BaseException as exc:
+        if progress is not None:
+            progress.stop_heartbeat()
         if not dist.main:
             raise
         run_files.mark_failed(run_dir, progress, exc)
         raise
-    if ingest:
-        run_files.ingest(run_dir)
-    return run_dir
 
 
-__all__ = ["TrainConfig", "run", "load_epoch", "load_run_teacher", "make_batches"]
+__all__ = ["TrainConfig", "run", "load_epoch", "load_run_teacher", "make_batches", "resume_config", "LOSSES"]
 __all__ += ["collate", "predict", "evaluate", "EvalContext", "Dist", "PROFILES", "MODES", "DistillDecideError"]

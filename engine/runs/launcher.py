@@ -16,6 +16,7 @@ from pathlib import Path
 from engine.errors import DistillDecideError, require
 from engine.paths import DATA_DIR, REPO_ROOT
 from engine.runs import rundir
+from engine.runs.progress import pid_alive
 
 
 def start(
@@ -55,8 +56,8 @@ def start(
     return run_id, _spawn(rundir.run_path(run_id), cmd)
 
 
-def _spawn(log_dir: Path, cmd: list[str]) -> int:
-    """Start ``cmd`` in its own session with output to process.log; returns its pid.
+def _spawn(log_dir: Path, cmd: list[str], *, log_mode: str = "w") -> int:
+    """Start ``cmd`` in its own session with output to process.log (``a``: appended, for a resume); returns its pid.
 
     The folder holds only the launcher's files until the trainer takes it over (rundir.fresh_for_training);
     they are written before the child starts, so the child's own progress is never overwritten.
@@ -65,7 +66,7 @@ def _spawn(log_dir: Path, cmd: list[str]) -> int:
     rundir.write_json(log_dir / rundir.LAUNCH_FILE, launch)
     rundir.write_json(log_dir / "progress.json", {"state": "starting", "fraction": 0.0})
     try:
-        with open(log_dir / "process.log", "w", encoding="utf-8") as log:  # the child keeps its own copy
+        with open(log_dir / "process.log", log_mode, encoding="utf-8") as log:  # the child keeps its own copy
             proc = subprocess.Popen(
                 cmd,
                 cwd=REPO_ROOT,
@@ -97,23 +98,50 @@ def _new_run_folder() -> str:
 
 
 def state(run_id: str, pid: int | None = None) -> str:
-    """The run's state (rundir.run_state), where a launched process that exited without finishing is
-    ``failed`` (recorded in the run, so every later reader sees it too), never ``starting`` forever."""
+    """The run's state (rundir.run_state: a training process that is gone reads ``interrupted``), where a
+    launched process that exited before training began is ``failed`` (recorded in the run, so every later
+    reader sees it too), never ``starting`` forever."""
     d = rundir.run_path(run_id, "run")
     current = rundir.run_state(d)
-    if current not in ("starting", "running", "?"):
+    if current not in ("starting", "?"):
         return current
     launch = _launch_record(d)
     pid = pid if pid is not None else launch.get("pid")
     if not pid or launch.get("host", socket.gethostname()) != socket.gethostname() or alive(int(pid)):
         return current
-    if rundir.is_done(d):  # finished between the two reads
-        return "done"
+    again = rundir.run_state(d)  # the trainer may have taken over (or finished) between the two reads
+    if again not in ("starting", "?"):
+        return again
     tail = log_tail(run_id, 300).strip().splitlines()
     reason = tail[-1] if tail else "no output"
     (d / "FAILED").write_text(f"the training process exited without finishing: {reason}\n", encoding="utf-8")
     rundir.write_json(d / "progress.json", {**rundir.read_progress(d), "state": "failed", "error": reason})
     return "failed"
+
+
+RESUMABLE = ("interrupted", "cancelled")
+
+
+def resume(run_id: str) -> int:
+    """Continue an interrupted (or cancelled) run in a new process: `python -m engine train --resume --run-id ID`,
+    which reads the run's settings from its config.json and starts after its last checkpointed epoch.
+    Output is appended to the run's process.log; returns the new pid."""
+    d = rundir.run_path(run_id, "run")
+    current = state(run_id)
+    require(
+        current in RESUMABLE,
+        "run",
+        f"{run_id} is {current}, not interrupted",
+        "resume only a run whose training process is gone (runs list shows it interrupted)",
+    )
+    require(
+        (d / "config.json").is_file(),
+        "run",
+        f"{run_id} has no config.json (it stopped before training began)",
+        "start a new run",
+    )
+    cmd = [sys.executable, "-m", "engine", "train", "--resume", "--run-id", run_id, "--json"]
+    return _spawn(d, cmd, log_mode="a")
 
 
 def _launch_record(run_dir: Path) -> dict:
@@ -162,15 +190,11 @@ def store_upload(name: str, data: bytes, *, root: Path | None = None, max_bytes:
 
 
 def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    try:  # a finished child stays a zombie until reaped
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
+    """True while ``pid`` runs on this host (the one rule: engine.runs.progress.pid_alive)."""
+    return pid_alive(pid)
+
+
+CANCEL_WAIT_S = 5.0
 
 
 def cancel(run_id: str, pid: int) -> None:
@@ -180,6 +204,9 @@ def cancel(run_id: str, pid: int) -> None:
     require(isinstance(pid, int) and pid > 1, "pid", f"{pid!r}", "give the pid launcher.start returned")
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + CANCEL_WAIT_S  # so its last heartbeat cannot land after "cancelled"
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
     if d.exists() and not rundir.is_done(d):
         rundir.write_json(d / "progress.json", {**rundir.read_progress(d), "state": "cancelled"})
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,9 @@ import pandas as pd
 
 from engine.errors import DistillDecideError, require
 from engine.paths import runs_dir
+from engine.runs.progress import Progress as Progress  # the progress file and its heartbeat live there
+from engine.runs.progress import read_progress as read_progress
+from engine.runs.progress import resume_command
 
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 RUN_ID_FIX = (
@@ -121,7 +123,8 @@ def fresh_for_training(run_dir: Path) -> bool:
 
 def run_state(run_dir: Path) -> str:
     """done (DONE written), failed (FAILED written), else what progress.json says (starting, running,
-    cancelled, …; '?' when it says nothing)."""
+    cancelled, …; '?' when it says nothing), where a running run whose process is gone reads
+    ``interrupted`` (:func:`engine.runs.progress.read_progress`)."""
     if is_done(run_dir):
         return "done"
     if (run_dir / "FAILED").exists():
@@ -129,58 +132,13 @@ def run_state(run_dir: Path) -> str:
     return str(read_progress(run_dir).get("state", "?"))
 
 
-def read_progress(run_dir: Path) -> dict:
-    p = run_dir / "progress.json"
+def _summary(run_dir: Path) -> dict:
+    """summary.json, or {} when absent or unreadable (a listing never fails on one bad run)."""
     try:
-        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
-    except json.JSONDecodeError:
+        data = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return {}
-
-
-class Progress:
-    """Progress file the dashboard follows, plus an optional terminal bar."""
-
-    def __init__(self, run_dir: Path, total_steps: int, bar: bool = False) -> None:
-        self.run_dir, self.total, self.bar = run_dir, max(1, total_steps), bar
-        self.start = time.monotonic()
-        self.done = 0
-
-    def update(self, *, phase: str, epoch: int, step: int, samples_per_s: float, terms: dict[str, float]) -> None:
-        self.done += 1
-        elapsed = time.monotonic() - self.start
-        eta = elapsed / self.done * (self.total - self.done)
-        state = {
-            "state": "running",
-            "phase": phase,
-            "epoch": epoch,
-            "step": step,
-            "done_steps": self.done,
-            "total_steps": self.total,
-            "fraction": self.done / self.total,
-            "samples_per_s": samples_per_s,
-            "eta_s": eta,
-            "elapsed_s": elapsed,
-            **terms,
-        }
-        if self.done % 5 == 0 or self.done == self.total:
-            write_json(self.run_dir / "progress.json", state)
-        if self.bar and (self.done % 10 == 0 or self.done == self.total):
-            width = 30
-            filled = int(width * self.done / self.total)
-            print(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {phase} e{epoch} "
-                f"loss {terms.get('total_loss', float('nan')):.3f} {samples_per_s:,.0f}/s ETA {eta:,.0f}s",
-                end="",
-                flush=True,
-            )
-
-    def finish(self, state: str, **extra) -> None:
-        write_json(
-            self.run_dir / "progress.json",
-            {"state": state, "fraction": 1.0 if state == "done" else self.done / self.total, **extra},
-        )
-        if self.bar:
-            print()
+    return data if isinstance(data, dict) else {}
 
 
 def list_runs() -> list[dict]:
@@ -191,12 +149,14 @@ def list_runs() -> list[dict]:
     for p in sorted(root.iterdir(), reverse=True):
         if not p.is_dir():
             continue
-        summary = json.loads((p / "summary.json").read_text()) if (p / "summary.json").exists() else {}
+        summary = _summary(p)
+        state = run_state(p)
         out.append(
             {
                 "run_id": p.name,
                 "done": is_done(p),
-                "state": run_state(p),
+                "state": state,
+                "resume": resume_command(p.name) if state == "interrupted" else None,
                 "mode": summary.get("mode"),
                 "teacher_accuracy": summary.get("teacher", {}).get("accuracy"),
                 "student_accuracy": summary.get("student", {}).get("accuracy"),
@@ -229,8 +189,7 @@ def epoch_table(run_dir: Path) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=list(EPOCH_COLUMNS.values()) + ["Kept", "Why not / stop"])
     df = pd.DataFrame(rows)
-    summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").exists() else {}
-    sel = summary.get("selection", {})
+    sel = _summary(run_dir).get("selection", {})
     kept, notes = [], []
     for phase, epoch, stop in zip(
         df["phase"], df["epoch"], df["early_stop"] if "early_stop" in df else [None] * len(df)
