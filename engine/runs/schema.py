@@ -138,13 +138,17 @@ def _walk(d: Path) -> dict[str, tuple[FileRule, int]]:
             _check_folder(d, parts)
             continue
         rule = _rule_for(parts)
+        if parts == ["FAILED"]:
+            raise DistillDecideError(
+                _field(d, rel), "marks a run that failed", "resume or re-run it, then copy it again"
+            )
         if rule is None:
             raise DistillDecideError(_field(d, rel), "is not a file a run directory holds", _where(parts))
         require(stat.S_ISREG(st.st_mode), _field(d, rel), "is not a regular file", "remove it, then " + FIX)
         require(
             st.st_size <= rule.max_bytes,
             _field(d, rel),
-            f"is {st.st_size / MB:,.1f} MB, over the {rule.max_bytes / MB:,.0f} MB a run's {rel.split('/')[-1]} may be",
+            f"is {_size(st.st_size)}, over the {_size(rule.max_bytes)} a run's {parts[-1]} may be",
             FIX,
         )
         out[rel] = (rule, st.st_size)
@@ -168,6 +172,10 @@ def _entries(d: Path, prefix: str):
         yield rel, st
         if stat.S_ISDIR(st.st_mode) and rel.count("/") < 2:
             yield from _entries(d, rel)
+
+
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < MB else f"{n / MB:,.1f} MB"
 
 
 def _check_folder(d: Path, parts: list[str]) -> None:
@@ -212,7 +220,8 @@ def _check_file(d: Path, rel: str, rule: FileRule, size: int):
         for i, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 record = _json_object(_parse(line, f"{name} line {i}"), f"{name} line {i}", rule)
-                require(record["phase"] in PHASES, f"{name} line {i}: phase", f"{record['phase'][:40]!r}", FIX)
+                phase = record["phase"]
+                require(phase in PHASES, f"{name} line {i}: phase", f"{phase[:40]!r} is not teacher or student", FIX)
         return None
     if rule.kind == "text":
         _text(f, name)
