@@ -30,7 +30,7 @@ PAGES = {
         ("review", "Weekly review", ":material/calendar_month:"),
     ],
 }
-common.sidebar()
+common.sidebar()  # the verdict, the what-if controls and Reset, on every page
 nav = st.navigation(
     {
         group: [st.Page(f"app_pages/{f}.py", title=t, icon=i, default=(f == "overview")) for f, t, i in items]

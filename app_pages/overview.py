@@ -6,15 +6,16 @@ import streamlit as st
 
 from engine.decision import sweeps
 from engine.present import figures
-from engine.present.money import usd
-from ui import common
+from engine.present.money import usd, usd_cell
+from ui import common, widgets
+from ui import verdict as verdict_ui
 
 ev, a, note = common.current()
 st.title("Ship the teacher or the student?")
 d = common.decide_current()
 if d is not None:
-    box = {"ship": st.success, "lean": st.warning, "blocked": st.error}[d.verdict.state]
-    box(f"### {d.verdict.sentence}")
+    common.banner(d, big=True)
+    st.markdown(f"**{widgets.modified_note() or f'Unmodified {note}.'}**")
     b, bs = d.breakdown, d.bootstrap
     lo, hi = bs.margin_ci95_usd
     c1, c2, c3, c4 = st.columns(4)
@@ -51,6 +52,8 @@ if d is not None:
     c3.metric("Break-even $ / critical event", f"${be_c.value:,.2f}" if be_c.value is not None else "none")
     c4.metric("Break-even volume (req/mo)", f"{be_v.value:,.0f}" if be_v.value is not None else "none")
 
+    st.markdown("**Your assumptions against their break-evens** (where the cheaper model changes)")
+    st.dataframe(verdict_ui.break_even_table(d, a), hide_index=True, width="stretch")
     left, right = st.columns([3, 2])
     left.plotly_chart(figures.cost_bars(b))
     with right:
@@ -64,7 +67,8 @@ if d is not None:
             }
         )
         st.dataframe(
-            table.style.format(dict.fromkeys(("Teacher", "Student", "Student − teacher"), "${:,.0f}")), hide_index=True
+            table.style.format(dict.fromkeys(("Teacher", "Student", "Student − teacher"), usd_cell)),
+            hide_index=True,
         )
         top = sweeps.tornado(ev.cube, a).head(3)
         st.markdown("**Most sensitive assumptions (±50%)**")

@@ -5,8 +5,17 @@ Money is computed unrounded and rounded here only: never subtract displayed figu
 
 from __future__ import annotations
 
+import numbers
+
 
 def usd(x: float, signed: bool = False, cents: bool = False) -> str:
     """``$1,122``, ``−$385`` (a true minus sign before the dollar sign), ``+$80`` when ``signed``."""
     sign = "−" if x < 0 else ("+" if signed and x > 0 else "")
     return f"{sign}${abs(x):,.2f}" if cents else f"{sign}${abs(x):,.0f}"
+
+
+def usd_cell(x: object) -> str:
+    """:func:`usd` for a table cell (a pandas Styler formatter): blank for a missing value."""
+    if not isinstance(x, numbers.Real) or x != x:
+        return ""
+    return usd(float(x))

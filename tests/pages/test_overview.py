@@ -23,4 +23,6 @@ def test_scenario_change_moves_verdict():
     at.session_state["assumptions"] = at.session_state["assumptions"].replace(usd_per_critical_event=20.0)
     at.run()
     assert not at.exception
-    assert any("Ship the teacher" in e.value for e in at.success)
+    # ship teacher has its own look (st.info, blue), distinct from ship student (st.success, green)
+    assert any("Ship the teacher" in e.value for e in at.info)
+    assert not any("Ship the teacher" in e.value for e in [*at.success, *at.warning])

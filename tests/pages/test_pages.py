@@ -46,7 +46,9 @@ def test_slider_moves_the_verdict(db):
     at = app(db)
     at.switch_page("app_pages/assumptions.py").run()
     at.slider(key="crit_slider").set_value(20.0).run()
-    assert any("Ship the teacher" in s.value for s in at.success)
+    assert any("Ship the teacher" in s.value for s in at.info)  # ship teacher: its own look (blue)
+    assert at.session_state["assumptions"].usd_per_critical_event == 20.0
+    assert at.number_input(key="in:usd_per_critical_event").value == 20.0  # the sidebar box shows the same value
 
 
 def test_bad_value_shows_error_not_traceback(db):
@@ -54,7 +56,9 @@ def test_bad_value_shows_error_not_traceback(db):
     at.switch_page("app_pages/assumptions.py").run()
     at.number_input(key="in:days_per_month").set_value(45.0).run()
     assert not at.exception
-    assert any("days_per_month" in e.value and "Fix" in e.value for e in at.error)
+    # in plain words, not the code name (issue 12: messages named `requests_per_month`)
+    shown = [e.value for e in at.error if "Days per month must be between 28.0 and 31.0" in e.value]
+    assert shown and "Fix" in shown[0] and "days_per_month" not in shown[0], [e.value for e in at.error]
     assert at.session_state["assumptions"].days_per_month == 30.4  # nothing changed
 
 

@@ -1,0 +1,132 @@
+"""The one verdict every page shows, its cached inputs, and the one banner that draws it.
+
+:func:`decide_current` is :func:`engine.decision.verdict.decide` on the current evidence and assumptions,
+with the bootstrap draws and the quality report cached by the cube's hash; the decision itself is kept for
+the rerun (the sidebar and the page share it, and a page switch with nothing changed costs nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from engine.decision import sweeps, uncertainty, verdict
+from engine.errors import DistillDecideError
+from engine.present.money import usd
+from ui import state
+
+BOOTSTRAP_B = 10_000
+BOOTSTRAP_SEED = 0
+_MEMO = "_decision"  # session key: (inputs, Decision) of the last decide
+
+# state/model -> (box, icon, badge colour): four looks, the same on every page
+STYLES = {
+    ("ship", "student"): (st.success, ":material/bolt:", "green"),
+    ("ship", "teacher"): (st.info, ":material/school:", "blue"),
+    ("lean", "student"): (st.warning, ":material/bolt:", "orange"),
+    ("lean", "teacher"): (st.warning, ":material/school:", "orange"),
+    ("blocked", "teacher"): (st.error, ":material/block:", "red"),
+    ("blocked", "student"): (st.error, ":material/block:", "red"),
+}
+BADGES = {"ship": "Ship the {m}", "lean": "Lean {m}", "blocked": "Blocked: keep the teacher"}
+
+
+@st.cache_resource(show_spinner="Drawing 10,000 paired bootstrap resamples…", max_entries=16)
+def draws_for(cube_hash: str, _cube, B: int = BOOTSTRAP_B, seed: int = BOOTSTRAP_SEED) -> uncertainty.Draws:
+    """Bootstrap draws depend only on the cube: cached by its hash, re-priced on every input change."""
+    return uncertainty.draw(_cube, B, seed)
+
+
+@st.cache_resource(show_spinner="Computing quality metrics with intervals…", max_entries=32)
+def _quality(cube_hash: str, critical: tuple[str, ...], _ev):
+    from engine.quality import report as quality_report
+
+    return quality_report.report(
+        _ev.cube, _ev.rows, critical_intents=critical, draws=draws_for(_ev.cube.hash, _ev.cube), rng=BOOTSTRAP_SEED
+    )
+
+
+def quality(a):
+    ev = state.evidence()
+    return _quality(ev.cube.hash, tuple(a.critical_intents), ev)
+
+
+def current_gates():
+    from engine.rollout import gates
+
+    return st.session_state.get("gates", gates.DEFAULT_GATES)
+
+
+def gate_report(a):
+    from engine.rollout import gates
+
+    return gates.evaluate(current_gates(), gates.gate_values(quality(a), a))
+
+
+def decide_current() -> verdict.Decision | None:
+    """The one verdict every page shows; None (with the reason on screen) when it cannot be computed."""
+    ev, a, _ = state.current()
+    inputs = (ev.cube.hash, ev.label, a, tuple(current_gates()))
+    memo = st.session_state.get(_MEMO)
+    if memo is not None and memo[0] == inputs:
+        return memo[1]
+    try:
+        d = verdict.decide(ev, a, current_gates(), draws=draws_for(ev.cube.hash, ev.cube), quality=quality(a))
+    except DistillDecideError as exc:
+        show_error(exc)
+        return None
+    st.session_state[_MEMO] = (inputs, d)
+    return d
+
+
+def banner(d: verdict.Decision | None, *, big: bool = False) -> None:
+    """The verdict sentence in its state's look: ship student, ship teacher, lean or blocked."""
+    if d is None:
+        return
+    box, icon, _ = STYLES[(d.verdict.state, d.verdict.model)]
+    box(f"### {d.verdict.sentence}" if big else f"**{d.verdict.sentence}**", icon=icon)
+    if d.verdict.small_sample:
+        st.warning(
+            "**Small sample.** Too few evaluation requests, or too few critical requests where the models "
+            "disagree, to trust the interval: no “ship” until there are more.",
+            icon=":material/science:",
+        )
+
+
+def badge(d: verdict.Decision | None) -> str:
+    """The verdict in a few words, coloured as its banner (for the sidebar)."""
+    if d is None:
+        return ""
+    _, _, colour = STYLES[(d.verdict.state, d.verdict.model)]
+    words = BADGES[d.verdict.state].format(m=d.verdict.model)
+    return f":{colour}-badge[{words}] margin {usd(d.breakdown.margin_usd)}/month"
+
+
+def break_even_table(d: verdict.Decision, a) -> pd.DataFrame:
+    """Each what-if assumption now, its break-even, and which model is cheaper on which side."""
+    rows: list[dict[str, Any]] = []
+    for param, be in d.break_evens.items():
+        now = float(a.get(param))
+        if be.value is None:
+            where, gap = be.note, ""
+        else:
+            where = f"{be.winner_below} cheaper below, {be.winner_above} above"
+            gap = f"{(now - be.value) / be.value:+.0%}" if be.value > 0 else ""
+        rows.append(
+            {
+                "Assumption": sweeps.LINEAR_PARAMS[param].replace("per ", "$ per ", 1)
+                if param != "requests_per_month"
+                else "Monthly volume (requests)",
+                "Now": sweeps.format_value(param, now),
+                "Break-even": sweeps.format_value(param, be.value) if be.value is not None else "none",
+                "Now vs break-even": gap,
+                "Which model": where,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def show_error(exc: DistillDecideError) -> None:
+    st.error(f"**{exc.field}**: {exc.problem}.  \n**Fix:** {exc.fix}")

@@ -1,0 +1,78 @@
+"""Widgets shared by the pages: the sidebar (verdict, what-if controls, reset) and size-limited uploads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.decision import scenario
+from engine.errors import DistillDecideError
+from ui import inputs, state
+from ui import verdict as ui_verdict
+from ui.fields import BY_PATH, SIDEBAR
+
+MAX_UPLOAD_MB = 50
+
+
+def modified_note() -> str | None:
+    """ "Modified from the seed scenario: …" naming the changed fields, or None."""
+    changed = scenario.changed_fields(state.base(), state.assumptions())
+    if not changed:
+        return None
+    names = [BY_PATH[k].noun if k in BY_PATH else k.replace("_", " ") for k in changed]
+    base = st.session_state.get(state.Keys.NOTE) or "loaded scenario"
+    return f"Modified from the {base}: {', '.join(names)}."
+
+
+def sidebar() -> None:
+    """On every page: the verdict in a few words, the key what-if controls, where the numbers come from, Reset."""
+    ev, a, note = state.current()
+    with st.sidebar:
+        st.markdown("### Distill Decide")
+        st.markdown(ui_verdict.badge(ui_verdict.decide_current()))
+        st.markdown("**What if…**")
+        for f in SIDEBAR:
+            inputs.number_field(f)
+        if msg := modified_note():
+            st.caption(msg)
+        st.caption(f"Evidence: **{ev.label}** · {ev.cube.n:,} evaluation requests")
+        st.caption(f"Scenario: **{a.name}** ({note})")
+        st.text_input("Your name (for the change log)", key="author")
+        if state.Keys.URL_ERROR in st.session_state:
+            st.error(f"Part of the shared link could not be applied: {st.session_state.pop(state.Keys.URL_ERROR)}")
+        st.button("Reset to the seed scenario", key="reset_seed", on_click=state.reset)
+
+
+def upload_frame(label: str, key: str, types=("csv", "parquet")):
+    """A size-limited upload read as a table (never executed); errors shown in plain words."""
+    import io
+
+    import pandas as pd
+
+    f = st.file_uploader(label, type=list(types), key=key)
+    if f is None:
+        return None
+    if f.size > MAX_UPLOAD_MB * 1_000_000:
+        st.error(
+            f"**{f.name}** is {f.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB limit. **Fix:** aggregate "
+            "to counts where the data lives (docs/warehouse.md) and upload the counts."
+        )
+        return None
+    try:
+        data = f.getvalue()
+        require_nonempty(data, f.name)
+        return (
+            pd.read_parquet(io.BytesIO(data)) if f.name.lower().endswith(".parquet") else pd.read_csv(io.BytesIO(data))
+        )
+    except DistillDecideError as exc:
+        ui_verdict.show_error(exc)
+    except Exception as exc:
+        st.error(
+            f"**{f.name}** could not be read ({type(exc).__name__}). **Fix:** save it as UTF-8 CSV with a "
+            "header row, or as parquet."
+        )
+    return None
+
+
+def require_nonempty(data: bytes, name: str) -> None:
+    if not data.strip():
+        raise DistillDecideError(name, "is empty", "export the table again")
