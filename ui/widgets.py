@@ -23,8 +23,19 @@ def modified_note() -> str | None:
     return f"Modified from the {base}: {', '.join(names)}."
 
 
+def store_fault() -> None:
+    """The store's one-line fault (a damaged file, a read-only place) at the top of every page, not a traceback."""
+    from engine.store import db
+
+    try:
+        db.check()
+    except DistillDecideError as exc:
+        ui_verdict.show_error(exc)
+
+
 def sidebar() -> None:
     """On every page: the verdict in a few words, the key what-if controls, where the numbers come from, Reset."""
+    store_fault()
     ev, a, note = state.current()
     with st.sidebar:
         st.markdown("### Distill Decide")

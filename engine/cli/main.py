@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from numbers import Real
+from typing import Any, NoReturn
 
 import numpy as np
 
 from engine import sources
+from engine import validate as v
 from engine.cli import distill as cli_distill
 from engine.cli import rollout as cli_rollout
 from engine.cli import seed_errors as cli_seed_errors
@@ -32,14 +35,25 @@ SWEEP_DEFAULTS = {
 }
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{v} must be ≥ 1")
-    return v
+SWEEP_VALUE = v.Interval(Real, 0, 1e12)  # each parameter's own range is checked in cmd_sweep
+
+
+def _sets(field: str):
+    """The argparse type of a flag that overrides scenario ``field``: the field's stated range."""
+    return v.as_flag(v.LIMITS[field], field)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one :class:`DistillDecideError` line like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        field, problem = "command line", message
+        if m := re.match(r"argument ([^:]+): (.*)", message, flags=re.S):
+            field, problem = m.groups()
+        elif m := re.match(r"(the following arguments are required|unrecognized arguments): (.*)", message):
+            field, problem = m.group(2), "is required" if m.group(1).startswith("the") else "is not an option here"
+        problem, _, fix = problem.partition(". Fix: ")
+        raise DistillDecideError(field, problem.rstrip("."), fix or f"see `{self.prog} --help`")
 
 
 def _evidence_args(p: argparse.ArgumentParser) -> None:
@@ -49,16 +63,20 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--rows", help="per-request results file (CSV/parquet: segment, true, teacher_pred, student_pred)")
     src.add_argument("--counts", help="cube counts file (CSV/parquet: segment, true, teacher_pred, student_pred, n)")
     src.add_argument("--cube", metavar="HASH", help="a cube stored by `cube import` or `cube build` (see `cube list`)")
-    p.add_argument("--volume", type=float, help="requests per month")
-    p.add_argument("--critical-cost", type=float, help="$ per critical event")
+    p.add_argument("--volume", type=_sets("requests_per_month"), help="requests per month")
+    p.add_argument("--critical-cost", type=_sets("usd_per_critical_event"), help="$ per critical event")
     p.add_argument(
         "--critical-cost-range",
-        type=float,
+        type=v.as_flag(v.LIMITS["usd_per_critical_event"]),
         nargs=2,
         metavar=("LOW", "HIGH"),
         help="uncertain $ per critical event (triangular, mode = the point value)",
     )
-    p.add_argument("--latency-cost-per-ms", type=float, help="$ per ms-month at the reference volume")
+    p.add_argument(
+        "--latency-cost-per-ms",
+        type=_sets("usd_per_ms_month"),
+        help="$ per ms-month at the reference volume",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -145,11 +163,11 @@ def _print_decision(d: verdict.Decision, *, seed: int) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     ev, a, note = _load(args, with_rows=False)  # a sweep prices the cube only
     lo, hi, steps = SWEEP_DEFAULTS[args.what]
-    lo = args.from_ if args.from_ is not None else lo
-    hi = args.to if args.to is not None else hi
+    param = sweeps.CLI_NAMES[args.what]
+    lo = v.limit(param).check(args.from_, "--from") if args.from_ is not None else lo
+    hi = v.limit(param).check(args.to, "--to") if args.to is not None else hi
     steps = args.steps or steps
     require(hi > lo, "--to", f"{hi:g} is not above --from {lo:g}", "give --to greater than --from")
-    param = sweeps.CLI_NAMES[args.what]
     res = sweeps.sweep(ev.cube, a, param, np.linspace(lo, hi, steps))
     if args.json:
         print(
@@ -230,8 +248,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     if args.action == "save":
         from engine.data import seed
 
+        name = v.NAME.check(args.name, "name")
         a = scenario.load(args.file) if args.file else seed.load_assumptions()
-        vid = store.save_scenario(args.name, a.to_dict(), author=args.author, note=args.note)
+        vid = store.save_scenario(name, a.to_dict(), author=args.author, note=args.note)
         print(f"saved scenario {args.name!r} as version {vid}")
     else:
         print(scenario.dumps_json(sources.stored_scenario(args.name)))
@@ -239,20 +258,20 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m engine", description="Distill Decide: teacher or student?")
+    parser = Parser(prog="python -m engine", description="Distill Decide: teacher or student?")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("decide", help="monthly cost of each model, the margin's interval and the verdict")
     _evidence_args(p)
-    p.add_argument("--bootstrap", type=_positive_int, default=10_000, help="bootstrap resamples B (default 10,000)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    p.add_argument("--bootstrap", type=v.as_flag(v.BOOTSTRAP), default=10_000, help="resamples B (default 10,000)")
+    p.add_argument("--seed", type=v.as_flag(v.SEED), default=0, help="bootstrap random seed")
     p.add_argument("--gates", help="JSON list of gates (default: the seeds' gates)")
     p.set_defaults(func=cmd_decide)
     p = sub.add_parser("sweep", help="sweep one assumption and find where the winner flips")
     p.add_argument("what", choices=sorted(SWEEP_DEFAULTS))
     _evidence_args(p)
-    p.add_argument("--from", dest="from_", type=float)
-    p.add_argument("--to", type=float)
-    p.add_argument("--steps", type=_positive_int)
+    p.add_argument("--from", dest="from_", type=v.as_flag(SWEEP_VALUE))
+    p.add_argument("--to", type=v.as_flag(SWEEP_VALUE))
+    p.add_argument("--steps", type=v.as_flag(v.SWEEP_STEPS))
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("cube", help="import or build a confusion cube into the store")
     p.add_argument("action", choices=["import", "build", "list"])
@@ -263,10 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_cube)
     p = sub.add_parser("scenario", help="save, show or list named scenarios in the store")
     p.add_argument("action", choices=["save", "show", "list"])
-    p.add_argument("name", nargs="?")
+    p.add_argument("name", nargs="?", type=v.as_flag(v.Text(200)))
     p.add_argument("--file", help="a .json/.toml scenario (default: the seed scenario)")
-    p.add_argument("--author", default="cli")
-    p.add_argument("--note", default="")
+    p.add_argument("--author", default="cli", type=v.as_flag(v.Text(100)))
+    p.add_argument("--note", default="", type=v.as_flag(v.Text(2_000, blank_ok=True)))
     p.set_defaults(func=cmd_scenario)
     cli_rollout.add_commands(sub)
     cli_seed_errors.add_commands(sub)
@@ -277,9 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return args.func(args)
     except DistillDecideError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, whatever the message held
         return 2

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from numbers import Real
 
 import numpy as np
 
 from engine import sources
+from engine import validate as v
 from engine.decision import costs, sweeps, verdict
 from engine.decision.cube import read_table
 from engine.errors import require
@@ -224,7 +226,7 @@ def cmd_drift(args) -> int:
         frame = store.load_cycles(args.cycles.split(":", 1)[1])
     else:
         frame = read_table(args.cycles)
-    drift.validate_cycles(frame)
+    frame = drift.validate_cycles(frame)
     if args.save:
         from engine import store
 
@@ -243,8 +245,9 @@ def cmd_drift(args) -> int:
 
 
 def cmd_checkpoints(args) -> int:
-    s = checkpoints.select(read_table(args.epochs), tie_tolerance=args.tie_tolerance)
-    stops = checkpoints.early_stopping(read_table(args.epochs))
+    epochs = checkpoints.read_epochs(read_table(args.epochs), strict=True)
+    s = checkpoints.select(epochs, tie_tolerance=args.tie_tolerance)
+    stops = checkpoints.early_stopping(epochs)
     if args.json:
         print(
             json.dumps(
@@ -276,6 +279,11 @@ def cmd_checkpoints(args) -> int:
     return 0
 
 
+ALPHA = v.Interval(Real, 0, 0.5, closed="neither", unit="significance level, e.g. 0.05")
+POWER = v.Interval(Real, 0, 1, closed="neither", unit="power, e.g. 0.8")
+MARGIN = v.Interval(Real, 0, 1, closed="neither", unit="accuracy points, 0.005 for half a point")
+
+
 def add_commands(sub) -> None:
     def evid(p):
         p.add_argument("--run")
@@ -284,7 +292,7 @@ def add_commands(sub) -> None:
 
     p = sub.add_parser("quality", help="quality metrics with paired intervals, McNemar, calibration")
     evid(p)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=v.as_flag(v.SEED), default=0)
     p.set_defaults(func=cmd_quality)
     p = sub.add_parser("gates", help="promotion gates in priority order")
     evid(p)
@@ -292,27 +300,27 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_gates)
     p = sub.add_parser("canary", help="canary sample size, allocation, days and labels")
     evid(p)
-    p.add_argument("--baseline", type=float, required=True)
-    p.add_argument("--target", type=float)
-    p.add_argument("--share", type=float, default=0.05)
-    p.add_argument("--daily", type=float, help="requests per day (default: volume ÷ days per month)")
-    p.add_argument("--alpha", type=float, default=0.05)
-    p.add_argument("--power", type=float, default=0.8)
-    p.add_argument("--non-inferiority-margin", type=float)
-    p.add_argument("--expected", type=float, help="student's expected accuracy (default: the baseline)")
-    p.add_argument("--usd-per-label", type=float, default=0.0)
+    p.add_argument("--baseline", type=v.as_flag(v.PROPORTION), required=True)
+    p.add_argument("--target", type=v.as_flag(v.PROPORTION))
+    p.add_argument("--share", type=v.as_flag(v.PROPORTION), default=0.05)
+    p.add_argument("--daily", type=v.as_flag(v.DAILY), help="requests per day (default: volume ÷ days per month)")
+    p.add_argument("--alpha", type=v.as_flag(ALPHA), default=0.05)
+    p.add_argument("--power", type=v.as_flag(POWER), default=0.8)
+    p.add_argument("--non-inferiority-margin", type=v.as_flag(MARGIN))
+    p.add_argument("--expected", type=v.as_flag(v.PROPORTION), help="student accuracy expected (default: baseline)")
+    p.add_argument("--usd-per-label", type=v.as_flag(v.NONNEG_USD), default=0.0)
     p.set_defaults(func=cmd_canary)
     p = sub.add_parser("cascade", help="student-first cascade economics over confidence thresholds")
     evid(p)
-    p.add_argument("--steps", type=int, default=1001)
+    p.add_argument("--steps", type=v.as_flag(v.SWEEP_STEPS), default=1001)
     p.set_defaults(func=cmd_cascade)
     p = sub.add_parser("drift", help="re-distillation rules over evaluation cycles")
     evid(p)
     p.add_argument("--cycles", default="example", help="CSV/parquet of cycles, 'stored:NAME', or 'example'")
-    p.add_argument("--save", help="store these cycles in DuckDB under this series name")
+    p.add_argument("--save", type=v.as_flag(v.NAME), help="store these cycles in DuckDB under this series name")
     p.set_defaults(func=cmd_drift)
     p = sub.add_parser("checkpoints", help="checkpoint selection and early stopping from an epoch table")
     p.add_argument("--epochs", required=True)
-    p.add_argument("--tie-tolerance", type=float, default=1e-3)
+    p.add_argument("--tie-tolerance", type=v.as_flag(checkpoints.TIE_TOLERANCE), default=1e-3)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_checkpoints)

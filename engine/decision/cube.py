@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine import validate
 from engine.errors import DistillDecideError, require
 
 KEY_COLUMNS = ("segment", "true", "teacher_pred", "student_pred")
@@ -227,6 +228,8 @@ def _as_text(frame: pd.DataFrame, cols: Iterable[str]) -> pd.DataFrame:
             "fill or drop the rows with an empty label",
         )
         out[c] = out[c].astype(str).str.strip()
+        blank = (out[c] == "").to_numpy()
+        require(not blank.any(), c, f"row {int(np.argmax(blank)) + 1} is blank", "give every row a label")
     return out
 
 
@@ -270,6 +273,7 @@ def from_counts(
     n = pd.to_numeric(frame[COUNT_COLUMN], errors="coerce")
     require(not n.isna().any(), COUNT_COLUMN, "has values that are not numbers", "give whole request counts")
     nv = n.to_numpy(np.float64)
+    _check_sizes(nv)
     require(bool(np.all(nv >= 0)), COUNT_COLUMN, f"has negative counts (min {nv.min():g})", "counts must be ≥ 0")
     require(
         bool(np.all(np.floor(nv) == nv)),
@@ -279,6 +283,13 @@ def from_counts(
     )
     labels = _labels(frame, intents)
     segments = tuple(sorted(frame["segment"].unique()))
+    for what, found in (("intents", labels), ("segments", segments)):
+        require(
+            len(found) <= validate.MAX_LABELS,
+            what,
+            f"{len(found):,} distinct {what}",
+            f"map them to at most {validate.MAX_LABELS:,} (the largest public intent sets have 150)",
+        )
     lab = {v: i for i, v in enumerate(labels)}
     seg = {v: i for i, v in enumerate(segments)}
     return _canonical(
@@ -291,6 +302,19 @@ def from_counts(
         nv,
         source,
     )
+
+
+def _check_sizes(nv: np.ndarray) -> None:
+    """Counts a float can hold exactly and a cube can sum: finite, at most MAX_COUNT each and in all."""
+    bad = ~np.isfinite(nv) | (np.abs(nv) > validate.MAX_COUNT)
+    limit = f"{validate.MAX_COUNT:,.0f}"
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DistillDecideError(
+            COUNT_COLUMN, f"row {i + 1} has {nv[i]:g} requests", f"give whole request counts from 0 to {limit}"
+        )
+    total = float(nv.sum())
+    require(total <= validate.MAX_COUNT, "counts", f"add up to {total:g} requests", f"keep the total at most {limit}")
 
 
 def read_table(path: str | Path, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
@@ -318,10 +342,11 @@ def read_table(path: str | Path, *, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.Dat
         return pd.read_csv(p)
     except DistillDecideError:
         raise
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as exc:
+    except Exception as exc:  # any parser's failure on a file from outside (pandas, pyarrow, gzip, zlib)
+        detail = " ".join(str(exc).split())[:200]
         raise DistillDecideError(
             "file",
-            f"{p.name} could not be parsed ({type(exc).__name__}: {exc})",
+            f"{p.name} could not be parsed ({type(exc).__name__}: {detail})",
             "save it as UTF-8 CSV with a header row, or as parquet",
         ) from None
 

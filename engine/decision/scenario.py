@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
+from engine import validate
 from engine.errors import DistillDecideError, require
 
 MODELS = ("teacher", "student")
@@ -23,22 +23,12 @@ SOURCES = ("seed", "measured", "assumed")
 _PRICE_UNITS = {"usd_per_request": 1.0, "usd_per_1k_requests": 1e-3, "usd_per_10k_requests": 1e-4}
 
 
-def _finite_nonneg(value: Any, name: str, fix: str = "enter a number ≥ 0") -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise DistillDecideError(name, f"{value!r} is not a number", fix) from None
-    require(math.isfinite(x), name, f"{value!r} is not a finite number", fix)
-    require(x >= 0, name, f"{x:g} is negative", fix)
-    return x
-
-
-def _mapping_pairs(value: Any, name: str) -> tuple[tuple[str, float], ...]:
+def _mapping_pairs(value: Any, name: str, limit: str) -> tuple[tuple[str, float], ...]:
     if value is None or value == ():
         return ()
     items = value.items() if isinstance(value, Mapping) else value
     try:
-        return tuple((str(k), _finite_nonneg(v, f"{name}.{k}")) for k, v in items)
+        return tuple((str(k), validate.LIMITS[limit].check(v, f"{name}.{k}")) for k, v in items)
     except (TypeError, ValueError) as exc:
         if isinstance(exc, DistillDecideError):
             raise
@@ -65,7 +55,7 @@ class ModelAssumptions:
 
     def validate(self, prefix: str) -> None:
         for f in ("usd_per_request", "ops_usd_per_month", "ops_usd_per_request", "p95_latency_ms", "kwh_per_request"):
-            _finite_nonneg(getattr(self, f), f"{prefix}.{f}")
+            validate.LIMITS[f].check(getattr(self, f), f"{prefix}.{f}")
         for f in ("price_source", "latency_source"):
             require(
                 getattr(self, f) in SOURCES,
@@ -114,7 +104,7 @@ class Assumptions:
     # -- validation -------------------------------------------------------------
     def _validate(self) -> None:
         k = len(self.intents)
-        require(k >= 2, "intents", f"{k} intent(s) given", "give at least two intent names")
+        require(2 <= k <= validate.MAX_LABELS, "intents", f"{k:,} intent(s) given", "give 2 to 1,000 intent names")
         require(len(set(self.intents)) == k, "intents", "intent names repeat", "make every intent name unique")
         require(
             all(isinstance(i, str) and i.strip() for i in self.intents),
@@ -130,7 +120,7 @@ class Assumptions:
         )
         for i, row in enumerate(self.harm_matrix):
             for j, v in enumerate(row):
-                x = _finite_nonneg(v, f"harm_matrix[{self.intents[i]}][{self.intents[j]}]", "enter harm units ≥ 0")
+                x = validate.LIMITS["harm_units"].check(v, f"harm_matrix[{self.intents[i]}][{self.intents[j]}]")
                 if i == j:
                     require(
                         x == 0,
@@ -159,22 +149,19 @@ class Assumptions:
             "distillation_compute_usd",
             "migration_usd",
             "canary_labelling_usd",
-        ):
-            _finite_nonneg(getattr(self, f), f)
-        ref = _finite_nonneg(self.latency_reference_requests_per_month, "latency_reference_requests_per_month")
-        require(
-            ref > 0,
             "latency_reference_requests_per_month",
-            "is 0",
-            "give the monthly volume at which usd_per_ms_month was estimated (e.g. 1400000)",
-        )
+        ):
+            validate.LIMITS[f].check(getattr(self, f), f)
         if self.latency_baseline_ms is not None:
-            _finite_nonneg(self.latency_baseline_ms, "latency_baseline_ms")
-        d = _finite_nonneg(self.days_per_month, "days_per_month")
+            validate.LIMITS["latency_baseline_ms"].check(self.latency_baseline_ms, "latency_baseline_ms")
+        d = validate.Interval(Real, None, None).check(self.days_per_month, "days_per_month")
         require(28 <= d <= 31, "days_per_month", f"{d:g} is not a month length", "use a value between 28 and 31")
         if self.usd_per_critical_event_range is not None:
-            lo, hi = (_finite_nonneg(x, "usd_per_critical_event_range") for x in self.usd_per_critical_event_range)
+            price = validate.LIMITS["usd_per_critical_event"]
+            lo, hi = (price.check(x, "usd_per_critical_event_range") for x in self.usd_per_critical_event_range)
             require(lo <= hi, "usd_per_critical_event_range", f"low {lo:g} > high {hi:g}", "give [low, high]")
+        validate.Text(200, blank_ok=True).check(self.name, "name")
+        validate.Text(100_000, blank_ok=True).check(self.notes, "notes")
 
     @staticmethod
     def _validate_mix(mix: tuple[tuple[str, float], ...], name: str, known: tuple[str, ...] | None) -> None:
@@ -269,18 +256,22 @@ class Assumptions:
         unknown = sorted(set(data) - known)
         require(not unknown, "scenario", f"unknown field(s) {unknown}", f"use only {', '.join(sorted(known))}")
         require("intents" in data, "intents", "missing", "list the intent names in label order")
-        intents = tuple(str(i) for i in data["intents"])
+        intents = _names(data["intents"], "intents")
         kwargs: dict[str, Any] = {k: v for k, v in data.items() if k not in MODELS}
         kwargs["intents"] = intents
         kwargs["harm_matrix"] = _harm_from_data(data.get("harm_matrix"), intents)
         if "critical_intents" not in data and data.get("harm_matrix") is None:
             kwargs["critical_intents"] = ()
-        kwargs["critical_intents"] = tuple(kwargs.get("critical_intents", ()))
+        kwargs["critical_intents"] = _names(kwargs.get("critical_intents", ()), "critical_intents")
         for m in MODELS:
             require(m in data, m, "missing", f"give a [{m}] table with at least a price per request")
             kwargs[m] = _model_from_data(data[m], m)
-        for f in ("critical_multiplier_by_segment", "production_intent_mix", "production_segment_mix"):
-            kwargs[f] = _mapping_pairs(data.get(f), f)
+        for f, limit in (
+            ("critical_multiplier_by_segment", "critical_multiplier"),
+            ("production_intent_mix", "share"),
+            ("production_segment_mix", "share"),
+        ):
+            kwargs[f] = _mapping_pairs(data.get(f), f, limit)
         rng = data.get("usd_per_critical_event_range")
         if rng is not None:
             require(
@@ -289,7 +280,7 @@ class Assumptions:
                 f"{rng!r} is not [low, high]",
                 "give two numbers, e.g. [0.8, 2.4]",
             )
-            kwargs["usd_per_critical_event_range"] = (float(rng[0]), float(rng[1]))
+            kwargs["usd_per_critical_event_range"] = tuple(rng)
         try:
             return cls(**kwargs)
         except TypeError as exc:  # a wrong type slipped past from_dict (e.g. a list for a number)
@@ -307,7 +298,7 @@ def _model_from_data(data: Any, name: str) -> ModelAssumptions:
         "give exactly one of usd_per_request, usd_per_1k_requests, usd_per_10k_requests",
     )
     unit = given[0]
-    price = _finite_nonneg(data.pop(unit), f"{name}.{unit}")
+    price = validate.LIMITS["usd_per_request"].check(data.pop(unit), f"{name}.{unit}")
     data["usd_per_request"] = price * _PRICE_UNITS[unit]
     known = {f.name for f in dataclasses.fields(ModelAssumptions)}
     unknown = sorted(set(data) - known)
@@ -317,20 +308,33 @@ def _model_from_data(data: Any, name: str) -> ModelAssumptions:
     return model
 
 
+def _names(value: Any, field: str) -> tuple[str, ...]:
+    """A list of label names (text or whole numbers, written as text)."""
+    ok = isinstance(value, list | tuple) and all(isinstance(i, str | int) and not isinstance(i, bool) for i in value)
+    require(ok, field, f"{str(value)[:60]!r} is not a list of names", 'give a list such as ["faq", "escalation"]')
+    return tuple(str(i) for i in value)
+
+
 def _harm_from_data(harm: Any, intents: tuple[str, ...]) -> tuple[tuple[float, ...], ...]:
     k = len(intents)
     if harm is None:
         return tuple(tuple(0.0 if i == j else 1.0 for j in range(k)) for i in range(k))
     if isinstance(harm, Mapping):  # {true: {pred: units}}; missing cells are 0
-        unknown = [t for t in harm if t not in intents] + [
-            p for row in harm.values() if isinstance(row, Mapping) for p in row if p not in intents
-        ]
+        bad_row = next((t for t, row in harm.items() if not isinstance(row, Mapping)), None)
+        require(
+            bad_row is None, f"harm_matrix[{bad_row}]", "is not a table", "write {pred: units, ...} per true intent"
+        )
+        unknown = [t for t in harm if t not in intents] + [p for row in harm.values() for p in row if p not in intents]
         require(
             not unknown, "harm_matrix", f"unknown intent(s) {sorted(set(unknown))}", f"use only {', '.join(intents)}"
         )
-        return tuple(tuple(float(dict(harm.get(t, {})).get(p, 0.0)) for p in intents) for t in intents)
+        units = validate.LIMITS["harm_units"]
+        return tuple(
+            tuple(units.check(harm.get(t, {}).get(p, 0.0), f"harm_matrix[{t}][{p}]") for p in intents) for t in intents
+        )
     try:
         rows = [list(r) for r in harm]
+        require(not isinstance(harm, str), "harm_matrix", "is text", "give a list of rows")
     except TypeError:
         raise DistillDecideError(
             "harm_matrix", f"{harm!r} is not a matrix", "give a list of rows or a {true: {pred: units}} table"
@@ -341,8 +345,9 @@ def _harm_from_data(harm: Any, intents: tuple[str, ...]) -> tuple[tuple[float, .
         f"shape is {len(rows)}×{len(rows[0]) if rows else 0}, not {k}×{k}",
         "give one row and one column per intent, in intent order",
     )
+    units = validate.LIMITS["harm_units"]
     return tuple(
-        tuple(_finite_nonneg(v, f"harm_matrix[{intents[i]}][{intents[j]}]") for j, v in enumerate(r))
+        tuple(units.check(v, f"harm_matrix[{intents[i]}][{intents[j]}]") for j, v in enumerate(r))
         for i, r in enumerate(rows)
     )
 
@@ -357,27 +362,12 @@ def changed_fields(base: Assumptions, a: Assumptions) -> dict[str, tuple[Any, An
 
 
 def load(path: str | Path) -> Assumptions:
-    """Read assumptions from a ``.json`` or ``.toml`` file."""
-    p = Path(path)
-    require(p.is_file(), "scenario", f"file {str(p)!r} not found", "give the path of a .json or .toml scenario")
-    require(p.stat().st_size <= 5_000_000, "scenario", "file is larger than 5 MB", "give a scenario file, not data")
-    text = p.read_text(encoding="utf-8", errors="strict")
-    try:
-        data = tomllib.loads(text) if p.suffix.lower() == ".toml" else json.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DistillDecideError(
-            "scenario", f"{p.name} is not valid {p.suffix[1:].upper()} ({exc})", "fix the syntax at the position shown"
-        ) from None
-    return Assumptions.from_dict(data)
+    """Read assumptions from a ``.json`` or ``.toml`` file (UTF-8, at most 5 MB, bounded nesting)."""
+    return Assumptions.from_dict(validate.load_structured(path, "scenario", what=".json or .toml scenario"))
 
 
 def loads_json(text: str) -> Assumptions:
-    try:
-        return Assumptions.from_dict(json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise DistillDecideError(
-            "scenario", f"not valid JSON ({exc})", "fix the syntax at the position shown"
-        ) from None
+    return Assumptions.from_dict(validate.parse_structured(text, "scenario", name="the scenario"))
 
 
 def dumps_json(a: Assumptions) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine import validate
 from engine.decision import costs
 from engine.decision.cube import ConfusionCube
 from engine.decision.scenario import Assumptions
@@ -133,10 +134,23 @@ def sweep(cube: ConfusionCube, a: Assumptions, param: str, values) -> SweepResul
         vals.ndim == 1 and vals.size >= 2, "sweep", "needs at least two values", "give --from, --to and --steps ≥ 2"
     )
     require(
+        vals.size <= validate.MAX_SWEEP_STEPS,
+        "sweep",
+        f"{vals.size:,} values",
+        f"sweep at most {validate.MAX_SWEEP_STEPS:,} values (--steps)",
+    )
+    require(
         bool(np.all(np.isfinite(vals)) and np.all(vals >= 0)),
         param,
         "has negative or non-finite values",
         "sweep over values ≥ 0",
+    )
+    bound = validate.limit(param)
+    require(
+        bool(np.all(vals <= (bound.right or np.inf))),
+        param,
+        f"goes up to {vals.max():g}",
+        f"sweep over {bound.describe()}",
     )
     rates = _rates(cube, a)
     tt, st = _totals(rates, a, **{param: vals})

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 
+from engine import validate
 from engine.decision import costs
 from engine.decision.cube import ConfusionCube
 from engine.decision.scenario import Assumptions
@@ -50,9 +52,16 @@ def draw(
         f"B = {B!r}",
         "use at least 100 resamples (10,000 by default)",
     )
-    n_draw = cube.n if n is None else int(n)
+    validate.BOOTSTRAP.check(B, "bootstrap")
+    require(
+        B * cube.n_cells <= validate.MAX_DRAW_CELLS,
+        "bootstrap",
+        f"B = {B:,} resamples × {cube.n_cells:,} occupied cells is over {validate.MAX_DRAW_CELLS:,} draws",
+        f"use at most {validate.MAX_DRAW_CELLS // cube.n_cells:,} resamples for this cube",
+    )
+    n_draw = cube.n if n is None else int(validate.Interval(Real, 0, validate.MAX_COUNT).check(n, "n"))
     require(n_draw >= 1, "n", f"{n_draw} requests", "resample at least one request")
-    seed = rng if isinstance(rng, (int, np.integer)) else None
+    seed = validate.SEED.check(rng, "seed") if isinstance(rng, (int, np.integer)) else None
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     p = cube.counts / cube.n
     counts = gen.multinomial(n_draw, p, size=int(B)).astype(np.float32)

@@ -21,7 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import norm
 
+from engine import validate
 from engine.errors import require
+
+MAX_CANARY_DAYS = 365.0  # a canary that needs longer than a year is not a canary: the search gives up
+TOO_SMALL = "this difference is too small to detect at this traffic"
 
 
 def _check_p(p: float, name: str) -> None:
@@ -42,13 +46,28 @@ def n_superiority(
     require(p_control != p_canary, "target", "equals the baseline", "give the accuracy the canary must detect")
     require(0 < power < 1, "power", f"{power!r}", "use e.g. 0.8")
     require(ratio > 0, "share", "gives an empty arm", "use a canary share strictly between 0 and 1")
-    k = ratio
+    return _n_pooled(p_control, p_canary, _z(alpha, 2), float(norm.ppf(power)), ratio)
+
+
+def _n_pooled(p_control: float, p_canary: float, za: float, zb: float, k: float) -> float:
+    """Fleiss' pooled two-proportion size for the canary arm (inputs already checked)."""
     pbar = (p_canary + k * p_control) / (1 + k)
-    za, zb = _z(alpha, 2), float(norm.ppf(power))
     num = za * math.sqrt(pbar * (1 - pbar) * (1 + 1 / k)) + zb * math.sqrt(
         p_canary * (1 - p_canary) + p_control * (1 - p_control) / k
     )
     return num**2 / (p_canary - p_control) ** 2
+
+
+def _check_detectable(n_canary: float, per_day: float, field: str) -> None:
+    """Give up, in words, on a sample size no canary can collect (instead of planning for centuries)."""
+    days = n_canary / per_day
+    require(
+        math.isfinite(days) and days <= MAX_CANARY_DAYS,
+        field,
+        f"{TOO_SMALL}: the canary arm needs {n_canary:,.0f} requests, {days:,.0f} days at {per_day:,.4g} a day",
+        f"plan for a larger difference, a bigger canary share or more daily traffic (a canary must collect "
+        f"within {MAX_CANARY_DAYS:.0f} days)",
+    )
 
 
 def n_non_inferiority(
@@ -187,14 +206,14 @@ def plan(
     A canary measures accuracy only on labelled requests: the plan prices both
     labelling all traffic in the window and labelling equal samples per arm.
     """
-    require(0 < share < 1, "share", f"{share!r}", "give the canary's traffic share, e.g. 0.05")
-    require(daily_requests > 0, "daily", f"{daily_requests!r}", "give requests per day (> 0)")
-    require(usd_per_label >= 0, "usd per label", f"{usd_per_label!r}", "give a cost ≥ 0")
+    share, daily_requests = validate.PROPORTION.check(share, "share"), validate.DAILY.check(daily_requests, "daily")
+    usd_per_label = validate.NONNEG_USD.check(usd_per_label, "usd per label")
     k = (1 - share) / share
     eq, canary, arcs, test, tgt, eq_0025 = _sizes(baseline, target, expected, non_inferiority_margin, alpha, power, k)
+    per_day_canary = share * daily_requests
+    _check_detectable(canary, per_day_canary, "target" if non_inferiority_margin is None else "non-inferiority margin")
     n_eq, n_can = math.ceil(eq), math.ceil(canary)
     n_ctl = math.ceil(n_can * k)
-    per_day_canary = share * daily_requests
     curve = _power_curve(n_can, baseline, tgt, alpha, k) if non_inferiority_margin is None else ()
     return CanaryPlan(
         baseline,
@@ -232,18 +251,20 @@ def days_along_ramp(
     """Days until the canary has enough requests when its share follows ``ramp`` ((share, days), …).
 
     At each moment the requirement uses the allocation accumulated so far;
-    None if the ramp ends first.
+    None if the ramp ends first, or after MAX_CANARY_DAYS.
     """
+    n_superiority(baseline, target, alpha=alpha, power=power)  # checks the inputs once
+    za, zb = _z(alpha, 2), float(norm.ppf(power))
     canary = control = elapsed = 0.0
     step = 0.01
     for share, days in ramp:
         t = 0.0
-        while t < days:
+        while t < days and elapsed < MAX_CANARY_DAYS:
             canary += share * daily_requests * step
             control += (1 - share) * daily_requests * step
             t += step
             elapsed += step
-            if canary >= n_superiority(baseline, target, alpha=alpha, power=power, ratio=control / canary):
+            if canary >= _n_pooled(baseline, target, za, zb, control / canary):
                 return round(elapsed, 2)
     return None
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
 
+from engine import validate
 from engine.errors import require
 
 WEIGHTS_003 = {
@@ -56,8 +58,16 @@ LOWER_IS_BETTER = {
 }
 
 
-def read_epochs(df: pd.DataFrame) -> pd.DataFrame:
-    """Normalise column names (lower_snake, aliases) and values ('86.7%' → 0.867)."""
+TIE_TOLERANCE = validate.Interval(Real, 0, 1, unit="score difference")
+METRIC = validate.Interval(Real, -1e12, 1e12)
+
+
+def read_epochs(df: pd.DataFrame, *, strict: bool = False) -> pd.DataFrame:
+    """Normalise column names (lower_snake, aliases) and values ('86.7%' → 0.867).
+
+    Every value must be finite and every epoch a whole number; ``strict`` (a file a person wrote) also
+    refuses blank cells and an epoch listed twice.
+    """
     out = df.copy()
     out.columns = [ALIASES.get(c, c) for c in (str(c).strip().lower().replace(" ", "_") for c in out.columns)]
     require("epoch" in out.columns, "epochs column epoch", "missing", "give one row per epoch with an epoch column")
@@ -79,7 +89,16 @@ def read_epochs(df: pd.DataFrame) -> pd.DataFrame:
             "use numbers or percentages such as 86.7%, or name a text column 'decision' or 'notes'",
         )
         out[c] = num
-    out["epoch"] = out["epoch"].astype(int)
+        if c != "epoch":
+            validate.column(out, c, METRIC, where="epochs", blank_ok=not strict)
+    out["epoch"] = validate.column(out, "epoch", validate.EPOCH, where="epochs").astype(int)
+    dup = out.epoch[out.epoch.duplicated()]
+    require(
+        not (strict and len(dup)),
+        "epochs column epoch",
+        f"epoch {dup.iloc[0] if len(dup) else ''} appears twice",
+        "give one row per epoch",
+    )
     return out.sort_values("epoch").reset_index(drop=True)
 
 
@@ -117,6 +136,7 @@ def select(
     gates: dict[str, tuple[str, float]] = GATES_003,
     tie_tolerance: float = 1e-3,
 ) -> Selection:
+    tie_tolerance = TIE_TOLERANCE.check(tie_tolerance, "tie tolerance")
     df = read_epochs(epochs)
     present = {k: v for k, v in weights.items() if k in df.columns}
     missing = tuple(k for k in weights if k not in df.columns)

@@ -13,11 +13,13 @@ Rules (seeds 001 §4 and §6, 000 §6's failure tree):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 from typing import cast
 
 import numpy as np
 import pandas as pd
 
+from engine import validate
 from engine.decision import costs
 from engine.decision.cube import ConfusionCube
 from engine.decision.scenario import MODELS, Assumptions
@@ -37,6 +39,23 @@ OPTIONAL = (
     "usd_per_critical_event",
     "requests_per_month",
 )
+
+
+USD = validate.Interval(Real, 0, 1e12, unit="$ per month")
+COLUMN_LIMITS = {  # every numeric column's stated range
+    "agreement": validate.RATE,
+    "kl_t3": validate.Interval(Real, 0, 1e3, unit="nats"),
+    "teacher_critical_rate": validate.RATE,
+    "student_critical_rate": validate.RATE,
+    "teacher_harm_units_per_request": validate.LIMITS["harm_units"],
+    "student_harm_units_per_request": validate.LIMITS["harm_units"],
+    "teacher_critical_multiplier": validate.LIMITS["critical_multiplier"],
+    "student_critical_multiplier": validate.LIMITS["critical_multiplier"],
+    "teacher_inference_usd": USD,
+    "student_inference_usd": USD,
+    "usd_per_critical_event": validate.LIMITS["usd_per_critical_event"],
+    "requests_per_month": validate.LIMITS["requests_per_month"],
+}
 
 
 @dataclass(frozen=True)
@@ -68,9 +87,14 @@ def validate_cycles(df: pd.DataFrame) -> pd.DataFrame:
     require(len(df) > 0, "cycles", "no rows", "give one row per evaluation cycle")
     out = df.copy()
     for c in (c for c in REQUIRED[1:] + OPTIONAL if c in out.columns):
-        out[c] = pd.to_numeric(out[c], errors="coerce")
-        require(not out[c].isna().any(), c, "has values that are not numbers", "fill or drop those cycles")
-    out["cycle"] = out["cycle"].astype(str)
+        out[c] = validate.column(out, c, COLUMN_LIMITS[c], where="cycles")
+    blank = out["cycle"].isna() | (out["cycle"].astype(str).str.strip() == "")
+    require(not blank.any(), "cycles column cycle", f"row {int(np.argmax(blank)) + 1} is blank", "name every cycle")
+    out["cycle"] = out["cycle"].astype(str).str.strip()
+    dup = out.cycle[out.cycle.duplicated()]
+    require(
+        dup.empty, "cycles column cycle", f"{dup.iloc[0] if len(dup) else ''!r} appears twice", "name each cycle once"
+    )
     return out.reset_index(drop=True)
 
 

@@ -9,16 +9,18 @@ promoting the student. Whether promoting is *worth it* is the verdict's job
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from numbers import Real
 from typing import Any
 
-from engine.errors import DistillDecideError, require
+from engine import validate as v
+from engine.errors import require
 
 GROUPS = ("safety", "latency", "cost", "quality", "ops")
 USES = ("point", "lower95", "upper95")
 COMPARATORS = (">=", "<=")
+THRESHOLD = v.Interval(Real, -1e12, 1e12, unit="the metric's bound")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Gate:
         require(self.comparator in COMPARATORS, f"gate {self.name!r}.comparator", repr(self.comparator), "use >= or <=")
         require(self.group in GROUPS, f"gate {self.name!r}.group", repr(self.group), f"use one of {', '.join(GROUPS)}")
         require(self.use in USES, f"gate {self.name!r}.use", repr(self.use), f"use one of {', '.join(USES)}")
+        THRESHOLD.check(self.threshold, f"gate {self.name!r}.threshold")
 
 
 DEFAULT_GATES: tuple[Gate, ...] = (
@@ -129,14 +132,34 @@ def gate_values(quality_report, assumptions) -> dict[str, tuple[float, float | N
     return out
 
 
+GATE_FIELDS: dict[str, v.Constraint] = {
+    "name": v.Text(200),
+    "metric": v.Text(100),
+    "comparator": v.Options(COMPARATORS),
+    "threshold": THRESHOLD,
+    "group": v.Options(GROUPS),
+    "use": v.Options(USES),
+    "note": v.Text(2_000, blank_ok=True),
+}
+MAX_GATES = 1_000
+
+
 def load_gates(path: str) -> tuple[Gate, ...]:
     """Gates from a JSON list of objects (name, metric, comparator, threshold, group, use, note)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        return tuple(Gate(**g) for g in data)
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
-        raise DistillDecideError("gates file", f"{path}: {exc}", "give a JSON list of gate objects") from None
+    data = v.load_structured(path, "gates file", what="JSON list of gates")
+    require(
+        isinstance(data, list) and 0 < len(data) <= MAX_GATES,
+        "gates file",
+        f"holds {type(data).__name__ if not isinstance(data, list) else f'{len(data):,} gates'}, not a list of gates",
+        f'give a JSON list of 1 to {MAX_GATES:,} objects such as {{"name": …, "metric": …, "comparator": ">=", '
+        '"threshold": 0.95, "group": "quality"}',
+    )
+    required = ("name", "metric", "comparator", "threshold", "group")
+    gates = [Gate(**v.check_fields(g, GATE_FIELDS, f"gate {i + 1}", required=required)) for i, g in enumerate(data)]
+    names = [g.name for g in gates]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    require(dup is None, "gates file", f"the gate name {dup!r} appears twice", "give every gate its own name")
+    return tuple(gates)
 
 
 @dataclass(frozen=True)

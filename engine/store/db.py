@@ -9,6 +9,7 @@ the lock. That lets the CLI write while the dashboard is open.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -92,6 +93,29 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text or "different configuration" in text
 
 
+_DAMAGED = ("not a valid duckdb database", "could not read enough bytes", "corrupt", "checksum", "invalid database")
+_UNWRITABLE = ("permission denied", "operation not permitted", "read-only file system", "is a directory")
+
+
+def _fault(p: Path, exc: BaseException) -> DistillDecideError | None:
+    """The one line for a store that cannot be used (damaged file, unwritable place); None for other errors."""
+    reason = " ".join(str(exc).split()).removeprefix("IO Error: ").replace(f' "{p}"', "")[:160]
+    text = reason.lower()
+    if any(w in text for w in _DAMAGED):
+        return DistillDecideError(
+            "database",
+            f"{p} is damaged or is not a DuckDB file ({reason})",
+            f"restore it from a backup, or move it aside (mv {p} {p}.broken) and run again to start an empty store",
+        )
+    if isinstance(exc, OSError) or any(w in text for w in _UNWRITABLE):
+        return DistillDecideError(
+            "database",
+            f"{p.parent} is a read-only location: {p} cannot be created or written there ({reason})",
+            f"make {p.parent} writable, or set DISTILL_DECIDE_DB to a file in a writable folder",
+        )
+    return None
+
+
 def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Open ``p``, retrying with backoff while another process holds its lock."""
     deadline = time.monotonic() + wait_s
@@ -101,7 +125,10 @@ def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
             return duckdb.connect(str(p), read_only=read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not _is_lock_error(exc):
-                raise
+                fault = _fault(p, exc)
+                if fault is None:
+                    raise
+                raise fault from None
             if time.monotonic() > deadline:
                 raise DistillDecideError(
                     "database",
@@ -121,12 +148,45 @@ def connect(
     if read_only and not p.exists():
         migrate(p)
     if not read_only:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fault = _fault(p, exc)
+            assert fault is not None  # every OSError is a fault
+            raise fault from None
     con = _open(p, read_only=read_only, wait_s=wait_s)
     try:
         yield con
+    except duckdb.Error as exc:  # a damaged block or an unwritable write-ahead log shows only when used
+        fault = _fault(p, exc)
+        if fault is None:
+            raise
+        raise fault from None
     finally:
         con.close()
+
+
+def check(path: str | Path | None = None) -> None:
+    """Raise the store's one-line fault (damaged file, read-only place) now, creating nothing.
+
+    A store busy in another process is not a fault. The dashboard calls this on every page.
+    """
+    p = Path(path) if path is not None else db_path()
+    if p.exists():
+        try:
+            duckdb.connect(str(p), read_only=True).close()
+        except duckdb.Error as exc:
+            fault = None if _is_lock_error(exc) else _fault(p, exc)
+            if fault is not None:
+                raise fault from None
+    folder = next((f for f in (p.parent, *p.parent.parents) if f.exists()), p.parent)
+    writable = os.access(folder, os.W_OK) and (not p.exists() or os.access(p, os.W_OK))
+    require(
+        writable,
+        "database",
+        f"{p} cannot be written: {folder} is a read-only location (saving scenarios, cubes and cycles will fail)",
+        f"make {folder} writable, or set DISTILL_DECIDE_DB to a file in a writable folder",
+    )
 
 
 @contextlib.contextmanager

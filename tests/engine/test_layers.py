@@ -117,7 +117,7 @@ DECISION_FORBIDDEN = (
     "ui",
     "app_pages",
 )
-DECISION_OURS_ALLOWED = ("engine.errors", "engine.paths", "engine.data.seed", "engine.decision")
+DECISION_OURS_ALLOWED = ("engine.errors", "engine.paths", "engine.validate", "engine.data.seed", "engine.decision")
 VERDICT_OURS_ALLOWED = (*DECISION_OURS_ALLOWED, "engine.quality", "engine.rollout.gates", "engine.present.money")
 STORE_OURS_ALLOWED = ("engine.errors", "engine.paths", "engine.runs", "engine.store")
 
