@@ -122,11 +122,12 @@ class Progress:
             stamped = {**record, "pid": os.getpid(), "host": socket.gethostname(), "heartbeat": time.time()}
             write_atomic(self.run_dir / "progress.json", stamped)
 
-    def start_heartbeat(self, every_s: float = HEARTBEAT_S) -> None:
+    def start_heartbeat(self, every_s: float | None = None) -> None:
+        every = HEARTBEAT_S if every_s is None else every_s
         self._write(self._record)
 
         def beat() -> None:
-            while not self._stop.wait(every_s):
+            while not self._stop.wait(every):
                 self._write(self._record)
 
         self._thread = threading.Thread(target=beat, name="progress-heartbeat", daemon=True)
