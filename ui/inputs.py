@@ -2,7 +2,9 @@
 
 A widget's key is set from the stored ``Assumptions`` before it is drawn (:func:`ui.state.sync_widget`), so a
 number box and a slider for the same assumption always agree, and a rerun started by another widget cannot
-bring back a stale value (issue 12: a typed 2.50 snapped back to the slider's 1.20).
+bring back a stale value (issue 12: a typed 2.50 snapped back to the slider's 1.20). The stored value is also
+passed as the widget's default: when a rerun interrupts the one that first drew a widget, the browser builds
+it from its default, and with none it would start (and later send back) an empty list or 0.
 """
 
 from __future__ import annotations
@@ -53,9 +55,17 @@ def _show_error(f: Field, where: Any) -> None:
 
 def number_field(f: Field, where: Any = st) -> None:
     """One number box for one assumption, with its error (if any) directly under it."""
-    state.sync_widget(f.key, f.shown(state.assumptions()), f.path)
+    now = f.shown(state.assumptions())
+    state.sync_widget(f.key, now, f.path)
     where.number_input(
-        f.label, key=f.key, step=f.step, format=f.fmt, help=f.help, on_change=_changed, args=(f.path, f.key)
+        f.label,
+        value=now,  # also the widget's default: a browser that never drew it starts here, not at 0
+        key=f.key,
+        step=f.step,
+        format=f.fmt,
+        help=f.help,
+        on_change=_changed,
+        args=(f.path, f.key),
     )
     _show_error(f, where)
 
@@ -70,6 +80,7 @@ def critical_slider(where: Any = st) -> None:
         "$ per critical event (drag)",
         0.0,
         top,
+        min(now, top),
         step=0.05,
         key=CRIT_SLIDER,
         on_change=_changed,
@@ -98,6 +109,7 @@ def critical_intents(a: Any) -> None:
     st.multiselect(
         "Critical intents (misroutes priced per critical event)",
         a.intents,
+        default=list(a.critical_intents),
         key=key,
         on_change=choice_changed,
         args=("critical_intents", key, lambda _a, v: tuple(v)),
@@ -123,7 +135,12 @@ def segment_multipliers(segments: tuple[str, ...], a: Any) -> None:
         key = f"in:mult:{seg}"
         state.sync_widget(key, float(a.critical_multipliers.get(seg, 1.0)), f"mult:{seg}")
         c.number_input(
-            f"Critical-cost multiplier: {seg}", step=0.5, key=key, on_change=_multiplier_changed, args=(seg, key)
+            f"Critical-cost multiplier: {seg}",
+            value=float(a.critical_multipliers.get(seg, 1.0)),
+            step=0.5,
+            key=key,
+            on_change=_multiplier_changed,
+            args=(seg, key),
         )
         if msg := state.errors().get(f"mult:{seg}"):
             c.error(f"**{msg}.** Every page keeps the last good value.", icon=":material/error:")

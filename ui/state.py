@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 import streamlit as st
 
@@ -127,18 +128,34 @@ def query() -> dict[str, str]:
     return out | url.encode(base(), assumptions())
 
 
+def _browser_query() -> dict[str, str] | None:
+    """The query string the browser sent with this rerun (None outside a script run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return None if ctx is None else dict(parse_qsl(ctx.query_string, keep_blank_values=True))
+
+
 def mirror_url() -> None:
-    """Make the address bar carry the current view (only when it differs: each write is a browser message)."""
+    """Make the address bar carry the current view (only when it differs: each write is a browser message).
+
+    Compared with what the browser reported too, not only with ``st.query_params``: a message lost to an
+    interrupted rerun is sent again on the next run instead of leaving a stale link in the address bar.
+    """
     want = query()
-    if _url_params() != want:
+    browser = _browser_query()
+    if _url_params() != want or (browser is not None and browser != want):
         st.query_params.from_dict(want)
 
 
 def set_assumptions(a: Assumptions, what: str) -> None:
-    """Replace the current assumptions, log who changed what and when (this session), update the URL."""
+    """Replace the current assumptions and log who changed what, when (this session).
+
+    The URL follows at the next :func:`current` (the start of every page run): a query-string message sent
+    from inside a widget callback can be overtaken by the rerun's own, so it is sent from the script.
+    """
     st.session_state[Keys.ASSUMPTIONS] = a
     log(what)
-    mirror_url()
 
 
 def log(what: str) -> None:
