@@ -157,7 +157,7 @@ class Text:
     blank_ok: bool = False
 
     def describe(self) -> str:
-        return f"text of at most {self.max_chars:,} characters"
+        return f"{'' if self.blank_ok else 'non-blank '}text of at most {self.max_chars:,} characters"
 
     def check(self, value: Any, field: str, fix: str | None = None) -> str:
         fix = fix or f"give {self.describe()}"

@@ -154,7 +154,7 @@ class Assumptions:
             validate.LIMITS[f].check(getattr(self, f), f)
         if self.latency_baseline_ms is not None:
             validate.LIMITS["latency_baseline_ms"].check(self.latency_baseline_ms, "latency_baseline_ms")
-        d = validate.Interval(Real, None, None).check(self.days_per_month, "days_per_month")
+        d = validate.Interval(Real, None, None).check(self.days_per_month, "days_per_month", "use 28 to 31 days")
         require(28 <= d <= 31, "days_per_month", f"{d:g} is not a month length", "use a value between 28 and 31")
         if self.usd_per_critical_event_range is not None:
             price = validate.LIMITS["usd_per_critical_event"]
@@ -298,7 +298,9 @@ def _model_from_data(data: Any, name: str) -> ModelAssumptions:
         "give exactly one of usd_per_request, usd_per_1k_requests, usd_per_10k_requests",
     )
     unit = given[0]
-    price = validate.LIMITS["usd_per_request"].check(data.pop(unit), f"{name}.{unit}")
+    top = validate.LIMITS["usd_per_request"].right or 0.0
+    in_unit = validate.Interval(Real, 0, top / _PRICE_UNITS[unit], unit=unit.replace("usd_", "$ ").replace("_", " "))
+    price = in_unit.check(data.pop(unit), f"{name}.{unit}")
     data["usd_per_request"] = price * _PRICE_UNITS[unit]
     known = {f.name for f in dataclasses.fields(ModelAssumptions)}
     unknown = sorted(set(data) - known)

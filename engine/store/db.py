@@ -97,16 +97,20 @@ _DAMAGED = ("not a valid duckdb database", "could not read enough bytes", "corru
 _UNWRITABLE = ("permission denied", "operation not permitted", "read-only file system", "is a directory")
 
 
+def _damaged(p: Path, reason: str) -> DistillDecideError:
+    return DistillDecideError(
+        "database",
+        f"{p} is damaged or is not a DuckDB file ({reason})",
+        f"restore it from a backup, or move it aside (mv {p} {p}.broken) and run again to start an empty store",
+    )
+
+
 def _fault(p: Path, exc: BaseException) -> DistillDecideError | None:
     """The one line for a store that cannot be used (damaged file, unwritable place); None for other errors."""
-    reason = " ".join(str(exc).split()).removeprefix("IO Error: ").replace(f' "{p}"', "")[:160]
-    text = reason.lower()
+    text = " ".join(str(exc).split()).lower()
+    reason = " ".join(str(exc).split()).removeprefix("IO Error: ").replace(f' "{p}"', "")[:200]
     if any(w in text for w in _DAMAGED):
-        return DistillDecideError(
-            "database",
-            f"{p} is damaged or is not a DuckDB file ({reason})",
-            f"restore it from a backup, or move it aside (mv {p} {p}.broken) and run again to start an empty store",
-        )
+        return _damaged(p, reason)
     if isinstance(exc, OSError) or any(w in text for w in _UNWRITABLE):
         return DistillDecideError(
             "database",
