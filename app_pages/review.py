@@ -15,7 +15,10 @@ d = common.decide_current()
 common.verdict_banner(d)
 from engine import store  # noqa: E402
 
-series = store.list_cycle_series()
+try:
+    series = store.list_cycle_series()
+except DistillDecideError:  # a damaged store: ui.widgets.store_fault names it at the top of the page
+    series = []
 source = st.selectbox("Evaluation cycles", ["example (generated, 12 weeks)"] + series + ["upload…"], key="review_src")
 up = common.upload_frame("Evaluation cycles (CSV/parquet)", "review_cycles") if source == "upload…" else None
 if up is not None:

@@ -19,6 +19,7 @@ import pytest
 
 from engine.cli.main import main
 from tests.engine.reliability.test_bad_inputs import fingerprint, tree
+from tests.pages.test_pages import PAGES
 
 COUNTS = "segment,true,teacher_pred,student_pred,n\nall,faq,faq,faq,3\nall,chitchat,faq,chitchat,1\n"
 CYCLES = "cycle,agreement\nw1,0.97\nw2,0.96\n"
@@ -214,7 +215,7 @@ def test_check_names_the_fault_without_creating_anything(ro_place, tmp_path):
     assert not (tmp_path / "elsewhere").exists()
 
 
-@pytest.mark.parametrize("page", ["overview", "scenarios"])
+@pytest.mark.parametrize("page", PAGES)
 def test_the_dashboard_shows_a_damaged_store_as_one_plain_message(page, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
