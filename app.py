@@ -35,6 +35,7 @@ nav = st.navigation(
     {
         group: [st.Page(f"app_pages/{f}.py", title=t, icon=i, default=(f == "overview")) for f, t, i in items]
         for group, items in PAGES.items()
-    }
+    },
+    position="top",  # the sidebar is for the verdict and the what-if controls, in view on a 900 px screen
 )
 nav.run()

@@ -23,8 +23,9 @@ if d is not None:
     c2.metric(
         "Student total / month",
         usd(b.student.total_usd),
-        delta=f"{'-' if b.margin_usd > 0 else '+'}{usd(abs(b.margin_usd))} vs teacher",
-        delta_color="inverse",
+        delta=f"{usd(-b.margin_usd, signed=True)} vs teacher",  # −$1,122: a true minus, so colour and arrow are set
+        delta_color="green" if b.margin_usd > 0 else "red",
+        delta_arrow="down" if b.margin_usd > 0 else "up",
     )
     c3.metric(
         "Margin (teacher − student)",
@@ -41,12 +42,14 @@ if d is not None:
         delta_arrow="off",
     )
     c1, c2, c3, c4 = st.columns(4)
+    more_crit = b.student.critical_events_per_month - b.teacher.critical_events_per_month
     c1.metric("Teacher critical misroutes / mo", f"{b.teacher.critical_events_per_month:,.0f}")
     c2.metric(
         "Student critical misroutes / mo",
         f"{b.student.critical_events_per_month:,.0f}",
-        delta=f"{b.student.critical_events_per_month - b.teacher.critical_events_per_month:+,.0f}",
-        delta_color="inverse",
+        delta=f"{more_crit:+,.0f}".replace("-", "−"),
+        delta_color="red" if more_crit > 0 else "green",
+        delta_arrow="up" if more_crit > 0 else "down",
     )
     be_c, be_v = d.break_even_critical, d.break_even_volume
     c3.metric("Break-even $ / critical event", f"${be_c.value:,.2f}" if be_c.value is not None else "none")

@@ -16,6 +16,7 @@ from engine.decision import sweeps, uncertainty, verdict
 from engine.errors import DistillDecideError
 from engine.present.money import usd
 from ui import state
+from ui.fields import BY_PATH
 
 BOOTSTRAP_B = 10_000
 BOOTSTRAP_SEED = 0
@@ -104,21 +105,25 @@ def badge(d: verdict.Decision | None) -> str:
     return f":{colour}-badge[{words}] margin {usd(d.breakdown.margin_usd)}/month"
 
 
+def _versus(now: float, be: float) -> str:
+    if be <= 0:
+        return ""
+    r = now / be
+    return f"{r:,.0f}× the break-even" if r >= 10 else f"{r - 1:+.0%}".replace("-", "−")
+
+
 def break_even_table(d: verdict.Decision, a) -> pd.DataFrame:
     """Each what-if assumption now, its break-even, and which model is cheaper on which side."""
     rows: list[dict[str, Any]] = []
     for param, be in d.break_evens.items():
         now = float(a.get(param))
         if be.value is None:
-            where, gap = be.note, ""
+            where, gap = f"{be.winner_below} cheaper at any value", ""
         else:
-            where = f"{be.winner_below} cheaper below, {be.winner_above} above"
-            gap = f"{(now - be.value) / be.value:+.0%}" if be.value > 0 else ""
+            where, gap = f"{be.winner_below} cheaper below, {be.winner_above} above", _versus(now, be.value)
         rows.append(
             {
-                "Assumption": sweeps.LINEAR_PARAMS[param].replace("per ", "$ per ", 1)
-                if param != "requests_per_month"
-                else "Monthly volume (requests)",
+                "Assumption": BY_PATH[param].label,
                 "Now": sweeps.format_value(param, now),
                 "Break-even": sweeps.format_value(param, be.value) if be.value is not None else "none",
                 "Now vs break-even": gap,

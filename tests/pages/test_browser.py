@@ -103,7 +103,8 @@ def test_typed_price_survives_other_edits_and_a_reload(running):
         page.get_by_text("Lean teacher: saves $880/month").first.wait_for(timeout=60_000)
         assert page.get_by_label("$ per critical event", exact=True).input_value() == "2.50"
         assert page.get_by_label(VOLUME).input_value() == "1400000"
-        page.get_by_role("link", name="Overview").first.click()  # navigation keeps it
+        page.get_by_test_id("stTopNavSection").filter(has_text="Decide").click()  # navigation keeps it
+        page.get_by_role("menuitem", name="Overview").first.click()
         page.get_by_text("Modified from the seed scenario").first.wait_for(timeout=30_000)
         page.get_by_text("Lean teacher: saves $880/month").first.wait_for(timeout=30_000)
         assert "usd_per_critical_event=2.5" in page.url
