@@ -118,7 +118,9 @@ def check_run_dir(run_dir: Path) -> None:
     entries = _walk(d)
     for name, rule in TOP.items():
         if rule.required and name not in entries:
-            raise DistillDecideError(f"run {d.name}/{name}", "is missing", FIX)
+            unfinished = "the run is not finished (or its copy is incomplete)" if name == "DONE" else "is missing"
+            fix = "wait for it to finish or resume it, or " + FIX if name == "DONE" else FIX
+            raise DistillDecideError(f"run {d.name}/{name}", unfinished, fix)
     parsed = {}
     for rel, (rule, size) in sorted(entries.items()):
         parsed[rel] = _check_file(d, rel, rule, size)

@@ -103,7 +103,7 @@ def _json(rel, **changes):
 
 CKPT = "checkpoints/student-epoch1"
 BAD = {
-    "no DONE": (_remove("DONE"), r"copied-1/DONE: is missing"),
+    "no DONE": (_remove("DONE"), r"copied-1/DONE: the run is not finished .*Fix: wait for it to finish or resume"),
     "no predictions": (_remove("predictions.parquet"), r"predictions\.parquet: is missing"),
     "no config": (_remove("config.json"), r"config\.json: is missing"),
     "config not JSON": (_write("config.json", "{labels: [}"), r"config\.json: is not valid JSON"),
