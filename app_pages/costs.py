@@ -5,7 +5,7 @@ import streamlit as st
 from engine.decision import costs
 from engine.errors import DistillDecideError
 from engine.present import figures
-from engine.present.money import usd
+from engine.present.money import usd, usd_cell
 from ui import common
 
 ev, a, _ = common.current()
@@ -27,7 +27,7 @@ if d is not None:
     right.markdown("**Most expensive confusions ($/month, requests/month)**")
     right.dataframe(
         cc.head(n_top).style.format(
-            {"usd_per_month": "${:,.0f}", "misroutes_per_month": "{:,.0f}", "critical_per_month": "{:,.0f}"}
+            {"usd_per_month": usd_cell, "misroutes_per_month": "{:,.0f}", "critical_per_month": "{:,.0f}"}
         ),
         hide_index=True,
     )
@@ -35,7 +35,7 @@ if d is not None:
     st.dataframe(
         seg.style.format(
             {
-                **{c: "${:,.0f}" for c in seg.columns if c.endswith("_usd")},
+                **{c: usd_cell for c in seg.columns if c.endswith("_usd")},  # −$3,080, not $-3,080
                 "volume_share": "{:.1%}",
                 "requests_per_month": "{:,.0f}",
                 "critical_events_per_month": "{:,.0f}",

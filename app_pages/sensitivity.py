@@ -6,6 +6,7 @@ import streamlit as st
 from engine.decision import sweeps
 from engine.errors import DistillDecideError
 from engine.present import figures
+from engine.present.money import usd_cell
 from ui import common
 
 ev, a, _ = common.current()
@@ -32,7 +33,7 @@ try:
                 "Requests / month": "{:,.0f}",
                 "Teacher $/month": "${:,.0f}",
                 "Student $/month": "${:,.0f}",
-                "Margin (teacher − student)": "${:,.0f}",
+                "Margin (teacher − student)": usd_cell,  # −$3,080, not $-3,080
             }
         ),
         hide_index=True,

@@ -46,7 +46,7 @@ def main() -> None:
         m_c, m_n = statistics.median(cached[2:]), statistics.median(cold)
         print(
             f"{page} page, $ per critical event changed (verdict, decomposition, gates, re-priced bootstrap; "
-            f"the change triggers one extra rerun to refresh the inputs): median {m_c * 1e3:.0f} ms server-side "
+            f"applied in the input's on_change callback, one rerun): median {m_c * 1e3:.0f} ms server-side "
             f"(target < 300 ms); with the draw cache cleared each time {m_n * 1e3:.0f} ms: "
             f"{m_n / m_c:.1f}× faster with cached draws"
         )
