@@ -25,15 +25,12 @@ try:
             vid = store.save_scenario(name, a.replace(name=name.strip()).to_dict(), author=common.author(), note=note)
             st.session_state["saved_version"] = vid
             st.success(f"Saved **{name}** as version {vid}.")
-        base = st.session_state.get("baseline_assumptions", a)
-        changed = {k: a.get(k) for k in common.URL_FIELDS if a.get(k) != base.get(k)}
-        saved_vid = st.session_state.get("saved_version")
-        query = urlencode(({"scenario": saved_vid} if saved_vid else {}) | changed)
+        query = urlencode(common.share_query())
         st.markdown(
-            "**Share**: append this to the dashboard's address (a saved version plus the changed fields, "
-            "not the whole matrix):"
+            "**Share**: the address bar always carries this view (the evidence, a loaded version and every "
+            "changed field, harm-matrix cells included); copy it, or append this to the dashboard's address:"
         )
-        st.code("?" + query if query else "(nothing changed from the loaded scenario)")
+        st.code("?" + query if query else "(nothing changed from the seed scenario)")
     with c2:
         st.subheader("Load a saved scenario")
         saved = store.list_scenarios()
@@ -42,8 +39,7 @@ try:
         else:
             pick: str = st.selectbox("Scenario", saved.name, key="load_pick")
             if st.button("Load", key="load_btn"):
-                common.set_assumptions(sources.stored_scenario(pick), f"loaded {pick}")
-                st.session_state["scenario_note"] = f"stored scenario {pick}"
+                common.load_scenario(int(saved.loc[saved.name == pick, "version_id"].iloc[0]), pick)
                 st.rerun()
             hist = store.scenario_history(pick)
             st.markdown("**Change log** (who changed what, when)")

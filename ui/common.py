@@ -9,7 +9,8 @@ Caching lives in the UI layer; the engine holds no state.
 from __future__ import annotations
 
 from ui.inputs import critical_slider, number_field
-from ui.state import author, current, set_assumptions, use_evidence, use_uploaded_rows
+from ui.state import author, current, load_scenario, set_assumptions, use_evidence, use_uploaded_rows
+from ui.state import query as share_query
 from ui.verdict import (
     BOOTSTRAP_B,
     BOOTSTRAP_SEED,
@@ -55,10 +56,12 @@ __all__ = [
     "decide_current",
     "draws_for",
     "gate_report",
+    "load_scenario",
     "number_field",
     "quality",
     "require_nonempty",
     "set_assumptions",
+    "share_query",
     "show_error",
     "sidebar",
     "upload_frame",

@@ -79,7 +79,7 @@ def _read_url_once() -> None:
     base, note = sources.scenario_for(evidence().cube, None)
     if url.SCENARIO in qp:
         try:
-            base, note = sources.stored_scenario(int(qp[url.SCENARIO])), f"stored version {qp[url.SCENARIO]}"
+            base, note = sources.stored_scenario(int(qp[url.SCENARIO])), f"stored scenario version {qp[url.SCENARIO]}"
             st.session_state[Keys.SCENARIO_VERSION] = int(qp[url.SCENARIO])
         except (DistillDecideError, ValueError) as exc:
             problems.append(f"scenario '{qp[url.SCENARIO]}': {getattr(exc, 'problem', exc)} (ignored)")
@@ -214,6 +214,16 @@ def use_uploaded_rows(ev: Evidence) -> None:
         except DistillDecideError:
             ref = None  # the store is busy or unwritable: the upload still works for this session
     use_evidence(ev, ref)
+
+
+def load_scenario(version: int, label: str) -> None:
+    """A stored scenario version becomes the base: "modified" and the URL (``scenario=VERSION``) are relative
+    to it."""
+    a = sources.stored_scenario(version)
+    _start(a, f"stored scenario {label} (version {version})")
+    st.session_state[Keys.SCENARIO_VERSION] = version
+    forget_inputs()
+    log(f"Loaded stored scenario {label} (version {version})")
 
 
 def reset() -> None:

@@ -130,3 +130,21 @@ def test_overview_shows_each_value_beside_its_break_even(db):
     assert (vol["Break-even"], vol["Which model"]) == ("none", "teacher cheaper at any value")  # −850.08V/1.4M − 30
     seed = app().dataframe[0].value.set_index("Assumption").loc["Monthly volume (requests)"]
     assert (seed["Now"], seed["Break-even"]) == ("1,400,000", "36,461")
+
+
+def test_a_loaded_scenario_is_what_the_url_is_relative_to(db):
+    from engine import store
+    from engine.data import seed
+
+    vid = store.save_scenario("plan-b", seed.load_assumptions().replace(usd_per_critical_event=2.5).to_dict())
+    at = app("scenarios")
+    at.selectbox(key="load_pick").set_value("plan-b")
+    at.button(key="load_btn").click().run()
+    assert at.session_state["assumptions"].usd_per_critical_event == 2.5
+    assert at.query_params == {"scenario": str(vid)}  # the version, not its 2.5 as a change
+    at.number_input(key="in:requests_per_month").set_value(5_000_000.0).run()
+    assert at.query_params == {"scenario": str(vid), "requests_per_month": "5000000.0"}
+    again = app(query=dict(at.query_params))  # a fresh session from the copied link
+    a = again.session_state["assumptions"]
+    assert (a.usd_per_critical_event, a.requests_per_month) == (2.5, 5_000_000)
+    assert any("Modified from the stored scenario version" in c.value for c in again.sidebar.caption)
