@@ -5,7 +5,6 @@ here. Each edit is validated where it is typed; a bad value is shown beside its 
 value stays in use.
 """
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -30,7 +29,7 @@ inputs.segment_multipliers(ev.cube.segments, a)
 st.subheader("Harm matrix (harm units per misroute; row = true intent, column = predicted)")
 harm.bulk_set(a)
 harm.editor(a)
-st.plotly_chart(figures.harm_heatmap(a.intents, np.asarray(a.harm_matrix)))
+st.plotly_chart(figures.harm_heatmap(a.intents, harm.heatmap_matrix(a)))  # critical rows blank
 log = st.session_state.get("change_log", [])
 if log:
     st.markdown("**Changes this session**")

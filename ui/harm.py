@@ -67,8 +67,18 @@ def editor(a: Assumptions) -> None:
             f"critical event (${a.usd_per_critical_event:,.2f} each, in the sidebar), not in harm units."
         )
     key = _editor_key()
+    narrow = {  # ten intents fit at 1440 px; the full name is the column's tooltip
+        c: st.column_config.NumberColumn(c, help=f"predicted {c}", min_value=0.0, step=0.01, width="small")
+        for c in a.intents
+    }
     st.data_editor(
-        frame, key=key, on_change=_edited, args=(key,), width="stretch", height=min(420, 38 * (len(rows) + 1))
+        frame,
+        key=key,
+        on_change=_edited,
+        args=(key,),
+        column_config=narrow,
+        width="stretch",
+        height=min(420, 38 * (len(rows) + 1)),
     )
     if msg := state.errors().get("harm_matrix"):
         st.error(f"**{msg}.** Every page keeps the last good matrix.", icon=":material/error:")
@@ -94,6 +104,13 @@ def _bulk_apply() -> None:
     m = np.asarray(a.harm_matrix, dtype=float)
     m[mask] = value
     _commit(a, m, f"Harm units: {scope} {', '.join(targets) or '(all)'} set to {value:g}")
+
+
+def heatmap_matrix(a: Assumptions) -> np.ndarray:
+    """The matrix to draw: critical rows blank (their harm units price nothing)."""
+    m = np.asarray(a.harm_matrix, dtype=float).copy()
+    m[[i for i, t in enumerate(a.intents) if t in a.critical_intents], :] = np.nan
+    return m
 
 
 def bulk_set(a: Assumptions) -> None:

@@ -129,6 +129,52 @@ def test_negative_volume_message_beside_the_field_and_the_next_edit_works(runnin
         assert page.get_by_text("Monthly volume must be ≥ 0").count() == 0
 
 
+def _edit_harm_cell(page, row: int, col: int, text: str) -> None:
+    """Type into the harm editor's cell (row, col) of its editable rows (col 0 is the intent-name column)."""
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    b = grid.bounding_box()
+    assert b
+    page.mouse.click(b["x"] + 200, b["y"] + 52)  # a cell of the first row (35 px header, 35 px rows)
+    for key, n in (("ArrowLeft", 12), ("ArrowRight", col), ("ArrowDown", row)):
+        for _ in range(n):
+            page.keyboard.press(key)
+    page.keyboard.press("Enter")  # opens the cell's editor
+    page.wait_for_timeout(400)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text, delay=30)
+    page.keyboard.press("Enter")
+
+
+def test_harm_cell_edit_moves_the_margin_by_hand(running, seed_rows):
+    # chitchat misrouted to faq, 0.2 → 1.2 harm units: margin moves by 1 × $0.013 × 1.4M / 10,000 × (t − s)
+    t = int(((seed_rows["true"] == "chitchat") & (seed_rows["teacher_pred"] == "faq")).sum())
+    s = int(((seed_rows["true"] == "chitchat") & (seed_rows["student_pred"] == "faq")).sum())
+    with browser_page(1440, 900) as page:
+        page.goto(running + "/assumptions", wait_until="domcontentloaded")
+        page.get_by_text("Lean student: saves $1,122/month").first.wait_for(timeout=60_000)
+        rows = [page.locator(f"#glide-cell-0-{i}").inner_text() for i in range(8)]
+        assert rows == [
+            "order_tracking",
+            "product_question",
+            "product_discovery",
+            "recommendation",
+            "faq",
+            "chitchat",
+            "checkout_help",
+            "account_security",
+        ]  # escalation and return_request (critical, priced per event) are not offered as harm edits
+        assert page.locator("#glide-cell-5-5").inner_text() == "0.2"  # chitchat → faq
+        _edit_harm_cell(page, 5, 5, "1.2")
+        margin = 1_121.92 + 0.013 * 1_400_000 / 10_000 * (t - s)
+        page.get_by_text(f"Lean student: saves {usd(margin)}/month").first.wait_for(timeout=30_000)
+        page.wait_for_function("() => decodeURIComponent(location.search).includes('harm=6-4:1.2')", timeout=10_000)
+        _edit_harm_cell(page, 0, 2, "0.6")  # a second edit applies once; the first stays
+        page.wait_for_function(
+            "() => decodeURIComponent(location.search).includes('harm=0-1:0.6,6-4:1.2')", timeout=10_000
+        )
+
+
 def test_input_to_verdict_time(running):
     """Median time from Enter in the sidebar box to the new verdict on screen, over 10 edits (printed only)."""
     times = []
