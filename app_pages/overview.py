@@ -69,6 +69,7 @@ if d is not None:
                 "student_minus_teacher_usd": "Student − teacher",
             }
         )
+        table["Component"] = table["Component"].map(lambda c: figures.COMPONENT_LABELS.get(c, c.capitalize()))
         st.dataframe(
             table.style.format(dict.fromkeys(("Teacher", "Student", "Student − teacher"), usd_cell)),
             hide_index=True,

@@ -102,7 +102,7 @@ def badge(d: verdict.Decision | None) -> str:
         return ""
     _, _, colour = STYLES[(d.verdict.state, d.verdict.model)]
     words = BADGES[d.verdict.state].format(m=d.verdict.model)
-    return f":{colour}-badge[{words}] margin {usd(d.breakdown.margin_usd)}/month"
+    return f":{colour}-badge[{words}] saves {usd(abs(d.breakdown.margin_usd))}/month"
 
 
 def _versus(now: float, be: float) -> str:
