@@ -284,7 +284,7 @@ def read_text(path: str | Path, field: str, *, max_bytes: int = MAX_TEXT_BYTES, 
     except UnicodeDecodeError as exc:
         raise DistillDecideError(
             field,
-            f"{p.name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start})",
+            f"{p.name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start})",
             "save it with UTF-8 encoding (most editors: Save as → Encoding → UTF-8)",
         ) from None
 

@@ -23,12 +23,23 @@ def modified_note() -> str | None:
     return f"Modified from the {base}: {', '.join(names)}."
 
 
-def store_fault() -> None:
-    """The store's one-line fault (a damaged file, a read-only place) at the top of every page, not a traceback."""
+@st.cache_data(show_spinner=False, max_entries=8)
+def _store_checked(path: str, stamp: tuple[int, ...]) -> None:
+    """``db.check`` once per version of the file and its folder (~80 ms); a fault is not cached, so it shows
+    on every run until it is fixed."""
     from engine.store import db
 
+    db.check(path)
+
+
+def store_fault() -> None:
+    """The store's one-line fault (a damaged file, a read-only place) at the top of every page, not a traceback."""
+    from engine.paths import db_path
+
+    p = db_path()
+    stamp = tuple(x for f in (p, p.parent) if f.exists() for x in (f.stat().st_ctime_ns, f.stat().st_size))
     try:
-        db.check()
+        _store_checked(str(p), stamp)
     except DistillDecideError as exc:
         ui_verdict.show_error(exc)
 
