@@ -192,14 +192,18 @@ def test_input_to_verdict_time(running):
     print(f"\ninput → updated verdict in the browser: median {statistics.median(times) * 1e3:.0f} ms over 10 edits")
 
 
-@pytest.mark.parametrize("width, height", [(1440, 900), (1920, 1080)])
+@pytest.mark.parametrize("width, height", [(1440, 900), (1920, 1080), (1440, 3200)])
 def test_screenshots_overview_and_assumptions(running, width, height):
+    """What a screen share shows at 1440 px and 1920×1080; 1440×3200 stands in for a full-page shot (Streamlit
+    scrolls inside its own container, so Playwright's full_page captures only the viewport)."""
     SCREENSHOTS.mkdir(exist_ok=True)
     with browser_page(width, height) as page:
         for name in ("overview", "assumptions"):
             page.goto(running + ("" if name == "overview" else f"/{name}"), wait_until="domcontentloaded")
             page.get_by_text("saves $1,122/month").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)  # let charts draw
+            page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+            page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=60_000)
+            page.wait_for_timeout(2500)  # let charts and tables draw
             assert page.locator("text=Traceback").count() == 0, name
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}-full.png"), full_page=True)
+            tall = "-full" if height > 2000 else ""
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}{tall or f'x{height}'}.png"))
