@@ -121,7 +121,7 @@ with tab_r:
         s: st.selectbox(f"Route segment {s} to", ["student", "teacher"], key=f"route:{s}") for s in ev.cube.segments
     }
     try:
-        rd, _, _ = cascade.segment_routing(ev.cube, a, policy, draws=None, B=2_000, confirm_B=0)
+        rd, _, _ = cascade.segment_routing(ev.cube, a, policy, draws=common.draws_for(ev.cube.hash, ev.cube))
         lo, hi = rd.bootstrap.margin_ci95_usd
         st.metric(
             "Saving vs teacher everywhere",

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import json
+from numbers import Integral, Real
 
+from engine import validate as v
 from engine.errors import require
+
+THREADS = v.Interval(Integral, 1, 256, unit="CPU threads")
+REQUESTS = v.Interval(Integral, 10, 100_000, unit="requests to time")
+REPLICAS = v.Interval(Integral, 1, 10_000, unit="replicas")
+PEAK = v.Interval(Real, 1, 100, unit="peak ÷ average traffic")
+UTILISATION = v.Interval(Real, 0, 1, closed="right", unit="target utilisation")
+INSTANCE_USD = v.Interval(Real, 0, 1e4, closed="neither", unit="$ per instance-hour")
 
 
 def _run_dir(args):
@@ -102,16 +111,16 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("bench-latency", help="batch-1 P50/P95/P99 and throughput (own process)")
     p.add_argument("--run", required=True, help="a run, or 'default' to time the offline default weights (no run)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--requests", type=int, default=1000)
+    p.add_argument("--threads", type=v.as_flag(THREADS), default=1)
+    p.add_argument("--requests", type=v.as_flag(REQUESTS), default=1000)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_latency)
     p = sub.add_parser("price", help="capacity-model price per request from measured throughput")
     p.add_argument("--run", required=True)
-    p.add_argument("--instance-usd-per-hour", type=float, default=0.1785)
-    p.add_argument("--volume", type=float)
-    p.add_argument("--min-replicas", type=int, default=1)
-    p.add_argument("--peak-to-average", type=float, default=3.0)
-    p.add_argument("--utilisation", type=float, default=0.6)
+    p.add_argument("--instance-usd-per-hour", type=v.as_flag(INSTANCE_USD), default=0.1785)
+    p.add_argument("--volume", type=v.as_flag(v.LIMITS["requests_per_month"], "requests_per_month"))
+    p.add_argument("--min-replicas", type=v.as_flag(REPLICAS), default=1)
+    p.add_argument("--peak-to-average", type=v.as_flag(PEAK), default=3.0)
+    p.add_argument("--utilisation", type=v.as_flag(UTILISATION), default=0.6)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_price)

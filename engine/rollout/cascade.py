@@ -13,6 +13,7 @@ each threshold's system is priced by :func:`engine.decision.costs.price`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -267,6 +268,9 @@ def _latency_profile(rc: RowCosts, order: np.ndarray, k: np.ndarray, budget_ms: 
 def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str], **decide_kwargs):
     """Route each segment to one model; returns (decision vs teacher-only, routed cube, routed assumptions).
 
+    ``draws`` of ``cube`` (the verdict's resamples) are reused for the routed cube, so routing every
+    segment to the student gives exactly the verdict's interval.
+
     The routed system is priced as the 'student' side of a decision by the one cost formula: its predictions
     come from the model each segment is sent to; its price, energy and per-request operations are the blend at
     the production mix's teacher share; it operates every model it uses and its P95 is the slowest used model's.
@@ -297,4 +301,8 @@ def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str],
         p95_latency_ms=max(a.model(m).p95_latency_ms for m, used in uses.items() if used),
     )
     blended = a.replace(**{f"student.{k}": float(v) for k, v in asdict(system).items()})
+    draws = decide_kwargs.pop("draws", None)
+    if draws is not None:  # the same resampled requests as the verdict: the routed cube keeps the cube's cells
+        require(draws.cube_hash == cube.hash, "draws", "were drawn from another cube", "draw again for this cube")
+        decide_kwargs["draws"] = dataclasses.replace(draws, cube_hash=routed.hash)
     return verdict.decide(Evidence(routed, None, f"routed {cube.source}"), blended, **decide_kwargs), routed, blended

@@ -206,3 +206,13 @@ def test_cycle_margins_are_teacher_minus_student_per_cycle(seed_a):
     assert wide.margin_usd.iloc[0] == pytest.approx((5320 + 5712 + 512) - (2240 + 7560 + 542))
     # w1 at 2M: inference 7,600 vs 3,200, critical 2M × 0.0034 × 1.2 = 8,160 vs 12,000
     assert wide.margin_usd.iloc[1] == pytest.approx((7600 + 8160 + 512) - (3200 + 12000 + 542))
+
+
+def test_routing_everything_to_the_student_is_the_verdict_itself(seed_ev, seed_a):
+    from engine.decision import uncertainty, verdict
+
+    draws = uncertainty.draw(seed_ev.cube, 2_000, 0)
+    d = verdict.decide(seed_ev, seed_a, draws=draws)
+    routed, _, _ = cascade.segment_routing(seed_ev.cube, seed_a, {}, draws=draws)
+    assert routed.breakdown.margin_usd == pytest.approx(d.breakdown.margin_usd)
+    assert routed.bootstrap.margin_ci95_usd == pytest.approx(d.bootstrap.margin_ci95_usd)  # the same resamples

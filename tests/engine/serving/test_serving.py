@@ -121,3 +121,22 @@ def test_default_weights_latency_without_a_run(tmp_path):
     for name in ("teacher", "student"):
         assert set(out[name]) == {"torch", "onnx_fp32"} and out[name]["onnx_fp32"]["n"] == 20
         assert "accuracy" not in json.dumps(out[name])
+
+
+@pytest.mark.parametrize(
+    "argv, field",
+    [
+        (["bench-latency", "--run", "default", "--requests", "-5"], "--requests"),
+        (["bench-latency", "--run", "default", "--threads", "0"], "--threads"),
+        (["price", "--run", "x", "--utilisation", "0"], "--utilisation"),
+        (["price", "--run", "x", "--instance-usd-per-hour", "nan"], "--instance-usd-per-hour"),
+        (["price", "--run", "x", "--volume", "1e400"], "--volume"),
+        (["price", "--run", "x", "--min-replicas", "2.5"], "--min-replicas"),
+    ],
+)
+def test_serving_flags_are_checked_before_anything_runs(argv, field, capsys):
+    from engine.cli.main import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {field}") and "Fix:" in err[0]
