@@ -10,7 +10,8 @@ from ui import common
 
 ev, a, _ = common.current()
 st.title("Scale and scorecards")
-common.verdict_banner(common.decide_current())
+d = common.decide_current()
+common.verdict_banner(d)
 try:
     st.subheader("Absolute impact at a traffic level")
     c1, c2, c3, c4 = st.columns(4)
@@ -29,13 +30,18 @@ try:
     s_usd = c3.number_input(
         "Student $ per request", 0.0, 1.0, a.student.usd_per_request, 0.0001, format="%.5f", key="scale_s"
     )
+    gap = max(0.0, d.breakdown.student.misroute_rate - d.breakdown.teacher.misroute_rate) if d else 0.015
     rate = c4.number_input(
-        "Quality regression (share of requests)", 0.0, 1.0, 0.015, 0.001, format="%.3f", key="scale_rate"
+        "Extra misroutes (share of requests)", 0.0, 1.0, round(gap, 4), 0.001, format="%.4f", key="scale_rate"
     )
     dc = scale.daily_cost(requests_per_day=daily, teacher_usd=t_usd, student_usd=s_usd, days_per_month=a.days_per_month)
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Savings per day", usd(dc.savings_usd_per_day))
-    m2.metric("Savings per month", usd(dc.savings_usd_per_month))
+    m0, m1, m2, m3 = st.columns(4)
+    if d is not None:
+        m0.metric("Total saving / month (the verdict's margin)", usd(d.breakdown.margin_usd))
+    m1.metric("Inference saving / day", usd(dc.savings_usd_per_day), help="price difference only, before error costs")
+    m2.metric(
+        "Inference saving / month", usd(dc.savings_usd_per_month), help="price difference only, before error costs"
+    )
     m3.metric(
         "Extra bad outcomes per day",
         f"{scale.extra_bad_outcomes_per_day(requests_per_day=daily, rate_increase=rate):,.0f}",

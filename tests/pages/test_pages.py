@@ -247,3 +247,13 @@ def test_lab_shows_which_epoch_a_run_kept_and_why(db, tmp_path, monkeypatch):
     assert table["Kept"].tolist() == [True, False]
     assert table["Why not / stop"].tolist() == ["", "val_agreement 0.93 fails >= 0.95"]
     assert at.dataframe[0].value["gates_passed"].tolist() == [True]
+
+
+def test_scale_page_shows_the_verdicts_margin_beside_the_inference_saving(db):
+    at = app(db)
+    at.switch_page("app_pages/scale.py").run()
+    assert not at.exception
+    m = {x.label: x.value for x in at.metric}
+    assert m["Total saving / month (the verdict's margin)"] == "$1,122"
+    assert m["Inference saving / month"] == "$3,080"  # 1.4M × ($0.0038 − $0.0016): price difference only
+    assert m["Extra bad outcomes per day"] == "737"  # 1.4M ÷ 30.4 days × (0.0950 − 0.0790) extra misroutes
