@@ -101,6 +101,11 @@ class Interval:
 
     def check(self, value: Any, field: str, fix: str | None = None) -> Any:
         """``value`` as a float (an int for ``Integral``) if it is a number in range; text is refused."""
+        if type(value) in (int, float) and math.isfinite(value) and self.contains(value):  # the common case, fast:
+            if self.kind is not Integral:  # no message is built for a value that passes (sweeps re-check
+                return float(value)  # every scenario field thousands of times)
+            if float(value).is_integer():
+                return int(value)
         fix = fix or f"give {self.describe()}"
         require(
             isinstance(value, Real) and not isinstance(value, bool | np.bool_),
