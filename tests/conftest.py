@@ -38,6 +38,14 @@ def seed_ev():
 
 
 @pytest.fixture()
+def env(tmp_path, monkeypatch):
+    """A runs folder and a DuckDB file of this test's own (the engine reads both paths from the environment)."""
+    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db.duckdb"))
+    return tmp_path
+
+
+@pytest.fixture()
 def db(tmp_path, monkeypatch):
     """A fresh DuckDB file for this test (the store reads DISTILL_DECIDE_DB)."""
     path = tmp_path / "test.duckdb"

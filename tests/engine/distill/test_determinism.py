@@ -17,13 +17,6 @@ from engine.distill import determinism, models, trainer  # noqa: E402
 from tests.engine.distill.test_trainer import cfg  # noqa: E402
 
 
-@pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db.duckdb"))
-    return tmp_path
-
-
 def unseeded_factory():
     from transformers import BertConfig, BertForSequenceClassification
 

@@ -15,13 +15,6 @@ from engine.runs import rundir  # noqa: E402
 from tests.engine.distill.tiny import tiny_bert  # noqa: E402
 
 
-@pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db.duckdb"))
-    return tmp_path
-
-
 def tiny_factory():
     tok = models.load_tokenizer("default")
 

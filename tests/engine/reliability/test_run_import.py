@@ -159,11 +159,9 @@ BAD = {
 
 
 @pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db.duckdb"))
-    (tmp_path / "secret.json").write_text('{"labels": ["faq", "order_tracking"]}')
-    return tmp_path
+def env(env):
+    (env / "secret.json").write_text('{"labels": ["faq", "order_tracking"]}')
+    return env
 
 
 def test_a_valid_copied_run_passes_and_imports(env, capsys):

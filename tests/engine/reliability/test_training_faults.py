@@ -22,11 +22,9 @@ from tests.conftest import ROOT
 
 
 @pytest.fixture()
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("DISTILL_DECIDE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("DISTILL_DECIDE_DB", str(tmp_path / "db.duckdb"))
-    (tmp_path / "runs").mkdir()
-    return tmp_path
+def env(env):
+    (env / "runs").mkdir()
+    return env
 
 
 def dead_pid() -> int:
