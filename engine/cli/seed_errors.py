@@ -106,6 +106,12 @@ def _framing_errors(ev: sources.Evidence, a: Assumptions) -> list[Correction]:
     ]
 
 
+def _one_more_critical_usd(a: Assumptions, *, n: int) -> float:
+    """What one more critical misroute in an evaluation of ``n`` requests adds to a month (the one cost formula)."""
+    one = costs.Rates(harm_units=0.0, critical=1 / n, critical_weighted=1 / n, misroute=1 / n)
+    return float(costs.price(one, a, "student")["critical"])
+
+
 def _interval_error(ev: sources.Evidence, a: Assumptions) -> Correction:
     d = verdict.decide(ev, a, B=10_000, rng=0)
     lo, hi = d.bootstrap.margin_ci95_usd
@@ -114,7 +120,7 @@ def _interval_error(ev: sources.Evidence, a: Assumptions) -> Correction:
         "000 §5",
         "95% CI [$320, $2,030], 'statistically clear'",
         {
-            "usd_per_extra_critical_in_5500": a.usd_per_critical_event * a.requests_per_month / 5_500,
+            "usd_per_extra_critical_in_5500": _one_more_critical_usd(a, n=5_500),
             "margin_ci95_low_usd": lo,
             "margin_ci95_high_usd": hi,
             "more_requests_to_exclude_zero": float(d.projection.additional_requests or np.nan),
