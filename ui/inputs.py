@@ -47,8 +47,9 @@ def _show_error(f: Field, where: Any) -> None:
     msg = state.errors().get(f.path)
     if msg:
         last = f.text(f.shown(state.assumptions()))
+        fix = "" if "Fix:" in msg else " Fix: type a new value."  # an engine message carries its own fix
         where.error(
-            f"**{msg}.** Fix: type a new value. Until then every page keeps the last good value, {last}.",
+            f"**{msg}.**{fix} Until then every page keeps the last good value, {last}.",
             icon=":material/error:",
         )
 

@@ -148,3 +148,12 @@ def test_a_loaded_scenario_is_what_the_url_is_relative_to(db):
     a = again.session_state["assumptions"]
     assert (a.usd_per_critical_event, a.requests_per_month) == (2.5, 5_000_000)
     assert any("Modified from the stored scenario version" in c.value for c in again.sidebar.caption)
+
+
+def test_an_engine_message_under_a_field_says_its_fix_once(db):
+    at = app("assumptions")
+    at.number_input(key="in:usd_per_critical_event").set_value(5e6).run()  # over the $1,000,000 limit
+    shown = [e.value for e in at.sidebar.error]
+    assert len(shown) == 1 and "$ per critical event" in shown[0], shown
+    assert shown[0].count("Fix:") == 1, shown[0]
+    assert at.session_state["assumptions"].usd_per_critical_event == 1.2  # the last good value stays in use
