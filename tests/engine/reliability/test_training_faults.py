@@ -247,6 +247,7 @@ def _wait_for(predicate, seconds, what):
         time.sleep(0.2)
 
 
+@pytest.mark.slow  # two real training processes (~45-90 s on 2 cores): run with -m slow
 def test_sigkill_mid_run_reads_interrupted_and_resumes_to_the_same_weights(env, capsys):
     from safetensors.torch import load_file
 
