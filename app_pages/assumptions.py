@@ -8,8 +8,8 @@ value stays in use.
 import pandas as pd
 import streamlit as st
 
-from engine.present import figures
-from ui import common, harm, inputs
+from engine.present import figures_harm
+from ui import common, harm, harm_cells, inputs
 from ui.fields import PAGE
 
 ev, a, _ = common.current()
@@ -28,8 +28,12 @@ inputs.segment_multipliers(ev.cube.segments, a)
 
 st.subheader("Harm matrix (harm units per misroute; row = true intent, column = predicted)")
 harm.bulk_set(a)
-harm.editor(a)
-st.plotly_chart(figures.harm_heatmap(a.intents, harm.heatmap_matrix(a)))  # critical rows blank
+if len(a.intents) <= harm.MATRIX_MAX_INTENTS:  # beyond that a grid is unreadable: the searchable list edits
+    harm.editor(a)
+st.markdown("**Where the money is, cell by cell** (edit harm units here too; grey cells move $0)")
+harm_cells.cell_list(ev, a, show_errors=len(a.intents) > harm.MATRIX_MAX_INTENTS)
+cells = harm_cells.cells_for(ev.cube.hash, ev, a)
+st.plotly_chart(figures_harm.harm_money_heatmap(a.intents, cells, a.usd_per_critical_event))
 log = st.session_state.get("change_log", [])
 if log:
     st.markdown("**Changes this session**")

@@ -15,6 +15,7 @@ from engine.decision.scenario import Assumptions
 from engine.errors import DistillDecideError
 from ui import state
 
+MATRIX_MAX_INTENTS = 20  # the grid editor up to here; the cell list (searchable) always
 SCOPES = ["row (true intent)", "column (predicted)", "group (rows and columns)", "all"]
 
 
@@ -26,7 +27,13 @@ def _editable_rows(a: Assumptions) -> list[int]:
     return [i for i, t in enumerate(a.intents) if t not in a.critical_intents]
 
 
-def _commit(a: Assumptions, m: np.ndarray, what: str) -> None:
+def bump_editor() -> None:
+    """Fresh keys for the matrix and list editors, so their pending edits never re-apply on a newer matrix."""
+    st.session_state[state.Keys.EDITOR] = st.session_state.get(state.Keys.EDITOR, 0) + 1
+
+
+def commit(a: Assumptions, m: np.ndarray, what: str) -> None:
+    """Validate and store an edited matrix (or keep the last good one, with the message under the editor)."""
     errors = state.errors()
     try:
         new = a.replace(harm_matrix=tuple(map(tuple, m.tolist())))
@@ -35,7 +42,7 @@ def _commit(a: Assumptions, m: np.ndarray, what: str) -> None:
             state.set_assumptions(new, what)
     except DistillDecideError as exc:
         errors["harm_matrix"] = f"{exc.field.replace('harm_matrix', 'Harm')}: {exc.problem}. Fix: {exc.fix}"
-    st.session_state[state.Keys.EDITOR] = st.session_state.get(state.Keys.EDITOR, 0) + 1
+    bump_editor()
 
 
 def _edited(key: str) -> None:
@@ -52,9 +59,9 @@ def _edited(key: str) -> None:
             changed.append(f"{a.intents[i]} → {col}: {a.harm_matrix[i][j]:g} → {v}")
     if np.isnan(m).any():
         state.errors()["harm_matrix"] = "A harm cell was left empty. Fix: type a number of harm units ≥ 0"
-        st.session_state[state.Keys.EDITOR] = st.session_state.get(state.Keys.EDITOR, 0) + 1
+        bump_editor()
         return
-    _commit(a, m, "Harm units " + "; ".join(changed))
+    commit(a, m, "Harm units " + "; ".join(changed))
 
 
 def editor(a: Assumptions) -> None:
@@ -80,6 +87,11 @@ def editor(a: Assumptions) -> None:
         width="stretch",
         height=min(420, 38 * (len(rows) + 1)),
     )
+    show_error()
+
+
+def show_error() -> None:
+    """A refused harm edit, in words, under the editor that made it."""
     if msg := state.errors().get("harm_matrix"):
         st.error(f"**{msg}.** Every page keeps the last good matrix.", icon=":material/error:")
 
@@ -103,14 +115,7 @@ def _bulk_apply() -> None:
     mask[[i for i, t in enumerate(a.intents) if t in a.critical_intents], :] = False  # priced per event
     m = np.asarray(a.harm_matrix, dtype=float)
     m[mask] = value
-    _commit(a, m, f"Harm units: {scope} {', '.join(targets) or '(all)'} set to {value:g}")
-
-
-def heatmap_matrix(a: Assumptions) -> np.ndarray:
-    """The matrix to draw: critical rows blank (their harm units price nothing)."""
-    m = np.asarray(a.harm_matrix, dtype=float).copy()
-    m[[i for i, t in enumerate(a.intents) if t in a.critical_intents], :] = np.nan
-    return m
+    commit(a, m, f"Harm units: {scope} {', '.join(targets) or '(all)'} set to {value:g}")
 
 
 def bulk_set(a: Assumptions) -> None:

@@ -129,9 +129,10 @@ def test_negative_volume_message_beside_the_field_and_the_next_edit_works(runnin
         assert page.get_by_text("Monthly volume must be ≥ 0").count() == 0
 
 
-def _edit_harm_cell(page, row: int, col: int, text: str) -> None:
-    """Type into the harm editor's cell (row, col) of its editable rows (col 0 is the intent-name column)."""
-    grid = page.locator('[data-testid="stDataFrame"]').first
+def _edit_harm_cell(page, row: int, col: int, text: str, grid_index: int = 0) -> None:
+    """Type into cell (row, col) of the page's ``grid_index``-th table (the matrix editor's col 0 is the intent
+    name; in the cell list, col 2 is the harm units)."""
+    grid = page.locator('[data-testid="stDataFrame"]').nth(grid_index)
     grid.scroll_into_view_if_needed()
     b = grid.bounding_box()
     assert b
@@ -153,7 +154,8 @@ def test_harm_cell_edit_moves_the_margin_by_hand(running, seed_rows):
     with browser_page(1440, 900) as page:
         page.goto(running + "/assumptions", wait_until="domcontentloaded")
         page.get_by_text("Lean student: saves $1,122/month").first.wait_for(timeout=60_000)
-        rows = [page.locator(f"#glide-cell-0-{i}").inner_text() for i in range(8)]
+        matrix = page.locator('[data-testid="stDataFrame"]').first
+        rows = [matrix.locator(f"#glide-cell-0-{i}").inner_text() for i in range(8)]
         assert rows == [
             "order_tracking",
             "product_question",
@@ -164,7 +166,7 @@ def test_harm_cell_edit_moves_the_margin_by_hand(running, seed_rows):
             "checkout_help",
             "account_security",
         ]  # escalation and return_request (critical, priced per event) are not offered as harm edits
-        assert page.locator("#glide-cell-5-5").inner_text() == "0.2"  # chitchat → faq
+        assert matrix.locator("#glide-cell-5-5").inner_text() == "0.2"  # chitchat → faq
         _edit_harm_cell(page, 5, 5, "1.2")
         margin = 1_121.92 + 0.013 * 1_400_000 / 10_000 * (t - s)
         page.get_by_text(f"Lean student: saves {usd(margin)}/month").first.wait_for(timeout=30_000)
@@ -173,6 +175,30 @@ def test_harm_cell_edit_moves_the_margin_by_hand(running, seed_rows):
         page.wait_for_function(
             "() => decodeURIComponent(location.search).includes('harm=0-1:0.6,6-4:1.2')", timeout=10_000
         )
+
+
+def test_cell_list_edit_moves_the_margin_by_its_per_unit_dollars(running, seed_ev, seed_a):
+    """The cell list's top row (largest margin effect): one more harm unit moves the margin by the dollars
+    printed beside it (engine/decision/cells.py, checked by hand in tests/engine/test_cells.py)."""
+    from engine.decision import cells
+
+    c = cells.harm_cells(seed_ev.cube, seed_a)
+    c = c[~c["critical"]]
+    c = c.reindex(c["margin_usd_per_month"].abs().sort_values(ascending=False, kind="stable").index)
+    top = c.iloc[0]
+    with browser_page(1440, 900) as page:
+        page.goto(running + "/assumptions", wait_until="domcontentloaded")
+        page.get_by_text("Lean student: saves $1,122/month").first.wait_for(timeout=60_000)
+        grid = page.locator('[data-testid="stDataFrame"]').nth(1)
+        grid.scroll_into_view_if_needed()
+        assert grid.locator("#glide-cell-0-0").inner_text() == top.true
+        assert grid.locator("#glide-cell-1-0").inner_text() == top.pred
+        page.get_by_text("greyed (never observed: they move $0)").first.wait_for(timeout=10_000)
+        _edit_harm_cell(page, 0, 2, f"{top.harm_units + 1:g}", grid_index=1)
+        margin = 1_121.92 + top.margin_usd_per_harm_unit
+        page.get_by_text(f"saves {usd(abs(margin))}/month").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(2000)  # the rerun ends and the list redraws with the new dollars
+        page.screenshot(path=str(SCREENSHOTS / "harm-cells-1440x900.png"))
 
 
 def test_input_to_verdict_time(running):
