@@ -66,3 +66,28 @@ def capacity_price(
         monthly,
         monthly / requests_per_month,
     )
+
+
+# the Latency page's volume axis: 0.5M to 20M requests per month
+VOLUMES = (500_000, 1_000_000, 1_400_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000)
+PRICE_GAP_FACTOR = 10.0  # prices this many times apart are worth a note: one of them is probably not what you pay
+
+
+def assumed_throughput_rps(p95_latency_ms: float) -> float:
+    """A stand-in throughput when none was measured: one request at a time at the P95 latency, 1,000 ÷ P95 ms
+    (12 ms → 83.3 requests/s). Conservative: batching and more threads serve more."""
+    require(p95_latency_ms > 0, "P95 latency", f"{p95_latency_ms!r} ms", "give a latency above 0 ms")
+    return 1_000.0 / p95_latency_ms
+
+
+def capacity_curve(volumes, **kw) -> list[CapacityPrice]:
+    """:func:`capacity_price` at each monthly volume in ``volumes`` (the other arguments as for it)."""
+    return [capacity_price(requests_per_month=float(v), **kw) for v in volumes]
+
+
+def price_gap(capacity_usd_per_request: float, scenario_usd_per_request: float) -> float:
+    """How many times apart two prices per request are (≥ 1, whichever is larger; inf when one is 0)."""
+    lo, hi = sorted((abs(capacity_usd_per_request), abs(scenario_usd_per_request)))
+    if hi == 0:
+        return 1.0
+    return math.inf if lo == 0 else hi / lo

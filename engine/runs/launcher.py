@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 from engine.errors import DistillDecideError, require
 from engine.paths import DATA_DIR, REPO_ROOT
 from engine.runs import rundir
-from engine.runs.progress import pid_alive
+from engine.runs.progress import pid_alive, read_raw
 
 
 def start(
@@ -63,6 +64,7 @@ def _spawn(log_dir: Path, cmd: list[str], *, log_mode: str = "w") -> int:
     they are written before the child starts, so the child's own progress is never overwritten.
     """
     launch = {"pid": None, "host": socket.gethostname(), "cmd": cmd, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    before = rundir.read_progress(log_dir)
     rundir.write_json(log_dir / rundir.LAUNCH_FILE, launch)
     rundir.write_json(log_dir / "progress.json", {"state": "starting", "fraction": 0.0})
     try:
@@ -76,7 +78,10 @@ def _spawn(log_dir: Path, cmd: list[str], *, log_mode: str = "w") -> int:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
     except OSError as exc:
-        (log_dir / "FAILED").write_text(f"could not start the training process: {exc}\n", encoding="utf-8")
+        if log_mode == "w":  # a new run's folder holds only what was just written: nothing is left behind
+            shutil.rmtree(log_dir, ignore_errors=True)
+        else:  # a resume: the run stays as it was, resumable
+            rundir.write_json(log_dir / "progress.json", before)
         raise DistillDecideError(
             "training process", f"could not be started ({exc})", "check the Python install"
         ) from None
@@ -100,7 +105,8 @@ def _new_run_folder() -> str:
 def state(run_id: str, pid: int | None = None) -> str:
     """The run's state (rundir.run_state: a training process that is gone reads ``interrupted``), where a
     launched process that exited before training began is ``failed`` (recorded in the run, so every later
-    reader sees it too), never ``starting`` forever."""
+    reader sees it too), never ``starting`` forever; one the trainer refused (:func:`start_refusal`) is
+    ``refused`` and its folder is gone."""
     d = rundir.run_path(run_id, "run")
     current = rundir.run_state(d)
     if current not in ("starting", "?"):
@@ -112,11 +118,40 @@ def state(run_id: str, pid: int | None = None) -> str:
     again = rundir.run_state(d)  # the trainer may have taken over (or finished) between the two reads
     if again not in ("starting", "?"):
         return again
+    if start_refusal(run_id, pid) is not None:
+        return REFUSED
     tail = log_tail(run_id, 300).strip().splitlines()
     reason = tail[-1] if tail else "no output"
     (d / "FAILED").write_text(f"the training process exited without finishing: {reason}\n", encoding="utf-8")
     rundir.write_json(d / "progress.json", {**rundir.read_progress(d), "state": "failed", "error": reason})
     return "failed"
+
+
+REFUSED = "refused"  # the trainer refused the start: its folder is gone, start_refusal said why
+
+
+def start_refusal(run_id: str, pid: int | None = None) -> DistillDecideError | None:
+    """Why the trainer refused a launched run, as the one-line error it printed (``error: field: problem.
+    Fix: …``), once its process has exited without taking over the run folder; the folder, which holds
+    only the launcher's files, is then removed, so a refused start leaves nothing behind. None while the
+    process runs, after the trainer took the folder over, or when it died some other way (that reads failed,
+    with its log kept)."""
+    d = rundir.run_path(run_id, "run")
+    launch = _launch_record(d)
+    pid = pid if pid is not None else launch.get("pid")
+    here = launch.get("host", socket.gethostname()) == socket.gethostname()
+    if not pid or not here or alive(int(pid)) or not rundir.fresh_for_training(d):
+        return None
+    lines = log_tail(run_id, 4000).strip().splitlines()
+    if not lines or not lines[-1].startswith("error: "):
+        return None
+    field, _, rest = lines[-1].removeprefix("error: ").partition(": ")
+    problem, found, fix = rest.rpartition(". Fix: ")
+    if not found:
+        problem, fix = rest, "check the settings and start again"
+    refusal = DistillDecideError(field, problem.rstrip("."), fix)
+    shutil.rmtree(d, ignore_errors=True)
+    return refusal
 
 
 RESUMABLE = ("interrupted", "cancelled")
@@ -152,7 +187,8 @@ def _launch_record(run_dir: Path) -> dict:
 
 
 def list_runs() -> list[dict]:
-    """rundir.list_runs, after marking launched runs whose process is gone as failed."""
+    """rundir.list_runs, after marking launched runs whose process is gone as failed (and removing the folder
+    of a start the trainer refused: :func:`start_refusal`)."""
     for r in rundir.list_runs():
         if r["state"] in ("starting", "running", "?") and (rundir.run_path(r["run_id"]) / rundir.LAUNCH_FILE).exists():
             state(r["run_id"])
@@ -208,7 +244,8 @@ def cancel(run_id: str, pid: int) -> None:
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     if d.exists() and not rundir.is_done(d):
-        rundir.write_json(d / "progress.json", {**rundir.read_progress(d), "state": "cancelled"})
+        # as written, not as read: a process stopped on purpose is not "interrupted" because it is gone
+        rundir.write_json(d / "progress.json", {**read_raw(d), "state": "cancelled"})
 
 
 def log_tail(run_id: str, chars: int = 2000) -> str:

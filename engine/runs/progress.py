@@ -11,6 +11,7 @@ a hung process). Nothing here imports torch: the dashboard reads progress with i
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import threading
@@ -59,6 +60,28 @@ def gone_reason(progress: dict, *, now: float, host: str) -> str | None:
     if isinstance(beat, int | float) and now - float(beat) > STALE_AFTER_S:
         return f"no heartbeat for {now - float(beat):,.0f} s (the timeout is {STALE_AFTER_S:.0f} s)"
     return None
+
+
+def _half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def duration_words(seconds: float) -> str:
+    """A duration as a person says it: "45 s", "3 min", "1 h 5 min" (seconds under a minute rounded to 5)."""
+    s = max(0.0, float(seconds))
+    if s < 60:
+        return f"{max(1, _half_up(s))} s" if s < 10 else f"{min(55, 5 * _half_up(s / 5))} s"
+    minutes = _half_up(s / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+
+
+def eta_words(eta_s: object) -> str:
+    """The ETA the trainer wrote (``eta_s``) in words: "about 3 min left"; "" when it is missing or not a number."""
+    if not isinstance(eta_s, int | float) or isinstance(eta_s, bool) or not math.isfinite(eta_s) or eta_s < 0:
+        return ""
+    return "a few seconds left" if eta_s < 10 else f"about {duration_words(eta_s)} left"
 
 
 def read_raw(run_dir: Path) -> dict:

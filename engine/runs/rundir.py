@@ -231,3 +231,45 @@ def read_latency(run_id: str) -> dict:
         "measure it again",
     )
     return data
+
+
+def read_latency_samples(run_id: str) -> pd.DataFrame | None:
+    """The per-request batch-1 latencies ``bench-latency`` stored (ONNX fp32): one column per model
+    (``teacher_latency_ms``, ``student_latency_ms``); None when the run has none or the file is unreadable."""
+    path = run_path(run_id, "run") / "latency.parquet"
+    try:
+        df = pd.read_parquet(path) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    cols = [f"{m}_latency_ms" for m in ("teacher", "student")]
+    if df is None or not set(cols) <= set(df.columns):
+        return None
+    return df[cols]
+
+
+def read_steps(run_dir: Path) -> pd.DataFrame:
+    """The training steps logged so far (steps.jsonl: phase, global_step, epoch, total_loss, …), read while
+    the trainer appends to it: a half-written or damaged line is skipped, never an error."""
+    path = run_dir / "steps.jsonl"
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
+    except OSError:
+        lines = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("total_loss"), int | float) and "global_step" in rec:
+            rows.append(rec)
+    return pd.DataFrame(rows, columns=None if rows else ["phase", "epoch", "global_step", "total_loss"])
+
+
+def planned_epochs(run_dir: Path) -> int | None:
+    """The epochs per phase a run was configured with (config.json), None before the trainer wrote it."""
+    try:
+        n = json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("epochs")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return None
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None

@@ -58,14 +58,47 @@ def _wait(pid, seconds):
         time.sleep(0.3)
 
 
-def test_a_process_that_dies_reads_failed_not_starting(runs):
+def test_a_start_the_trainer_refuses_leaves_no_folder_and_says_why(runs):
     run_id, pid = launcher.start(profile="no-such-profile")  # argparse refuses it: the process exits at once
     _wait(pid, 120)
     assert not launcher.alive(pid)
-    assert launcher.state(run_id, pid) == "failed"
-    d = rundir.run_path(run_id)
-    assert (d / "FAILED").exists() and "invalid choice" in rundir.read_progress(d)["error"]
+    why = launcher.start_refusal(run_id, pid)
+    assert why is not None and why.field == "--profile"
+    assert why.problem == "invalid choice: 'no-such-profile' (choose from 'quick', 'medium', 'full')"
+    assert why.fix == "see `python -m engine train --help`"
+    assert not rundir.run_path(run_id).exists() and launcher.list_runs() == []  # nothing left behind
+
+
+def test_a_refused_start_seen_first_by_the_runs_list_is_removed_too(runs):
+    run_id, pid = launcher.start(profile="no-such-profile")
+    _wait(pid, 120)
+    assert launcher.state(run_id, pid) == launcher.REFUSED
+    assert not rundir.run_path(run_id).exists() and launcher.list_runs() == []
+
+
+def test_a_process_that_dies_without_a_refusal_reads_failed_and_keeps_its_log(runs):
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    d = _launcher_folder(runs, "ui-crashed")
+    rundir.write_json(d / "launch.json", {"pid": gone.pid})
+    (d / "process.log").write_text("Traceback (most recent call last):\nImportError: no module named torch\n")
+    assert launcher.start_refusal("ui-crashed") is None  # not the trainer's one-line refusal: kept to be read
+    assert launcher.state("ui-crashed") == "failed"
+    assert (d / "FAILED").exists() and rundir.read_progress(d)["error"] == "ImportError: no module named torch"
     assert [r["state"] for r in launcher.list_runs()] == ["failed"]  # every later reader sees it
+
+
+def test_a_start_that_cannot_spawn_leaves_no_folder(runs, monkeypatch):
+    def no_python(*a, **kw):
+        raise OSError("no such file: python")
+
+    monkeypatch.setattr(launcher.subprocess, "Popen", no_python)
+    with pytest.raises(DistillDecideError, match="training process: could not be started"):
+        launcher.start()
+    assert not runs.exists() or list(runs.iterdir()) == []
 
 
 def test_the_lab_launcher_runs_a_real_training_process(runs, tmp_path):
