@@ -12,10 +12,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.decision.capacity import CapacityPrice
-from engine.present.figures import MODEL_COLORS, MONEY_FORMAT, _layout
+from engine.present.figures import MODEL_COLORS, _layout
 
 MODELS = ("teacher", "student")
 RUNTIME_LABELS = {"torch": "torch (eager)", "onnx_fp32": "ONNX fp32", "onnx_int8": "ONNX INT8"}
+MONEY_FORMAT = "$,.0f"  # d3: −1000 reads "−$1,000"
 PHASE_COLORS = {"teacher": MODEL_COLORS["teacher"], "student": MODEL_COLORS["student"]}
 
 
