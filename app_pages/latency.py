@@ -1,112 +1,249 @@
-"""Latency and serving: measured latency, ONNX vs torch vs INT8, capacity price vs seed price, and which one the
-verdict uses."""
+"""Latency and serving: each model's P95 against the latency budget, the measured latency of a run, replicas and
+serving cost against volume from the capacity model, and which price the verdict uses."""
+
+from __future__ import annotations
+
+import numbers
 
 import pandas as pd
 import streamlit as st
 
 from engine.decision import capacity
 from engine.errors import DistillDecideError
+from engine.present import figures_serving as figs
 from engine.present.money import usd
+from engine.rollout.cascade import LATENCY_BUDGET_MS
 from engine.runs import rundir
 from ui import common
 
-ev, a, _ = common.current()
-st.title("Latency and serving")
-common.verdict_banner(common.decide_current())
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "model": m,
-                "P95 latency (ms)": a.model(m).p95_latency_ms,
-                "latency source": a.model(m).latency_source,
-                "price per 10K requests": usd(a.model(m).usd_per_request * 1e4),
-                "price source": a.model(m).price_source,
-            }
-            for m in ("teacher", "student")
-        ]
-    ),
-    hide_index=True,
-)
-st.markdown(
-    f"**The verdict uses** the {a.teacher.price_source} / {a.student.price_source} prices and the "
-    f"{a.teacher.latency_source} / {a.student.latency_source} P95s above; latency is priced at "
-    f"${a.usd_per_ms_month:,.2f} per ms-month above the {a.baseline_ms:g} ms baseline."
-)
-measured = rundir.latency_runs()
-if not measured:
-    st.info(
-        "No measured latency yet. Train a run (Distillation lab), then measure it in its own process:\n\n"
-        "`python -m engine export --run RUN --int8` and `python -m engine bench-latency --run RUN`.\n\n"
-        "Its P50/P95/P99, ONNX vs torch vs INT8 and a capacity-model price will appear here."
+MODELS = ("teacher", "student")
+MEASURED = "onnx_fp32"  # the runtime the capacity price and the measured P95 are read from
+
+
+def usd_cents(x: object) -> str:
+    return usd(float(x), cents=True) if isinstance(x, numbers.Real) and x == x else ""
+
+
+def usd_whole(x: object) -> str:
+    return usd(float(x)) if isinstance(x, numbers.Real) and x == x else ""
+
+
+def measured_run() -> tuple[str | None, dict | None]:
+    """The measured run picked (the newest by default) and its latency.json; (None, None) without one."""
+    runs = rundir.latency_runs()
+    if not runs:
+        return None, None
+    run = st.selectbox("Measured run", runs, key="lat_run", help="runs measured by `python -m engine bench-latency`")
+    try:
+        return run, rundir.read_latency(run)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return run, None
+
+
+def p95_section(a, lat: dict | None) -> None:
+    st.subheader("P95 latency against the budget")
+    p95 = {"Scenario (used by the verdict)": {m: a.model(m).p95_latency_ms for m in MODELS}}
+    if lat:
+        for rt in lat["teacher"]:
+            if all(rt in lat[m] for m in MODELS):
+                p95[f"Measured: {figs.RUNTIME_LABELS.get(rt, rt)}"] = {m: lat[m][rt]["p95_ms"] for m in MODELS}
+    st.plotly_chart(figs.p95_vs_budget(p95, LATENCY_BUDGET_MS), key="lat_p95_chart")
+    table = pd.DataFrame(
+        {
+            "Model": [m.capitalize() for m in MODELS],
+            "P95 latency (ms)": [a.model(m).p95_latency_ms for m in MODELS],
+            f"Under the {LATENCY_BUDGET_MS:g} ms budget": [
+                "yes" if a.model(m).p95_latency_ms <= LATENCY_BUDGET_MS else "no" for m in MODELS
+            ],
+            "Latency from": [a.model(m).latency_source for m in MODELS],
+            "Price per 10,000 requests": [a.model(m).usd_per_request * 1e4 for m in MODELS],
+            "Price from": [a.model(m).price_source for m in MODELS],
+        }
     )
-    st.stop()
-run = st.selectbox("Measured run", measured, key="lat_run")
-try:
-    lat = rundir.read_latency(run)
-except DistillDecideError as exc:
-    common.show_error(exc)
-    st.stop()
-rows = [
-    {
-        "model": m,
-        "runtime": rt,
-        **{k: v for k, v in r.items() if k != "throughput_rps_by_batch"},
-        **{f"throughput b{b} (req/s)": v for b, v in r["throughput_rps_by_batch"].items()},
-    }
-    for m in ("teacher", "student")
-    for rt, r in lat[m].items()
-]
-st.dataframe(pd.DataFrame(rows).style.format(precision=2), hide_index=True)
-st.subheader("Capacity price from measured throughput (ONNX fp32, best of batch 1/8/32)")
-c1, c2, c3, c4 = st.columns(4)
-inst = c1.selectbox("Instance (assumed price)", list(capacity.INSTANCES), key="lat_inst")
-usd_h = c2.number_input("$ per instance-hour", 0.0, 100.0, capacity.INSTANCES[inst], 0.01, key="lat_usd_h")
-peak = c3.number_input("Peak ÷ average traffic", 1.0, 20.0, 3.0, 0.5, key="lat_peak")
-floor = c4.number_input("Minimum replicas", 1, 100, 1, key="lat_floor")
-try:
-    prices = {
-        m: capacity.capacity_price(
-            requests_per_month=a.requests_per_month,
-            throughput_rps=max(lat[m]["onnx_fp32"]["throughput_rps_by_batch"].values()),
-            instance_usd_per_hour=usd_h,
-            peak_to_average=peak,
-            min_replicas=int(floor),
-            days_per_month=a.days_per_month,
+    st.dataframe(table.style.format({"Price per 10,000 requests": usd_cents}), hide_index=True, key="lat_used")
+    st.caption(
+        f"The verdict uses the prices and P95s in this table. Latency is priced at ${a.usd_per_ms_month:,.2f} per "
+        f"ms-month above the {a.baseline_ms:g} ms baseline; the budget ({LATENCY_BUDGET_MS:g} ms) is the P95 the "
+        "cascade on the Rollout page must stay under."
+    )
+
+
+def measured_section(run: str | None, lat: dict | None) -> None:
+    st.subheader("Measured latency")
+    if lat is None:
+        st.info(
+            "No measured latency yet: the P95s above are the scenario's assumptions. Train a run (Distillation "
+            "lab), then measure it in its own process:\n\n"
+            "`python -m engine export --run RUN --int8` and `python -m engine bench-latency --run RUN`\n\n"
+            "Its P50/P95/P99 (torch, ONNX, INT8), each request's latency and a capacity price from its measured "
+            "throughput then appear here."
         )
-        for m in ("teacher", "student")
-    }
-    st.dataframe(
-        pd.DataFrame(
-            [
+        return
+    st.plotly_chart(figs.latency_percentiles(lat, LATENCY_BUDGET_MS), key="lat_pct_chart")
+    samples = rundir.read_latency_samples(str(run))
+    if samples is not None:
+        st.plotly_chart(figs.latency_histogram(samples, LATENCY_BUDGET_MS), key="lat_hist_chart")
+    rows = []
+    for m in MODELS:
+        for rt, r in lat[m].items():
+            tput = r.get("throughput_rps_by_batch", {})
+            rows.append(
                 {
-                    "model": m,
-                    "replicas": p.replicas,
-                    "floor binding": p.floor_binding,
-                    "monthly": usd(p.monthly_usd),
-                    "per 10K requests": usd(p.usd_per_request * 1e4),
-                    "seed per 10K": usd(a.model(m).usd_per_request * 1e4),
+                    "Model": m.capitalize(),
+                    "Runtime": figs.RUNTIME_LABELS.get(rt, rt),
+                    "Requests timed": r.get("n"),
+                    "P50 (ms)": r.get("p50_ms"),
+                    "P95 (ms)": r.get("p95_ms"),
+                    "P99 (ms)": r.get("p99_ms"),
+                    "Mean (ms)": r.get("mean_ms"),
+                    f"Over {LATENCY_BUDGET_MS:g} ms per 10,000": r.get("over_budget_per_10k"),
+                    **{f"Throughput, batch {b} (requests/s)": v for b, v in tput.items()},
                 }
-                for m, p in prices.items()
-            ]
-        ),
-        hide_index=True,
+            )
+    st.dataframe(pd.DataFrame(rows).style.format(precision=1), hide_index=True, key="lat_measured")
+
+
+def capacity_inputs() -> dict:
+    c1, c2, c3, c4, c5 = st.columns(5)
+    inst = c1.selectbox("Instance (assumed list price)", list(capacity.INSTANCES), key="lat_inst")
+    usd_h = c2.number_input("$ per instance-hour", 0.0, 100.0, capacity.INSTANCES[inst], 0.01, key="lat_usd_h")
+    peak = c3.number_input("Peak ÷ average traffic", 1.0, 20.0, 3.0, 0.5, key="lat_peak")
+    util = c4.number_input("Target utilisation (%)", 10, 100, 60, 5, key="lat_util")
+    floor = c5.number_input("Minimum replicas", 1, 100, 1, key="lat_floor")
+    return dict(
+        instance_usd_per_hour=float(usd_h),
+        peak_to_average=float(peak),
+        target_utilisation=int(util) / 100,
+        min_replicas=int(floor),
     )
-    if all(p.replicas == 1 for p in prices.values()):
-        st.warning(
-            "At this volume both models fit on one instance: with capacity pricing they cost the same to "
-            "serve, and the verdict turns on error costs alone."
+
+
+def throughputs(a, lat: dict | None) -> dict[str, float]:
+    """Measured ONNX fp32 throughput (best of batch 1/8/32) of the run, or an assumed one the user can edit."""
+    if lat and all(MEASURED in lat[m] for m in MODELS):
+        tput = {m: max(lat[m][MEASURED]["throughput_rps_by_batch"].values()) for m in MODELS}
+        st.caption(
+            "Throughput per replica is **measured** (ONNX fp32, the best of batch 1/8/32): "
+            + ", ".join(f"{m} {v:,.0f} requests/s" for m, v in tput.items())
+            + "."
         )
+        return tput
+    st.caption(
+        "**Assumption** (no measured run): throughput per replica is 1,000 ÷ the P95 latency in ms, one request "
+        "at a time on one thread. Edit it, or measure a run to replace it."
+    )
+    cols = st.columns(2)
+    return {
+        m: float(
+            cols[i].number_input(
+                f"Assumed {m} throughput (requests/s per replica)",
+                0.1,
+                100_000.0,
+                round(capacity.assumed_throughput_rps(a.model(m).p95_latency_ms), 1),
+                10.0,
+                key=f"lat_tput_{m}",
+            )
+        )
+        for i, m in enumerate(MODELS)
+    }
+
+
+def capacity_table(curves: dict[str, list[capacity.CapacityPrice]]) -> pd.DataFrame:
+    vols = [c.requests_per_month for c in curves["teacher"]]
+    out: dict[str, list] = {"Monthly volume (requests)": vols}
+    for m in MODELS:
+        out[f"{m.capitalize()} replicas"] = [c.replicas for c in curves[m]]
+        out[f"{m.capitalize()} serving cost ($/month)"] = [c.monthly_usd for c in curves[m]]
+        out[f"{m.capitalize()} price per 10,000 requests"] = [c.usd_per_request * 1e4 for c in curves[m]]
+    return pd.DataFrame(out)
+
+
+def capacity_section(a, lat: dict | None) -> dict[str, capacity.CapacityPrice] | None:
+    """Replicas and serving cost against volume; the capacity prices at the scenario's volume (None on a bad input)."""
+    st.subheader("Replicas and serving cost against volume")
+    st.caption(
+        "Capacity model: replicas = max(minimum, ⌈peak requests/s ÷ (throughput × utilisation)⌉); monthly cost = "
+        "replicas × $ per hour × 730 hours. Instance prices are assumed list prices: edit them to your contract."
+    )
+    kw = capacity_inputs()
+    tput = throughputs(a, lat)
+    vols = sorted(set(capacity.VOLUMES) | {float(a.requests_per_month)})
+    try:
+        curves = {
+            m: capacity.capacity_curve(vols, throughput_rps=tput[m], days_per_month=a.days_per_month, **kw)
+            for m in MODELS
+        }
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return None
+    scenario = {m: a.model(m).usd_per_request for m in MODELS}
+    st.plotly_chart(figs.capacity_vs_volume(curves, scenario), key="lat_capacity_chart")
+    money = {c: usd_whole for c in capacity_table(curves).columns if "cost" in c}
+    money |= {c: usd_cents for c in capacity_table(curves).columns if "per 10,000" in c}
+    st.dataframe(
+        capacity_table(curves).style.format({"Monthly volume (requests)": "{:,.0f}", **money}),
+        hide_index=True,
+        key="lat_capacity",
+    )
+    here = vols.index(float(a.requests_per_month))
+    return {m: curves[m][here] for m in MODELS}
+
+
+def price_gap_note(a, prices: dict[str, capacity.CapacityPrice], measured: bool) -> None:
+    """Say when the capacity price and the scenario's price differ by 10× or more, which one the verdict uses,
+    and how to switch."""
+    gaps = {m: capacity.price_gap(prices[m].usd_per_request, a.model(m).usd_per_request) for m in MODELS}
+    far = [m for m in MODELS if gaps[m] >= capacity.PRICE_GAP_FACTOR]
+    if all(p.replicas == 1 for p in prices.values()):
+        st.info(
+            f"At {a.requests_per_month:,.0f} requests/month both models fit on one instance: with capacity "
+            "pricing they cost the same to serve, and the verdict turns on error costs alone."
+        )
+    if not far:
+        return
+    said = "; ".join(
+        f"{m}: {usd(prices[m].usd_per_request * 1e4, cents=True)} from the capacity model vs "
+        f"{usd(a.model(m).usd_per_request * 1e4, cents=True)} in the scenario per 10,000 requests "
+        f"({gaps[m]:,.0f}× apart)"
+        for m in far
+    )
+    uses = ", ".join(f"the {m}'s {a.model(m).price_source} price" for m in MODELS)
+    how = (
+        "To switch, press **Use these measured prices and P95s in the verdict** below."
+        if measured
+        else "To switch, measure a run (`python -m engine bench-latency --run RUN`): the button **Use these "
+        "measured prices and P95s in the verdict** then appears on this page."
+    )
+    st.warning(
+        f"**The capacity model's price and the scenario's price differ by 10× or more** at "
+        f"{a.requests_per_month:,.0f} requests/month: {said}. The verdict uses {uses}. {how}"
+    )
+
+
+def use_measured_button(a, run: str, lat: dict, prices: dict[str, capacity.CapacityPrice]) -> None:
     if st.button("Use these measured prices and P95s in the verdict", key="lat_use"):
         common.set_assumptions(
             a.replace(
-                **{f"{m}.usd_per_request": prices[m].usd_per_request for m in prices},
-                **{f"{m}.price_source": "measured" for m in prices},
-                **{f"{m}.p95_latency_ms": lat[m]["onnx_fp32"]["p95_ms"] for m in prices},
-                **{f"{m}.latency_source": "measured" for m in prices},
+                **{f"{m}.usd_per_request": prices[m].usd_per_request for m in MODELS},
+                **{f"{m}.price_source": "measured" for m in MODELS},
+                **{f"{m}.p95_latency_ms": lat[m][MEASURED]["p95_ms"] for m in MODELS},
+                **{f"{m}.latency_source": "measured" for m in MODELS},
             ),
             f"measured prices and P95s from {run}",
         )
         st.rerun()
-except (DistillDecideError, KeyError) as exc:
-    st.error(f"Capacity price unavailable: {exc}")
+
+
+ev, a, _ = common.current()
+st.title("Latency and serving")
+common.verdict_banner(common.decide_current())
+run, lat = measured_run()
+p95_section(a, lat)
+measured_section(run, lat)
+prices = capacity_section(a, lat)
+if prices is not None:
+    can_switch = bool(run and lat and all(MEASURED in lat[m] for m in MODELS))
+    price_gap_note(a, prices, can_switch)
+    if can_switch:
+        use_measured_button(a, str(run), lat or {}, prices)
