@@ -133,7 +133,7 @@ def _hand_total_all_fallback(b: costs.CostBreakdown, a: scenario.Assumptions) ->
 
 
 def _report_totals(html: str) -> tuple[float, float]:
-    row = re.search(r"<td>total</td>\s*<td>([\d,.-]+)</td>\s*<td>([\d,.-]+)</td>", html)
+    row = re.search(r"<td>Total</td>\s*<td>\$([\d,.]+)</td>\s*<td>\$([\d,.]+)</td>", html)  # "$12,111.84"
     assert row, "the report has no total row"
     return tuple(float(x.replace(",", "")) for x in row.groups())
 

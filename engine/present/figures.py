@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from engine.decision import costs
 from engine.decision.sweeps import SweepResult, format_value
+from engine.present.money import usd
 
 TEACHER_COLOR = "#1f5fa8"  # blue
 STUDENT_COLOR = "#e07b00"  # orange
@@ -33,15 +34,26 @@ COMPONENT_COLORS = {
 }
 
 
-def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int = 380) -> go.Figure:
+MONEY_FORMAT = "$,.0f"  # d3: −1000 reads "−$1,000" (a tickprefix="$" gave "$−1,000")
+LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)  # above the plot, clear of ticks
+
+
+def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int = 400) -> go.Figure:
+    """Title, axis titles with units, and the legend above the plot area (never over the x labels)."""
     fig.update_layout(
-        title=title,
+        title=dict(text=title, y=0.98, yanchor="top", x=0, xanchor="left"),
         height=height,
-        margin=dict(l=60, r=20, t=50, b=100),
-        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+        margin=dict(l=70, r=20, t=90, b=60),
+        legend=LEGEND,
     )
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
+    return fig
+
+
+def money_axis(fig: go.Figure, axis: str = "y") -> go.Figure:
+    """Dollar ticks and hover values on ``axis`` ("x" or "y"): "−$1,000", not "$−1,000"."""
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(tickformat=MONEY_FORMAT, hoverformat=MONEY_FORMAT)
     return fig
 
 
@@ -57,13 +69,13 @@ def cost_bars(b: costs.CostBreakdown) -> go.Figure:
             x=["Teacher", "Student"],
             y=vals,
             marker_color=COMPONENT_COLORS[comp],
-            hovertemplate="%{x}: $%{y:,.0f}/month<extra>" + COMPONENT_LABELS[comp] + "</extra>",
+            hovertemplate="%{x}: %{y:$,.0f}/month<extra>" + COMPONENT_LABELS[comp] + "</extra>",
         )
     fig.update_layout(barmode="stack")
     for i, m in enumerate((b.teacher, b.student)):
-        fig.add_annotation(x=i, y=m.total_usd, text=f"${m.total_usd:,.0f}", showarrow=False, yshift=12)
+        fig.add_annotation(x=i, y=m.total_usd, text=usd(m.total_usd), showarrow=False, yshift=12)
     _layout(fig, title="Total monthly cost by component", x="Model", y="USD per month")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "y")
     return fig
 
 
@@ -75,7 +87,7 @@ def margin_histogram(margins_usd: np.ndarray, ci95: tuple[float, float], point_u
             nbinsx=60,
             marker_color=STUDENT_COLOR,
             opacity=0.75,
-            hovertemplate="$%{x:,.0f}: %{y} resamples<extra></extra>",
+            hovertemplate="margin about %{x:$,.0f}/month: %{y:,} resamples<extra></extra>",
             name="resamples",
         )
     )
@@ -98,7 +110,7 @@ def margin_histogram(margins_usd: np.ndarray, ci95: tuple[float, float], point_u
         x="USD per month (positive: student cheaper)",
         y="Resamples (count)",
     )
-    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "x")
     return fig
 
 
@@ -112,14 +124,14 @@ def sweep_lines(res: SweepResult, *, x_title: str) -> go.Figure:
             mode="lines+markers",
             name=model.capitalize(),
             line_color=MODEL_COLORS[model],
-            hovertemplate="%{x:,.4g}: $%{y:,.0f}/month<extra></extra>",
+            hovertemplate="%{x:,.4g}: %{y:$,.0f}/month<extra></extra>",
         )
     if res.crossing is not None:
         fig.add_vline(
             x=res.crossing, line_dash="dash", annotation_text=f"break-even {format_value(res.param, res.crossing)}"
         )
     _layout(fig, title="Total monthly cost", x=x_title, y="USD per month")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "y")
     return fig
 
 
@@ -134,7 +146,7 @@ def waterfall(b: costs.CostBreakdown) -> go.Figure:
         [0.0],
         [b.teacher.total_usd],
         [TEACHER_COLOR],
-        [f"${b.teacher.total_usd:,.0f}"],
+        [usd(b.teacher.total_usd)],
     )
     level = b.teacher.total_usd
     for label, delta in steps:
@@ -142,13 +154,13 @@ def waterfall(b: costs.CostBreakdown) -> go.Figure:
         base.append(min(level, level + delta))
         height.append(abs(delta))
         color.append("#d62728" if delta > 0 else "#2ca02c")
-        text.append(f"{'+' if delta > 0 else '−'}${abs(delta):,.0f}")
+        text.append(usd(delta, signed=True))
         level += delta
     x.append("Student total")
     base.append(0.0)
     height.append(b.student.total_usd)
     color.append(STUDENT_COLOR)
-    text.append(f"${b.student.total_usd:,.0f}")
+    text.append(usd(b.student.total_usd))
     fig = go.Figure(
         go.Bar(
             x=x,
@@ -166,7 +178,7 @@ def waterfall(b: costs.CostBreakdown) -> go.Figure:
         x="Cost component",
         y="USD per month",
     )
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "y")
     return fig
 
 
@@ -180,7 +192,7 @@ def confusion_cost_bars(top, *, title: str = "Most expensive confusions") -> go.
             orientation="h",
             marker_color=[MODEL_COLORS[m] for m in top.model],
             customdata=top.model,
-            hovertemplate="%{customdata}: %{y}: $%{x:,.0f}/month<extra></extra>",
+            hovertemplate="%{customdata}: %{y}: %{x:$,.0f}/month<extra></extra>",
         )
     )
     _layout(
@@ -191,7 +203,7 @@ def confusion_cost_bars(top, *, title: str = "Most expensive confusions") -> go.
         height=max(320, 26 * len(top) + 120),
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "x")
     return fig
 
 
@@ -204,11 +216,11 @@ def segment_bars(seg) -> go.Figure:
             x=part.segment,
             y=part.total_usd,
             marker_color=MODEL_COLORS[model],
-            hovertemplate="%{x}: $%{y:,.0f}/month<extra>" + model + "</extra>",
+            hovertemplate="%{x}: %{y:$,.0f}/month<extra>" + model + "</extra>",
         )
     fig.update_layout(barmode="group")
     _layout(fig, title="Total monthly cost by segment", x="Segment", y="USD per month")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "y")
     return fig
 
 
@@ -220,13 +232,13 @@ def payback_line(p) -> go.Figure:
             y=p.cumulative_usd_by_month,
             mode="lines+markers",
             line_color=STUDENT_COLOR,
-            hovertemplate="month %{x}: $%{y:,.0f}<extra></extra>",
-            name="net saving",
+            hovertemplate="month %{x}: %{y:$,.0f}<extra></extra>",
+            name="Net saving",
         )
     )
     fig.add_hline(y=0, line_dash="dash")
     _layout(fig, title="Cumulative saving of the student, net of one-off costs", x="Month", y="USD (cumulative)")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "y")
     return fig
 
 
@@ -240,20 +252,20 @@ def tornado_chart(t) -> go.Figure:
         x=t.margin_at_low_usd - base,
         base=base,
         orientation="h",
-        name="low value",
+        name="Assumption at its low value",
         marker_color="#9ecae1",
         customdata=t.low_value,
-        hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>",
+        hovertemplate="%{y} at %{customdata:,.4g}: %{x:$,.0f}/month vs the base margin<extra></extra>",
     )
     fig.add_bar(
         y=t.label,
         x=t.margin_at_high_usd - base,
         base=base,
         orientation="h",
-        name="high value",
+        name="Assumption at its high value",
         marker_color="#3182bd",
         customdata=t.high_value,
-        hovertemplate="%{y} at %{customdata:,.4g}: margin $%{x:,.0f} vs base<extra></extra>",
+        hovertemplate="%{y} at %{customdata:,.4g}: %{x:$,.0f}/month vs the base margin<extra></extra>",
     )
     fig.add_vline(x=0, line_color="red", line_dash="dash", annotation_text="winner flips")
     fig.update_layout(barmode="overlay")
@@ -264,7 +276,7 @@ def tornado_chart(t) -> go.Figure:
         y="Assumption",
         height=420,
     )
-    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "x")
     return fig
 
 
@@ -276,8 +288,8 @@ def winner_heatmap(wm) -> go.Figure:
             z=wm.margin_usd,
             zmid=0,
             colorscale=[[0, TEACHER_COLOR], [0.5, "#f7f7f7"], [1, STUDENT_COLOR]],
-            colorbar=dict(title="Margin $/month"),
-            hovertemplate="$%{x:.2f}/event, %{y:.2f}M req: margin $%{z:,.0f}<extra></extra>",
+            colorbar=dict(title="Margin ($/month)", tickformat=MONEY_FORMAT),
+            hovertemplate="%{x:$,.2f} per critical event, %{y:.2f}M requests: margin %{z:$,.0f}/month<extra></extra>",
         )
     )
     fig.add_contour(
@@ -300,8 +312,11 @@ def winner_heatmap(wm) -> go.Figure:
 
 def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
     fig = go.Figure()
-    fig.add_scatter(x=ns, y=highs, mode="lines", line_color=STUDENT_COLOR, name="97.5%")
-    fig.add_scatter(x=ns, y=lows, mode="lines", line_color=STUDENT_COLOR, fill="tonexty", name="2.5%")
+    hover = "%{x:,} requests: %{y:$,.0f}/month<extra>%{fullData.name}</extra>"
+    fig.add_scatter(x=ns, y=highs, mode="lines", line_color=STUDENT_COLOR, name="97.5% bound", hovertemplate=hover)
+    fig.add_scatter(
+        x=ns, y=lows, mode="lines", line_color=STUDENT_COLOR, fill="tonexty", name="2.5% bound", hovertemplate=hover
+    )
     fig.add_hline(y=0, line_color="red", line_dash="dash")
     fig.add_hline(y=point, line_color="black", annotation_text="point margin")
     fig.add_vline(x=n_now, line_dash="dot", annotation_text="today")
@@ -312,7 +327,7 @@ def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
         y="Margin, USD per month",
     )
     fig.update_xaxes(type="log")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "y")
     return fig
 
 
@@ -324,7 +339,7 @@ def harm_heatmap(intents, harm) -> go.Figure:
             x=list(intents),
             y=list(intents),
             colorscale="Reds",
-            colorbar=dict(title="harm units"),
+            colorbar=dict(title="Harm units"),
             hovertemplate="true %{y} → predicted %{x}: %{z} harm units<extra></extra>",
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.present.figures import MODEL_COLORS, STUDENT_COLOR, TEACHER_COLOR, _layout
+from engine.present.figures import MODEL_COLORS, STUDENT_COLOR, TEACHER_COLOR, _layout, money_axis
 
 
 def confusion_matrix(cube, model: str) -> go.Figure:
@@ -25,8 +25,8 @@ def confusion_matrix(cube, model: str) -> go.Figure:
             colorscale="Blues" if model == "teacher" else "Oranges",
             zmin=0,
             zmax=1,
-            colorbar=dict(title="share of true"),
-            hovertemplate="true %{y} → %{x}: %{customdata:,.0f} requests (%{z:.1%})<extra></extra>",
+            colorbar=dict(title="Share of the true intent", tickformat=".0%"),
+            hovertemplate="true %{y} → predicted %{x}: %{customdata:,.0f} requests (%{z:.1%})<extra></extra>",
         )
     )
     _layout(
@@ -43,8 +43,9 @@ def confusion_matrix(cube, model: str) -> go.Figure:
 
 def reliability(before, after, temperature: float) -> go.Figure:
     fig = go.Figure()
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#999"), name="perfect")
-    for rel, name, color in ((before, "before", "#d62728"), (after, f"after (T = {temperature:.2f})", STUDENT_COLOR)):
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="#999"), name="Perfectly calibrated")
+    after_name = f"After scaling (T = {temperature:.2f})"
+    for rel, name, color in ((before, "Before scaling", "#d62728"), (after, after_name, STUDENT_COLOR)):
         r = rel[rel["count"] > 0]
         fig.add_scatter(
             x=r.confidence,
@@ -53,14 +54,16 @@ def reliability(before, after, temperature: float) -> go.Figure:
             name=name,
             line_color=color,
             customdata=r["count"],
-            hovertemplate="confidence %{x:.2f}: accuracy %{y:.2f} (%{customdata} requests)<extra></extra>",
+            hovertemplate="confidence %{x:.1%}: accuracy %{y:.1%} (%{customdata:,} requests)<extra></extra>",
         )
     _layout(
         fig,
         title=f"Student reliability diagram ({len(before)} bins)",
-        x="Mean confidence (probability)",
-        y="Accuracy (share correct)",
+        x="Mean confidence (%)",
+        y="Accuracy (% correct)",
     )
+    fig.update_xaxes(tickformat=".0%")
+    fig.update_yaxes(tickformat=".0%")
     return fig
 
 
@@ -73,12 +76,13 @@ def power_curve(curve, n_planned: int) -> go.Figure:
             mode="lines",
             line_color=STUDENT_COLOR,
             name="power",
-            hovertemplate="%{x:,} canary requests: power %{y:.2f}<extra></extra>",
+            hovertemplate="%{x:,} canary requests: power %{y:.0%}<extra></extra>",
         )
     )
     fig.add_hline(y=0.8, line_dash="dash")
     fig.add_vline(x=n_planned, line_dash="dot", annotation_text="planned")
-    _layout(fig, title="Power vs canary-arm size", x="Canary requests (labelled)", y="Power (probability)")
+    _layout(fig, title="Power vs canary-arm size", x="Canary requests (labelled)", y="Power (% chance to detect)")
+    fig.update_yaxes(tickformat=".0%")
     return fig
 
 
@@ -91,7 +95,7 @@ def cascade_chart(sw) -> go.Figure:
         name="Cascade",
         line_color="#6a3d9a",
         customdata=sw.thresholds,
-        hovertemplate="fallback %{x:.1f}% (threshold %{customdata:.3f}): $%{y:,.0f}/month<extra></extra>",
+        hovertemplate="fallback %{x:.1f}% (threshold %{customdata:.3f}): %{y:$,.0f}/month<extra></extra>",
     )
     fig.add_hline(y=sw.teacher_total_usd, line_color=TEACHER_COLOR, annotation_text="teacher alone")
     fig.add_hline(y=sw.student_total_usd, line_color=STUDENT_COLOR, annotation_text="student alone")
@@ -116,17 +120,28 @@ def cascade_chart(sw) -> go.Figure:
         x="Fallback to teacher (% of requests)",
         y="USD per month",
     )
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    money_axis(fig, "y")
     return fig
 
 
-def trend(df, columns, *, title: str, y: str, money: bool = False) -> go.Figure:
+def trend(df, columns, *, title: str, y: str, money: bool = False, percent: bool = False) -> go.Figure:
+    """One line per column over the evaluation cycles; money ("−$1,000") or percentage ticks and hover."""
     fig = go.Figure()
     palette = ["#4c78a8", "#f2b701", "#d62728", "#7f7f7f", TEACHER_COLOR, STUDENT_COLOR]
+    value = "%{y:$,.0f}/month" if money else ("%{y:.1%}" if percent else "%{y:,.4g}")
     for i, (col, label) in enumerate(columns.items()):
         color = MODEL_COLORS.get(label.split()[0].lower(), palette[i % len(palette)])
-        fig.add_scatter(x=df["cycle"], y=df[col], mode="lines+markers", name=label, line_color=color)
+        fig.add_scatter(
+            x=df["cycle"],
+            y=df[col],
+            mode="lines+markers",
+            name=label,
+            line_color=color,
+            hovertemplate="%{x}: " + value + "<extra>" + label + "</extra>",
+        )
     _layout(fig, title=title, x="Evaluation cycle", y=y)
     if money:
-        fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+        money_axis(fig, "y")
+    elif percent:
+        fig.update_yaxes(tickformat=".1%")
     return fig

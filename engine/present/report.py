@@ -18,8 +18,15 @@ import plotly.io as pio
 import engine
 from engine.decision.verdict import Decision
 from engine.paths import REPO_ROOT
-from engine.present import figures
+from engine.present import figures, glossary, looks
 from engine.present.money import usd
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em}"
+    ".t{border-collapse:collapse}.t td,.t th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}"
+    ".t td:first-child,.t th:first-child{text-align:left}.glossary dt{font-weight:600;margin-top:.5em}"
+    ".glossary dd{margin-left:1.5em}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}"
+)
 
 
 def code_version() -> str:
@@ -34,6 +41,39 @@ def code_version() -> str:
 
 def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, border=0, classes="t", float_format=lambda x: f"{x:,.2f}")
+
+
+def cost_table(d: Decision) -> pd.DataFrame:
+    """The cost by component in words, $ per month unrounded (the CSV download and the report's numbers)."""
+    t = d.breakdown.table()
+    return pd.DataFrame(
+        {
+            "Component": t["component"].map(lambda c: figures.COMPONENT_LABELS.get(c, str(c).capitalize())),
+            "Teacher ($/month)": t["teacher_usd"],
+            "Student ($/month)": t["student_usd"],
+            "Student − teacher ($/month)": t["student_minus_teacher_usd"],
+        }
+    )
+
+
+def _money_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Money columns as "$12,111.84" / "−$3,080.00" (a true minus before the dollar sign)."""
+    out = df.copy()
+    for c in out.columns:
+        if c.endswith("($/month)"):
+            out[c] = out[c].map(lambda x: usd(float(x), cents=True))
+    return out
+
+
+def verdict_heading(d: Decision) -> str:
+    """The verdict sentence in its look's colour: the same colour as the dashboard's banner and badge."""
+    c = looks.look(d.verdict.state, d.verdict.model).colour
+    style = f"color:{c.text_hex};background:{c.background_hex};border-left:6px solid {c.accent_hex};padding:.5em .8em"
+    words = looks.badge_words(d.verdict.state, d.verdict.model)
+    return (
+        f"<h2 class='verdict verdict-{c.name}' style='{style}' title='{html.escape(words)}'>"
+        f"{html.escape(d.verdict.sentence)}</h2>"
+    )
 
 
 def _reproduce(d: Decision, a, cube, evidence_label: str, bootstrap_seed: int) -> dict:
@@ -66,34 +106,27 @@ def build_html(
         figures.margin_histogram(d.bootstrap.margins_usd, d.bootstrap.margin_ci95_usd, d.bootstrap.margin_point_usd),
     ]
     body = [pio.to_html(f, include_plotlyjs="inline" if i == 0 else False, full_html=False) for i, f in enumerate(figs)]
-    cost_table = b.table().rename(
-        columns={
-            "teacher_usd": "teacher $/month",
-            "student_usd": "student $/month",
-            "student_minus_teacher_usd": "student − teacher $/month",
-        }
-    )
-    tables = {"Cost by component": cost_table} | (extra_tables or {})
+    tables = {"Cost by component": _money_table(cost_table(d))} | (extra_tables or {})
     meta = _reproduce(d, a, cube, evidence_label, bootstrap_seed)
     lo, hi = d.bootstrap.margin_ci95_usd
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em}"
-        ".t{border-collapse:collapse}.t td,.t th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}"
-        "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}</style></head><body>",
+        f"<style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<h2>{html.escape(d.verdict.sentence)}</h2>",
+        verdict_heading(d),
         f"<p>Teacher {usd(b.teacher.total_usd)}/month, student {usd(b.student.total_usd)}/month; margin "
-        f"(teacher − student) {usd(b.margin_usd)}, 95% interval [{usd(lo)}, {usd(hi)}], P(student cheaper) "
-        f"{d.bootstrap.p_student_cheaper:.1%}. Critical misroutes per month: teacher "
+        f"(teacher − student) {usd(b.margin_usd)}, 95% interval [{usd(lo)}, {usd(hi)}], chance the "
+        f"student is cheaper {d.bootstrap.p_student_cheaper:.1%}. Critical misroutes per month: teacher "
         f"{b.teacher.critical_events_per_month:,.0f}, student {b.student.critical_events_per_month:,.0f}.</p>",
     ]
     for name, df in tables.items():
         parts += [f"<h3>{html.escape(name)}</h3>", _table(df)]
     parts += body
+    parts += ["<h3>Glossary: what these words mean</h3>", glossary.html_list()]
     parts += ["<h3>Reproduce</h3><pre>" + html.escape(json.dumps(meta, indent=2)) + "</pre></body></html>"]
     return "\n".join(parts)
 
 
 def cost_csv(d: Decision) -> str:
-    return d.breakdown.table().to_csv(index=False)
+    """The cost table as CSV: headers in words with units, dollars to the cent (−3080.0, not "−$3,080")."""
+    return cost_table(d).round(2).to_csv(index=False)
