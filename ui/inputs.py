@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from engine import validate
 from engine.errors import DistillDecideError
 from ui import state
 from ui.fields import BY_PATH, Field
@@ -54,6 +55,32 @@ def _show_error(f: Field, where: Any) -> None:
         )
 
 
+def _bound(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:,g}"
+
+
+def range_help(f: Field) -> str:
+    """The field's help with its accepted range (the engine's limit in the units shown, within the field's own).
+
+    The range is said here rather than set as the widget's ``max_value``: Streamlit's browser side then refuses
+    an out-of-range number itself, behind a tooltip, and the plain message under the field would never come.
+    A number the browser cannot hold (1e400) never reaches the server at all: Chromium's number box reads it as
+    empty and Streamlit puts back the last good value, so this text is where that limit is stated.
+    """
+    lim = validate.limit(f.path)
+    lo = max(f.min_value, (lim.left or 0.0) / f.scale)
+    hi = lim.right / f.scale if lim.right is not None else None
+    if f.max_value is not None:
+        hi = f.max_value if hi is None else min(hi, f.max_value)
+    low = f"more than {_bound(lo)}" if f.positive and lo == 0 else f"from {_bound(lo)}"
+    accepted = f"Accepted: {low} to {_bound(hi)}." if hi is not None else f"Accepted: {low} up."
+    kept = (
+        "Outside it, the last good value stays in use. A number too large for the browser (such as 1e400) "
+        "is dropped by the browser itself: the box goes back to the last good value."
+    )
+    return " ".join(x for x in (f.help, accepted, kept) if x)
+
+
 def number_field(f: Field, where: Any = st) -> None:
     """One number box for one assumption, with its error (if any) directly under it."""
     now = f.shown(state.assumptions())
@@ -64,7 +91,7 @@ def number_field(f: Field, where: Any = st) -> None:
         key=f.key,
         step=f.step,
         format=f.fmt,
-        help=f.help,
+        help=range_help(f),
         on_change=_changed,
         args=(f.path, f.key),
     )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from engine.decision import scenario
 from engine.errors import DistillDecideError
-from ui import inputs, state
+from ui import inputs, state, uploads
 from ui import verdict as ui_verdict
 from ui.fields import BY_PATH, SIDEBAR
 
-MAX_UPLOAD_MB = 50
+MAX_UPLOAD_MB = uploads.max_upload_mb()  # 50 (server.maxUploadSize); $DISTILL_DECIDE_MAX_UPLOAD_MB may lower it
 
 
 def modified_note() -> str | None:
@@ -64,37 +65,22 @@ def sidebar() -> None:
         st.button("Reset to the seed scenario", key="reset_seed", on_click=state.reset)
 
 
-def upload_frame(label: str, key: str, types=("csv", "parquet")):
-    """A size-limited upload read as a table (never executed); errors shown in plain words."""
-    import io
+_KINDS = {"csv": "UTF-8 CSV with a header row", "parquet": "parquet"}
 
-    import pandas as pd
 
-    f = st.file_uploader(label, type=list(types), key=key)
+def upload_frame(label: str, key: str, types: tuple[str, ...] = ("csv", "parquet")) -> pd.DataFrame | None:
+    """A size-limited upload read as a table (never executed); a bad file gets one plain message with its fix
+    (ui.uploads says what is checked) and the page carries on as if nothing was uploaded."""
+    f = st.file_uploader(
+        label,
+        type=list(types),
+        key=key,
+        help=f"At most {MAX_UPLOAD_MB:g} MB; {' or '.join(_KINDS[t] for t in types)}. Read as data, never run.",
+    )
     if f is None:
         return None
-    if f.size > MAX_UPLOAD_MB * 1_000_000:
-        st.error(
-            f"**{f.name}** is {f.size / 1e6:.0f} MB, over the {MAX_UPLOAD_MB} MB limit. **Fix:** aggregate "
-            "to counts where the data lives (docs/warehouse.md) and upload the counts."
-        )
-        return None
     try:
-        data = f.getvalue()
-        require_nonempty(data, f.name)
-        return (
-            pd.read_parquet(io.BytesIO(data)) if f.name.lower().endswith(".parquet") else pd.read_csv(io.BytesIO(data))
-        )
+        return uploads.read_upload(f.name, f.getvalue(), max_mb=MAX_UPLOAD_MB, types=types)
     except DistillDecideError as exc:
         ui_verdict.show_error(exc)
-    except Exception as exc:
-        st.error(
-            f"**{f.name}** could not be read ({type(exc).__name__}). **Fix:** save it as UTF-8 CSV with a "
-            "header row, or as parquet."
-        )
     return None
-
-
-def require_nonempty(data: bytes, name: str) -> None:
-    if not data.strip():
-        raise DistillDecideError(name, "is empty", "export the table again")
