@@ -146,6 +146,7 @@ def start_run(settings: dict, data_file) -> None:
         return
     st.session_state["lab_run"] = (run_id, pid)
     st.session_state["lab_seen"] = "starting"
+    st.rerun()  # the run is followed at the top of the page
 
 
 def resume_button(run_id: str, prog: dict, *, key: str) -> None:
@@ -347,6 +348,8 @@ def own_rows(a) -> None:
 ev, a, _ = common.current()
 st.title("Distillation lab")
 st.markdown(f"Evidence behind every page now: **{ev.label}** ({ev.cube.n:,} requests).")
+follow(ev)
+st.subheader("Start a training run")
 data_file = st.file_uploader(
     "Training data (optional; CSV/parquet with a text column and a label column, named in the **Text column** and "
     "**Label column** boxes below). Without it the generated MangaAssist data is used.",
@@ -356,6 +359,5 @@ data_file = st.file_uploader(
 settings = train_form()
 if settings is not None:
     start_run(settings, data_file)
-follow(ev)
 past_runs()
 own_rows(a)

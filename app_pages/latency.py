@@ -42,7 +42,6 @@ def measured_run() -> tuple[str | None, dict | None]:
 
 
 def p95_section(a, lat: dict | None) -> None:
-    st.subheader("P95 latency against the budget")
     p95 = {"Scenario (used by the verdict)": {m: a.model(m).p95_latency_ms for m in MODELS}}
     if lat:
         for rt in lat["teacher"]:
@@ -61,7 +60,8 @@ def p95_section(a, lat: dict | None) -> None:
             "Price from": [a.model(m).price_source for m in MODELS],
         }
     )
-    st.dataframe(table.style.format({"Price per 10,000 requests": usd_cents}), hide_index=True, key="lat_used")
+    shown = table.style.format({"P95 latency (ms)": "{:,.1f}", "Price per 10,000 requests": usd_cents})
+    st.dataframe(shown, hide_index=True, key="lat_used")
     st.caption(
         f"The verdict uses the prices and P95s in this table. Latency is priced at ${a.usd_per_ms_month:,.2f} per "
         f"ms-month above the {a.baseline_ms:g} ms baseline; the budget ({LATENCY_BUDGET_MS:g} ms) is the P95 the "
@@ -98,7 +98,9 @@ def measured_section(run: str | None, lat: dict | None) -> None:
                     "P99 (ms)": r.get("p99_ms"),
                     "Mean (ms)": r.get("mean_ms"),
                     f"Over {LATENCY_BUDGET_MS:g} ms per 10,000": r.get("over_budget_per_10k"),
-                    **{f"Throughput, batch {b} (requests/s)": v for b, v in tput.items()},
+                    f"Throughput at batch {' / '.join(tput)} (requests/s)": " / ".join(
+                        f"{v:,.0f}" for v in tput.values()
+                    ),
                 }
             )
     st.dataframe(pd.DataFrame(rows).style.format(precision=1), hide_index=True, key="lat_measured")
@@ -107,7 +109,9 @@ def measured_section(run: str | None, lat: dict | None) -> None:
 def capacity_inputs() -> dict:
     c1, c2, c3, c4, c5 = st.columns(5)
     inst = c1.selectbox("Instance (assumed list price)", list(capacity.INSTANCES), key="lat_inst")
-    usd_h = c2.number_input("$ per instance-hour", 0.0, 100.0, capacity.INSTANCES[inst], 0.01, key="lat_usd_h")
+    usd_h = c2.number_input(
+        "$ per instance-hour", 0.0, 100.0, capacity.INSTANCES[inst], 0.01, format="%.4f", key="lat_usd_h"
+    )
     peak = c3.number_input("Peak ÷ average traffic", 1.0, 20.0, 3.0, 0.5, key="lat_peak")
     util = c4.number_input("Target utilisation (%)", 10, 100, 60, 5, key="lat_util")
     floor = c5.number_input("Minimum replicas", 1, 100, 1, key="lat_floor")
@@ -155,13 +159,12 @@ def capacity_table(curves: dict[str, list[capacity.CapacityPrice]]) -> pd.DataFr
     for m in MODELS:
         out[f"{m.capitalize()} replicas"] = [c.replicas for c in curves[m]]
         out[f"{m.capitalize()} serving cost ($/month)"] = [c.monthly_usd for c in curves[m]]
-        out[f"{m.capitalize()} price per 10,000 requests"] = [c.usd_per_request * 1e4 for c in curves[m]]
     return pd.DataFrame(out)
 
 
 def capacity_section(a, lat: dict | None) -> dict[str, capacity.CapacityPrice] | None:
     """Replicas and serving cost against volume; the capacity prices at the scenario's volume (None on a bad input)."""
-    st.subheader("Replicas and serving cost against volume")
+    st.subheader("Serving capacity and cost")
     st.caption(
         "Capacity model: replicas = max(minimum, ⌈peak requests/s ÷ (throughput × utilisation)⌉); monthly cost = "
         "replicas × $ per hour × 730 hours. Instance prices are assumed list prices: edit them to your contract."
@@ -179,10 +182,10 @@ def capacity_section(a, lat: dict | None) -> dict[str, capacity.CapacityPrice] |
         return None
     scenario = {m: a.model(m).usd_per_request for m in MODELS}
     st.plotly_chart(figs.capacity_vs_volume(curves, scenario), key="lat_capacity_chart")
-    money = {c: usd_whole for c in capacity_table(curves).columns if "cost" in c}
-    money |= {c: usd_cents for c in capacity_table(curves).columns if "per 10,000" in c}
+    df = capacity_table(curves)
+    money = {c: usd_whole for c in df.columns if "cost" in c}
     st.dataframe(
-        capacity_table(curves).style.format({"Monthly volume (requests)": "{:,.0f}", **money}),
+        df.style.format({"Monthly volume (requests)": "{:,.0f}", **money}),
         hide_index=True,
         key="lat_capacity",
     )
