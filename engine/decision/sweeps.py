@@ -174,6 +174,81 @@ def volume_bands(cube: ConfusionCube, a: Assumptions, bands=VOLUME_BANDS) -> pd.
     return sweep(cube, a, "requests_per_month", bands).table()
 
 
+def verdict_words(v) -> str:
+    """A verdict's state in a few words (ship student, lean teacher, too close, …) for a table cell."""
+    if v.state == "blocked":
+        return f"blocked by a gate ({v.blocking_gate})"
+    if v.near_break_even:
+        return "too close"
+    words = f"{v.state} {v.model}"
+    return f"{words} (small sample)" if v.small_sample else words
+
+
+def band_volumes(current: float, bands=VOLUME_BANDS) -> list[float]:
+    """The standard bands and the scenario's own volume, in order (the current one once)."""
+    return sorted({float(b) for b in bands} | {float(current)})
+
+
+def volume_band_decisions(evidence, a: Assumptions, gates, *, draws, quality, bands=VOLUME_BANDS) -> pd.DataFrame:
+    """Each band and the current volume as the verdict sees it: totals, margin, its 95% interval, P(student
+    cheaper) and the verdict's state, from :func:`engine.decision.verdict.decide` on the same resamples.
+
+    ``draws`` are the verdict's own (the dashboard's cached ones), so the row at the scenario's volume is the
+    banner's interval to the cent; other rows re-price those draws at their volume (draw once, reprice many).
+    """
+    from engine.decision import verdict  # verdict imports this module: a call-time import, one way at load
+
+    rows = []
+    for v in band_volumes(a.requests_per_month, bands):
+        d = verdict.decide(evidence, a.replace(requests_per_month=v), gates, draws=draws, quality=quality, confirm_B=0)
+        b, bs = d.breakdown, d.bootstrap
+        rows.append(
+            {
+                "requests_per_month": v,
+                "current": v == a.requests_per_month,
+                "teacher_total_usd": b.teacher.total_usd,
+                "student_total_usd": b.student.total_usd,
+                "margin_usd": b.margin_usd,
+                "margin_ci95_low_usd": bs.margin_ci95_usd[0],
+                "margin_ci95_high_usd": bs.margin_ci95_usd[1],
+                "p_student_cheaper": bs.p_student_cheaper,
+                "verdict": verdict_words(d.verdict),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class MarginBand:
+    """The margin and its 95% band over volumes, from the verdict's resamples."""
+
+    volumes: np.ndarray
+    margin_usd: np.ndarray
+    low_usd: np.ndarray
+    high_usd: np.ndarray
+    break_even: BreakEven
+
+
+def margin_band(cube: ConfusionCube, a: Assumptions, draws, volumes) -> MarginBand:
+    """Margin (teacher − student) and its 95% percentile band at every volume, at once.
+
+    Every resample's margin is linear in volume (per-request dollars scale with it, fixed operations do not),
+    so two re-pricings of the same draws give each resample's line; the band is its percentiles per volume.
+    """
+    from engine.decision import uncertainty
+
+    vols = np.asarray(volumes, dtype=float)
+    require(bool(vols.size >= 2 and np.all(vols >= 0)), "volumes", "fewer than two or negative", "give volumes ≥ 0")
+    v1, v2 = 1_000_000.0, 2_000_000.0
+    m1 = uncertainty.reprice(draws, cube, a.replace(requests_per_month=v1)).margins_usd
+    m2 = uncertainty.reprice(draws, cube, a.replace(requests_per_month=v2)).margins_usd
+    slope = (m2 - m1) / (v2 - v1)
+    lines = m1[None, :] + (vols[:, None] - v1) * slope[None, :]  # (volumes, B)
+    lo, hi = np.percentile(lines, [2.5, 97.5], axis=1)
+    point = sweep(cube, a, "requests_per_month", vols).margin_usd
+    return MarginBand(vols, point, lo, hi, break_even(cube, a, "requests_per_month"))
+
+
 TORNADO_PARAMS = {
     "requests_per_month": "Monthly volume",
     "teacher.usd_per_request": "Teacher price per request",

@@ -22,7 +22,9 @@ import numpy as np
 from scipy.stats import norm
 
 from engine import validate
+from engine.decision import costs
 from engine.errors import require
+from engine.rollout import gates
 
 MAX_CANARY_DAYS = 365.0  # a canary that needs longer than a year is not a canary: the search gives up
 TOO_SMALL = "this difference is too small to detect at this traffic"
@@ -293,3 +295,37 @@ def rule_of_three_upper(n: int) -> float:
     """95% upper bound on a rate when 0 events are seen in n requests (3 / n)."""
     require(n > 0, "n", f"{n!r}", "give the number of requests observed")
     return 3.0 / n
+
+
+GUARDRAIL_LIMIT_USD = 1_800.0  # seed 000 §7: block full rollout if critical-error cost grows beyond this a month
+
+
+@dataclass(frozen=True)
+class GuardrailCheck:
+    """The canary guardrail on critical-error cost growth (student − teacher, $/month) against the offline
+    estimate, its 95% interval over the verdict's resamples, and a limit the estimate would not breach."""
+
+    limit_usd_per_month: float
+    offline_estimate_usd_per_month: float
+    estimate_ci95_usd: tuple[float, float]
+
+    @property
+    def already_breached(self) -> bool:
+        return self.offline_estimate_usd_per_month > self.limit_usd_per_month
+
+    @property
+    def proposed_limit_usd_per_month(self) -> float:
+        """The next whole $100 above the offline estimate (the limit itself when it is not breached)."""
+        if not self.already_breached:
+            return self.limit_usd_per_month
+        return (math.floor(self.offline_estimate_usd_per_month / 100) + 1) * 100.0
+
+
+def guardrail_check(breakdown, cube, a, draws, limit_usd_per_month: float = GUARDRAIL_LIMIT_USD) -> GuardrailCheck:
+    """:func:`engine.rollout.gates.critical_cost_guardrail` with the estimate's spread over ``draws`` (the
+    verdict's paired resamples of ``cube``), priced by the one cost formula at the point $ per critical event."""
+    g = gates.critical_cost_guardrail(breakdown, limit_usd_per_month)
+    rt, rs = costs.rates_from_counts(costs.cell_quantities(cube, a), draws.counts)
+    growth = np.asarray(costs.price(rs, a, "student")["critical"] - costs.price(rt, a, "teacher")["critical"])
+    lo, hi = np.percentile(growth, [2.5, 97.5])
+    return GuardrailCheck(g.limit_usd_per_month, g.offline_estimate_usd_per_month, (float(lo), float(hi)))

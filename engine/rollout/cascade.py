@@ -45,6 +45,7 @@ class RowCosts:
     critical_weighted: np.ndarray  # (2, n)
     weight: np.ndarray  # (n,)
     latency_measured: bool = False
+    cell: np.ndarray | None = None  # (n,) the row's cube cell (rows of one cell cost alike)
 
 
 def row_costs(rows: pd.DataFrame, a: Assumptions) -> RowCosts:
@@ -67,6 +68,7 @@ def row_costs(rows: pd.DataFrame, a: Assumptions) -> RowCosts:
         critical_weighted=q.critical_weighted[:, cell],
         weight=q.weight[cell],
         latency_measured=measured,
+        cell=cell,
     )
 
 
@@ -263,6 +265,94 @@ def _latency_profile(rc: RowCosts, order: np.ndarray, k: np.ndarray, budget_ms: 
         p95[inv == j] = np.percentile(lat, 95)
         over[inv == j] = np.mean(lat > budget_ms)
     return p95, over
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One threshold of a sweep, priced, with its saving against the better single model."""
+
+    threshold: float
+    fallback_rate: float
+    total_usd: float
+    p95_latency_ms: float
+    saving_usd: float  # better single model's total − this threshold's total (positive: the cascade saves)
+    saving_ci95_usd: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The cheapest threshold within the latency budget and the unconstrained optimum; savings are against
+    ``versus``, the cheaper single model, paired over resampled rows."""
+
+    budget_ms: float
+    versus: str
+    within_budget: Choice | None  # None: no threshold's P95 meets the budget
+    unconstrained: Choice
+    max_fallback_within_budget: float | None  # the largest fallback share whose P95 meets the budget
+    B: int
+    seed: int
+
+
+def recommend(
+    rows: pd.DataFrame,
+    a: Assumptions,
+    sw: CascadeSweep | None = None,
+    *,
+    budget_ms: float = LATENCY_BUDGET_MS,
+    B: int = 2_000,
+    seed: int = 0,
+    rc: RowCosts | None = None,
+) -> Recommendation:
+    """Respect the latency budget: the cheapest threshold whose P95 (measured where the rows have it, else
+    priced) is ≤ ``budget_ms``; the cost-optimal threshold regardless of it as a second answer."""
+    rc = rc or row_costs(rows, a)
+    sw = sw or sweep(rows, a, rc=rc, budget_ms=budget_ms)
+    p95 = sw.measured_p95_latency_ms if sw.measured_p95_latency_ms is not None else sw.p95_latency_ms
+    ok = p95 <= budget_ms
+    cheapest = lambda mask: int(np.flatnonzero(mask)[np.argmin(sw.total_usd[mask])]) if mask.any() else None
+    inside, best = cheapest(ok), sw.best_index
+    versus = "student" if sw.student_total_usd <= sw.teacher_total_usd else "teacher"
+    alone = sw.student_total_usd if versus == "student" else sw.teacher_total_usd
+    chosen = [best] if inside is None else [inside, best]
+    cis = [saving_interval(rc, a, float(sw.thresholds[i]), versus, B=B, seed=seed) for i in chosen]  # own resamples
+    saving = lambda i: 0.0 if abs(alone - sw.total_usd[i]) < 1e-6 else float(alone - sw.total_usd[i])  # no −$0
+    by_index = {
+        i: Choice(
+            float(sw.thresholds[i]), float(sw.fallback_rate[i]), float(sw.total_usd[i]), float(p95[i]), saving(i), ci
+        )
+        for i, ci in zip(chosen, cis)
+    }
+    max_fb = float(sw.fallback_rate[ok].max()) if ok.any() else None
+    return Recommendation(
+        budget_ms, versus, None if inside is None else by_index[inside], by_index[best], max_fb, B, seed
+    )
+
+
+def saving_interval(
+    rc: RowCosts, a: Assumptions, threshold: float, versus: str, *, B: int = 2_000, seed: int = 0, point: bool = False
+) -> tuple[float, float]:
+    """95% interval of (``versus`` alone − the cascade at ``threshold``) by a paired bootstrap over the rows.
+
+    Resampling n rows with replacement is one multinomial draw over groups of rows that cost alike (the same
+    cube cell and the same fallback decision). Each resample prices the cascade and the single model on the
+    same requests, with that resample's fallback share and so its priced P95. ``point``: price the rows as
+    they are instead (the sweep's own saving; a check that the groups lose nothing).
+    """
+    require(rc.cell is not None, "row costs", "have no cube cells", "build them with row_costs")
+    assert rc.cell is not None  # narrows for mypy
+    n = rc.confidence.size
+    falls = (rc.confidence < threshold) | (threshold >= 1)  # as sweep() counts them
+    _, first, counts = np.unique(rc.cell.astype(np.int64) * 2 + falls, return_index=True, return_counts=True)
+    k = counts[None, :].astype(np.float64) if point else np.random.default_rng(seed).multinomial(n, counts / n, B)
+    kw = k * rc.weight[first]
+    mean = lambda x: (kw @ x) / kw.sum(axis=1)
+    qty = (rc.harm_units, rc.critical, rc.critical_weighted, (~rc.correct).astype(np.float64))
+    fb = falls[first]
+    alone = costs.total(costs.price(costs.Rates(*(mean(x[MODELS.index(versus)][first]) for x in qty)), a, versus))
+    rates = costs.Rates(*(mean(np.where(fb, x[0][first], x[1][first])) for x in qty))
+    total = _cascade_total(a, rates, mean(fb.astype(np.float64)), _priced_p95(a, k @ fb, n))
+    lo, hi = np.percentile(np.asarray(alone, dtype=np.float64) - total, [2.5, 97.5])
+    return float(lo), float(hi)
 
 
 def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str], **decide_kwargs):

@@ -58,6 +58,16 @@ COLUMN_LIMITS = {  # every numeric column's stated range
 }
 
 
+RULE_LABELS = {  # what each rule is called on screen
+    "agreement_below_gate": "Agreement below the gate",
+    "kl_above_limit": "Teacher and student diverging (KL)",
+    "critical_gap_widening": "Critical-error gap widening",
+    "savings_shrinking": "Inference savings shrinking",
+    "critical_price_above_break_even": "Critical-event price above break-even",
+    "traffic_above_5m": "Traffic above 5M requests/month",
+}
+
+
 @dataclass(frozen=True)
 class Alert:
     cycle: str
@@ -114,7 +124,8 @@ def _growth_alerts(df: pd.DataFrame, critical_gap_widening: float, savings_shrin
                 gap / gap[0] - 1 > critical_gap_widening,
                 "critical_gap_widening",
                 lambda i: (
-                    f"critical-error gap {gap[i]:.4f} is {gap[i] / gap[0] - 1:.0%} wider than at cycle {df.cycle[0]}"
+                    f"critical-error gap {gap[i] * 100:.2f} points (student − teacher), {gap[i] / gap[0] - 1:.0%} "
+                    f"wider than in {df.cycle[0]}"
                 ),
                 "Audit the student's rare classes; fine-tune or re-distil with augmented rare-class data",
             )
@@ -125,11 +136,22 @@ def _growth_alerts(df: pd.DataFrame, critical_gap_widening: float, savings_shrin
                 df,
                 1 - sav / sav[0] > savings_shrink,
                 "savings_shrinking",
-                lambda i: f"inference savings ${sav[i]:,.0f} are {1 - sav[i] / sav[0]:.0%} below cycle {df.cycle[0]}",
+                lambda i: f"inference savings ${sav[i]:,.0f}/month, {1 - sav[i] / sav[0]:.0%} below {df.cycle[0]}",
                 "Check student utilisation (it may have spilled to a larger instance); tune batching and reset the "
                 "student instance type",
             )
     return out
+
+
+def _agreement_alerts(df: pd.DataFrame, gate: float, run: int) -> list[Alert]:
+    """Agreement below the gate for ``run`` consecutive cycles (fires on the last of them)."""
+    return _alerts(
+        df,
+        _consecutive((df["agreement"] < gate).to_numpy(), run),
+        "agreement_below_gate",
+        lambda i: f"agreement below {gate:.0%} for {run} cycles running ({df.agreement[i]:.1%} now)",
+        "Re-distil with α lowered by 0.1 (more weight on hard labels) before retraining the teacher",
+    )
 
 
 def check(
@@ -146,19 +168,13 @@ def check(
 ) -> list[Alert]:
     """Named alerts, in cycle order, with the action the seeds prescribe."""
     df = validate_cycles(cycles)
-    alerts = _alerts(
-        df,
-        _consecutive((df["agreement"] < agreement_gate).to_numpy(), agreement_run),
-        "agreement_below_gate",
-        lambda i: f"agreement < {agreement_gate} for {agreement_run} consecutive cycles ({df.agreement[i]:.3f} now)",
-        "Re-distil with α lowered by 0.1 (more weight on hard labels) before retraining the teacher",
-    )
+    alerts = _agreement_alerts(df, agreement_gate, agreement_run)
     if "kl_t3" in df:
         alerts += _alerts(
             df,
             (df["kl_t3"] > kl_limit).to_numpy(),
             "kl_above_limit",
-            lambda i: f"KL(T=3) {df.kl_t3[i]:.3f} > {kl_limit}",
+            lambda i: f"KL divergence at temperature 3 is {df.kl_t3[i]:.3f}, above the {kl_limit:g} limit",
             "Re-distil: the teacher and student have diverged on production traffic",
         )
     alerts += _growth_alerts(df, critical_gap_widening, savings_shrink)
@@ -168,7 +184,7 @@ def check(
             df,
             (df.usd_per_critical_event > be).to_numpy(),
             "critical_price_above_break_even",
-            lambda i: f"${df.usd_per_critical_event[i]:.2f} per critical event > break-even ${be:.2f}",
+            lambda i: f"${df.usd_per_critical_event[i]:.2f} per critical event, above the ${be:.2f} break-even",
             "Re-run the critical-cost sweep and escalate to the PM: the choice may flip; audit the cost matrix "
             "with ops",
         )
@@ -177,7 +193,7 @@ def check(
             df,
             _consecutive((df.requests_per_month > traffic_limit).to_numpy(), traffic_run),
             "traffic_above_5m",
-            lambda i: f"traffic above {traffic_limit:,.0f} requests/month for {traffic_run} cycles",
+            lambda i: f"traffic above {traffic_limit:,.0f} requests/month for {traffic_run} cycles running",
             "Re-run the total-cost sweep: teacher costs may shift with scale-out limits",
         )
     order = {c: i for i, c in enumerate(df.cycle)}

@@ -99,3 +99,63 @@ def test_winner_map_matches_decompose(seed_cube, seed_a):
     assert wm.margin_usd[2, 2] == pytest.approx(
         costs.decompose(seed_cube, seed_a.replace(requests_per_month=20e6, usd_per_critical_event=3.0)).margin_usd
     )
+
+
+# --- issue 12: the architect's view (volume bands as the verdict sees them) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_decision(seed_ev, seed_a):
+    from engine.decision import uncertainty, verdict
+
+    draws = uncertainty.draw(seed_ev.cube, 10_000, 0)
+    return verdict.decide(seed_ev, seed_a, draws=draws), draws
+
+
+def _margin_by_hand(v: float) -> float:
+    """Per-request dollars scale with volume, the $30 fixed operations gap (542 − 512) does not."""
+    return v / 1_400_000 * (1_121.92 + 30) - 30
+
+
+def test_band_decisions_share_the_verdicts_resamples(seed_ev, seed_a, seed_decision):
+    d, draws = seed_decision
+    gates = tuple(r.gate for r in d.gates.results)
+    t = sweeps.volume_band_decisions(seed_ev, seed_a, gates, draws=draws, quality=d.quality)
+    assert list(t.requests_per_month) == [500_000, 1_400_000, 5_000_000, 20_000_000]
+    assert list(t.current) == [False, True, False, False]
+    seed_row = t.iloc[1]
+    assert (seed_row.margin_ci95_low_usd, seed_row.margin_ci95_high_usd) == d.bootstrap.margin_ci95_usd  # exactly
+    assert round(seed_row.margin_ci95_low_usd) == -385 and round(seed_row.margin_ci95_high_usd) == 2474
+    assert seed_row.p_student_cheaper == d.bootstrap.p_student_cheaper == 0.9297
+    assert t.margin_usd.tolist() == pytest.approx([_margin_by_hand(v) for v in t.requests_per_month], abs=1e-6)
+    assert (t.verdict == "lean student").all()  # every band's interval includes zero on the seed
+
+
+def test_band_decisions_add_the_scenarios_own_volume(seed_ev, seed_a, seed_decision):
+    d, draws = seed_decision
+    a = seed_a.replace(requests_per_month=3_000_000)
+    t = sweeps.volume_band_decisions(seed_ev, a, (), draws=draws, quality=d.quality)
+    assert list(t.requests_per_month) == [500_000, 1_400_000, 3_000_000, 5_000_000, 20_000_000]
+    assert list(t.current) == [False, False, True, False, False]
+    assert t.margin_usd.iloc[2] == pytest.approx(_margin_by_hand(3e6)) and round(t.margin_usd.iloc[2]) == 2438
+
+
+def test_verdict_words_name_the_state():
+    from engine.decision.verdict import Verdict
+
+    assert sweeps.verdict_words(Verdict("ship", "teacher", "")) == "ship teacher"
+    assert sweeps.verdict_words(Verdict("lean", "student", "", near_break_even=True)) == "too close"
+    assert sweeps.verdict_words(Verdict("lean", "student", "", small_sample=True)) == "lean student (small sample)"
+    assert sweeps.verdict_words(Verdict("blocked", "teacher", "", "P95 ≤ 4 ms")) == "blocked by a gate (P95 ≤ 4 ms)"
+
+
+def test_margin_band_is_the_repriced_interval_at_every_volume(seed_cube, seed_a, seed_decision):
+    from engine.decision import uncertainty
+
+    _, draws = seed_decision
+    band = sweeps.margin_band(seed_cube, seed_a, draws, [100_000, 1_400_000, 5_000_000, 50_000_000])
+    for v, lo, hi, m in zip(band.volumes, band.low_usd, band.high_usd, band.margin_usd):
+        exact = uncertainty.reprice(draws, seed_cube, seed_a.replace(requests_per_month=v)).margin_ci95_usd
+        assert (lo, hi) == pytest.approx(exact, abs=0.01)  # each resample's margin is a line in volume
+        assert m == pytest.approx(_margin_by_hand(v))
+    assert band.break_even.value == pytest.approx(30 / (1_151.92 / 1_400_000), abs=0.5)  # 36,461

@@ -73,3 +73,17 @@ def test_bad_inputs(kwargs, field):
     with pytest.raises(DistillDecideError) as exc:
         canary.plan(daily_requests=1000, **{"share": 0.05, **kwargs})
     assert exc.value.field == field
+
+
+def test_guardrail_check_proposes_a_limit_the_offline_estimate_does_not_breach(seed_ev, seed_a):
+    from engine.decision import costs, uncertainty
+
+    draws = uncertainty.draw(seed_ev.cube, 2_000, 0)
+    g = canary.guardrail_check(costs.decompose(seed_ev.cube, seed_a), seed_ev.cube, seed_a, draws)
+    # (0.45% − 0.34%) critical misroutes × 1.4M requests × $1.20 = +$1,848 against the $1,800 limit
+    assert g.offline_estimate_usd_per_month == pytest.approx(0.0011 * 1.4e6 * 1.2)
+    assert g.already_breached and g.proposed_limit_usd_per_month == 1_900
+    lo, hi = g.estimate_ci95_usd
+    assert lo < g.offline_estimate_usd_per_month < hi
+    above = canary.guardrail_check(costs.decompose(seed_ev.cube, seed_a), seed_ev.cube, seed_a, draws, 2_000.0)
+    assert not above.already_breached and above.proposed_limit_usd_per_month == 2_000  # a held limit stays

@@ -216,3 +216,45 @@ def test_routing_everything_to_the_student_is_the_verdict_itself(seed_ev, seed_a
     routed, _, _ = cascade.segment_routing(seed_ev.cube, seed_a, {}, draws=draws)
     assert routed.breakdown.margin_usd == pytest.approx(d.breakdown.margin_usd)
     assert routed.bootstrap.margin_ci95_usd == pytest.approx(d.bootstrap.margin_ci95_usd)  # the same resamples
+
+
+# --- issue 12: the cascade recommendation respects the latency budget -----------------------------------------
+
+
+def test_recommendation_meets_the_latency_budget(seed_rows, seed_a, sweep):
+    rec = cascade.recommend(seed_rows, seed_a, sweep)
+    w, u = rec.within_budget, rec.unconstrained
+    assert rec.budget_ms == cascade.LATENCY_BUDGET_MS == 15 and rec.versus == "student"
+    # any fallback over 5% of requests puts the 95th percentile on a 5 + 12 = 17 ms request
+    assert w is not None and w.p95_latency_ms == 5.0 <= 15 and w.fallback_rate == 0 and w.threshold == 0
+    assert w.total_usd == pytest.approx(10_989.92) and w.saving_usd == 0 and w.saving_ci95_usd == (0, 0)
+    assert rec.max_fallback_within_budget == pytest.approx(0.0497)
+    # the unconstrained optimum is the old recommendation: threshold 0.764, 11% fallback, P95 17 ms
+    assert (u.threshold, u.fallback_rate, u.p95_latency_ms) == (pytest.approx(0.764), pytest.approx(0.11), 17.0)
+    assert u.saving_usd == pytest.approx(10_989.92 - 10_699.804)
+    lo, hi = u.saving_ci95_usd
+    assert lo < 0 < u.saving_usd < hi  # $290 a month, but its interval includes zero
+
+
+def test_no_threshold_meets_a_budget_below_the_student(seed_rows, seed_a, sweep):
+    rec = cascade.recommend(seed_rows, seed_a, sweep, budget_ms=4.0)  # the student alone is 5 ms
+    assert rec.within_budget is None and rec.max_fallback_within_budget is None
+    assert rec.unconstrained.threshold == pytest.approx(0.764)
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 0.764, 0.9, 1.0])
+def test_grouped_rows_price_the_sweep_exactly(seed_rows, seed_a, sweep, threshold):
+    """The bootstrap's groups (cube cell × fallback) lose nothing: unresampled, they give the sweep's saving."""
+    rc = cascade.row_costs(seed_rows, seed_a)
+    i = int(round(threshold * 1000))
+    for model, alone in (("student", sweep.student_total_usd), ("teacher", sweep.teacher_total_usd)):
+        lo, hi = cascade.saving_interval(rc, seed_a, threshold, model, point=True)
+        assert lo == pytest.approx(alone - sweep.total_usd[i], abs=1e-6) == hi
+
+
+def test_drift_rules_have_names_in_words():
+    cycles = drift.example_cycles()
+    fired = {x.rule for x in drift.check(cycles, break_even_usd_per_critical_event=1.93)}
+    assert fired <= set(drift.RULE_LABELS) and all("_" not in drift.RULE_LABELS[r] for r in fired)
+    detail = {x.rule: x.detail for x in drift.check(cycles)}
+    assert detail["agreement_below_gate"] == "agreement below 95% for 3 cycles running (94.4% now)"
