@@ -1,4 +1,5 @@
-"""Rollout: gates, canary planner, cascade economics, per-segment routing, drift, checkpoint selection."""
+"""Rollout: go/no-go (gates and the canary guardrail), canary planner, cascade economics, per-segment routing,
+drift, checkpoint selection."""
 
 from typing import Any, cast
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
+from engine.present import figures_rollout as fr
 from engine.present.money import usd
 from engine.rollout import canary, cascade, checkpoints, drift, gates
 from ui import common
@@ -15,8 +17,9 @@ ev, a, _ = common.current()
 st.title("Rollout")
 d = common.decide_current()
 common.verdict_banner(d)
-tab_g, tab_c, tab_k, tab_r, tab_d, tab_e = st.tabs(["Gates", "Canary", "Cascade", "Routing", "Drift", "Checkpoints"])
-with tab_g:
+
+
+def gates_editor() -> None:
     current_gates = st.session_state.get("gates", gates.DEFAULT_GATES)
     with st.expander("Edit gates (metric, comparator, threshold, group, point or interval bound)"):
         edited = st.data_editor(
@@ -24,9 +27,13 @@ with tab_g:
             num_rows="dynamic",
             key="gates_editor",
             column_config={
-                "comparator": st.column_config.SelectboxColumn(options=list(gates.COMPARATORS)),
-                "group": st.column_config.SelectboxColumn(options=list(gates.GROUPS)),
-                "use": st.column_config.SelectboxColumn(options=list(gates.USES)),
+                "name": st.column_config.TextColumn("Gate"),
+                "metric": st.column_config.TextColumn("Metric (as the engine names it)"),
+                "comparator": st.column_config.SelectboxColumn("Comparator", options=list(gates.COMPARATORS)),
+                "threshold": st.column_config.NumberColumn("Threshold (a share: 0.95 = 95%; ms for latency)"),
+                "group": st.column_config.SelectboxColumn("Priority group", options=list(gates.GROUPS)),
+                "use": st.column_config.SelectboxColumn("Reads", options=list(gates.USES)),
+                "note": st.column_config.TextColumn("Source"),
             },
         )
         if st.button("Apply gates", key="gates_apply"):
@@ -42,80 +49,200 @@ with tab_g:
                     f"Gates not applied: {exc}. **Fix:** every gate needs a metric, a comparator (>= or <=), "
                     "a numeric threshold, a group and a use."
                 )
-    rep = common.gate_report(a)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "group": r.gate.group,
-                    "gate": r.gate.name,
-                    "uses": r.gate.use,
-                    "result": {True: "pass", False: "FAIL", None: "not evaluated"}[r.passed],
-                    "evidence": r.evidence,
-                }
-                for r in rep.results
-            ]
-        ),
-        hide_index=True,
-    )
-    fb = rep.first_blocking
-    (st.error if fb else st.success)(f"Blocked by: {fb.gate.name}" if fb else "No gate blocks promoting the student.")
-    g = gates.critical_cost_guardrail(d.breakdown) if d else None
-    if g:
-        st.warning(
-            f"Canary guardrail (seed 000 §7): block full rollout if critical-error cost grows beyond "
-            f"{usd(g.limit_usd_per_month)}/month — the offline estimate is already "
-            f"{usd(g.offline_estimate_usd_per_month, signed=True)}/month, so the guardrail is breached before "
-            "the canary starts."
-            if g.already_breached
-            else "Guardrail not breached offline."
+
+
+def go_no_go_box() -> None:
+    """One outcome for the decision's own gates (d.gates) and the canary guardrail, then the table in words."""
+    if d is None:
+        return
+    g = canary.guardrail_check(d.breakdown, ev.cube, a, common.draws_for(ev.cube.hash, ev.cube))
+    go, sentence = fr.go_no_go(d.gates, g)
+    (st.success if go else st.error)(sentence, icon=":material/check_circle:" if go else ":material/block:")
+    lo, hi = g.estimate_ci95_usd
+    if g.already_breached:
+        st.markdown(
+            f"**A guardrail the offline estimate does not breach:** block if critical-error cost grows beyond "
+            f"**{usd(g.proposed_limit_usd_per_month)}/month** (the next $100 above the offline "
+            f"{usd(g.offline_estimate_usd_per_month, signed=True)}). Its 95% interval over the verdict's resamples "
+            f"is {usd(lo)} to {usd(hi)}/month, so a limit under {usd(hi)} can trip on evaluation noise alone."
         )
-with tab_c:
+    else:
+        st.caption(f"Critical-error cost growth offline: 95% interval {usd(lo)} to {usd(hi)}/month.")
+    st.dataframe(
+        fr.gate_table(d.gates),
+        hide_index=True,
+        width="stretch",
+        column_config={"Gate": st.column_config.TextColumn(width="large")},
+    )
+    st.caption(
+        "Gates are checked in priority order (safety, latency, cost, quality, operations); the first FAIL blocks. "
+        "The guardrail (seed 000 §7) watches the canary's observed critical-error cost."
+    )
+
+
+def canary_defaults() -> tuple[float, float]:
+    """(baseline, accuracy to detect) from the evidence: the teacher's measured accuracy and the student's,
+    or baseline − 0.5 points when the two measure the same."""
+    t = d.breakdown.teacher.accuracy if d else 0.90
+    s = d.breakdown.student.accuracy if d else t - 0.005
+    t = min(max(t, 0.5), 0.999)
+    s = s if abs(s - t) >= 0.001 and 0.5 <= s <= 0.999 else t - 0.005
+    return round(t * 100, 1), round(s * 100, 1)
+
+
+def canary_tab() -> None:
+    base0, target0 = canary_defaults()
+    tag = ev.cube.hash[:8]  # new evidence, new defaults
     c1, c2, c3, c4 = st.columns(4)
-    base = c1.number_input("Baseline accuracy", 0.5, 0.999, 0.90, 0.005, format="%.3f", key="can_base")
-    target = c2.number_input("Accuracy to detect", 0.5, 0.999, 0.895, 0.005, format="%.3f", key="can_target")
-    share = c3.number_input("Canary traffic share", 0.01, 0.99, 0.05, 0.01, key="can_share")
+    base = c1.number_input(
+        "Baseline accuracy (%)",
+        50.0,
+        99.9,
+        base0,
+        0.1,
+        format="%.1f",
+        key=f"can_base:{tag}",
+        help="Default: the teacher's measured accuracy on the current evidence.",
+    )
+    target = c2.number_input(
+        "Accuracy to detect (%)",
+        50.0,
+        99.9,
+        target0,
+        0.1,
+        format="%.1f",
+        key=f"can_target:{tag}",
+        help="Default: the student's measured accuracy on the current evidence.",
+    )
+    share = c3.number_input("Canary traffic share (%)", 1.0, 99.0, 5.0, 1.0, format="%.0f", key="can_share")
     per_label = c4.number_input("$ per label", 0.0, 100.0, 0.10, 0.05, key="can_label")
-    ni = st.checkbox("Non-inferiority (one-sided) with a margin instead", key="can_ni")
-    margin = st.number_input("Non-inferiority margin", 0.001, 0.1, 0.005, 0.001, format="%.3f", key="can_margin")
+    n1, n2 = st.columns([3, 1])
+    ni = n1.checkbox("Non-inferiority (one-sided) with a margin instead", key="can_ni")
+    margin = n2.number_input(
+        "Non-inferiority margin (points)", 0.1, 10.0, 0.5, 0.1, format="%.1f", key="can_margin", disabled=not ni
+    )
+    daily = a.requests_per_month / a.days_per_month
     try:
         p = canary.plan(
-            baseline=base,
-            target=None if ni else target,
-            share=share,
-            daily_requests=a.requests_per_month / a.days_per_month,
+            baseline=base / 100,
+            target=None if ni else target / 100,
+            share=share / 100,
+            daily_requests=daily,
             usd_per_label=per_label,
-            non_inferiority_margin=margin if ni else None,
-        )
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Equal arms (per arm)", f"{p.equal_n_per_arm:,}")
-        m2.metric("Canary arm / control arm", f"{p.canary_arm:,} / {p.control_arm:,}")
-        m3.metric("Days to collect", f"{p.days_to_collect:.1f}")
-        m4.metric("Labelling (equal samples)", usd(p.labelling_usd_equal))
-        if p.power_curve:
-            st.plotly_chart(fq.power_curve(p.power_curve, p.canary_arm))
-        st.caption(
-            f"{p.test}; daily traffic {a.requests_per_month / a.days_per_month:,.0f} = volume ÷ "
-            f"{a.days_per_month} days. Shadow mode needs no labels: "
-            f"{canary.shadow_sample_size(expected_agreement=0.974):,} requests show agreement > 0.95 at 0.974."
+            non_inferiority_margin=margin / 100 if ni else None,
         )
     except DistillDecideError as exc:
         common.show_error(exc)
-with tab_k:
+        return
+    canary_results(p, daily)
+
+
+def canary_results(p: canary.CanaryPlan, daily: float) -> None:
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Canary arm (labelled)", f"{p.canary_arm:,}")
+    m2.metric("Control arm (labelled)", f"{p.control_arm:,}")
+    m3.metric("Days to collect", f"{p.days_to_collect:.1f}")
+    m4, m5, m6 = st.columns(3)
+    m4.metric("Equal arms: per arm", f"{p.equal_n_per_arm:,}")
+    m5.metric("Equal arms: days", f"{p.days_if_equal_samples:.1f}")
+    m6.metric("Labelling, equal arms", usd(p.labelling_usd_equal))
+    if p.power_curve:
+        st.plotly_chart(fq.power_curve(p.power_curve, p.canary_arm))
+    agree = next((m.point for m in d.quality.metrics if m.name == "agreement"), None) if d else None
+    shadow = ""
+    if agree is not None and agree > 0.95:
+        n = canary.shadow_sample_size(expected_agreement=agree)
+        shadow = f" Shadow mode needs no labels: {n:,} requests show agreement above 95% at the measured {agree:.1%}."
+    st.caption(
+        f"{p.test.capitalize()}: baseline {p.baseline:.1%} vs {p.target:.1%}, 5% significance, 80% power; daily "
+        f"traffic {daily:,.0f} = monthly volume ÷ {a.days_per_month:g} days.{shadow}"
+    )
+
+
+def cascade_tab() -> None:
     if ev.rows is None:
         st.info("A cascade needs per-request confidences: use the seed rows or a run.")
-    else:
-        sw = cascade.sweep(ev.rows, a)
-        st.plotly_chart(fq.cascade_chart(sw))
-        best = sw.table().iloc[sw.best_index]
-        be = sw.break_even_fallback_rate()
-        st.markdown(
-            f"Cost-optimal threshold **{best.threshold:.3f}**: fallback {best.fallback_rate:.1%}, "
-            f"{usd(best.total_usd_per_month)}/month, P95 {best.p95_latency_ms:.0f} ms, "
-            f"{best.share_over_budget:.1%} of requests over the 15 ms budget — the cascade "
-            f"{'beats' if sw.beats_both else 'does not beat'} both single models. "
-            + (f"Above {be:.1%} fallback it costs more than the teacher alone." if be is not None else "")
+        return
+    rc = cascade.row_costs(ev.rows, a)
+    sw = cascade.sweep(ev.rows, a, rc=rc, cube=ev.cube)
+    rec = cascade.recommend(ev.rows, a, sw, rc=rc)
+    st.plotly_chart(fr.cascade_chart(sw, rec))
+    st.markdown(cascade_words(rec))
+    be = sw.break_even_fallback_rate()
+    st.caption(
+        f"Savings are against the {rec.versus} alone (the cheaper single model), with 95% intervals from "
+        f"{rec.B:,} paired resamples of the evaluation rows. A fallback pays both models' latency "
+        f"({a.student.p95_latency_ms:g} + {a.teacher.p95_latency_ms:g} ms) and running the teacher at all adds "
+        f"its {usd(a.teacher.ops_usd_per_month)}/month operations."
+        + (f" Above {be:.1%} fallback the cascade costs more than the teacher alone." if be is not None else "")
+    )
+
+
+def _choice(c: cascade.Choice, versus: str) -> str:
+    lo, hi = c.saving_ci95_usd
+    what = "no fallback: the student alone" if c.fallback_rate == 0 else f"fallback {c.fallback_rate:.1%}"
+    return (
+        f"threshold **{c.threshold:.3f}** ({what}), {usd(c.total_usd)}/month, P95 {c.p95_latency_ms:.0f} ms; "
+        f"saves **{usd(c.saving_usd)}/month** vs the {versus} alone, 95% interval [{usd(lo)}, {usd(hi)}]"
+    )
+
+
+def cascade_words(rec: cascade.Recommendation) -> str:
+    b, w = f"{rec.budget_ms:g} ms", rec.within_budget
+    upto = rec.max_fallback_within_budget
+    if w is None:
+        first = f"**No threshold meets the {b} P95 budget**, not even the student alone."
+    elif w.fallback_rate == 0:
+        first = (
+            f"**Recommended within the {b} P95 budget: no cascade, serve the student alone** (threshold "
+            f"{w.threshold:.3f}, {usd(w.total_usd)}/month, P95 {w.p95_latency_ms:.0f} ms). Every fallback share that "
+            f"keeps P95 within budget (up to {upto:.1%} of requests) costs more: running the teacher at all adds its "
+            f"{usd(a.teacher.ops_usd_per_month)}/month operations."
         )
+    else:
+        first = f"**Recommended within the {b} P95 budget:** {_choice(w, rec.versus)}."
+    u = rec.unconstrained
+    over = f", over the {b} budget" if u.p95_latency_ms > rec.budget_ms else ""
+    return f"{first}  \nCheapest ignoring the budget: {_choice(u, rec.versus)}{over}."
+
+
+def drift_tab() -> None:
+    up = common.upload_frame("Evaluation cycles (CSV/parquet: cycle, agreement, kl_t3, …)", "cycles_upload")
+    cycles = up if up is not None else drift.example_cycles()
+    if up is None:
+        st.caption("Showing the generated 12-week **example**; upload your own cycles to replace it.")
+    try:
+        alerts = drift.check(cycles, break_even_usd_per_critical_event=d.break_even_critical.value if d else None)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return
+    if not alerts:
+        st.success("No drift rule fires.")
+        return
+    rows, actions = fr.alert_tables(alerts, drift.RULE_LABELS)
+    text = st.column_config.TextColumn
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={"Cycle": text(width=150), "Rule": text(width=240), "What happened": text(width=560)},
+    )
+    st.markdown("**What to do**")
+    st.dataframe(
+        actions, hide_index=True, width="stretch", column_config={"Rule": text(width=240), "Action": text(width=710)}
+    )
+
+
+tab_g, tab_c, tab_k, tab_r, tab_d, tab_e = st.tabs(["Gates", "Canary", "Cascade", "Routing", "Drift", "Checkpoints"])
+with tab_g:
+    go_no_go_box()
+    gates_editor()
+with tab_c:
+    canary_tab()
+with tab_k:
+    cascade_tab()
+with tab_d:
+    drift_tab()
 with tab_r:
     policy = {
         s: st.selectbox(f"Route segment {s} to", ["student", "teacher"], key=f"route:{s}") for s in ev.cube.segments
@@ -130,18 +257,6 @@ with tab_r:
             delta_color="off",
             delta_arrow="off",
         )
-    except DistillDecideError as exc:
-        common.show_error(exc)
-with tab_d:
-    up = common.upload_frame("Evaluation cycles (CSV/parquet: cycle, agreement, kl_t3, …)", "cycles_upload")
-    cycles = up if up is not None else drift.example_cycles()
-    if up is None:
-        st.caption("Showing the generated 12-week **example**; upload your own cycles to replace it.")
-    try:
-        alerts = drift.check(cycles, break_even_usd_per_critical_event=d.break_even_critical.value if d else None)
-        st.dataframe(pd.DataFrame([x.__dict__ for x in alerts]) if alerts else pd.DataFrame(), hide_index=True)
-        if not alerts:
-            st.success("No drift rule fires.")
     except DistillDecideError as exc:
         common.show_error(exc)
 with tab_e:

@@ -1,47 +1,76 @@
-"""Sensitivity: volume bands, critical-cost and latency sweeps, tornado, winner map."""
+"""Sensitivity: the architect's view (volume bands with intervals and verdicts, break-even volume), critical-cost
+and latency sweeps, tornado, winner map."""
+
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from engine.decision import sweeps
 from engine.errors import DistillDecideError
 from engine.present import figures
-from engine.present.money import usd_cell
+from engine.present import figures_rollout as fr
+from engine.present.money import usd, usd_cell
 from ui import common
+
+BAND_COLUMNS: dict[str, Any] = {
+    "Requests / month": "{:,.0f}",
+    "Teacher $/month": usd_cell,
+    "Student $/month": usd_cell,
+    "Margin (teacher − student)": usd_cell,  # −$3,080, not $-3,080
+    "P(student cheaper)": "{:.1%}",
+}
+
+
+def band_table(bands: pd.DataFrame) -> pd.DataFrame:
+    """The engine's band rows in words: money, the interval as one cell, the verdict, 'current' marked."""
+    return pd.DataFrame(
+        {
+            "Volume": np.where(bands.current, "current", "band"),
+            "Requests / month": bands.requests_per_month,
+            "Teacher $/month": bands.teacher_total_usd,
+            "Student $/month": bands.student_total_usd,
+            "Margin (teacher − student)": bands.margin_usd,
+            "95% interval": [
+                f"[{usd(lo)}, {usd(hi)}]" for lo, hi in zip(bands.margin_ci95_low_usd, bands.margin_ci95_high_usd)
+            ],
+            "P(student cheaper)": bands.p_student_cheaper,
+            "Verdict": bands.verdict,
+        }
+    )
+
+
+def architect_view(d) -> None:
+    """Volume bands as the verdict sees them (the same resamples, gates and quality as the banner) and the
+    break-even chart."""
+    st.subheader("Architect's view: volume bands")
+    draws = common.draws_for(ev.cube.hash, ev.cube)
+    gates = tuple(r.gate for r in d.gates.results)  # the decision's own gates
+    bands = sweeps.volume_band_decisions(ev, a, gates, draws=draws, quality=d.quality)
+    shown = band_table(bands)
+    highlight = lambda row: (
+        ["background-color: #fff3e0; font-weight: bold" if row["Volume"] == "current" else ""] * len(row)
+    )
+    with st.container(key="bands"):  # the browser test finds the table by this key
+        st.dataframe(shown.style.format(BAND_COLUMNS).apply(highlight, axis=1), hide_index=True, width="stretch")
+    st.caption(
+        "Each row re-prices the verdict's own 10,000 paired resamples at that volume, so the current row is the "
+        "banner's interval; the verdict column uses the banner's rule. Fixed operations ($/month) stay fixed."
+    )
+    be = sweeps.break_even(ev.cube, a, "requests_per_month")
+    band = sweeps.margin_band(ev.cube, a, draws, fr.volume_axis(be.value, a.requests_per_month))
+    st.plotly_chart(fr.volume_margin_chart(band, a.requests_per_month))
+    st.caption(f"Break-even volume: {be.note}.")
+
 
 ev, a, _ = common.current()
 st.title("Sensitivity")
-common.verdict_banner(common.decide_current())
+d = common.decide_current()
+common.verdict_banner(d)
 try:
-    st.subheader("Volume bands")
-    custom = st.number_input(
-        "Add a custom volume (requests / month)", min_value=0.0, value=0.0, step=100_000.0, key="custom_volume"
-    )
-    bands = sorted(set(sweeps.VOLUME_BANDS) | ({custom} if custom > 0 else set()))
-    table = sweeps.volume_bands(ev.cube, a, bands).rename(
-        columns={
-            "requests_per_month": "Requests / month",
-            "teacher_total_usd": "Teacher $/month",
-            "student_total_usd": "Student $/month",
-            "margin_usd": "Margin (teacher − student)",
-            "cheaper": "Cheaper",
-        }
-    )
-    st.dataframe(
-        table.style.format(
-            {
-                "Requests / month": "{:,.0f}",
-                "Teacher $/month": "${:,.0f}",
-                "Student $/month": "${:,.0f}",
-                "Margin (teacher − student)": usd_cell,  # −$3,080, not $-3,080
-            }
-        ),
-        hide_index=True,
-    )
-    be_v = sweeps.break_even(ev.cube, a, "requests_per_month")
-    st.caption(f"Break-even volume: {be_v.note}.")
-    vol = sweeps.sweep(ev.cube, a, "requests_per_month", np.linspace(0, 20e6, 81))
-    st.plotly_chart(figures.sweep_lines(vol, x_title="Requests per month"))
+    if d is not None:
+        architect_view(d)
     left, right = st.columns(2)
     lo, hi = left.slider("$ per critical event range", 0.0, 20.0, (0.4, 5.0), 0.1, key="crit_range")
     crit = sweeps.sweep(ev.cube, a, "usd_per_critical_event", np.linspace(lo, hi, 60))

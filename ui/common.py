@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ui.state import author, current, load_scenario, set_assumptions, use_evidence, use_uploaded_rows
 from ui.state import query as share_query
-from ui.verdict import BOOTSTRAP_SEED, banner, decide_current, draws_for, gate_report, quality, show_error
+from ui.verdict import BOOTSTRAP_SEED, banner, decide_current, draws_for, quality, show_error
 from ui.widgets import MAX_UPLOAD_MB, sidebar, upload_frame
 
 
@@ -27,7 +27,6 @@ __all__ = [
     "current",
     "decide_current",
     "draws_for",
-    "gate_report",
     "load_scenario",
     "quality",
     "set_assumptions",

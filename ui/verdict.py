@@ -60,12 +60,6 @@ def current_gates():
     return st.session_state.get("gates", gates.DEFAULT_GATES)
 
 
-def gate_report(a):
-    from engine.rollout import gates
-
-    return gates.evaluate(current_gates(), gates.gate_values(quality(a), a))
-
-
 def decide_current() -> verdict.Decision | None:
     """The one verdict every page shows; None (with the reason on screen) when it cannot be computed."""
     ev, a, _ = state.current()

@@ -1,0 +1,268 @@
+"""Figures and display tables for the Rollout page and the architect's view on Sensitivity.
+
+Same colours and unit rules as :mod:`engine.present.figures`: money in dollars per month on axes
+(``$,.0f``, which d3 renders as −$1,000), percentages not fractions, every axis with its unit, no code names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine.present.figures import STUDENT_COLOR, TEACHER_COLOR, _layout
+from engine.present.money import usd
+
+CASCADE_COLOR = "#6a3d9a"
+BUDGET_COLOR = "#d62728"
+GATE_GROUPS = {"safety": "Safety", "latency": "Latency", "cost": "Cost", "quality": "Quality", "ops": "Operations"}
+GATE_READS = {"point": "point estimate", "lower95": "lower end of its 95% interval", "upper95": "upper end"}
+
+
+def gate_value(metric: str, value: float | None) -> str:
+    """A gate metric as a person reads it: milliseconds for latency, a percentage for every rate or share."""
+    if value is None:
+        return "not available"
+    return f"{value:,.1f} ms" if metric.endswith("latency_ms") else f"{value:.1%}"
+
+
+def gate_table(report) -> pd.DataFrame:
+    """The gate results in words, in priority order: what each gate needs, what was measured, pass or FAIL."""
+    return pd.DataFrame(
+        [
+            {
+                "Priority": GATE_GROUPS.get(r.gate.group, r.gate.group),
+                "Gate": r.gate.name,
+                "Needs": f"{r.gate.comparator.replace('>=', '≥').replace('<=', '≤')} "
+                f"{gate_value(r.gate.metric, r.gate.threshold)}",
+                "Measured": gate_value(r.gate.metric, r.value),
+                "Reads": GATE_READS.get(r.gate.use, r.gate.use),
+                "Result": {True: "pass", False: "FAIL", None: "not evaluated"}[r.passed],
+            }
+            for r in report.results
+        ],
+        columns=["Priority", "Gate", "Needs", "Measured", "Reads", "Result"],
+    )
+
+
+def go_no_go(report, guardrail) -> tuple[bool, str]:
+    """(go, sentence): one outcome for the gates and the canary guardrail together, naming what blocks and the
+    fix. ``guardrail`` is an :class:`engine.rollout.canary.GuardrailCheck`."""
+    failing = [r.gate.name for r in report.results if r.passed is False]
+    g = guardrail
+    limit, est = usd(g.limit_usd_per_month), usd(g.offline_estimate_usd_per_month, signed=True)
+    blocks, fixes = [], []
+    if failing:
+        blocks.append(f"the gate{'s' if len(failing) > 1 else ''} " + ", ".join(f"'{n}'" for n in failing))
+        fixes.append("improve the student on the failing gate, or correct the gate under 'Edit gates' if it is wrong")
+    if g.already_breached:
+        blocks.append(
+            f"the canary guardrail (block if critical-error cost grows beyond {limit}/month): the offline estimate "
+            f"is already {est}/month, so it trips before the canary starts"
+        )
+        fixes.append(
+            f"set the guardrail above the offline estimate, e.g. {usd(g.proposed_limit_usd_per_month)}/month, or "
+            "cut the student's critical misroutes first"
+        )
+    if blocks:
+        passed = " Every gate passes; the guardrail alone blocks." if not failing else ""
+        return False, (
+            "**No-go:** promoting the student is blocked by "
+            + " and by ".join(blocks)
+            + "."
+            + passed
+            + "  \n**Fix:** "
+            + "; ".join(fixes)
+            + "."
+        )
+    return True, (
+        f"**Go:** every gate passes and the canary guardrail holds (critical-error cost grows {est}/month offline, "
+        f"under the {limit}/month limit)."
+    )
+
+
+def alert_tables(alerts, labels: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drift alerts in words, as two tables that fit a 1440 px screen: (cycle, rule, what the numbers were) and
+    (rule, action) once per rule that fired (a rule's action is the same at every cycle)."""
+    rows = pd.DataFrame(
+        [{"Cycle": x.cycle, "Rule": labels.get(x.rule, x.rule), "What happened": x.detail} for x in alerts],
+        columns=["Cycle", "Rule", "What happened"],
+    )
+    actions = pd.DataFrame(
+        [{"Rule": labels.get(x.rule, x.rule), "Action": x.action} for x in alerts], columns=["Rule", "Action"]
+    ).drop_duplicates(ignore_index=True)
+    return rows, actions
+
+
+def cascade_chart(sw, rec) -> go.Figure:
+    """Monthly cost (left axis) and P95 latency (right axis) against the fallback share, the latency budget as a
+    line on the latency axis, the over-budget region shaded, and the two answers (within budget, unconstrained)."""
+    x = sw.fallback_rate * 100
+    p95 = sw.measured_p95_latency_ms if sw.measured_p95_latency_ms is not None else sw.p95_latency_ms
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_scatter(
+        x=x,
+        y=sw.total_usd,
+        mode="lines",
+        name="Cascade cost",
+        line_color=CASCADE_COLOR,
+        customdata=sw.thresholds,
+        hovertemplate="fallback %{x:.1f}% (threshold %{customdata:.3f}): %{y:$,.0f}/month<extra></extra>",
+    )
+    for y, name, color in (
+        (sw.teacher_total_usd, "Teacher alone", TEACHER_COLOR),
+        (sw.student_total_usd, "Student alone", STUDENT_COLOR),
+    ):
+        fig.add_scatter(
+            x=[0, 100],
+            y=[y, y],
+            mode="lines",
+            name=name,
+            line=dict(color=color, dash="dash"),
+            hovertemplate=f"{name}: %{{y:$,.0f}}/month<extra></extra>",
+        )
+    _latency_traces(fig, x, p95, rec.budget_ms)
+    _cascade_choices(fig, rec)
+    _layout(
+        fig,
+        title="Cascade: monthly cost and P95 latency vs fallback share",
+        x="Fallback to the teacher (% of requests)",
+        y="USD per month",
+        height=420,
+    )
+    fig.update_yaxes(tickformat="$,.0f", secondary_y=False)
+    top = 5 * np.ceil(max(float(np.max(p95)), rec.budget_ms) * 1.15 / 5)
+    fig.update_yaxes(
+        title_text="P95 latency (ms)", ticksuffix=" ms", range=[0, top], dtick=5, secondary_y=True, showgrid=False
+    )
+    fig.update_xaxes(ticksuffix="%", range=[-2, 100])
+    return fig
+
+
+def _latency_traces(fig: go.Figure, x: np.ndarray, p95: np.ndarray, budget_ms: float) -> None:
+    """P95 against the fallback share on the right axis, the budget as a line on it, the over-budget shares shaded."""
+    fig.add_scatter(
+        x=x,
+        y=p95,
+        mode="lines",
+        name="P95 latency",
+        line=dict(color="#7f7f7f", width=1.5),
+        hovertemplate="fallback %{x:.1f}%: P95 %{y:.1f} ms<extra></extra>",
+        secondary_y=True,
+    )
+    fig.add_scatter(
+        x=[0, 100],
+        y=[budget_ms] * 2,
+        mode="lines",
+        name=f"Latency budget ({budget_ms:g} ms)",
+        line=dict(color=BUDGET_COLOR, dash="dot"),
+        hoverinfo="skip",
+        secondary_y=True,
+    )
+    over = x[p95 > budget_ms]
+    if over.size:
+        fig.add_vrect(
+            x0=float(over.min()),
+            x1=100,
+            fillcolor=BUDGET_COLOR,
+            opacity=0.06,
+            line_width=0,
+            annotation_text="P95 over budget",
+            annotation_position="top right",
+        )
+
+
+def _cascade_choices(fig: go.Figure, rec) -> None:
+    for choice, name, symbol in (
+        (rec.within_budget, "Recommended (within budget)", "star"),
+        (rec.unconstrained, "Cheapest ignoring the budget", "circle"),
+    ):
+        if choice is not None:
+            fig.add_scatter(
+                x=[choice.fallback_rate * 100],
+                y=[choice.total_usd],
+                mode="markers",
+                name=name,
+                marker=dict(size=13, color="black", symbol=symbol),
+                hovertemplate=name + ": fallback %{x:.1f}%, %{y:$,.0f}/month<extra></extra>",
+            )
+
+
+def _volume_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    ticks = [v * 10**e for e in range(3, 10) for v in (1, 2, 5) if lo <= v * 10**e <= hi]
+    word = lambda v: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k"
+    return ticks, [word(v) for v in ticks]
+
+
+def _mark(fig: go.Figure, x: float, text: str, color: str, dash: str, y: float) -> None:
+    """A vertical line at volume x with its label (on a log axis an annotation's x is log10 of the value)."""
+    fig.add_vline(x=x, line_dash=dash, line_color=color)
+    fig.add_annotation(
+        x=float(np.log10(x)),
+        y=y,
+        xref="x",
+        yref="paper",
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        xshift=4,
+        font_color=color,
+        bgcolor="rgba(255,255,255,0.8)",
+    )
+
+
+def volume_margin_chart(band, current_volume: float) -> go.Figure:
+    """Margin (teacher − student) vs monthly volume on a log axis with its 95% band; break-even and the
+    scenario's volume marked."""
+    v = band.volumes
+    fig = go.Figure()
+    fig.add_scatter(x=v, y=band.high_usd, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
+    fig.add_scatter(
+        x=v,
+        y=band.low_usd,
+        mode="lines",
+        line=dict(width=0),
+        fill="tonexty",
+        fillcolor="rgba(224,123,0,0.18)",
+        name="95% interval",
+        customdata=band.high_usd,
+        hovertemplate="%{x:,.0f} requests/month: 95% interval %{y:$,.0f} to %{customdata:$,.0f}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=v,
+        y=band.margin_usd,
+        mode="lines",
+        name="Margin (teacher − student)",
+        line_color=STUDENT_COLOR,
+        hovertemplate="%{x:,.0f} requests/month: margin %{y:$,.0f}/month<extra></extra>",
+    )
+    fig.add_hline(y=0, line_color="#444", line_width=1)
+    be = band.break_even.value
+    if be is not None and v.min() <= be <= v.max():
+        _mark(fig, be, f"break-even {be:,.0f} requests/month", TEACHER_COLOR, "dash", 0.08)
+    _mark(fig, current_volume, f"current {current_volume:,.0f} requests/month", "black", "dot", 0.92)
+    _layout(
+        fig,
+        title="Where volume tips the decision: margin per month with its 95% interval",
+        x="Requests per month (log scale)",
+        y="Margin, teacher − student (USD per month)",
+        height=420,
+    )
+    ticks, text = _volume_ticks(float(v.min()), float(v.max()))
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=text)
+    fig.update_yaxes(tickformat="$,.0f")
+    fig.add_annotation(
+        xref="paper", yref="paper", x=0.01, y=0.98, showarrow=False, text="↑ student cheaper", font_color=STUDENT_COLOR
+    )
+    fig.add_annotation(
+        xref="paper", yref="paper", x=0.01, y=0.02, showarrow=False, text="↓ teacher cheaper", font_color=TEACHER_COLOR
+    )
+    return fig
+
+
+def volume_axis(break_even: float | None, current: float, lo: float = 1e5, hi: float = 5e7, n: int = 160) -> np.ndarray:
+    """Log-spaced volumes from 0.1M to 50M, widened to show the break-even and the current volume."""
+    lo = min([lo] + [x / 2 for x in (break_even, current) if x is not None and x > 0])
+    hi = max([hi] + [x * 2 for x in (break_even, current) if x is not None and x > 0])
+    return np.geomspace(lo, min(hi, 1e12), n)

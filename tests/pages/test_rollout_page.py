@@ -1,0 +1,129 @@
+"""Rollout page and the architect's view on Sensitivity (AppTest): the seed figures by hand.
+
+Seed: teacher $12,112, student $10,990, margin $1,122 with 95% interval [−$385, $2,474] (10,000 resamples,
+seed 0); teacher accuracy 92.1%, student 90.5%; critical-error cost grows by (0.45% − 0.34%) × 1.4M × $1.20 =
++$1,848/month against the $1,800 guardrail (seed 000 §7).
+"""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.present.money import usd
+from tests.conftest import ROOT
+
+
+def page(name: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page(f"app_pages/{name}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def margin_by_hand(v: float) -> float:
+    """Per-request dollars scale with volume; the $30 fixed operations gap (542 − 512) does not."""
+    return v / 1_400_000 * (1_121.92 + 30) - 30
+
+
+def bands(at: AppTest):
+    return next(df.value for df in at.dataframe if "95% interval" in df.value.columns)
+
+
+def test_band_table_holds_the_banner_interval_and_the_linear_margins(db):
+    at = page("sensitivity")
+    t = bands(at)
+    assert t["Requests / month"].tolist() == [500_000, 1_400_000, 5_000_000, 20_000_000]
+    seed = t[t["Volume"] == "current"]
+    assert seed["Requests / month"].tolist() == [1_400_000]
+    row = seed.iloc[0]
+    assert row["95% interval"] == "[−$385, $2,474]"  # the banner's, from the same resamples
+    assert any("[−$385, $2,474]" in w.value for w in at.warning)  # the banner itself says the same
+    assert [usd(row[c]) for c in ("Teacher $/month", "Student $/month", "Margin (teacher − student)")] == [
+        "$12,112",
+        "$10,990",
+        "$1,122",
+    ]
+    assert row["P(student cheaper)"] == pytest.approx(0.9297) and row["Verdict"] == "lean student"
+    for v, m in zip(t["Requests / month"], t["Margin (teacher − student)"]):
+        assert m == pytest.approx(margin_by_hand(v), abs=0.01)
+    assert [usd(m) for m in t["Margin (teacher − student)"]] == ["$381", "$1,122", "$4,084", "$16,426"]
+    assert t["95% interval"].str.match(r"^\[−?\$[\d,]+, −?\$[\d,]+\]$").all()
+
+
+def test_current_row_follows_the_sidebar_volume(db):
+    at = page("sensitivity")
+    at.number_input(key="in:requests_per_month").set_value(3_000_000.0).run()
+    t = bands(at)
+    assert t["Requests / month"].tolist() == [500_000, 1_400_000, 3_000_000, 5_000_000, 20_000_000]
+    assert t["Volume"].tolist() == ["band", "band", "current", "band", "band"]
+    assert usd(t["Margin (teacher − student)"].iloc[2]) == usd(margin_by_hand(3e6)) == "$2,438"
+    assert t["95% interval"].iloc[1] == "[−$385, $2,474]"  # 1.4M re-priced from the same draws: unchanged
+
+
+def test_go_no_go_names_the_guardrail_on_the_seed(db):
+    at = page("rollout")
+    assert not [s.value for s in at.success if "gate" in s.value]  # no green "No gate blocks" above a breach
+    box = [e.value for e in at.error if "No-go" in e.value]
+    assert len(box) == 1, [e.value for e in at.error]
+    assert "canary guardrail" in box[0] and "$1,800/month" in box[0] and "+$1,848/month" in box[0]
+    assert "Every gate passes" in box[0] and "**Fix:** set the guardrail above the offline estimate" in box[0]
+    assert any("$1,900/month" in m.value for m in at.markdown)  # a limit above the offline estimate
+    gates = next(df.value for df in at.dataframe if "Result" in df.value.columns)
+    assert gates["Result"].tolist() == ["pass"] * 5
+    assert gates["Measured"].tolist() == ["87.4%", "5.0 ms", "57.9%", "97.4%", "4.5%"]
+
+
+def test_go_when_the_offline_estimate_is_under_the_guardrail(db):
+    at = page("rollout")
+    at.number_input(key="in:usd_per_critical_event").set_value(1.0).run()  # 0.0011 × 1.4M × $1.00 = $1,540
+    assert not [e.value for e in at.error if "No-go" in e.value]
+    box = [s.value for s in at.success if "Go:" in s.value]
+    assert box and "+$1,540/month offline, under the $1,800/month limit" in box[0]
+
+
+def test_go_no_go_names_a_failing_gate_from_the_decision(db):
+    from engine.rollout import gates
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["gates"] = (gates.Gate("P95 ≤ 4 ms", "student.p95_latency_ms", "<=", 4.0, "latency"),)
+    at.run()
+    at.switch_page("app_pages/rollout.py").run()
+    box = next(e.value for e in at.error if "No-go" in e.value)
+    assert "'P95 ≤ 4 ms'" in box and "canary guardrail" in box
+    table = next(df.value for df in at.dataframe if "Result" in df.value.columns)
+    assert table.to_dict("records") == [
+        {
+            "Priority": "Latency",
+            "Gate": "P95 ≤ 4 ms",
+            "Needs": "≤ 4.0 ms",
+            "Measured": "5.0 ms",
+            "Reads": "point estimate",
+            "Result": "FAIL",
+        }
+    ]
+
+
+def test_canary_defaults_come_from_the_evidence(db):
+    at = page("rollout")
+    by_label = {n.label: n for n in at.number_input}
+    assert by_label["Baseline accuracy (%)"].value == 92.1  # the teacher's measured 0.921
+    assert by_label["Accuracy to detect (%)"].value == 90.5  # the student's measured 0.905
+    assert any("baseline 92.1% vs 90.5%" in c.value for c in at.caption)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Canary arm (labelled)"] == "2,483" and metrics["Days to collect"] == "1.1"
+
+
+def test_cascade_recommendation_meets_the_latency_budget(db):
+    at = page("rollout")
+    text = next(m.value for m in at.markdown if "Recommended within the 15 ms P95 budget" in m.value)
+    assert "serve the student alone" in text and "P95 5 ms" in text and "up to 5.0% of requests" in text
+    assert "Cheapest ignoring the budget: threshold **0.764** (fallback 11.0%), $10,700/month, P95 17 ms" in text
+    assert "saves **$290/month** vs the student alone, 95% interval [−$" in text and "over the 15 ms budget" in text
+
+
+def test_drift_alerts_in_words(db):
+    at = page("rollout")
+    rows = next(df.value for df in at.dataframe if "What happened" in df.value.columns)
+    actions = next(df.value for df in at.dataframe if "Action" in df.value.columns)
+    assert not rows["Rule"].str.contains("_").any() and "Agreement below the gate" in set(rows["Rule"])
+    assert actions["Rule"].is_unique and actions["Action"].str.len().min() > 20
+    assert not rows["What happened"].str.contains("kl_t3|KL\\(T=3\\)").any()
