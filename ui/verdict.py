@@ -14,6 +14,7 @@ import streamlit as st
 
 from engine.decision import sweeps, uncertainty, verdict
 from engine.errors import DistillDecideError
+from engine.present import looks
 from engine.present.money import usd
 from ui import state
 from ui.fields import BY_PATH
@@ -22,16 +23,9 @@ BOOTSTRAP_B = 10_000
 BOOTSTRAP_SEED = 0
 _MEMO = "_decision"  # session key: (inputs, Decision) of the last decide
 
-# state/model -> (box, icon, badge colour): four looks, the same on every page
-STYLES = {
-    ("ship", "student"): (st.success, ":material/bolt:", "green"),
-    ("ship", "teacher"): (st.info, ":material/school:", "blue"),
-    ("lean", "student"): (st.warning, ":material/bolt:", "orange"),
-    ("lean", "teacher"): (st.warning, ":material/school:", "orange"),
-    ("blocked", "teacher"): (st.error, ":material/block:", "red"),
-    ("blocked", "student"): (st.error, ":material/block:", "red"),
-}
-BADGES = {"ship": "Ship the {m}", "lean": "Lean {m}", "blocked": "Blocked: keep the teacher"}
+# state/model -> (box, icon, badge colour): the looks of engine.present.looks, so the HTML report matches
+STYLES = {key: (getattr(st, lk.box), lk.icon, lk.colour.name) for key, lk in looks.LOOKS.items()}
+BADGES = looks.BADGES
 
 
 @st.cache_resource(show_spinner="Drawing 10,000 paired bootstrap resamples…", max_entries=16)
