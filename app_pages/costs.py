@@ -4,7 +4,7 @@ import streamlit as st
 
 from engine.decision import costs
 from engine.errors import DistillDecideError
-from engine.present import figures
+from engine.present import figures, tables
 from engine.present.money import usd, usd_cell
 from ui import common
 
@@ -21,29 +21,42 @@ if d is not None:
     except DistillDecideError as exc:
         common.show_error(exc)
         st.stop()
-    left, right = st.columns(2)
-    n_top = left.slider("Confusions shown", 5, 40, 12, key="top_n")
-    left.plotly_chart(figures.confusion_cost_bars(cc.head(n_top)))
-    right.markdown("**Most expensive confusions ($/month, requests/month)**")
-    right.dataframe(
-        cc.head(n_top).style.format(
-            {"usd_per_month": usd_cell, "misroutes_per_month": "{:,.0f}", "critical_per_month": "{:,.0f}"}
+    n_top = st.slider("Confusions shown", 5, 40, 12, key="top_n")
+    st.plotly_chart(figures.confusion_cost_bars(cc.head(n_top)))
+    st.markdown("**Most expensive confusions** (error cost per month of each wrong routing)")
+    top = tables.confusion_costs(cc.head(n_top))  # under its chart, full width: no column cut off at 1440 px
+    st.dataframe(
+        top.style.format(
+            {"Error cost ($/month)": usd_cell, "Misroutes / month": "{:,.0f}", "Critical / month": "{:,.0f}"}
         ),
         hide_index=True,
+        width="stretch",
     )
     st.plotly_chart(figures.segment_bars(seg))
+    by_seg = tables.segment_costs(seg)  # the total right after the model; all-zero components left out
+    st.markdown("**Cost by segment** ($ per month)")
     st.dataframe(
-        seg.style.format(
+        by_seg.style.format(dict.fromkeys(tables.money_columns(by_seg), usd_cell)),  # −$3,080, not $-3,080
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown("**Traffic by segment**")
+    st.dataframe(
+        tables.segment_traffic(seg).style.format(
             {
-                **{c: usd_cell for c in seg.columns if c.endswith("_usd")},  # −$3,080, not $-3,080
-                "volume_share": "{:.1%}",
-                "requests_per_month": "{:,.0f}",
-                "critical_events_per_month": "{:,.0f}",
+                "Share of volume (%)": "{:.1f}%",
+                "Requests / month": "{:,.0f}",
+                "Teacher critical events / month": "{:,.0f}",
+                "Student critical events / month": "{:,.0f}",
             }
         ),
         hide_index=True,
+        width="stretch",
     )
-    st.caption("Fixed operations cost is allocated to segments by volume share, so segments add up to the totals.")
+    st.caption(
+        "Fixed operations cost is allocated to segments by volume share, so segments add up to the totals. "
+        "Components that are $0 in every segment are left out."
+    )
     p = costs.payback(b, a)
     st.subheader("One-off costs and payback")
     if p.one_off_usd == 0:

@@ -5,7 +5,7 @@ from typing import cast
 import streamlit as st
 
 from engine.decision import sweeps
-from engine.present import figures
+from engine.present import figures, glossary
 from engine.present.money import usd, usd_cell
 from ui import common, widgets
 from ui import verdict as verdict_ui
@@ -30,14 +30,14 @@ if d is not None:
     c3.metric(
         "Margin (teacher − student)",
         usd(b.margin_usd),
-        delta=f"95% CI [{usd(lo)}, {usd(hi)}]",
+        delta=f"95% interval [{usd(lo)}, {usd(hi)}]",
         delta_color="off",
         delta_arrow="off",
     )
     c4.metric(
-        "P(student cheaper)",
+        "Chance the student is cheaper",
         f"{bs.p_student_cheaper:.1%}",
-        delta=f"B = {bs.B:,} paired resamples",
+        delta=f"{bs.B:,} paired resamples",
         delta_color="off",
         delta_arrow="off",
     )
@@ -83,10 +83,12 @@ if d is not None:
                 f"{usd(cast(float, row.margin_at_high_usd))}" + (" — **flips the verdict**" if row.flips else "")
             )
     st.caption(
-        f"Sources — evidence: {ev.label} ({ev.cube.n:,} requests, cube {ev.cube.hash}); "
+        f"Sources — evidence: {ev.label} ({ev.cube.n:,} requests, cube hash {ev.cube.hash}); "
         f"prices: teacher {a.teacher.price_source}, student {a.student.price_source} (per request "
         f"${a.teacher.usd_per_request:.4f} / ${a.student.usd_per_request:.4f}); latency: "
         f"{a.teacher.latency_source} (P95 {a.teacher.p95_latency_ms:g} / {a.student.p95_latency_ms:g} ms); "
         f"harm matrix, $ per harm unit ${a.usd_per_harm_unit:g} and $ per critical event "
         f"${a.usd_per_critical_event:.2f}: assumed ({note}); bootstrap seed {common.BOOTSTRAP_SEED}."
     )
+with st.expander("Glossary: what these words mean"):
+    st.markdown(glossary.markdown())

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from engine.decision import scenario
+from engine.decision import costs, scenario
 from engine.errors import DistillDecideError
+from engine.present import figures, report, tables
 from engine.present import figures_quality as fq
-from engine.present import report
+from engine.present.money import usd_cell
 from engine.rollout import drift
 from ui import common
+from ui.fields import BY_PATH
 
 ev, a, note = common.current()
 st.title("Weekly review")
@@ -34,15 +36,16 @@ if source.startswith("example"):
     st.caption("Trends below use the generated 12-week **example** cycles; pick a saved series or upload your own.")
 try:
     long = drift.cycle_costs(cycles, a)
-    comps = [c for c in ("inference_usd", "weighted_error_usd", "critical_usd", "operational_usd") if c in long]
+    comps = [c for c in costs.COMPONENTS if f"{c}_usd" in long and (long[f"{c}_usd"] != 0).any()]
     wide = drift.cycle_margins(long)
-    for comp in comps:
-        st.plotly_chart(
+    cols = st.columns(2)  # two trends a row: a 1920×1080 screen share shows four at once
+    for i, comp in enumerate(comps):
+        cols[i % 2].plotly_chart(
             fq.trend(
                 wide,
-                {f"teacher_{comp}": "Teacher", f"student_{comp}": "Student"},
-                title=comp.replace("_usd", "").replace("_", " ").capitalize() + " cost by cycle",
-                y="USD per month",
+                {f"teacher_{comp}_usd": "Teacher", f"student_{comp}_usd": "Student"},
+                title=f"{figures.COMPONENT_LABELS[comp]} cost by cycle",
+                y="$ per month",
                 money=True,
             )
         )
@@ -50,14 +53,22 @@ try:
         fq.trend(
             wide,
             {"margin_usd": "Margin (teacher − student)"},
-            title="Margin by cycle (above 0: the student is cheaper)",
-            y="USD per month",
+            title="Margin by cycle (above $0: the student is cheaper)",
+            y="$ per month",
             money=True,
         )
     )
+    margins = tables.cycle_margins(wide)
+    st.dataframe(
+        margins.style.format(dict.fromkeys(tables.money_columns(margins), usd_cell)), hide_index=True, width="stretch"
+    )
     st.plotly_chart(
         fq.trend(
-            drift.validate_cycles(cycles), {"agreement": "Agreement"}, title="Top-1 agreement", y="Share of requests"
+            drift.validate_cycles(cycles),
+            {"agreement": "Agreement"},
+            title="Top-1 agreement by cycle",
+            y="Agreement (% of requests)",
+            percent=True,
         )
     )
 except DistillDecideError as exc:
@@ -65,12 +76,13 @@ except DistillDecideError as exc:
 st.subheader("What changed since the last review")
 base = st.session_state.get("baseline_assumptions", a)
 diff = scenario.changed_fields(base, a)
-st.write(
-    {k: f"{old} → {new}" for k, (old, new) in diff.items()}
-    if diff
-    else "No assumption changed since the scenario was loaded."
-)
-st.caption(f"Data: {ev.label}, cube {ev.cube.hash} ({ev.cube.n:,} requests).")
+if diff:
+    st.dataframe(
+        tables.changes(diff, BY_PATH, before="At the last review", now="Now"), hide_index=True, width="stretch"
+    )
+else:
+    st.markdown("No assumption changed since the scenario was loaded.")
+st.caption(f"Data: {ev.label}, cube hash {ev.cube.hash} ({ev.cube.n:,} evaluated requests).")
 if d is not None:
     html = report.build_html(d=d, a=a, cube=ev.cube, evidence_label=ev.label, bootstrap_seed=common.BOOTSTRAP_SEED)
     c1, c2 = st.columns(2)

@@ -1,6 +1,5 @@
 """Scenarios: save and load named scenarios (DuckDB), change log, share by URL, compare, upload."""
 
-import json
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -9,8 +8,10 @@ import streamlit as st
 from engine import sources, store
 from engine.decision import costs, scenario
 from engine.errors import DistillDecideError
-from engine.present.money import usd
+from engine.present import tables
+from engine.present.money import usd_cell
 from ui import common
+from ui.fields import BY_PATH
 
 ev, a, _ = common.current()
 st.title("Scenarios")
@@ -43,7 +44,22 @@ try:
                 st.rerun()
             hist = store.scenario_history(pick)
             st.markdown("**Change log** (who changed what, when)")
-            st.dataframe(hist[["version_id", "author", "note", "created_at"]], hide_index=True)
+            st.dataframe(
+                hist[["version_id", "author", "note", "created_at"]].rename(
+                    columns={
+                        "version_id": "Version",
+                        "author": "Author",
+                        "note": "What changed and why",
+                        "created_at": "Saved at",
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "Version": st.column_config.NumberColumn(width="small", format="%d"),
+                    "Saved at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+                },
+            )
     st.subheader("Upload assumptions (JSON)")
     up = st.file_uploader("Scenario JSON", type=["json"], key="scenario_upload")
     if up is not None:
@@ -62,23 +78,27 @@ try:
         left = a if l_pick == "(current)" else sources.stored_scenario(l_pick)
         right = a if r_pick == "(current)" else sources.stored_scenario(r_pick)
         bl, br = costs.decompose(ev.cube, left), costs.decompose(ev.cube, right)
-        fields = sorted(k for k, v in left.to_dict().items() if right.to_dict().get(k) != v and k != "harm_matrix")
-        rows = [
-            {"field": k, l_pick: json.dumps(left.to_dict().get(k)), r_pick: json.dumps(right.to_dict().get(k))}
-            for k in fields
-        ]
+        diff = {k: v for k, v in scenario.changed_fields(left, right).items() if k != "harm_matrix"}
         if left.harm_matrix != right.harm_matrix:
-            rows.append({"field": "harm_matrix", l_pick: "…", r_pick: "differs"})
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
-        st.dataframe(
-            pd.DataFrame(
+            diff["harm_matrix"] = ("…", "differs")
+        if l_pick == r_pick:
+            st.info("Pick two different scenarios to compare.")
+        elif diff:
+            st.dataframe(tables.changes(diff, BY_PATH, before=l_pick, now=r_pick), hide_index=True, width="stretch")
+        else:
+            st.markdown("The two scenarios have the same assumptions.")
+        if l_pick != r_pick:
+            totals = pd.DataFrame(
                 {
-                    "": ["teacher total", "student total", "margin"],
-                    l_pick: [usd(bl.teacher.total_usd), usd(bl.student.total_usd), usd(bl.margin_usd)],
-                    r_pick: [usd(br.teacher.total_usd), usd(br.student.total_usd), usd(br.margin_usd)],
+                    "Per month": [
+                        "Teacher total ($/month)",
+                        "Student total ($/month)",
+                        "Margin, teacher − student ($/month)",
+                    ],
+                    l_pick: [bl.teacher.total_usd, bl.student.total_usd, bl.margin_usd],
+                    r_pick: [br.teacher.total_usd, br.student.total_usd, br.margin_usd],
                 }
-            ),
-            hide_index=True,
-        )
+            )
+            st.dataframe(totals.style.format(usd_cell, subset=[l_pick, r_pick]), hide_index=True, width="stretch")
 except DistillDecideError as exc:
     common.show_error(exc)

@@ -43,7 +43,7 @@ def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int = 400) ->
     fig.update_layout(
         title=dict(text=title, y=0.98, yanchor="top", x=0, xanchor="left"),
         height=height,
-        margin=dict(l=70, r=20, t=90, b=60),
+        margin=dict(l=70, r=20, t=76, b=60),
         legend=LEGEND,
     )
     fig.update_xaxes(title_text=x)
@@ -184,7 +184,7 @@ def waterfall(b: costs.CostBreakdown) -> go.Figure:
 
 def confusion_cost_bars(top, *, title: str = "Most expensive confusions") -> go.Figure:
     """Horizontal bars of monthly error dollars per (model, true → predicted)."""
-    labels = [f"{r.true} → {r.pred}" for r in top.itertuples()]
+    labels = [f"{r.true} → {r.pred} ({r.model})" for r in top.itertuples()]  # one bar per model and pair
     fig = go.Figure(
         go.Bar(
             x=top.usd_per_month,
@@ -192,7 +192,7 @@ def confusion_cost_bars(top, *, title: str = "Most expensive confusions") -> go.
             orientation="h",
             marker_color=[MODEL_COLORS[m] for m in top.model],
             customdata=top.model,
-            hovertemplate="%{customdata}: %{y}: %{x:$,.0f}/month<extra></extra>",
+            hovertemplate="%{y}: %{x:$,.0f}/month<extra></extra>",
         )
     )
     _layout(

@@ -140,6 +140,7 @@ def trend(df, columns, *, title: str, y: str, money: bool = False, percent: bool
             hovertemplate="%{x}: " + value + "<extra>" + label + "</extra>",
         )
     _layout(fig, title=title, x="Evaluation cycle", y=y)
+    fig.update_xaxes(tickangle=-35, automargin=True)  # long cycle names slant instead of standing upright
     if money:
         money_axis(fig, "y")
     elif percent:

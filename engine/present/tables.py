@@ -86,10 +86,22 @@ def segment_costs(seg: pd.DataFrame) -> pd.DataFrame:
         col = f"{comp}_usd"
         if col in seg and (seg[col] != 0).any():
             out[label + MONEY] = seg[col]
-    out["Share of volume (%)"] = seg["volume_share"] * 100
-    out["Requests / month"] = seg["requests_per_month"]
-    out["Critical events / month"] = seg["critical_events_per_month"]
     return out
+
+
+def segment_traffic(seg: pd.DataFrame) -> pd.DataFrame:
+    """Per segment: its share of the volume, requests and each model's critical events per month."""
+    crit = seg.pivot(index="segment", columns="model", values="critical_events_per_month")
+    first = seg.drop_duplicates("segment").set_index("segment")
+    return pd.DataFrame(
+        {
+            "Segment": first.index,
+            "Share of volume (%)": first["volume_share"].to_numpy() * 100,
+            "Requests / month": first["requests_per_month"].to_numpy(),
+            "Teacher critical events / month": crit.loc[first.index, "teacher"].to_numpy(),
+            "Student critical events / month": crit.loc[first.index, "student"].to_numpy(),
+        }
+    )
 
 
 def money_columns(df: pd.DataFrame) -> list[str]:
@@ -134,9 +146,9 @@ def per_class(pc: pd.DataFrame) -> pd.DataFrame:
             "Requests evaluated": pc["support"],
             "Teacher accuracy (%)": pc["teacher_accuracy"] * 100,
             "Student accuracy (%)": pc["student_accuracy"] * 100,
-            "Student 95% interval, low (%)": pc["student_ci95_low"] * 100,
-            "Student 95% interval, high (%)": pc["student_ci95_high"] * 100,
-            "Rare intent": pc["rare"].map({True: "rare", False: ""}),
+            "Student 95% low (%)": pc["student_ci95_low"] * 100,
+            "Student 95% high (%)": pc["student_ci95_high"] * 100,
+            "Rare": pc["rare"].map({True: "rare", False: ""}),
         }
     )
 
@@ -148,8 +160,8 @@ def per_segment(ps: pd.DataFrame) -> pd.DataFrame:
             "Model": _model(ps["model"]),
             "Requests evaluated": ps["requests"],
             "Accuracy (%)": ps["accuracy"] * 100,
-            "95% interval, low (%)": ps["accuracy_ci95_low"] * 100,
-            "95% interval, high (%)": ps["accuracy_ci95_high"] * 100,
+            "Accuracy 95% low (%)": ps["accuracy_ci95_low"] * 100,
+            "Accuracy 95% high (%)": ps["accuracy_ci95_high"] * 100,
             "Critical-error rate (%)": ps["critical_rate"] * 100,
             "Agreement (%)": ps["agreement"] * 100,
         }
@@ -161,13 +173,12 @@ def percent_columns(df: pd.DataFrame) -> list[str]:
 
 
 def scorecard(scored: pd.DataFrame, criteria: tuple[str, ...]) -> pd.DataFrame:
-    """The candidate-fix scorecard: scores 0–10 per criterion, the seed's outcome and the score at your weights."""
-    out = pd.DataFrame({"Candidate fix": scored["candidate"]})
+    """The candidate-fix scorecard: the score at your weights first, the seed's outcome, then each criterion 0–10."""
+    out = pd.DataFrame({"Candidate fix": scored["candidate"], "Your score (0–10)": scored["score"]})
+    if "weighted_outcome" in scored:
+        out["Seed's outcome (0–10)"] = scored["weighted_outcome"]
     for c in criteria:
         out[f"{c.capitalize()} (0–10)"] = scored[c]
-    if "weighted_outcome" in scored:
-        out["Seed's weighted outcome (0–10)"] = scored["weighted_outcome"]
-    out["Score at your weights (0–10)"] = scored["score"]
     return out
 
 

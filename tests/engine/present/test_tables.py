@@ -29,12 +29,17 @@ def test_what_changed_uses_the_field_labels_and_formats(seed_a):
 
 
 def test_segment_table_total_first_zero_components_dropped_shares_in_percent(seed_cube, seed_a):
-    seg = tables.segment_costs(costs.decompose_by_segment(seed_cube, seed_a))
+    by_seg = costs.decompose_by_segment(seed_cube, seed_a)
+    seg = tables.segment_costs(by_seg)
     assert list(seg.columns[:3]) == ["Segment", "Model", "Total ($/month)"]
     assert "Latency ($/month)" not in seg and "Carbon ($/month)" not in seg  # $0 everywhere in the seed
     teacher = seg[seg.Model == "Teacher"]
     assert teacher["Total ($/month)"].sum() == pytest.approx(12_111.84)  # segments add up to the teacher total
-    assert list(teacher["Share of volume (%)"]) == pytest.approx([30.0, 60.0, 10.0])  # new, returning, vip
+    traffic = tables.segment_traffic(by_seg)
+    assert list(traffic["Segment"]) == ["new", "returning", "vip"]
+    assert list(traffic["Share of volume (%)"]) == pytest.approx([30.0, 60.0, 10.0])  # a percentage, not 0.3
+    assert list(traffic["Requests / month"]) == pytest.approx([420_000, 840_000, 140_000])  # × 1.4M
+    assert traffic["Student critical events / month"].sum() == pytest.approx(6_300)  # the Overview's 6,300
 
 
 def test_quality_metrics_in_percent_with_units(seed_ev, seed_a):
