@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from numbers import Real
 
@@ -12,6 +13,7 @@ from engine import validate as v
 from engine.decision import costs, sweeps, verdict
 from engine.decision.cube import read_table
 from engine.errors import require
+from engine.present.money import usd
 from engine.quality import report as quality_report
 from engine.rollout import canary, cascade, checkpoints, drift, gates
 
@@ -177,12 +179,28 @@ def _print_canary(
     )
 
 
+def _recommendation_line(rec) -> str:
+    """The recommendation within the latency budget, its saving against the better single model and its interval."""
+    c = rec.within_budget
+    if c is None:
+        return f"recommendation: no threshold keeps P95 within the {rec.budget_ms:g} ms budget; serve one model"
+    lo, hi = c.saving_ci95_usd
+    where = "no cascade: the student alone" if c.fallback_rate == 0 else f"threshold {c.threshold:.3f}"
+    return (
+        f"recommendation within the {rec.budget_ms:g} ms budget: {where} (fallback {c.fallback_rate:.1%}, P95 "
+        f"{c.p95_latency_ms:.1f} ms, {usd(c.total_usd)}/month, saving {usd(c.saving_usd)} vs the {rec.versus} alone, "
+        f"95% CI [{usd(lo)}, {usd(hi)}])"
+    )
+
+
 def cmd_cascade(args) -> int:
     ev, a, _ = _evidence(args)
     require(ev.rows is not None, "evidence", "has no per-request rows", "use the seed scenario or a run")
     sw = cascade.sweep(ev.rows, a, np.linspace(0, 1, args.steps), cube=ev.cube)
     best = sw.table().iloc[sw.best_index]
+    rec = cascade.recommend(ev.rows, a, sw)  # the Rollout page's recommendation: within the latency budget
     out = {
+        "recommendation": dataclasses.asdict(rec),
         "best": best.to_dict(),
         "teacher_total_usd": sw.teacher_total_usd,
         "student_total_usd": sw.student_total_usd,
@@ -199,10 +217,13 @@ def cmd_cascade(args) -> int:
         print(json.dumps(out, indent=2))
         return 0
     print(f"teacher alone ${sw.teacher_total_usd:,.0f}/month, student alone ${sw.student_total_usd:,.0f}/month")
+    print(_recommendation_line(rec))
     print(
         f"cost-optimal threshold {best.threshold:.3f}: fallback {best.fallback_rate:.1%}, accuracy "
         f"{best.accuracy:.4f}, P95 {best.p95_latency_ms:.1f} ms, {best.share_over_budget:.1%} over the 15 ms "
-        f"budget, ${best.total_usd_per_month:,.0f}/month — {'beats' if sw.beats_both else 'does not beat'} both"
+        f"budget, ${best.total_usd_per_month:,.0f}/month — {'beats' if sw.beats_both else 'does not beat'} both; "
+        f"saving {usd(rec.unconstrained.saving_usd)} vs the {rec.versus} alone, 95% CI "
+        f"[{usd(rec.unconstrained.saving_ci95_usd[0])}, {usd(rec.unconstrained.saving_ci95_usd[1])}]"
     )
     be = sw.break_even_fallback_rate()
     print(

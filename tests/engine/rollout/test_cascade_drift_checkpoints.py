@@ -258,3 +258,22 @@ def test_drift_rules_have_names_in_words():
     assert fired <= set(drift.RULE_LABELS) and all("_" not in drift.RULE_LABELS[r] for r in fired)
     detail = {x.rule: x.detail for x in drift.check(cycles)}
     assert detail["agreement_below_gate"] == "agreement below 95% for 3 cycles running (94.4% now)"
+
+
+def test_cli_cascade_gives_the_pages_recommendation(seed_rows, seed_a):
+    """`python -m engine cascade` recommends what the Rollout page does: within the 15 ms budget, with the interval."""
+    import json
+
+    from tests.conftest import run_cli
+
+    r = run_cli("cascade", "--json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)["recommendation"]
+    rec = cascade.recommend(seed_rows, seed_a)
+    assert got["within_budget"]["fallback_rate"] == rec.within_budget.fallback_rate == 0.0  # the student alone
+    assert got["within_budget"]["p95_latency_ms"] == 5.0
+    assert got["unconstrained"]["threshold"] == rec.unconstrained.threshold == pytest.approx(0.764)
+    assert got["unconstrained"]["saving_ci95_usd"] == pytest.approx(list(rec.unconstrained.saving_ci95_usd))
+    text = run_cli("cascade").stdout
+    assert "recommendation within the 15 ms budget: no cascade: the student alone" in text
+    assert "saving $290 vs the student alone, 95% CI [−$878, $1,483]" in text
