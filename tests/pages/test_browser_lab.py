@@ -103,4 +103,4 @@ def test_start_the_real_quick_profile_and_follow_it_to_done(running):
         page.get_by_text("Past runs").wait_for(timeout=60_000)
         _start(page, teacher=None, epochs=0, layers=2, mode="kd-cached")
         page.get_by_text(re.compile(r"about \d+ (s|min) left")).first.wait_for(timeout=180_000)
-        _follow_to_done(page, 600_000)
+        _follow_to_done(page, 900_000)  # a loaded 2-core machine took 8.5 min end to end
