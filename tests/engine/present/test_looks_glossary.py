@@ -23,28 +23,20 @@ REQUIRED_TERMS = (
 )
 
 
-def test_looks_are_the_dashboards_banner_styles():
-    from ui import verdict as verdict_ui  # the banner's own table, until it imports looks
-
-    assert set(looks.LOOKS) == set(verdict_ui.STYLES)
-    for key, (box, icon, colour) in verdict_ui.STYLES.items():
-        lk = looks.LOOKS[key]
-        assert (lk.box, lk.icon, lk.colour.name) == (box.__name__, icon, colour), key
-    assert looks.BADGES == verdict_ui.BADGES
-
-
-@pytest.mark.parametrize(
-    "state, model, colour, words",
+@pytest.mark.parametrize(  # the banner's looks before they moved here from ui/verdict.py (STYLES, BADGES)
+    "state, model, box, icon, colour, words",
     [
-        ("ship", "student", "green", "Ship the student"),
-        ("ship", "teacher", "blue", "Ship the teacher"),
-        ("lean", "student", "orange", "Lean student"),
-        ("lean", "teacher", "orange", "Lean teacher"),
-        ("blocked", "student", "red", "Blocked: keep the teacher"),
+        ("ship", "student", "success", ":material/bolt:", "green", "Ship the student"),
+        ("ship", "teacher", "info", ":material/school:", "blue", "Ship the teacher"),
+        ("lean", "student", "warning", ":material/bolt:", "orange", "Lean student"),
+        ("lean", "teacher", "warning", ":material/school:", "orange", "Lean teacher"),
+        ("blocked", "student", "error", ":material/block:", "red", "Blocked: keep the teacher"),
+        ("blocked", "teacher", "error", ":material/block:", "red", "Blocked: keep the teacher"),
     ],
 )
-def test_four_looks(state, model, colour, words):
-    assert looks.look(state, model).colour.name == colour
+def test_the_looks(state, model, box, icon, colour, words):
+    lk = looks.look(state, model)
+    assert (lk.box, lk.icon, lk.colour.name) == (box, icon, colour)
     assert looks.badge_words(state, model) == words
 
 
