@@ -75,7 +75,7 @@ def test_start_a_tiny_run_follow_it_to_done_and_use_it(running, tiny_teacher):
         _follow_to_done(page, 90_000)
         page.get_by_text(re.compile(r"ui-\S+: DONE")).first.scroll_into_view_if_needed()
         page.wait_for_timeout(1500)  # let the loss curve draw
-        page.screenshot(path=str(SCREENSHOTS / "lab-1440x900.png"))
+        page.screenshot(path=str(SCREENSHOTS / "lab-run-done-1440x900.png"))
         page.get_by_role("button", name="Use this run as the evidence").click()
         page.get_by_text("This run is the evidence behind every page now").wait_for(timeout=30_000)
         page.get_by_text(re.compile(r"Evidence behind every page now: run ui-")).first.wait_for(timeout=30_000)
@@ -91,7 +91,7 @@ def test_latency_page_screenshot(running):
         page.get_by_text("latency budget 15 ms").first.wait_for(timeout=30_000)
         page.wait_for_timeout(2000)  # let the charts and tables draw
         assert page.locator("text=Traceback").count() == 0
-        page.screenshot(path=str(SCREENSHOTS / "latency-1440x900.png"))
+        page.screenshot(path=str(SCREENSHOTS / "latency-budget-1440x900.png"))
 
 
 @pytest.mark.slow
