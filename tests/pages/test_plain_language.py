@@ -147,7 +147,7 @@ def test_overview_glossary(db):
         assert f"**{term}**: {definition}" in text, term
 
 
-# --- in a real browser: the tick text plotly draws, and no table wider than the page at 1440 px -------------
+# --- in a real browser: the tick text plotly draws, a CSV download, no table wider than the page at 1440 px ---
 
 browser = pytest.mark.skipif(chromium_path() is None, reason="no chromium on PATH (.ci/run installs it with apt)")
 
@@ -163,9 +163,10 @@ def _ticks(chart, axis: str) -> list[str]:
 
 
 @browser
-def test_money_ticks_read_minus_dollar_and_tables_fit_at_1440(running):
+def test_money_ticks_csv_download_table_widths_and_legend_in_a_browser(running):
     SCREENSHOTS.mkdir(exist_ok=True)
     with browser_page(1440, 900) as page:
+        page.add_init_script("delete window.showSaveFilePicker")  # the grid's CSV export falls back to a download
         page.goto(running + "/uncertainty", wait_until="domcontentloaded")
         page.get_by_text("Margin (teacher − student), paired bootstrap").wait_for(timeout=60_000)
         histogram = page.locator(".js-plotly-plot").first
@@ -179,6 +180,14 @@ def test_money_ticks_read_minus_dollar_and_tables_fit_at_1440(running):
         grids.nth(1).wait_for(timeout=30_000)
         page.wait_for_timeout(1_500)  # let the grids lay out their columns
         page.screenshot(path=str(SCREENSHOTS / "costs-1440x900.png"))
+        grids.first.hover()  # the toolbar's CSV download of a Styler-formatted table: headers in words, raw numbers
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name="Download as CSV").first.click()
+        csv = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+        assert csv[:2] == [
+            "Model,True intent,Predicted as,Misroutes / month,Critical / month,Error cost ($/month)",
+            "Student,escalation,chitchat,1680,1680,2016",  # 1,680 misroutes × $1.20, not "$2,016"
+        ], csv[:2]
         for i in range(grids.count()):
             scroller = grids.nth(i).locator(".dvn-scroller")
             wide = scroller.evaluate("e => e.scrollWidth - e.clientWidth")
