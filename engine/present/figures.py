@@ -318,15 +318,21 @@ def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
         x=ns, y=lows, mode="lines", line_color=STUDENT_COLOR, fill="tonexty", name="2.5% bound", hovertemplate=hover
     )
     fig.add_hline(y=0, line_color="red", line_dash="dash")
-    fig.add_hline(y=point, line_color="black", annotation_text="point margin")
-    fig.add_vline(x=n_now, line_dash="dot", annotation_text="today")
+    fig.add_hline(y=point, line_color="black", annotation_text="point margin", annotation_position="bottom right")
+    fig.add_vline(x=n_now, line_dash="dot")
+    # on a log axis an annotation's x is log10 of the value (add_vline's own label lands far off the chart)
+    fig.add_annotation(
+        x=float(np.log10(n_now)), y=1, yref="paper", text=f"today: {n_now:,}", showarrow=False, yanchor="bottom"
+    )
     _layout(
         fig,
         title="95% interval of the margin vs evaluation requests",
-        x="Evaluation requests (paired)",
+        x="Evaluation requests (paired, log scale)",
         y="Margin, USD per month",
     )
-    fig.update_xaxes(type="log")
+    lo, hi = min(ns), max(ns)
+    ticks = [m * 10**k for k in range(len(str(int(hi))) + 1) for m in (1, 2, 5) if lo <= m * 10**k <= hi]
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:,}" for t in ticks])  # 1,000 2,000 5,000 …
     money_axis(fig, "y")
     return fig
 

@@ -72,3 +72,12 @@ def test_shares_on_axes_are_percentages():
         percent=True,
     )
     assert agree.layout.yaxis.tickformat == ".1%" and "%{y:.1%}" in agree.data[0].hovertemplate
+
+
+def test_narrowing_marks_today_on_its_log_axis():
+    fig = figures.narrowing(
+        [1_000, 10_000, 200_000], [-3_700.0, -385.0, 800.0], [4_700.0, 2_474.0, 1_400.0], 1_122, 10_000
+    )
+    today = next(a for a in fig.layout.annotations if a.text.startswith("today"))
+    assert today.x == 4.0 and today.text == "today: 10,000"  # log10(10,000): plotly places log-axis notes in log10
+    assert list(fig.layout.xaxis.tickvals) == [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000]
