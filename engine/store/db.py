@@ -22,6 +22,8 @@ from engine.errors import DistillDecideError, require
 from engine.paths import db_path
 
 LOCK_WAIT_S = 15.0
+LOCK_LOG_ENV = "DISTILL_DECIDE_LOCK_LOG"  # a file: one line (the process id) per lock wait, for bench/concurrency.py
+_lock_waits = 0
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (
@@ -89,8 +91,11 @@ IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 
 def _is_lock_error(exc: Exception) -> bool:
+    """Another connection holds the file: another process's lock, or (inside this process, e.g. the dashboard's
+    sessions) a connection with the other read-only setting, or DuckDB's file handle still attached by a thread's
+    connection that is opening or closing ("Unique file handle conflict", a ResourceInUseException): all pass."""
     text = str(exc).lower()
-    return "lock" in text or "different configuration" in text
+    return "lock" in text or "different configuration" in text or "file handle conflict" in text
 
 
 _DAMAGED = ("not a valid duckdb database", "could not read enough bytes", "corrupt", "checksum", "invalid database")
@@ -120,6 +125,20 @@ def _fault(p: Path, exc: BaseException) -> DistillDecideError | None:
     return None
 
 
+def lock_retries() -> int:
+    """How many times this process found the file locked by another and retried (see ``LOCK_LOG_ENV``)."""
+    return _lock_waits
+
+
+def _count_lock_wait() -> None:
+    global _lock_waits
+    _lock_waits += 1
+    log = os.environ.get(LOCK_LOG_ENV)
+    if log:  # one short O_APPEND write per wait: lines from concurrent processes never interleave
+        with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
+
+
 def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Open ``p``, retrying with backoff while another process holds its lock."""
     deadline = time.monotonic() + wait_s
@@ -127,7 +146,7 @@ def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
     while True:
         try:
             return duckdb.connect(str(p), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException) as exc:
             if not _is_lock_error(exc):
                 fault = _fault(p, exc)
                 if fault is None:
@@ -139,6 +158,7 @@ def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
                     f"{p} is busy in another process for over {wait_s:.0f} s",
                     "wait for the running write (e.g. an ingest) to finish, then retry",
                 ) from None
+            _count_lock_wait()
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 
