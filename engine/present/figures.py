@@ -307,6 +307,7 @@ def winner_heatmap(wm) -> go.Figure:
         x="USD per critical event",
         y="Volume (million requests per month)",
     )
+    fig.update_xaxes(tickformat="$,.2f")
     return fig
 
 
