@@ -336,21 +336,3 @@ def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
     fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:,}" for t in ticks])  # 1,000 2,000 5,000 …
     money_axis(fig, "y")
     return fig
-
-
-def harm_heatmap(intents, harm) -> go.Figure:
-    big = len(intents) > 30
-    fig = go.Figure(
-        go.Heatmap(
-            z=harm,
-            x=list(intents),
-            y=list(intents),
-            colorscale="Reds",
-            colorbar=dict(title="Harm units"),
-            hovertemplate="true %{y} → predicted %{x}: %{z} harm units<extra></extra>",
-        )
-    )
-    _layout(fig, title="Harm per misroute", x="Predicted intent", y="True intent", height=700 if big else 480)
-    fig.update_xaxes(showticklabels=not big)
-    fig.update_yaxes(showticklabels=not big, autorange="reversed")
-    return fig

@@ -86,44 +86,6 @@ def power_curve(curve, n_planned: int) -> go.Figure:
     return fig
 
 
-def cascade_chart(sw) -> go.Figure:
-    fig = go.Figure()
-    fig.add_scatter(
-        x=sw.fallback_rate * 100,
-        y=sw.total_usd,
-        mode="lines",
-        name="Cascade",
-        line_color="#6a3d9a",
-        customdata=sw.thresholds,
-        hovertemplate="fallback %{x:.1f}% (threshold %{customdata:.3f}): %{y:$,.0f}/month<extra></extra>",
-    )
-    fig.add_hline(y=sw.teacher_total_usd, line_color=TEACHER_COLOR, annotation_text="teacher alone")
-    fig.add_hline(y=sw.student_total_usd, line_color=STUDENT_COLOR, annotation_text="student alone")
-    best = sw.best_index
-    fig.add_scatter(
-        x=[sw.fallback_rate[best] * 100],
-        y=[sw.total_usd[best]],
-        mode="markers",
-        name="cost-optimal",
-        marker=dict(size=12, color="black"),
-    )
-    fig.add_scatter(
-        x=[0, sw.oracle_fallback_rate * 100],
-        y=[sw.student_total_usd, sw.oracle_total_usd],
-        mode="lines+markers",
-        name="oracle router",
-        line=dict(dash="dot", color="#2ca02c"),
-    )
-    _layout(
-        fig,
-        title="Cascade: total monthly cost vs fallback rate",
-        x="Fallback to teacher (% of requests)",
-        y="USD per month",
-    )
-    money_axis(fig, "y")
-    return fig
-
-
 def trend(df, columns, *, title: str, y: str, money: bool = False, percent: bool = False) -> go.Figure:
     """One line per column over the evaluation cycles; money ("−$1,000") or percentage ticks and hover."""
     fig = go.Figure()

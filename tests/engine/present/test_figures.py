@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.decision import costs, sweeps
-from engine.present import figures, figures_quality
+from engine.decision import cells, costs, sweeps
+from engine.present import figures, figures_harm, figures_quality
 from engine.present.figures import MONEY_FORMAT
 
 
@@ -53,7 +53,7 @@ def test_money_axes_use_the_dollar_format_not_a_prefix(b, seed_cube, seed_a):
 def test_every_legend_sits_above_the_plot_and_every_axis_has_a_title(b, seed_cube, seed_a):
     figs = list(_money_figures(b, seed_cube, seed_a).values()) + [
         figures_quality.confusion_matrix(seed_cube, "student"),
-        figures.harm_heatmap(seed_a.intents, np.asarray(seed_a.harm_matrix)),
+        figures_harm.harm_money_heatmap(seed_a.intents, cells.harm_cells(seed_cube, seed_a), 1.2),
     ]
     for fig in figs:
         assert fig.layout.legend.orientation == "h" and fig.layout.legend.y > 1, fig.layout.title.text
