@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,6 +25,13 @@ from engine.paths import db_path
 LOCK_WAIT_S = 15.0
 LOCK_LOG_ENV = "DISTILL_DECIDE_LOCK_LOG"  # a file: one line (the process id) per lock wait, for bench/concurrency.py
 _lock_waits = 0
+# DuckDB's file lock is a POSIX lock, and POSIX locks belong to the process: when any thread here closes a handle
+# on the file, every lock the process holds on it is gone. A thread that opened a second handle (and closed it on a
+# conflict, "Unique file handle conflict") let another process in while a connection of this process was still
+# writing or checkpointing: bench/concurrency.py lost one CLI row of 20 beside 10 dashboard sessions, and another
+# process read a half-written file as "damaged". So one connection per process at a time; other processes are
+# waited for by the retry in _open.
+_IN_PROCESS = threading.RLock()
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (
@@ -139,6 +147,14 @@ def _count_lock_wait() -> None:
             f.write(f"{os.getpid()}\n")
 
 
+def _busy(p: Path, wait_s: float) -> DistillDecideError:
+    return DistillDecideError(
+        "database",
+        f"{p} is busy in another process for over {wait_s:.0f} s",
+        "wait for the running write (e.g. an ingest) to finish, then retry",
+    )
+
+
 def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Open ``p``, retrying with backoff while another process holds its lock."""
     deadline = time.monotonic() + wait_s
@@ -153,11 +169,7 @@ def _open(p: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
                     raise
                 raise fault from None
             if time.monotonic() > deadline:
-                raise DistillDecideError(
-                    "database",
-                    f"{p} is busy in another process for over {wait_s:.0f} s",
-                    "wait for the running write (e.g. an ingest) to finish, then retry",
-                ) from None
+                raise _busy(p, wait_s) from None
             _count_lock_wait()
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -178,16 +190,21 @@ def connect(
             fault = _fault(p, exc)
             assert fault is not None  # every OSError is a fault
             raise fault from None
-    con = _open(p, read_only=read_only, wait_s=wait_s)
+    if not _IN_PROCESS.acquire(timeout=4 * wait_s):  # a long write of another thread here (an ingest)
+        raise _busy(p, 4 * wait_s)
     try:
-        yield con
-    except duckdb.Error as exc:  # a damaged block or an unwritable write-ahead log shows only when used
-        fault = _fault(p, exc)
-        if fault is None:
-            raise
-        raise fault from None
+        con = _open(p, read_only=read_only, wait_s=wait_s)
+        try:
+            yield con
+        except duckdb.Error as exc:  # a damaged block or an unwritable write-ahead log shows only when used
+            fault = _fault(p, exc)
+            if fault is None:
+                raise
+            raise fault from None
+        finally:
+            con.close()
     finally:
-        con.close()
+        _IN_PROCESS.release()
 
 
 def check(path: str | Path | None = None) -> None:
@@ -196,13 +213,15 @@ def check(path: str | Path | None = None) -> None:
     A store busy in another process is not a fault. The dashboard calls this on every page.
     """
     p = Path(path) if path is not None else db_path()
-    if p.exists():
+    if p.exists() and _IN_PROCESS.acquire(timeout=1.0):  # another thread's connection here: busy, not a fault
         try:
             duckdb.connect(str(p), read_only=True).close()
         except duckdb.Error as exc:
             fault = None if _is_lock_error(exc) else _fault(p, exc)
             if fault is not None:
                 raise fault from None
+        finally:
+            _IN_PROCESS.release()
     folder = next((f for f in (p.parent, *p.parent.parents) if f.exists()), p.parent)
     writable = os.access(folder, os.W_OK) and (not p.exists() or os.access(p, os.W_OK))
     require(
