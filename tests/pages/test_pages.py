@@ -185,7 +185,7 @@ def test_latency_page_with_a_measured_run(db, tmp_path, monkeypatch):
     at = app(db)
     at.switch_page("app_pages/latency.py").run()
     assert not at.exception
-    assert any("fit on one instance" in w.value for w in at.warning)
+    assert any("fit on one instance" in w.value for w in at.info)
     at.button(key="lat_use").click().run()
     a = at.session_state["assumptions"]
     assert a.student.price_source == "measured" and a.student.p95_latency_ms == 2.0
@@ -246,7 +246,7 @@ def test_lab_shows_which_epoch_a_run_kept_and_why(db, tmp_path, monkeypatch):
     table = at.dataframe[-1].value
     assert table["Kept"].tolist() == [True, False]
     assert table["Why not / stop"].tolist() == ["", "val_agreement 0.93 fails >= 0.95"]
-    assert at.dataframe[0].value["gates_passed"].tolist() == [True]
+    assert at.dataframe[0].value["Passes the gates"].tolist() == [True]
 
 
 def test_scale_page_shows_the_verdicts_margin_beside_the_inference_saving(db):
