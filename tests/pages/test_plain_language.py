@@ -179,10 +179,11 @@ def test_money_ticks_csv_download_table_widths_and_legend_in_a_browser(running):
         grids = page.locator('[data-testid="stDataFrame"]')
         grids.nth(1).wait_for(timeout=30_000)
         page.wait_for_timeout(1_500)  # let the grids lay out their columns
-        page.screenshot(path=str(SCREENSHOTS / "costs-1440x900.png"))
+        page.screenshot(path=str(SCREENSHOTS / "costs-download-1440x900.png"))
         grids.first.hover()  # the toolbar's CSV download of a Styler-formatted table: headers in words, raw numbers
         with page.expect_download(timeout=30_000) as download:
-            page.get_by_role("button", name="Download as CSV").first.click()
+            # a DOM click: under load the grid's scroller can sit over the toolbar while it lays out
+            page.get_by_role("button", name="Download as CSV").first.dispatch_event("click")
         csv = download.value.path().read_text(encoding="utf-8-sig").splitlines()
         assert csv[:2] == [
             "Model,True intent,Predicted as,Misroutes / month,Critical / month,Error cost ($/month)",
@@ -192,7 +193,7 @@ def test_money_ticks_csv_download_table_widths_and_legend_in_a_browser(running):
             scroller = grids.nth(i).locator(".dvn-scroller")
             wide = scroller.evaluate("e => e.scrollWidth - e.clientWidth")
             assert wide <= 1, f"table {i} on Cost breakdown scrolls sideways by {wide} px at 1440 px"
-        page.screenshot(path=str(SCREENSHOTS / "costs-1440x900.png"))
+        page.screenshot(path=str(SCREENSHOTS / "costs-tables-1440x900.png"))
     with browser_page(1920, 1080) as page:
         page.goto(running + "/review", wait_until="domcontentloaded")
         page.get_by_text("Inference cost by cycle").wait_for(timeout=60_000)
@@ -200,4 +201,4 @@ def test_money_ticks_csv_download_table_widths_and_legend_in_a_browser(running):
         chart = page.locator(".js-plotly-plot").first
         legend, plot = chart.locator(".legend").bounding_box(), chart.locator(".nsewdrag").first.bounding_box()
         assert legend and plot and legend["y"] + legend["height"] <= plot["y"] + 1, (legend, plot)  # above the plot
-        page.screenshot(path=str(SCREENSHOTS / "review-1920x1080.png"))
+        page.screenshot(path=str(SCREENSHOTS / "review-legend-1920x1080.png"))
