@@ -10,7 +10,7 @@ from engine.decision import costs, scenario
 from engine.errors import DistillDecideError
 from engine.present import tables
 from engine.present.money import usd_cell
-from ui import common
+from ui import common, uploads
 from ui.fields import BY_PATH
 
 ev, a, _ = common.current()
@@ -63,13 +63,13 @@ try:
     st.subheader("Upload assumptions (JSON)")
     up = st.file_uploader("Scenario JSON", type=["json"], key="scenario_upload")
     if up is not None:
-        if up.size > 5_000_000:
-            st.error("The file is over 5 MB. **Fix:** upload a scenario file, not data.")
-        else:
-            loaded = scenario.loads_json(up.getvalue().decode("utf-8", errors="replace"))
+        try:  # size-limited, UTF-8 or refused (a Latin-1 file must not load as 'caf\ufffd')
+            loaded = scenario.loads_json(uploads.read_text(up.name, up.getvalue()))
             if st.button(f"Use {up.name}", key="use_upload"):
                 common.set_assumptions(loaded, f"uploaded {up.name}")
                 st.rerun()
+        except DistillDecideError as exc:
+            common.show_error(exc)
     if not saved.empty and len(saved) >= 1:
         st.subheader("Compare two scenarios")
         options: list[str] = ["(current)"] + list(saved.name)

@@ -114,11 +114,6 @@ def test_read_text_refuses_what_is_not_utf8():
         uploads.read_text("plan.json", b"{\x00}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app_pages/scenarios.py decodes an upload with errors='replace', so a Latin-1 scenario loads as "
-    "'caf\ufffd' and is offered for use; ui.uploads.read_text refuses it (reported, not this file's page)",
-)
 def test_scenarios_page_refuses_a_scenario_that_is_not_utf8(db):
     from streamlit.testing.v1 import AppTest
 
