@@ -223,6 +223,7 @@ async def _shows(page, expected: str) -> str:
 
 async def _session(browser, url: str, s: int, saves: int, kind: Kind) -> None:
     ctx = await browser.new_context(viewport={"width": 1440, "height": 900})
+    ctx.set_default_timeout(180_000)  # every action waits as long as a step may (2 shared cores, 10 sessions)
     page = await ctx.new_page()
     step = "open"
     try:
