@@ -75,13 +75,14 @@ def _scenario(**changes) -> dict:
     return seed.load_assumptions().to_dict() | changes
 
 
+LATIN1_SCENARIO = json.dumps(_scenario(name="caf\xe9"), ensure_ascii=False).encode("latin-1")
 BAD_SCENARIOS = [
+    ("scenario_latin1.json", LATIN1_SCENARIO, "is not UTF-8 text (byte 0xe9"),
     ("scenario_text.json", json.dumps(_scenario(usd_per_critical_event="lots")).encode(), "'lots' (text) is not a"),
     ("scenario_inf.json", json.dumps(_scenario(usd_per_critical_event=float("inf"))).encode(), "Infinity is not"),
     ("scenario_deep.json", b"[" * 50_000 + b"]" * 50_000, "nests more than 32 levels"),
     ("scenario_broken.json", b'{"name": "plan", ', "is not valid JSON"),
 ]
-LATIN1_SCENARIO = json.dumps(_scenario(name="caf\xe9"), ensure_ascii=False).encode("latin-1")
 
 
 @pytest.mark.parametrize("name, data, says", BAD_RESULTS, ids=[c[0] for c in BAD_RESULTS])
