@@ -131,8 +131,8 @@ def verdict(
     """
     favoured = "student" if margin_usd > 0 else "teacher"
     other = "teacher" if favoured == "student" else "student"
-    lo, hi = boot.margin_ci95_usd
-    interval = f"[{usd(lo)}, {usd(hi)}]"
+    lo, hi = saving_ci95_usd(boot, favoured)
+    interval = f"[{usd(lo)}, {usd(hi)}]"  # of the favoured model's saving, the figure the sentence states
     per_month = f"saves {usd(abs(margin_usd))}/month"
     flip = _flip_clause(favoured, be_critical)
     if blocking_gate is not None:
@@ -163,6 +163,14 @@ def verdict(
     return Verdict(
         "lean", favoured, f"Lean {favoured}: {per_month}, but the 95% interval {interval} includes zero — {more}{flip}."
     )
+
+
+def saving_ci95_usd(boot: uncertainty.BootstrapResult, model: str) -> tuple[float, float]:
+    """95% interval of ``model``'s monthly saving over the other model: the margin's (teacher − student) for the
+    student, its mirror for the teacher, so "Lean teacher: saves $880/month" sits beside [−$1,928, $4,025], not
+    the margin's [−$4,025, $1,928]."""
+    lo, hi = boot.margin_ci95_usd
+    return (lo, hi) if model == "student" else (-hi, -lo)
 
 
 def _blocked(favoured: str, margin_usd: float, gate: str, flip: str, small_sample: str | None) -> Verdict:
@@ -239,7 +247,7 @@ def near_break_even(
                 f"{sweeps.format_value(be.param, now)} {sweeps.LINEAR_PARAMS[be.param]} is {where} "
                 f"the {sweeps.format_value(be.param, be.value)} break-even"
             )
-    lo, hi = boot.margin_ci95_usd
+    lo, hi = saving_ci95_usd(boot, "student" if margin_usd > 0 else "teacher")
     half = (hi - lo) / 2
     if half > 0 and abs(margin_usd) <= NEAR_MARGIN_FRACTION * half:
         return f"the {usd(abs(margin_usd))} margin is small beside its 95% interval [{usd(lo)}, {usd(hi)}]"

@@ -70,3 +70,19 @@ def test_few_critical_disagreements_block_ship_even_on_a_large_sample(seed_a, de
     finally:
         verdict.MIN_DISCORDANT_CRITICAL = old
     assert d.verdict.state == "lean" and "only 19 critical requests" in d.verdict.sentence
+
+
+def test_a_teacher_verdict_quotes_the_interval_of_the_teachers_saving(seed_a, decide):
+    """ "Lean teacher: saves $880/month" sits beside the teacher's saving interval (−hi, −lo of the margin's), so the
+    stated $880 lies inside it; before, it quoted the margin's interval, centred near −$880."""
+    from engine.present.money import usd
+
+    d = decide(seed_a.replace(usd_per_critical_event=2.50))
+    lo, hi = d.bootstrap.margin_ci95_usd
+    assert lo < -880.08 < hi  # the margin (teacher − student) is −$880
+    assert verdict.saving_ci95_usd(d.bootstrap, "teacher") == (-hi, -lo)
+    assert -hi < 880.08 < -lo  # the teacher's saving, +$880, is inside the interval quoted for it
+    assert f"95% interval [{usd(-hi)}, {usd(-lo)}] includes zero" in d.verdict.sentence
+    s = decide(seed_a).verdict.sentence  # the student's saving keeps the margin's own interval
+    slo, shi = decide(seed_a).bootstrap.margin_ci95_usd
+    assert f"[{usd(slo)}, {usd(shi)}]" in s and "Lean student: saves $1,122/month" in s
