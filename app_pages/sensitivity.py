@@ -9,8 +9,8 @@ import streamlit as st
 
 from engine.decision import sweeps
 from engine.errors import DistillDecideError
-from engine.present import figures
 from engine.present import figures_rollout as fr
+from engine.present import figures_sweeps
 from engine.present.money import usd, usd_cell
 from ui import common
 
@@ -61,7 +61,12 @@ def architect_view(d) -> None:
     be = sweeps.break_even(ev.cube, a, "requests_per_month")
     band = sweeps.margin_band(ev.cube, a, draws, fr.volume_axis(be.value, a.requests_per_month))
     st.plotly_chart(fr.volume_margin_chart(band, a.requests_per_month))
-    st.caption(f"Break-even volume: {be.note}.")
+    _, top = fr.view_volumes(band, a.requests_per_month)
+    st.caption(
+        f"{be.note}. The dollar axis is fitted to volumes up to {top:,.0f} requests/month "
+        "(3× the larger of the current volume and the break-even), so the region around both stays readable; "
+        "at higher volumes the margin runs off the top of the chart (the table above has it at 20M)."
+    )
 
 
 ev, a, _ = common.current()
@@ -74,16 +79,22 @@ try:
     left, right = st.columns(2)
     lo, hi = left.slider("$ per critical event range", 0.0, 20.0, (0.4, 5.0), 0.1, key="crit_range")
     crit = sweeps.sweep(ev.cube, a, "usd_per_critical_event", np.linspace(lo, hi, 60))
-    left.plotly_chart(figures.sweep_lines(crit, x_title="USD per critical event"))
-    left.caption(crit.note)
+    left.plotly_chart(figures_sweeps.sweep_lines(crit, x_title="$ per critical event"))
+    left.caption(crit.note + ".")
     lat = sweeps.sweep(ev.cube, a, "usd_per_ms_month", np.linspace(0, 200, 41))
-    right.plotly_chart(figures.sweep_lines(lat, x_title="USD per ms-month (at the reference volume)"))
-    right.caption(lat.note)
+    right.plotly_chart(
+        figures_sweeps.sweep_lines(lat, x_title="$ per ms of P95 latency per month (at the latency reference volume)")
+    )
+    right.caption(lat.note + ".")
     st.subheader("Tornado")
-    rel = st.slider("Range around each assumption (±)", 0.1, 0.9, 0.5, 0.1, key="tornado_rel")
-    st.plotly_chart(figures.tornado_chart(sweeps.tornado(ev.cube, a, rel=rel)))
+    pct = st.slider("Range around each assumption (±%)", 10, 90, 50, 10, format="±%d%%", key="tornado_rel")
+    st.plotly_chart(figures_sweeps.tornado_chart(sweeps.tornado(ev.cube, a, rel=pct / 100)))
+    st.caption(
+        f"Each bar moves one assumption {pct}% down (light grey) and {pct}% up (dark grey) from its current value, "
+        "all else fixed; a bar crossing the red $0 line means that change alone flips the winner."
+    )
     st.subheader("Who wins: volume × $ per critical event")
     wm = sweeps.winner_map(ev.cube, a, np.linspace(0.5e6, 20e6, 40), np.linspace(0.2, 5.0, 49))
-    st.plotly_chart(figures.winner_heatmap(wm))
+    st.plotly_chart(figures_sweeps.winner_heatmap(wm))
 except DistillDecideError as exc:
     common.show_error(exc)

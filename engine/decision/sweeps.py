@@ -31,6 +31,12 @@ CLI_NAMES = {
     "harm-cost": "usd_per_harm_unit",
 }
 VOLUME_BANDS = (500_000, 1_400_000, 5_000_000, 20_000_000)
+NOTE_UNITS = {  # param -> (the unit after a value, what "any …" names) in the break-even sentences
+    "requests_per_month": ("requests per month", "monthly volume"),
+    "usd_per_critical_event": ("per critical event", "price per critical event"),
+    "usd_per_ms_month": ("per ms of P95 latency per month", "price per ms of P95 latency per month"),
+    "usd_per_harm_unit": ("per harm unit", "price per harm unit"),
+}
 
 
 def _rates(cube: ConfusionCube, a: Assumptions) -> tuple[costs.Rates, costs.Rates]:
@@ -75,21 +81,21 @@ def break_even(cube: ConfusionCube, a: Assumptions, param: str, rates=None) -> B
     tt, st = _totals(rates, a, **{param: np.array([0.0, 1.0])})
     m0, m1 = float(tt[0] - st[0]), float(tt[1] - st[1])
     slope = m1 - m0
-    label = LINEAR_PARAMS[param]
+    unit, noun = NOTE_UNITS[param]
     if abs(slope) <= 1e-12 * max(1.0, abs(m0)):
         w = _winner(m0)
-        return BreakEven(param, None, w, w, f"the margin does not depend on {label}; the {w} is cheaper at every value")
+        return BreakEven(param, None, w, w, f"The {w} is cheaper at any {noun}: the margin does not depend on it")
     x = -m0 / slope
     if x < 0:
         w = _winner(m0)
-        return BreakEven(param, None, w, w, f"never crosses for {label} ≥ 0; the {w} is cheaper throughout")
+        return BreakEven(param, None, w, w, f"The {w} is cheaper at any {noun}: the two models never cost the same")
     below, above = _winner(m0), _winner(m0 + slope * (x + 1.0))
     return BreakEven(
         param,
         float(x),
         below,
         above,
-        f"the {below} is cheaper below {format_value(param, x)} {label}, the {above} above",
+        f"The {below} is cheaper below {format_value(param, x)} {unit}, the {above} above",
     )
 
 
@@ -100,6 +106,20 @@ def format_value(param: str, x: float) -> str:
     if param == "usd_per_harm_unit":
         return f"${x:,.4f}"
     return f"${x:,.2f}"
+
+
+def value_words(param: str, x: float) -> str:
+    """Any swept or tornado assumption's value with its unit: "2,100,000 requests/month", "$0.60",
+    "$8.00 per 10K requests", "$300/month", "35.0 ms"."""
+    if param == "requests_per_month":
+        return f"{x:,.0f} requests/month"
+    if param.endswith("usd_per_request"):
+        return f"${x * 1e4:,.2f} per 10K requests"
+    if param.endswith("ops_usd_per_month"):
+        return f"${x:,.0f}/month"
+    if param.endswith("latency_ms"):
+        return f"{x:,.1f} ms"
+    return format_value(param, x)
 
 
 @dataclass(frozen=True)
@@ -161,8 +181,8 @@ def sweep(cube: ConfusionCube, a: Assumptions, param: str, values) -> SweepResul
         note = be.note
     elif be.value is not None:
         note = (
-            f"no crossing between {format_value(param, vals.min())} and {format_value(param, vals.max())}; "
-            f"it lies at {format_value(param, be.value)} ({be.note})"
+            f"No crossing between {format_value(param, vals.min())} and {format_value(param, vals.max())} "
+            f"{NOTE_UNITS[param][0]}. {be.note}"
         )
     else:
         note = be.note
@@ -175,12 +195,13 @@ def volume_bands(cube: ConfusionCube, a: Assumptions, bands=VOLUME_BANDS) -> pd.
 
 
 def verdict_words(v) -> str:
-    """A verdict's state in a few words (ship student, lean teacher, too close, …) for a table cell."""
+    """A verdict in the banner's words for a table cell: "Ship the student", "Lean student", "Lean student
+    (too close to call)", "Lean student (small sample)", "Blocked by a gate (…)"."""
     if v.state == "blocked":
-        return f"blocked by a gate ({v.blocking_gate})"
+        return f"Blocked by a gate ({v.blocking_gate})"
+    words = f"Ship the {v.model}" if v.state == "ship" else f"Lean {v.model}"
     if v.near_break_even:
-        return "too close"
-    words = f"{v.state} {v.model}"
+        return f"{words} (too close to call)"
     return f"{words} (small sample)" if v.small_sample else words
 
 

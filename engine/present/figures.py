@@ -10,7 +10,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.decision import costs
-from engine.decision.sweeps import SweepResult, format_value
 from engine.present.money import usd
 
 TEACHER_COLOR = "#1f5fa8"  # blue
@@ -51,6 +50,18 @@ def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int = 400) ->
     return fig
 
 
+def money_text(values) -> list[str]:
+    """Dollar strings for a hover ("−$1,115"): plotly's hover formats "$,.0f" with a hyphen ("-$1,115"), so
+    every money hover shows these preformatted strings (customdata or text), never a d3 "$" spec."""
+    return [usd(float(v)) for v in np.asarray(values, dtype=float).ravel()]
+
+
+def money_grid(values) -> np.ndarray:
+    """:func:`money_text` for a 2-D array (a heatmap's ``text``), same shape."""
+    arr = np.asarray(values, dtype=float)
+    return np.array(money_text(arr), dtype=object).reshape(arr.shape)
+
+
 def money_axis(fig: go.Figure, axis: str = "y") -> go.Figure:
     """Dollar ticks and hover values on ``axis`` ("x" or "y"): "−$1,000", not "$−1,000"."""
     (fig.update_xaxes if axis == "x" else fig.update_yaxes)(tickformat=MONEY_FORMAT, hoverformat=MONEY_FORMAT)
@@ -69,7 +80,8 @@ def cost_bars(b: costs.CostBreakdown) -> go.Figure:
             x=["Teacher", "Student"],
             y=vals,
             marker_color=COMPONENT_COLORS[comp],
-            hovertemplate="%{x}: %{y:$,.0f}/month<extra>" + COMPONENT_LABELS[comp] + "</extra>",
+            customdata=money_text(vals),
+            hovertemplate="%{x}: %{customdata}/month<extra>" + COMPONENT_LABELS[comp] + "</extra>",
         )
     fig.update_layout(barmode="stack")
     for i, m in enumerate((b.teacher, b.student)):
@@ -80,17 +92,25 @@ def cost_bars(b: costs.CostBreakdown) -> go.Figure:
 
 
 def margin_histogram(margins_usd: np.ndarray, ci95: tuple[float, float], point_usd: float) -> go.Figure:
-    """Bootstrap distribution of the margin with its 95% interval and zero marked."""
+    """Bootstrap distribution of the margin with its 95% interval and zero marked.
+
+    Binned here (60 equal bins) and drawn as bars, so each bar's hover names its range in "−$1,000" words.
+    """
+    counts, edges = np.histogram(np.asarray(margins_usd, dtype=float), bins=60)
+    ranges = [f"{usd(lo)} to {usd(hi)}" for lo, hi in zip(edges[:-1], edges[1:])]
     fig = go.Figure(
-        go.Histogram(
-            x=margins_usd,
-            nbinsx=60,
+        go.Bar(
+            x=(edges[:-1] + edges[1:]) / 2,
+            y=counts,
+            width=float(edges[1] - edges[0]),
             marker_color=STUDENT_COLOR,
             opacity=0.75,
-            hovertemplate="margin about %{x:$,.0f}/month: %{y:,} resamples<extra></extra>",
+            customdata=ranges,
+            hovertemplate="margin %{customdata}/month: %{y:,} resamples<extra></extra>",
             name="resamples",
         )
     )
+    fig.update_layout(bargap=0)
     for x, text, dash in (
         (ci95[0], "2.5%", "dot"),
         (ci95[1], "97.5%", "dot"),
@@ -111,27 +131,6 @@ def margin_histogram(margins_usd: np.ndarray, ci95: tuple[float, float], point_u
         y="Resamples (count)",
     )
     money_axis(fig, "x")
-    return fig
-
-
-def sweep_lines(res: SweepResult, *, x_title: str) -> go.Figure:
-    """Both totals across a sweep, with the crossing marked when there is one."""
-    fig = go.Figure()
-    for model, ys in (("teacher", res.teacher_total_usd), ("student", res.student_total_usd)):
-        fig.add_scatter(
-            x=res.values,
-            y=ys,
-            mode="lines+markers",
-            name=model.capitalize(),
-            line_color=MODEL_COLORS[model],
-            hovertemplate="%{x:,.4g}: %{y:$,.0f}/month<extra></extra>",
-        )
-    if res.crossing is not None:
-        fig.add_vline(
-            x=res.crossing, line_dash="dash", annotation_text=f"break-even {format_value(res.param, res.crossing)}"
-        )
-    _layout(fig, title="Total monthly cost", x=x_title, y="USD per month")
-    money_axis(fig, "y")
     return fig
 
 
@@ -191,8 +190,8 @@ def confusion_cost_bars(top, *, title: str = "Most expensive confusions") -> go.
             y=labels,
             orientation="h",
             marker_color=[MODEL_COLORS[m] for m in top.model],
-            customdata=top.model,
-            hovertemplate="%{y}: %{x:$,.0f}/month<extra></extra>",
+            customdata=money_text(top.usd_per_month),
+            hovertemplate="%{y}: %{customdata}/month<extra></extra>",
         )
     )
     _layout(
@@ -216,7 +215,8 @@ def segment_bars(seg) -> go.Figure:
             x=part.segment,
             y=part.total_usd,
             marker_color=MODEL_COLORS[model],
-            hovertemplate="%{x}: %{y:$,.0f}/month<extra>" + model + "</extra>",
+            customdata=money_text(part.total_usd),
+            hovertemplate="%{x}: %{customdata}/month<extra>" + model + "</extra>",
         )
     fig.update_layout(barmode="group")
     _layout(fig, title="Total monthly cost by segment", x="Segment", y="USD per month")
@@ -232,7 +232,8 @@ def payback_line(p) -> go.Figure:
             y=p.cumulative_usd_by_month,
             mode="lines+markers",
             line_color=STUDENT_COLOR,
-            hovertemplate="month %{x}: %{y:$,.0f}<extra></extra>",
+            customdata=money_text(p.cumulative_usd_by_month),
+            hovertemplate="month %{x}: %{customdata}<extra></extra>",
             name="Net saving",
         )
     )
@@ -242,81 +243,27 @@ def payback_line(p) -> go.Figure:
     return fig
 
 
-def tornado_chart(t) -> go.Figure:
-    """Margin at each assumption's low and high value around the base margin."""
-    base = float(t.base_margin_usd.iloc[0])
-    t = t.iloc[::-1]
-    fig = go.Figure()
-    fig.add_bar(
-        y=t.label,
-        x=t.margin_at_low_usd - base,
-        base=base,
-        orientation="h",
-        name="Assumption at its low value",
-        marker_color="#9ecae1",
-        customdata=t.low_value,
-        hovertemplate="%{y} at %{customdata:,.4g}: %{x:$,.0f}/month vs the base margin<extra></extra>",
-    )
-    fig.add_bar(
-        y=t.label,
-        x=t.margin_at_high_usd - base,
-        base=base,
-        orientation="h",
-        name="Assumption at its high value",
-        marker_color="#3182bd",
-        customdata=t.high_value,
-        hovertemplate="%{y} at %{customdata:,.4g}: %{x:$,.0f}/month vs the base margin<extra></extra>",
-    )
-    fig.add_vline(x=0, line_color="red", line_dash="dash", annotation_text="winner flips")
-    fig.update_layout(barmode="overlay")
-    _layout(
-        fig,
-        title="Tornado: margin (teacher − student) at each assumption's low / high",
-        x="Margin, USD per month",
-        y="Assumption",
-        height=420,
-    )
-    money_axis(fig, "x")
-    return fig
-
-
-def winner_heatmap(wm) -> go.Figure:
-    fig = go.Figure(
-        go.Heatmap(
-            x=wm.usd_per_critical_event,
-            y=wm.volumes / 1e6,
-            z=wm.margin_usd,
-            zmid=0,
-            colorscale=[[0, TEACHER_COLOR], [0.5, "#f7f7f7"], [1, STUDENT_COLOR]],
-            colorbar=dict(title="Margin ($/month)", tickformat=MONEY_FORMAT),
-            hovertemplate="%{x:$,.2f} per critical event, %{y:.2f}M requests: margin %{z:$,.0f}/month<extra></extra>",
-        )
-    )
-    fig.add_contour(
-        x=wm.usd_per_critical_event,
-        y=wm.volumes / 1e6,
-        z=wm.margin_usd,
-        showscale=False,
-        contours=dict(start=0, end=0, size=1, coloring="none"),
-        line=dict(color="black", width=2),
-        hoverinfo="skip",
-    )
-    _layout(
-        fig,
-        title="Who wins: orange = student cheaper, blue = teacher cheaper (black line: break-even)",
-        x="USD per critical event",
-        y="Volume (million requests per month)",
-    )
-    fig.update_xaxes(tickformat="$,.2f")
-    return fig
-
-
 def narrowing(ns, lows, highs, point: float, n_now: int) -> go.Figure:
     fig = go.Figure()
-    hover = "%{x:,} requests: %{y:$,.0f}/month<extra>%{fullData.name}</extra>"
-    fig.add_scatter(x=ns, y=highs, mode="lines", line_color=STUDENT_COLOR, name="97.5% bound", hovertemplate=hover)
+    hover = "%{x:,} requests: %{customdata}/month<extra>%{fullData.name}</extra>"
     fig.add_scatter(
-        x=ns, y=lows, mode="lines", line_color=STUDENT_COLOR, fill="tonexty", name="2.5% bound", hovertemplate=hover
+        x=ns,
+        y=highs,
+        mode="lines",
+        line_color=STUDENT_COLOR,
+        name="97.5% bound",
+        customdata=money_text(highs),
+        hovertemplate=hover,
+    )
+    fig.add_scatter(
+        x=ns,
+        y=lows,
+        mode="lines",
+        line_color=STUDENT_COLOR,
+        fill="tonexty",
+        name="2.5% bound",
+        customdata=money_text(lows),
+        hovertemplate=hover,
     )
     fig.add_hline(y=0, line_color="red", line_dash="dash")
     fig.add_hline(y=point, line_color="black", annotation_text="point margin", annotation_position="bottom right")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.present.figures import MODEL_COLORS, STUDENT_COLOR, TEACHER_COLOR, _layout, money_axis
+from engine.present.figures import MODEL_COLORS, STUDENT_COLOR, TEACHER_COLOR, _layout, money_axis, money_text
 
 
 def confusion_matrix(cube, model: str) -> go.Figure:
@@ -82,6 +82,7 @@ def power_curve(curve, n_planned: int) -> go.Figure:
     fig.add_hline(y=0.8, line_dash="dash")
     fig.add_vline(x=n_planned, line_dash="dot", annotation_text="planned")
     _layout(fig, title="Power vs canary-arm size", x="Canary requests (labelled)", y="Power (% chance to detect)")
+    fig.update_xaxes(tickformat=",.0f")  # 1,000 not 1000 (or 1k)
     fig.update_yaxes(tickformat=".0%")
     return fig
 
@@ -90,7 +91,7 @@ def trend(df, columns, *, title: str, y: str, money: bool = False, percent: bool
     """One line per column over the evaluation cycles; money ("−$1,000") or percentage ticks and hover."""
     fig = go.Figure()
     palette = ["#4c78a8", "#f2b701", "#d62728", "#7f7f7f", TEACHER_COLOR, STUDENT_COLOR]
-    value = "%{y:$,.0f}/month" if money else ("%{y:.1%}" if percent else "%{y:,.4g}")
+    value = "%{customdata}/month" if money else ("%{y:.1%}" if percent else "%{y:,.4g}")
     for i, (col, label) in enumerate(columns.items()):
         color = MODEL_COLORS.get(label.split()[0].lower(), palette[i % len(palette)])
         fig.add_scatter(
@@ -99,6 +100,7 @@ def trend(df, columns, *, title: str, y: str, money: bool = False, percent: bool
             mode="lines+markers",
             name=label,
             line_color=color,
+            customdata=money_text(df[col]) if money else None,
             hovertemplate="%{x}: " + value + "<extra>" + label + "</extra>",
         )
     _layout(fig, title=title, x="Evaluation cycle", y=y)

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.present.figures import STUDENT_COLOR, TEACHER_COLOR, _layout
+from engine.present.figures import STUDENT_COLOR, TEACHER_COLOR, _layout, money_text
 from engine.present.money import usd
 
 CASCADE_COLOR = "#6a3d9a"
@@ -107,8 +107,8 @@ def cascade_chart(sw, rec) -> go.Figure:
         mode="lines",
         name="Cascade cost",
         line_color=CASCADE_COLOR,
-        customdata=sw.thresholds,
-        hovertemplate="fallback %{x:.1f}% (threshold %{customdata:.3f}): %{y:$,.0f}/month<extra></extra>",
+        customdata=np.column_stack([[f"{t:.3f}" for t in sw.thresholds], money_text(sw.total_usd)]),
+        hovertemplate="fallback %{x:.1f}% (threshold %{customdata[0]}): %{customdata[1]}/month<extra></extra>",
     )
     for y, name, color in (
         (sw.teacher_total_usd, "Teacher alone", TEACHER_COLOR),
@@ -120,7 +120,7 @@ def cascade_chart(sw, rec) -> go.Figure:
             mode="lines",
             name=name,
             line=dict(color=color, dash="dash"),
-            hovertemplate=f"{name}: %{{y:$,.0f}}/month<extra></extra>",
+            hovertemplate=f"{name}: {usd(float(y))}/month<extra></extra>",
         )
     _latency_traces(fig, x, p95, rec.budget_ms)
     _cascade_choices(fig, rec)
@@ -175,7 +175,11 @@ def _latency_traces(fig: go.Figure, x: np.ndarray, p95: np.ndarray, budget_ms: f
 
 def _cascade_choices(fig: go.Figure, rec) -> None:
     for choice, name, symbol in (
-        (rec.within_budget, "Recommended (within budget)", "star"),
+        (
+            rec.within_budget,
+            "Cheapest cascade within budget" if rec.alone == "teacher" else "Recommended (within budget)",
+            "star",
+        ),
         (rec.unconstrained, "Cheapest ignoring the budget", "circle"),
     ):
         if choice is not None:
@@ -185,7 +189,7 @@ def _cascade_choices(fig: go.Figure, rec) -> None:
                 mode="markers",
                 name=name,
                 marker=dict(size=13, color="black", symbol=symbol),
-                hovertemplate=name + ": fallback %{x:.1f}%, %{y:$,.0f}/month<extra></extra>",
+                hovertemplate=f"{name}: fallback %{{x:.1f}}%, {usd(choice.total_usd)}/month<extra></extra>",
             )
 
 
@@ -226,8 +230,8 @@ def volume_margin_chart(band, current_volume: float) -> go.Figure:
         fill="tonexty",
         fillcolor="rgba(224,123,0,0.18)",
         name="95% interval",
-        customdata=band.high_usd,
-        hovertemplate="%{x:,.0f} requests/month: 95% interval %{y:$,.0f} to %{customdata:$,.0f}<extra></extra>",
+        customdata=[f"{lo} to {hi}" for lo, hi in zip(money_text(band.low_usd), money_text(band.high_usd))],
+        hovertemplate="%{x:,.0f} requests/month: 95% interval %{customdata}/month<extra></extra>",
     )
     fig.add_scatter(
         x=v,
@@ -235,7 +239,8 @@ def volume_margin_chart(band, current_volume: float) -> go.Figure:
         mode="lines",
         name="Margin (teacher − student)",
         line_color=STUDENT_COLOR,
-        hovertemplate="%{x:,.0f} requests/month: margin %{y:$,.0f}/month<extra></extra>",
+        customdata=money_text(band.margin_usd),
+        hovertemplate="%{x:,.0f} requests/month: margin %{customdata}/month<extra></extra>",
     )
     fig.add_hline(y=0, line_color="#444", line_width=1)
     be = band.break_even.value
@@ -251,7 +256,7 @@ def volume_margin_chart(band, current_volume: float) -> go.Figure:
     )
     ticks, text = _volume_ticks(float(v.min()), float(v.max()))
     fig.update_xaxes(type="log", tickvals=ticks, ticktext=text)
-    fig.update_yaxes(tickformat="$,.0f")
+    fig.update_yaxes(tickformat="$,.0f", range=list(margin_view(band, current_volume)))
     fig.add_annotation(
         xref="paper", yref="paper", x=0.01, y=0.98, showarrow=False, text="↑ student cheaper", font_color=STUDENT_COLOR
     )
@@ -259,6 +264,24 @@ def volume_margin_chart(band, current_volume: float) -> go.Figure:
         xref="paper", yref="paper", x=0.01, y=0.02, showarrow=False, text="↓ teacher cheaper", font_color=TEACHER_COLOR
     )
     return fig
+
+
+def view_volumes(band, current_volume: float) -> tuple[float, float]:
+    """The volumes the y axis is fitted to: from the chart's left end to 3× the larger of the current volume and
+    the break-even (at the seed: up to 4.2M requests/month, not the 50M end whose margin is ~$40,000)."""
+    marks = [current_volume] + ([band.break_even.value] if band.break_even.value else [])
+    return float(band.volumes.min()), 3.0 * max(marks)
+
+
+def margin_view(band, current_volume: float) -> tuple[float, float]:
+    """The y range: the 95% band over :func:`view_volumes` and $0, padded 10%; larger volumes run off the top
+    (or bottom) of the chart, so the region around the current volume and the break-even stays readable."""
+    lo_v, hi_v = view_volumes(band, current_volume)
+    inside = (band.volumes >= lo_v) & (band.volumes <= hi_v)
+    lo = min(0.0, float(np.min(band.low_usd[inside])))
+    hi = max(0.0, float(np.max(band.high_usd[inside])))
+    pad = 0.1 * (hi - lo or 1.0)
+    return lo - pad, hi + pad
 
 
 def volume_axis(break_even: float | None, current: float, lo: float = 1e5, hi: float = 5e7, n: int = 160) -> np.ndarray:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.decision.capacity import CapacityPrice
-from engine.present.figures import MODEL_COLORS, _layout
+from engine.present.figures import MODEL_COLORS, _layout, money_text
 
 MODELS = ("teacher", "student")
 RUNTIME_LABELS = {"torch": "torch (eager)", "onnx_fp32": "ONNX fp32", "onnx_int8": "ONNX INT8"}
@@ -108,6 +108,28 @@ def latency_histogram(samples: pd.DataFrame, budget_ms: float) -> go.Figure:
     return fig
 
 
+def replicas_words(n: int) -> str:
+    """1 replica, 3 replicas."""
+    return f"{n:,} replica{'' if n == 1 else 's'}"
+
+
+def _replica_trace(fig: go.Figure, m: str, curve: Sequence[CapacityPrice]) -> None:
+    """Replicas against volume (top panel): dotted with square markers, unlike the solid cost line with circles."""
+    name = m.capitalize()
+    fig.add_scatter(
+        x=[c.requests_per_month for c in curve],
+        y=[c.replicas for c in curve],
+        mode="lines+markers",
+        line=dict(color=MODEL_COLORS[m], shape="hv", width=WIDTH[m], dash="dot"),
+        marker=dict(symbol="square"),
+        name=f"{name} replicas",
+        customdata=[replicas_words(c.replicas) for c in curve],
+        hovertemplate="%{x:,.0f} requests/month: %{customdata}<extra>" + name + "</extra>",
+        row=1,
+        col=1,
+    )
+
+
 def capacity_vs_volume(
     curves: Mapping[str, Sequence[CapacityPrice]], scenario_usd_per_request: Mapping[str, float]
 ) -> go.Figure:
@@ -118,23 +140,16 @@ def capacity_vs_volume(
     for m, curve in curves.items():
         vols = [c.requests_per_month for c in curve]
         name, color = m.capitalize(), MODEL_COLORS[m]
-        fig.add_scatter(
-            x=vols,
-            y=[c.replicas for c in curve],
-            mode="lines+markers",
-            line=dict(color=color, shape="hv", width=WIDTH[m]),
-            name=f"{name} replicas",
-            hovertemplate="%{x:,.0f} requests/month: %{y} replicas<extra>" + name + "</extra>",
-            row=1,
-            col=1,
-        )
+        _replica_trace(fig, m, curve)
         fig.add_scatter(
             x=vols,
             y=[c.monthly_usd for c in curve],
             mode="lines+markers",
             line=dict(color=color, width=WIDTH[m]),
+            marker=dict(symbol="circle"),
             name=f"{name} capacity cost",
-            hovertemplate="%{x:,.0f} requests/month: %{y:$,.0f}/month<extra>" + name + " capacity</extra>",
+            customdata=money_text([c.monthly_usd for c in curve]),
+            hovertemplate="%{x:,.0f} requests/month: %{customdata}/month<extra>" + name + " capacity</extra>",
             row=2,
             col=1,
         )
@@ -145,7 +160,8 @@ def capacity_vs_volume(
                 mode="lines",
                 line=dict(color=color, dash="dash"),
                 name=f"{name} at the scenario's price",
-                hovertemplate="%{x:,.0f} requests/month: %{y:$,.0f}/month<extra>" + name + " scenario</extra>",
+                customdata=money_text([v * scenario_usd_per_request[m] for v in vols]),
+                hovertemplate="%{x:,.0f} requests/month: %{customdata}/month<extra>" + name + " scenario</extra>",
                 row=2,
                 col=1,
             )

@@ -51,13 +51,20 @@ def test_crossing_only_inside_range(seed_cube, seed_a):
     inside = sweeps.sweep(seed_cube, seed_a, "usd_per_critical_event", np.linspace(0.4, 5, 24))
     assert inside.crossing == pytest.approx(1.9285, abs=1e-4)
     outside = sweeps.sweep(seed_cube, seed_a, "usd_per_critical_event", np.linspace(0.4, 1.5, 5))
-    assert outside.crossing is None and "no crossing" in outside.note and "$1.93" in outside.note
+    assert outside.crossing is None
+    assert outside.note == (
+        "No crossing between $0.40 and $1.50 per critical event. "
+        "The student is cheaper below $1.93 per critical event, the teacher above"
+    )
 
 
 def test_sweep_that_never_crosses_says_so(seed_cube, seed_a):
     # the latency price only ever helps the faster student: no break-even at any price ≥ 0
     res = sweeps.sweep(seed_cube, seed_a, "usd_per_ms_month", [0, 50, 100])
-    assert res.crossing is None and "never crosses" in res.note
+    assert res.crossing is None
+    assert res.note == (
+        "The student is cheaper at any price per ms of P95 latency per month: the two models never cost the same"
+    )
     assert [round(m) for m in res.margin_usd] == [1122, 1472, 1822]
     be = sweeps.break_even(seed_cube, seed_a, "usd_per_ms_month")
     assert be.value is None and be.winner_below == "student"
@@ -128,7 +135,7 @@ def test_band_decisions_share_the_verdicts_resamples(seed_ev, seed_a, seed_decis
     assert round(seed_row.margin_ci95_low_usd) == -385 and round(seed_row.margin_ci95_high_usd) == 2474
     assert seed_row.p_student_cheaper == d.bootstrap.p_student_cheaper == 0.9297
     assert t.margin_usd.tolist() == pytest.approx([_margin_by_hand(v) for v in t.requests_per_month], abs=1e-6)
-    assert (t.verdict == "lean student").all()  # every band's interval includes zero on the seed
+    assert (t.verdict == "Lean student").all()  # every band's interval includes zero on the seed
 
 
 def test_band_decisions_add_the_scenarios_own_volume(seed_ev, seed_a, seed_decision):
@@ -143,10 +150,26 @@ def test_band_decisions_add_the_scenarios_own_volume(seed_ev, seed_a, seed_decis
 def test_verdict_words_name_the_state():
     from engine.decision.verdict import Verdict
 
-    assert sweeps.verdict_words(Verdict("ship", "teacher", "")) == "ship teacher"
-    assert sweeps.verdict_words(Verdict("lean", "student", "", near_break_even=True)) == "too close"
-    assert sweeps.verdict_words(Verdict("lean", "student", "", small_sample=True)) == "lean student (small sample)"
-    assert sweeps.verdict_words(Verdict("blocked", "teacher", "", "P95 ≤ 4 ms")) == "blocked by a gate (P95 ≤ 4 ms)"
+    assert sweeps.verdict_words(Verdict("ship", "teacher", "")) == "Ship the teacher"  # the banner's badge words
+    assert sweeps.verdict_words(Verdict("lean", "student", "", near_break_even=True)) == (
+        "Lean student (too close to call)"
+    )
+    assert sweeps.verdict_words(Verdict("lean", "student", "", small_sample=True)) == "Lean student (small sample)"
+    assert sweeps.verdict_words(Verdict("blocked", "teacher", "", "P95 ≤ 4 ms")) == "Blocked by a gate (P95 ≤ 4 ms)"
+
+
+def test_value_words_carry_the_unit():
+    assert sweeps.value_words("requests_per_month", 2_100_000.0) == "2,100,000 requests/month"
+    assert sweeps.value_words("usd_per_critical_event", 0.6) == "$0.60"
+    assert sweeps.value_words("student.usd_per_request", 0.0008) == "$8.00 per 10K requests"
+    assert sweeps.value_words("teacher.ops_usd_per_month", 512.0) == "$512/month"
+    assert sweeps.value_words("teacher.p95_latency_ms", 35.0) == "35.0 ms"
+
+
+def test_break_even_volume_note_is_a_sentence(seed_cube, seed_a):
+    be = sweeps.break_even(seed_cube, seed_a, "requests_per_month")
+    # margin(v) = v / 1.4M × $1,151.92 − $30 crosses $0 at 1.4M × 30 / 1,151.92 = 36,461 requests
+    assert be.note == "The teacher is cheaper below 36,461 requests per month, the student above"
 
 
 def test_margin_band_is_the_repriced_interval_at_every_volume(seed_cube, seed_a, seed_decision):

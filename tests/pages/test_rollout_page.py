@@ -42,7 +42,7 @@ def test_band_table_holds_the_banner_interval_and_the_linear_margins(db):
         "$10,990",
         "$1,122",
     ]
-    assert row["P(student cheaper)"] == pytest.approx(0.9297) and row["Verdict"] == "lean student"
+    assert row["P(student cheaper)"] == pytest.approx(0.9297) and row["Verdict"] == "Lean student"
     for v, m in zip(t["Requests / month"], t["Margin (teacher − student)"]):
         assert m == pytest.approx(margin_by_hand(v), abs=0.01)
     assert [usd(m) for m in t["Margin (teacher − student)"]] == ["$381", "$1,122", "$4,084", "$16,426"]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from engine.decision import cells, costs, sweeps
-from engine.present import figures, figures_harm, figures_quality
+from engine.present import figures, figures_harm, figures_quality, figures_sweeps
 from engine.present.figures import MONEY_FORMAT
 
 
@@ -31,7 +31,7 @@ def _money_figures(b, seed_cube, seed_a):
         ("margin_histogram", "x"): figures.margin_histogram(margins, (-385.0, 2_474.0), 1_122.0),
         ("confusion_cost_bars", "x"): figures.confusion_cost_bars(cc.head(5)),
         ("segment_bars", "y"): figures.segment_bars(seg),
-        ("tornado", "x"): figures.tornado_chart(sweeps.tornado(seed_cube, seed_a)),
+        ("tornado", "x"): figures_sweeps.tornado_chart(sweeps.tornado(seed_cube, seed_a)),
         ("narrowing", "y"): figures.narrowing([1_000, 10_000], [-2_000.0, -385.0], [4_000.0, 2_474.0], 1_122.0, 10_000),
         ("trend", "y"): figures_quality.trend(
             wide, {"margin_usd": "Margin"}, title="Margin", y="$ per month", money=True
