@@ -10,7 +10,7 @@ from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
 from engine.present import figures_rollout as fr
 from engine.present.money import usd
-from engine.rollout import canary, cascade, checkpoints, drift, gates
+from engine.rollout import canary, cascade, checkpoints, drift, gates, routing
 from ui import common
 
 ev, a, _ = common.current()
@@ -190,7 +190,13 @@ def _choice(c: cascade.Choice, versus: str) -> str:
 def cascade_words(rec: cascade.Recommendation) -> str:
     b, w = f"{rec.budget_ms:g} ms", rec.within_budget
     upto = rec.max_fallback_within_budget
-    if w is None:
+    if rec.alone == "teacher":  # the teacher alone is cheaper than every cascade within the budget
+        first = (
+            f"**Recommended within the {b} P95 budget: no cascade, serve the teacher alone** "
+            f"({usd(rec.alone_total_usd or 0.0)}/month, P95 {a.teacher.p95_latency_ms:g} ms): it is the cheaper single "
+            "model, and every cascade threshold whose P95 stays within the budget costs more."
+        )
+    elif w is None:
         first = f"**No threshold meets the {b} P95 budget**, not even the student alone."
     elif w.fallback_rate == 0:
         first = (
@@ -248,12 +254,12 @@ with tab_r:
         s: st.selectbox(f"Route segment {s} to", ["student", "teacher"], key=f"route:{s}") for s in ev.cube.segments
     }
     try:
-        rd, _, _ = cascade.segment_routing(ev.cube, a, policy, draws=common.draws_for(ev.cube.hash, ev.cube))
+        rd, _, _ = routing.segment_routing(ev.cube, a, policy, draws=common.draws_for(ev.cube.hash, ev.cube))
         lo, hi = rd.bootstrap.margin_ci95_usd
         st.metric(
             "Saving vs teacher everywhere",
             f"{usd(rd.breakdown.margin_usd)}/month",
-            delta=f"95% CI [{usd(lo)}, {usd(hi)}]",
+            delta=f"95% interval [{usd(lo)}, {usd(hi)}]",
             delta_color="off",
             delta_arrow="off",
         )

@@ -182,6 +182,11 @@ def _print_canary(
 def _recommendation_line(rec) -> str:
     """The recommendation within the latency budget, its saving against the better single model and its interval."""
     c = rec.within_budget
+    if rec.alone == "teacher":
+        return (
+            f"recommendation within the {rec.budget_ms:g} ms budget: no cascade: the teacher alone "
+            f"({usd(rec.alone_total_usd or 0.0)}/month; every cascade within the budget costs more)"
+        )
     if c is None:
         return f"recommendation: no threshold keeps P95 within the {rec.budget_ms:g} ms budget; serve one model"
     lo, hi = c.saving_ci95_usd

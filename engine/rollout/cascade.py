@@ -13,15 +13,14 @@ each threshold's system is priced by :func:`engine.decision.costs.price`.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from engine.decision import costs, verdict
+from engine.decision import costs
 from engine.decision import cube as cube_mod
-from engine.decision.cube import ConfusionCube, Evidence
+from engine.decision.cube import ConfusionCube
 from engine.decision.scenario import MODELS, Assumptions
 from engine.errors import DistillDecideError, require
 
@@ -291,6 +290,16 @@ class Recommendation:
     max_fallback_within_budget: float | None  # the largest fallback share whose P95 meets the budget
     B: int
     seed: int
+    alone: str | None = None  # serve this model alone: no threshold within the budget beats it
+    alone_total_usd: float | None = None  # its monthly total
+
+    @property
+    def serves_alone(self) -> str | None:
+        """The model to serve with no cascade ("student" also when the within-budget best is fallback 0)."""
+        if self.alone:
+            return self.alone
+        w = self.within_budget
+        return "student" if w is not None and w.fallback_rate == 0 else None
 
 
 def recommend(
@@ -312,10 +321,10 @@ def recommend(
     cheapest = lambda mask: int(np.flatnonzero(mask)[np.argmin(sw.total_usd[mask])]) if mask.any() else None
     inside, best = cheapest(ok), sw.best_index
     versus = "student" if sw.student_total_usd <= sw.teacher_total_usd else "teacher"
-    alone = sw.student_total_usd if versus == "student" else sw.teacher_total_usd
+    alone_total = float(sw.student_total_usd if versus == "student" else sw.teacher_total_usd)
     chosen = [best] if inside is None else [inside, best]
     cis = [saving_interval(rc, a, float(sw.thresholds[i]), versus, B=B, seed=seed) for i in chosen]  # own resamples
-    saving = lambda i: 0.0 if abs(alone - sw.total_usd[i]) < 1e-6 else float(alone - sw.total_usd[i])  # no −$0
+    saving = lambda i: 0.0 if abs(alone_total - sw.total_usd[i]) < 1e-6 else float(alone_total - sw.total_usd[i])
     by_index = {
         i: Choice(
             float(sw.thresholds[i]), float(sw.fallback_rate[i]), float(sw.total_usd[i]), float(p95[i]), saving(i), ci
@@ -323,9 +332,14 @@ def recommend(
         for i, ci in zip(chosen, cis)
     }
     max_fb = float(sw.fallback_rate[ok].max()) if ok.any() else None
-    return Recommendation(
-        budget_ms, versus, None if inside is None else by_index[inside], by_index[best], max_fb, B, seed
+    within = None if inside is None else by_index[inside]
+    # the cheaper single model within budget beats every cascade that is not cheaper than it (at $2.50 per
+    # critical event the teacher alone, 12 ms, costs less than the student alone and every in-budget cascade)
+    single = (
+        versus if a.model(versus).p95_latency_ms <= budget_ms and (within is None or within.saving_usd <= 0) else None
     )
+    total = alone_total if single else None
+    return Recommendation(budget_ms, versus, within, by_index[best], max_fb, B, seed, single, total)
 
 
 def saving_interval(
@@ -353,46 +367,3 @@ def saving_interval(
     total = _cascade_total(a, rates, mean(fb.astype(np.float64)), _priced_p95(a, k @ fb, n))
     lo, hi = np.percentile(np.asarray(alone, dtype=np.float64) - total, [2.5, 97.5])
     return float(lo), float(hi)
-
-
-def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str], **decide_kwargs):
-    """Route each segment to one model; returns (decision vs teacher-only, routed cube, routed assumptions).
-
-    ``draws`` of ``cube`` (the verdict's resamples) are reused for the routed cube, so routing every
-    segment to the student gives exactly the verdict's interval.
-
-    The routed system is priced as the 'student' side of a decision by the one cost formula: its predictions
-    come from the model each segment is sent to; its price, energy and per-request operations are the blend at
-    the production mix's teacher share; it operates every model it uses and its P95 is the slowest used model's.
-    """
-    unknown = sorted(set(policy) - set(cube.segments))
-    require(not unknown, "routing policy", f"unknown segment(s) {unknown}", f"use {', '.join(cube.segments)}")
-    bad = sorted({m for m in policy.values() if m not in ("teacher", "student")})
-    require(not bad, "routing policy", f"unknown model(s) {bad}", "route each segment to teacher or student")
-    to_teacher = np.array([policy.get(s, "student") == "teacher" for s in cube.segments])[cube.segment_idx]
-    routed = ConfusionCube(
-        cube.intents,
-        cube.segments,
-        cube.segment_idx,
-        cube.true_idx,
-        cube.teacher_idx,
-        np.where(to_teacher, cube.teacher_idx, cube.student_idx).astype(cube.student_idx.dtype),
-        cube.counts,
-        f"routed:{cube.source}",
-    )
-    w = cube.counts * costs.cell_quantities(cube, a).weight
-    share_t = float(w[to_teacher].sum() / w.sum())
-    uses = {"teacher": share_t > 0, "student": share_t < 1}
-    system = costs.mixed_system(
-        a,
-        teacher_share=share_t,
-        uses_teacher=uses["teacher"],
-        uses_student=uses["student"],
-        p95_latency_ms=max(a.model(m).p95_latency_ms for m, used in uses.items() if used),
-    )
-    blended = a.replace(**{f"student.{k}": float(v) for k, v in asdict(system).items()})
-    draws = decide_kwargs.pop("draws", None)
-    if draws is not None:  # the same resampled requests as the verdict: the routed cube keeps the cube's cells
-        require(draws.cube_hash == cube.hash, "draws", "were drawn from another cube", "draw again for this cube")
-        decide_kwargs["draws"] = dataclasses.replace(draws, cube_hash=routed.hash)
-    return verdict.decide(Evidence(routed, None, f"routed {cube.source}"), blended, **decide_kwargs), routed, blended

@@ -120,6 +120,16 @@ def test_cascade_recommendation_meets_the_latency_budget(db):
     assert "saves **$290/month** vs the student alone, 95% interval [−$" in text and "over the 15 ms budget" in text
 
 
+def test_cascade_recommends_the_teacher_alone_when_it_is_the_cheaper_model(db):
+    """At $2.50 per critical event the teacher alone ($18,300/month, 12 ms) is cheaper than the student alone
+    ($19,180) and every in-budget cascade: the walk saw "serve the student alone" recommended there."""
+    at = page("rollout")
+    at.number_input(key="in:usd_per_critical_event").set_value(2.5).run()
+    text = next(m.value for m in at.markdown if "Recommended within the 15 ms P95 budget" in m.value)
+    assert "serve the teacher alone** ($18,300/month, P95 12 ms)" in text
+    assert "serve the student alone" not in text
+
+
 def test_drift_alerts_in_words(db):
     at = page("rollout")
     rows = next(df.value for df in at.dataframe if "What happened" in df.value.columns)

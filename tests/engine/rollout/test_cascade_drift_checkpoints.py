@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from engine.decision import costs
-from engine.rollout import cascade, checkpoints, drift, scale
+from engine.rollout import cascade, checkpoints, drift, routing, scale
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +74,10 @@ def test_seed_003_monthly_overrun(seed_a):
 
 
 def test_segment_routing(seed_cube, seed_a):
-    d, routed, blended = cascade.segment_routing(seed_cube, seed_a, {"vip": "teacher"}, B=500, confirm_B=0)
+    d, routed, blended = routing.segment_routing(seed_cube, seed_a, {"vip": "teacher"}, B=500, confirm_B=0)
     assert blended.student.usd_per_request == pytest.approx(0.1 * 0.0038 + 0.9 * 0.0016)
     assert blended.student.ops_usd_per_month == 512 + 542
-    all_t, _, _ = cascade.segment_routing(
+    all_t, _, _ = routing.segment_routing(
         seed_cube, seed_a, dict.fromkeys(seed_cube.segments, "teacher"), B=500, confirm_B=0
     )
     assert all_t.breakdown.margin_usd == pytest.approx(0, abs=1e-6)
@@ -213,7 +213,7 @@ def test_routing_everything_to_the_student_is_the_verdict_itself(seed_ev, seed_a
 
     draws = uncertainty.draw(seed_ev.cube, 2_000, 0)
     d = verdict.decide(seed_ev, seed_a, draws=draws)
-    routed, _, _ = cascade.segment_routing(seed_ev.cube, seed_a, {}, draws=draws)
+    routed, _, _ = routing.segment_routing(seed_ev.cube, seed_a, {}, draws=draws)
     assert routed.breakdown.margin_usd == pytest.approx(d.breakdown.margin_usd)
     assert routed.bootstrap.margin_ci95_usd == pytest.approx(d.bootstrap.margin_ci95_usd)  # the same resamples
 
@@ -277,3 +277,13 @@ def test_cli_cascade_gives_the_pages_recommendation(seed_rows, seed_a):
     text = run_cli("cascade").stdout
     assert "recommendation within the 15 ms budget: no cascade: the student alone" in text
     assert "saving $290 vs the student alone, 95% CI [−$878, $1,483]" in text
+
+
+def test_the_cheaper_single_model_within_budget_beats_dearer_cascades(seed_rows, seed_a):
+    a = seed_a.replace(usd_per_critical_event=2.5)  # teacher 18,299.84 < student 19,179.92 (margin −$880.08)
+    rec = cascade.recommend(seed_rows, a)
+    assert rec.versus == "teacher" and rec.alone == rec.serves_alone == "teacher"
+    assert rec.alone_total_usd == pytest.approx(18_299.84)
+    assert rec.within_budget is not None and rec.within_budget.saving_usd < 0  # every in-budget cascade costs more
+    seed = cascade.recommend(seed_rows, seed_a)
+    assert seed.alone == seed.serves_alone == "student" and seed.alone_total_usd == pytest.approx(10_989.92)
