@@ -6,15 +6,55 @@ from engine.decision import costs, scenario
 from engine.errors import DistillDecideError
 from engine.present import figures, report, tables
 from engine.present import figures_quality as fq
-from engine.present.money import usd_cell
+from engine.present.money import usd, usd_cell
 from engine.rollout import drift
 from ui import common
 from ui.fields import BY_PATH
+
+
+def agreement_gate(d) -> tuple[float, str] | None:
+    """The decision's Top-1 agreement gate as (threshold, label) for the agreement chart, if it has one."""
+    for r in d.gates.results if d is not None else ():
+        if r.gate.metric == "agreement":
+            return r.gate.threshold, f"gate: {r.gate.threshold:.0%}"
+    return None
+
+
+def two_kinds(d, a, cycles, wide) -> str:
+    """Which numbers are the current decision and which are the recorded cycles, and whether the latest cycle
+    agrees with the banner (both margins named)."""
+    now = d.breakdown.margin_usd
+    last, m = str(wide["cycle"].iloc[-1]), float(wide["margin_usd"].iloc[-1])
+    who = lambda x: "the student cheaper" if x > 0 else "the teacher cheaper"
+    text = (
+        f"**Two kinds of numbers on this page.** The banner is the current decision: the evaluated requests "
+        f"priced with the current inputs in the sidebar, margin {usd(now)}/month ({who(now)}). The charts and the "
+        "cycle table below are the recorded evaluation cycles, each priced with its own recorded inputs (its "
+        "volume, $ per critical event and error rates), so they show how the margin moved from cycle to cycle."
+    )
+    if (m > 0) == (now > 0):
+        return text + f" The latest cycle, {last}, agrees with the banner: margin {usd(m)}/month ({who(m)})."
+    rec = cycles.iloc[-1]
+    was = []
+    if "requests_per_month" in cycles:
+        was.append(f"{rec['requests_per_month']:,.0f} requests/month (now {a.requests_per_month:,.0f})")
+    if "usd_per_critical_event" in cycles:
+        was.append(
+            f"{usd(rec['usd_per_critical_event'], cents=True)} per critical event "
+            f"(now {usd(a.usd_per_critical_event, cents=True)})"
+        )
+    at = f": it was recorded at {' and '.join(was)}, with its own error rates" if was else ""
+    return text + (
+        f"  \n**The latest cycle disagrees with the banner.** {last} has a margin of {usd(m)}/month ({who(m)}) "
+        f"where the current decision has {usd(now)}/month ({who(now)}){at}."
+    )
+
 
 ev, a, note = common.current()
 st.title("Weekly review")
 d = common.decide_current()
 common.verdict_banner(d)
+top = st.empty()  # filled once the cycles are priced: which numbers are which, at the top of the page
 from engine import store  # noqa: E402
 
 try:
@@ -38,6 +78,8 @@ try:
     long = drift.cycle_costs(cycles, a)
     comps = [c for c in costs.COMPONENTS if f"{c}_usd" in long and (long[f"{c}_usd"] != 0).any()]
     wide = drift.cycle_margins(long)
+    if d is not None and len(wide):
+        top.info(two_kinds(d, a, drift.validate_cycles(cycles), wide), icon=":material/compare_arrows:")
     cols = st.columns(2)  # two trends a row: a 1920×1080 screen share shows four at once
     for i, comp in enumerate(comps):
         cols[i % 2].plotly_chart(
@@ -69,6 +111,7 @@ try:
             title="Top-1 agreement by cycle",
             y="Agreement (% of requests)",
             percent=True,
+            line=agreement_gate(d),
         )
     )
 except DistillDecideError as exc:

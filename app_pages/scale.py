@@ -38,10 +38,12 @@ try:
     dc = scale.daily_cost(requests_per_day=daily, teacher_usd=t_usd, student_usd=s_usd, days_per_month=a.days_per_month)
     m0, m1, m2, m3 = st.columns(4)
     if d is not None:
+        saver = "student" if d.breakdown.margin_usd >= 0 else "teacher"
         m0.metric(
-            "Total saving / month",
-            usd(d.breakdown.margin_usd),
-            help="The verdict's margin (teacher − student), every cost component included.",
+            f"Total saving / month: the {saver} saves",
+            usd(abs(d.breakdown.margin_usd)),
+            help="The verdict's margin (teacher − student), every cost component included: what the cheaper "
+            "model saves per month.",
         )
     m1.metric("Inference saving / day", usd(dc.savings_usd_per_day), help="price difference only, before error costs")
     m2.metric(
@@ -58,9 +60,9 @@ try:
     rd = scale.recall_drop(
         requests_per_day=daily, class_share=share / 100, recall_before=before / 100, recall_after=after / 100
     )
+    before_1, after_1 = round(rd.misses_before, 1), round(rd.misses_after, 1)  # the change is of the shown figures
     st.markdown(
-        f"- Missed rare-class events per day: {rd.misses_before:,.0f} → {rd.misses_after:,.0f} "
-        f"(**{rd.extra_misses_per_day:+,.0f}**)"
+        f"- Missed rare-class events per day: {before_1:,.1f} → {after_1:,.1f} (**{after_1 - before_1:+,.1f}**)"
     )
     lv = scale.log_volume(events_per_day=daily, kb_per_event=6.0)
     st.markdown(
@@ -71,7 +73,11 @@ try:
         f"- A 25,000-row sample covers {scale.sample_coverage(sample_rows=25_000, requests_per_day=daily):.2%} "
         "of one day of traffic"
     )
-    st.subheader("Teacher labels at scale (seed 003 §4.1, §4.6)")
+    st.subheader("Teacher labels at scale")
+    st.caption(
+        "Every wrong teacher label becomes a wrong target the student learns from; labelling the prompts once and "
+        "caching the labels lets each new student variant reuse them instead of paying the teacher again."
+    )
     l1, l2, l3, l4 = st.columns(4)
     prompts = l1.number_input(
         "Prompts labelled by the teacher", 0.0, 1e11, 25e6, 1e6, format="%.0f", key="scale_prompts"
@@ -86,7 +92,7 @@ try:
         f"- Label once, train {int(variants)} students ($900 each): {usd(cache.with_cache_usd)} with a label cache "
         f"vs {usd(cache.without_cache_usd)} relabelling each time (saves **{usd(cache.savings_usd)}**)"
     )
-    st.subheader("Candidate-fix scorecard (seed 003 §6.1)")
+    st.subheader("Candidate-fix scorecard")
     st.caption(
         "Each candidate is scored 0–10 per criterion (10 = best); its score is the mean weighted by your weights "
         "(as shares of their sum)."

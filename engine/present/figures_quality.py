@@ -87,8 +87,18 @@ def power_curve(curve, n_planned: int) -> go.Figure:
     return fig
 
 
-def trend(df, columns, *, title: str, y: str, money: bool = False, percent: bool = False) -> go.Figure:
-    """One line per column over the evaluation cycles; money ("−$1,000") or percentage ticks and hover."""
+def trend(
+    df,
+    columns,
+    *,
+    title: str,
+    y: str,
+    money: bool = False,
+    percent: bool = False,
+    line: tuple[float, str] | None = None,
+) -> go.Figure:
+    """One line per column over the evaluation cycles; money ("−$1,000") or percentage ticks and hover; ``line``
+    (value, label) draws a gate's threshold as a red dashed line."""
     fig = go.Figure()
     palette = ["#4c78a8", "#f2b701", "#d62728", "#7f7f7f", TEACHER_COLOR, STUDENT_COLOR]
     value = "%{customdata}/month" if money else ("%{y:.1%}" if percent else "%{y:,.4g}")
@@ -102,6 +112,10 @@ def trend(df, columns, *, title: str, y: str, money: bool = False, percent: bool
             line_color=color,
             customdata=money_text(df[col]) if money else None,
             hovertemplate="%{x}: " + value + "<extra>" + label + "</extra>",
+        )
+    if line is not None:
+        fig.add_hline(
+            y=line[0], line_dash="dash", line_color="#d62728", annotation_text=line[1], annotation_position="top right"
         )
     _layout(fig, title=title, x="Evaluation cycle", y=y)
     fig.update_xaxes(tickangle=-35, automargin=True)  # long cycle names slant instead of standing upright

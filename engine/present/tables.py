@@ -194,17 +194,27 @@ def cycle_margins(wide: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def with_unit(label: str, text: str) -> str:
+    """A field's shown number with the unit its label names: "$2.50" for a "$ …" field (a true minus before
+    the dollar sign), "35.0 ms" for "(ms)"; anything else as it is ("1,400,000" under "(requests)")."""
+    if "$" in label:
+        return f"−${text[1:]}" if text.startswith("-") else f"${text}"
+    if label.endswith("(ms)"):
+        return f"{text} ms"
+    return text
+
+
 def changes(diff: Mapping[str, tuple[object, object]], fields: Mapping | None = None, *, before="Before", now="Now"):
     """What changed, one row per assumption: its label and both values in words.
 
     ``fields`` maps a path to an object with ``label``, ``scale`` and ``text(shown)`` (``ui.fields.BY_PATH``):
-    its label and number format win ("Teacher price ($ per 10K requests)": 38.00, not 0.0038).
+    its label, number format and unit win ("Teacher price ($ per 10K requests)": $38.00, not 0.0038).
     """
     rows = []
     for key, (old, new) in diff.items():
         f = (fields or {}).get(key)
         if f is not None and all(isinstance(v, numbers.Real) for v in (old, new)):
-            shown = [f.text(float(v) / f.scale) for v in (old, new)]  # type: ignore[arg-type]
+            shown = [with_unit(f.label, f.text(float(v) / f.scale)) for v in (old, new)]  # type: ignore[arg-type]
             rows.append({"Assumption": f.label, before: shown[0], now: shown[1]})
         else:
             rows.append({"Assumption": plain_name(key), before: plain_value(old), now: plain_value(new)})

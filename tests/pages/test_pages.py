@@ -254,6 +254,6 @@ def test_scale_page_shows_the_verdicts_margin_beside_the_inference_saving(db):
     at.switch_page("app_pages/scale.py").run()
     assert not at.exception
     m = {x.label: x.value for x in at.metric}
-    assert m["Total saving / month"] == "$1,122"  # the verdict's margin (its help says so)
+    assert m["Total saving / month: the student saves"] == "$1,122"  # the verdict's margin (its help says so)
     assert m["Inference saving / month"] == "$3,080"  # 1.4M × ($0.0038 − $0.0016): price difference only
     assert m["Extra bad outcomes per day"] == "737"  # 1.4M ÷ 30.4 days × (0.0950 − 0.0790) extra misroutes

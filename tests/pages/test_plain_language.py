@@ -6,6 +6,7 @@ $7,191.35 (returning) + $1,147.44 (vip); the costliest confusion is the student'
 1,680 misroutes × $1.20 = $2,016/month; teacher accuracy 9,210 of 10,000 = 92.1%.
 """
 
+import json
 import re
 
 import pytest
@@ -126,7 +127,7 @@ def test_scenarios_compare_in_words(saved):
 def test_weekly_review_says_what_changed_in_words(db):
     at = _open("review", changed=True)
     changed = next(df.value for df in at.dataframe if "Assumption" in df.value.columns).set_index("Assumption")
-    assert tuple(changed.loc["$ per critical event"]) == ("1.20", "2.50")
+    assert tuple(changed.loc["$ per critical event"]) == ("$1.20", "$2.50")  # with the field's unit
     assert tuple(changed.loc["Monthly volume (requests)"]) == ("1,400,000", "2,000,000")
     margins = next(df.value for df in at.dataframe if "Evaluation cycle" in df.value.columns)
     assert list(margins.columns) == [
@@ -137,6 +138,33 @@ def test_weekly_review_says_what_changed_in_words(db):
     ]
     # the first example cycle is the seed week, priced at its own volume and $ per critical event (1.4M, $1.20)
     assert list(margins.iloc[0, 1:]) == pytest.approx([12_111.84, 10_989.92, 1_121.92])
+
+
+def test_weekly_review_says_which_numbers_are_the_decision_and_which_the_cycles(db):
+    at = _open("review")
+    box = next(i.value for i in at.info if i.value.startswith("**Two kinds of numbers"))
+    # the banner: the seed's $1,122; the latest example cycle, W46: 2.35M requests at $2.05, margin −$3,878
+    assert "margin $1,122/month (the student cheaper)" in box
+    assert "**The latest cycle disagrees with the banner.** 2026-W46 (example) has a margin of −$3,878/month" in box
+    assert "2,350,000 requests/month (now 1,400,000) and $2.05 per critical event (now $1.20)" in box
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    agreement = next(c for c in charts if c["layout"]["title"]["text"] == "Top-1 agreement by cycle")
+    assert [sh["y0"] for sh in agreement["layout"]["shapes"]] == [0.95]  # the decision's 95% gate
+
+
+def test_scale_says_whose_saving_and_adds_up_the_shown_misses(db):
+    at = _open("scale")
+    m = {x.label: x.value for x in at.metric}
+    assert m["Total saving / month: the student saves"] == "$1,122"
+    # 1.4M ÷ 30.4 days = 46,053 requests/day × 0.4% rare × (9% → 18% missed) = 16.6 → 33.2 a day
+    assert any("Missed rare-class events per day: 16.6 → 33.2 (**+16.6**)" in t.value for t in at.markdown)
+    a = at.session_state["assumptions"]
+    at.session_state["assumptions"] = a.replace(**{"student.usd_per_request": 0.006})  # $60 per 10K: dearer
+    at.run()
+    m = {x.label: x.value for x in at.metric}
+    assert [k for k in m if k.startswith("Total saving")] == ["Total saving / month: the teacher saves"]
+    shown = " ".join(_screen_text(at))
+    assert "seed 003" not in shown and "§" not in shown
 
 
 def test_overview_glossary(db):

@@ -18,13 +18,16 @@ def test_plain_values_and_names():
 
 def test_what_changed_uses_the_field_labels_and_formats(seed_a):
     a = seed_a.replace(
-        usd_per_critical_event=np.float64(2.5), requests_per_month=2_000_000.0, **{"teacher.usd_per_request": 0.004}
+        usd_per_critical_event=np.float64(2.5),
+        requests_per_month=2_000_000.0,
+        **{"teacher.usd_per_request": 0.004, "student.p95_latency_ms": 9.0},
     )
     t = tables.changes(scenario.changed_fields(seed_a, a), BY_PATH, before="Before", now="Now")
     rows = {r.Assumption: (r.Before, r.Now) for r in t.itertuples()}
-    assert rows["$ per critical event"] == ("1.20", "2.50")
+    assert rows["$ per critical event"] == ("$1.20", "$2.50")  # the field's unit, as the sidebar shows it
     assert rows["Monthly volume (requests)"] == ("1,400,000", "2,000,000")
-    assert rows["Teacher price ($ per 10K requests)"] == ("38.00", "40.00")  # $0.0038 per request = $38 per 10K
+    assert rows["Teacher price ($ per 10K requests)"] == ("$38.00", "$40.00")  # $0.0038 per request = $38 per 10K
+    assert rows["Student P95 latency (ms)"][1] == "9.00 ms"
     assert not any("np." in v or "_" in k for k, pair in rows.items() for v in pair)
 
 
