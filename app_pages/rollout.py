@@ -76,7 +76,7 @@ def go_no_go_box() -> None:
     )
     st.caption(
         "Gates are checked in priority order (safety, latency, cost, quality, operations); the first FAIL blocks. "
-        "The guardrail (seed 000 §7) watches the canary's observed critical-error cost."
+        "The guardrail, the rollout plan's limit on critical-error cost, watches what the canary observes."
     )
 
 
@@ -213,7 +213,10 @@ def cascade_words(rec: cascade.Recommendation) -> str:
 
 
 def drift_tab() -> None:
-    up = common.upload_frame("Evaluation cycles (CSV/parquet: cycle, agreement, kl_t3, …)", "cycles_upload")
+    up = common.upload_frame(
+        "Evaluation cycles (CSV or parquet, one row per cycle: agreement, KL divergence at T = 3 (column kl_t3), …)",
+        "cycles_upload",
+    )
     cycles = up if up is not None else drift.example_cycles()
     if up is None:
         st.caption("Showing the generated 12-week **example**; upload your own cycles to replace it.")
@@ -269,13 +272,24 @@ with tab_e:
     up = common.upload_frame("Epoch table (CSV: epoch, losses, teacher match, hallucination, …)", "epochs_upload")
     if up is None:
         st.info(
-            "Upload an epoch table to choose a checkpoint (seed 003 §4.8 rule: gates, then the best weighted "
-            "score over the columns present)."
+            "Upload an epoch table to choose a checkpoint: epochs that fail a gate are out, then the best "
+            "weighted score over the columns present wins."
         )
     else:
         try:
+            up = checkpoints.read_epochs(up, strict=True)  # as the CLI: a blank or NaN metric is refused
             s = checkpoints.select(up)
-            st.dataframe(s.scores, hide_index=True)
+            st.dataframe(
+                s.scores.rename(
+                    columns={
+                        "epoch": "Epoch",
+                        "score": "Weighted score",
+                        "eligible": "Passes the gates",
+                        "why_not": "Why not",
+                    }
+                ),
+                hide_index=True,
+            )
             st.markdown(
                 f"Chosen epoch **{s.chosen_epoch}**, runner-up {s.runner_up_epoch}, score gap "
                 f"{s.score_gap if s.score_gap is None else round(s.score_gap, 4)}. {s.tie_break}"

@@ -137,3 +137,15 @@ def test_drift_alerts_in_words(db):
     assert not rows["Rule"].str.contains("_").any() and "Agreement below the gate" in set(rows["Rule"])
     assert actions["Rule"].is_unique and actions["Action"].str.len().min() > 20
     assert not rows["What happened"].str.contains("kl_t3|KL\\(T=3\\)").any()
+
+
+def test_an_epoch_table_with_a_blank_metric_is_refused_as_on_the_cli(db):
+    """The checkpoint uploader reads the table as `python -m engine checkpoints` does: a NaN metric is refused with
+    its column and row, not scored as "teacher_preference_match nan fails >= 0.85"."""
+    at = page("rollout")
+    csv = b"epoch,total_loss,teacher_preference_match\n1,1.0,0.9\n2,0.8,\n3,0.7,0.88\n"
+    at.file_uploader(key="epochs_upload").set_value(("epochs.csv", csv, "text/csv")).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("teacher_preference_match" in e and "row 2 is blank" in e and "Fix:" in e for e in errors), errors
+    assert not any("nan fails" in m.value for m in at.markdown)
