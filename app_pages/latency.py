@@ -73,11 +73,12 @@ def measured_section(run: str | None, lat: dict | None) -> None:
     st.subheader("Measured latency")
     if lat is None:
         st.info(
-            "No measured latency yet: the P95s above are the scenario's assumptions. Train a run (Distillation "
-            "lab), then measure it in its own process:\n\n"
-            "`python -m engine export --run RUN --int8` and `python -m engine bench-latency --run RUN`\n\n"
-            "Its P50/P95/P99 (torch, ONNX, INT8), each request's latency and a capacity price from its measured "
-            "throughput then appear here."
+            "No measured latency yet: the P95s above are the scenario's assumptions. To measure them, train a "
+            "student on the **Distillation lab** page, then have it exported to ONNX and timed on the serving "
+            "machine; its P50/P95/P99 (torch, ONNX, INT8), each request's latency and a capacity price from its "
+            "measured throughput then appear on this page, with a button to use them in the verdict.\n\n"
+            "The commands, for whoever runs them (RUN is the run's name on the Distillation lab): "
+            "`python -m engine export --run RUN --int8`, then `python -m engine bench-latency --run RUN`."
         )
         return
     st.plotly_chart(figs.latency_percentiles(lat, LATENCY_BUDGET_MS), key="lat_pct_chart")
@@ -107,7 +108,7 @@ def measured_section(run: str | None, lat: dict | None) -> None:
 
 
 def capacity_inputs() -> dict:
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3, c4, c5 = st.columns([2.2, 1, 1, 1, 1])  # the instance names "cpu (c7i.xlarge, 4 vCPU)" in full
     inst = c1.selectbox("Instance (assumed list price)", list(capacity.INSTANCES), key="lat_inst")
     usd_h = c2.number_input(
         "$ per instance-hour", 0.0, 100.0, capacity.INSTANCES[inst], 0.01, format="%.4f", key="lat_usd_h"
@@ -215,8 +216,9 @@ def price_gap_note(a, prices: dict[str, capacity.CapacityPrice], measured: bool)
     how = (
         "To switch, press **Use these measured prices and P95s in the verdict** below."
         if measured
-        else "To switch, measure a run (`python -m engine bench-latency --run RUN`): the button **Use these "
-        "measured prices and P95s in the verdict** then appears on this page."
+        else "To switch, measure a run's latency (how: **Measured latency** above; the command is "
+        "`python -m engine bench-latency --run RUN`): the button **Use these measured prices and P95s in the "
+        "verdict** then appears on this page."
     )
     st.warning(
         f"**The capacity model's price and the scenario's price differ by 10× or more** at "

@@ -31,7 +31,10 @@ try:
             "**Share**: the address bar always carries this view (the evidence, a loaded version and every "
             "changed field, harm-matrix cells included); copy it, or append this to the dashboard's address:"
         )
-        st.code("?" + query if query else "(nothing changed from the seed scenario)")
+        if query:
+            st.code("?" + query)
+        else:
+            st.markdown("Nothing has changed from the seed scenario yet, so the plain address already shares it.")
     with c2:
         st.subheader("Load a saved scenario")
         saved = store.list_scenarios()

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from engine.decision import uncertainty
+from engine.errors import DistillDecideError
 from engine.present import figures
 from engine.present.glossary import define
 from engine.present.money import usd
@@ -18,6 +19,41 @@ common.verdict_banner(d)
 @st.cache_resource(show_spinner="Resampling at other evaluation sizes…", max_entries=8)
 def _draws_at(cube_hash: str, _cube, n: int):
     return uncertainty.draw(_cube, 2_000, 7, n=n)
+
+
+def critical_price_range(a) -> None:
+    """Set (or clear) a low and high $ per critical event for the resamples, on the page; the CLI flag second."""
+    st.subheader("When the $ per critical event is itself uncertain")
+    rng = a.usd_per_critical_event_range
+    if rng is None:
+        st.info(
+            f"The $ per critical event is a single value ({usd(a.usd_per_critical_event, cents=True)}). If you are "
+            "unsure of it, give a low and a high below and press **Use this price range**: each resample then draws "
+            "its own price between them (most often near the current value), and the interval above widens to "
+            "match. From a terminal the same is `python -m engine decide --critical-cost-range 0.8 2.4`."
+        )
+    else:
+        st.info(
+            f"Each resample draws its $ per critical event between {usd(rng[0], cents=True)} and "
+            f"{usd(rng[1], cents=True)} (most often near {usd(a.usd_per_critical_event, cents=True)}): the interval "
+            "above includes that uncertainty."
+        )
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+    lo = c1.number_input("Low ($ per critical event)", 0.0, 1e6, rng[0] if rng else 0.8, 0.1, key="crit_lo")
+    hi = c2.number_input("High ($ per critical event)", 0.0, 1e6, rng[1] if rng else 2.4, 0.1, key="crit_hi")
+    if c3.button("Use this price range", key="crit_range_use", disabled=lo > hi):
+        try:
+            ranged = a.replace(usd_per_critical_event_range=(float(lo), float(hi)))
+        except DistillDecideError as exc:
+            common.show_error(exc)
+            return
+        common.set_assumptions(
+            ranged, f"$ per critical event drawn between {usd(lo, cents=True)} and {usd(hi, cents=True)}"
+        )
+        st.rerun()
+    if rng is not None and c3.button("Use the single price again", key="crit_range_clear"):
+        common.set_assumptions(a.replace(usd_per_critical_event_range=None), "single critical-event price")
+        st.rerun()
 
 
 if d is not None:
@@ -61,9 +97,4 @@ if d is not None:
         f"{pct(bs.student_critical_rate_ci95)}",
         help=define("Harm unit") + " " + define("Critical event"),
     )
-    if a.usd_per_critical_event_range is None:
-        st.info(
-            "The $ per critical event is a single value. To see the interval when that price itself is uncertain, "
-            "give it a range: `--critical-cost-range 0.8 2.4` on the command line, or the same low and high in a "
-            "scenario file (its critical-event price range)."
-        )
+    critical_price_range(a)

@@ -9,6 +9,23 @@ from __future__ import annotations
 import html
 
 GLOSSARY: dict[str, str] = {
+    "Margin": (
+        "The teacher's total monthly cost minus the student's (every component included). Above $0 the student "
+        "is cheaper by that much a month; below $0 the teacher is (seed: $12,112 − $10,990 = $1,122)."
+    ),
+    "Weighted error": (
+        "The monthly cost of non-critical misroutes: each wrong routing's harm units × the $ per harm unit, "
+        "summed over a month's requests. Critical misroutes are priced separately, per critical event."
+    ),
+    "P95 latency": (
+        "The response time that 95 of 100 requests beat (the 95th percentile), in milliseconds. Latency is "
+        "priced per ms of P95 above the baseline, and the cascade must keep its P95 under the latency budget."
+    ),
+    "Cascade / fallback": (
+        "A cascade sends every request to the student first and falls back to the teacher when the student is "
+        "unsure (its confidence is under a threshold). The fallback share is the % of requests that also go to "
+        "the teacher: they pay both models' price and latency."
+    ),
     "Harm unit": (
         "How bad one wrong routing is, from the harm matrix (1 = a typical misroute, 0 = harmless). "
         "Harm units are priced at the $ per harm unit; critical misroutes are priced separately."

@@ -167,6 +167,30 @@ def test_scale_says_whose_saving_and_adds_up_the_shown_misses(db):
     assert "seed 003" not in shown and "§" not in shown
 
 
+def test_scenarios_share_line_is_text_not_code(db):
+    at = _open("scenarios")
+    assert not [c for c in at.code if "nothing changed" in c.value.lower()]
+    assert any(m.value.startswith("Nothing has changed from the seed scenario yet") for m in at.markdown)
+
+
+def test_uncertainty_says_how_to_give_a_price_range_on_the_page(db):
+    at = _open("uncertainty")
+    box = next(i.value for i in at.info if i.value.startswith("The $ per critical event is a single value ($1.20)"))
+    assert box.index("**Use this price range**") < box.index("--critical-cost-range")  # words first, command second
+    at.button(key="crit_range_use").click().run()  # the defaults: $0.80 to $2.40
+    assert any("between $0.80 and $2.40 (most often near $1.20)" in i.value for i in at.info)
+    interval = next(m.value for m in at.metric if m.label == "95% interval of the margin")
+    assert interval != "[−$385, $2,474]"  # each resample now draws its own price: the interval changes
+
+
+def test_latency_page_words_first_and_a_wide_instance_column(db):
+    at = _open("latency")
+    box = next(i.value for i in at.info if i.value.startswith("No measured latency yet"))
+    assert box.index("**Distillation lab**") < box.index("python -m engine export")
+    weights = [c.proto.weight for c in at.columns if len(at.columns) and c.proto.weight]
+    assert max(weights) >= 2 * min(weights)  # the instance select ("cpu (c7i.xlarge, 4 vCPU)") is not cut off
+
+
 def test_overview_glossary(db):
     at = _open("overview")
     box = next(e for e in at.expander if e.label == "Glossary: what these words mean")

@@ -131,3 +131,12 @@ def test_trend_hover_strings_are_the_table_money():
     wide = pd.DataFrame({"cycle": ["W45", "W46"], "margin_usd": [1_121.92, -3_878.4]})
     fig = figures_quality.trend(wide, {"margin_usd": "Margin"}, title="m", y="$", money=True)
     assert list(fig.data[0].customdata) == ["$1,122", "−$3,878"]
+
+
+def test_capacity_legend_swatches_differ_and_one_replica_is_singular(figs):
+    traces = {t.name: t for t in figs["capacity"].data}
+    replicas, cost = traces["Teacher replicas"], traces["Teacher capacity cost"]
+    assert (replicas.line.dash, replicas.marker.symbol) == ("dot", "square")
+    assert (cost.line.dash, cost.marker.symbol) == (None, "circle")
+    # 0.5M requests/month ÷ (30.4 × 86,400 s) × 3 peak ≈ 0.57 requests/s: 1 replica at 30 requests/s, 60% busy
+    assert replicas.customdata[0] == "1 replica"

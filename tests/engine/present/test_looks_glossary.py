@@ -20,6 +20,10 @@ REQUIRED_TERMS = (
     "agreement",
     "canary",
     "guardrail",
+    "margin",
+    "weighted error",
+    "P95 latency",
+    "cascade / fallback",
 )
 
 
@@ -44,4 +48,6 @@ def test_glossary_defines_every_word_the_pages_use():
     for term in REQUIRED_TERMS:
         text = glossary.define(term)
         assert len(text) > 40 and "_" not in text.replace("return_request", ""), term  # words, not code names
+    assert "harm units × the $ per harm unit" in glossary.define("weighted error")
+    assert "$12,112 − $10,990 = $1,122" in glossary.define("margin")  # the seed's totals and margin
     assert "**McNemar**: McNemar's exact test" in glossary.markdown()
