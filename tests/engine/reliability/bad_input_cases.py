@@ -448,6 +448,22 @@ def _file_cases() -> list[tuple[str, tuple[str, ...], str]]:
     return cases
 
 
+def _serving_cases() -> list[tuple[str, tuple[str, ...], str]]:
+    """The serving commands' numbers, refused by argparse before any run is opened or torch imported."""
+    flags = {
+        ("bench-latency", "--requests"): ["-5", "0", "1e9", "lots", "nan"],
+        ("bench-latency", "--threads"): ["0", "-1", "1e6", "2.5"],
+        ("price", "--volume"): ["-1", "inf", "1e300"],
+        ("price", "--utilisation"): ["0", "1.5", "nan"],
+        ("price", "--peak-to-average"): ["0.5", "inf"],
+        ("price", "--min-replicas"): ["0", "-3", "lots"],
+        ("price", "--instance-usd-per-hour"): ["-0.1", "inf"],
+    }
+    return [
+        (f"{cmd} {flag}={x}", (cmd, "--run", "default", flag, x), flag) for (cmd, flag), xs in flags.items() for x in xs
+    ]
+
+
 def _other_cases() -> list[tuple[str, tuple[str, ...], str]]:
     return [
         ("no command", (), "command"),
@@ -457,4 +473,4 @@ def _other_cases() -> list[tuple[str, tuple[str, ...], str]]:
     ]
 
 
-CASES = _flag_cases() + _canary_cases() + _rollout_cases() + _file_cases() + _other_cases()
+CASES = _flag_cases() + _canary_cases() + _rollout_cases() + _file_cases() + _serving_cases() + _other_cases()
