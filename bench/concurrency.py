@@ -278,17 +278,15 @@ def _dashboard(kind: Kind, env: dict, sessions: int, saves: int, log: Path) -> N
 
 
 def _count_found(db: Path, kinds: dict[str, Kind]) -> None:
-    """Rows found afterwards for every acknowledged key (at most what was acknowledged: a duplicate is no find)."""
-    import duckdb
+    """Rows found afterwards for every acknowledged key (at most what was acknowledged: a duplicate is no find),
+    read through the store's own functions (the only SQL is in engine/store)."""
+    from engine import store
 
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        named = dict(con.execute("SELECT name, count(*) FROM scenario_versions GROUP BY name").fetchall())
-        cells = dict(con.execute("SELECT cube_hash, count(*) FROM cube_cells GROUP BY cube_hash").fetchall())
-        sql = "SELECT substr(source, 5), count(*) FROM request_rows WHERE source LIKE 'run:%' GROUP BY source"
-        runs = dict(con.execute(sql).fetchall())
-    finally:
-        con.close()
+    sc = store.list_scenarios(db)
+    named = dict(zip(sc["name"], sc["versions"].astype(int)))
+    cells = {h: len(store.load_cube(h, db)[1]) for h in store.list_cubes(db)["cube_hash"]}
+    src = store.list_sources(db)
+    runs = {s[4:]: int(n) for s, n in zip(src["source"], src["requests"]) if s.startswith("run:")}
     for kind, table in (
         (kinds["dashboard"], named),
         (kinds["cli"], named),
