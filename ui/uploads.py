@@ -68,6 +68,11 @@ def read_text(name: str, data: bytes, *, max_bytes: int = MAX_TEXT_BYTES) -> str
     )
     require(bool(data.strip()), shown, "is empty", "upload a scenario file (docs/scenario.md)")
     require(b"\x00" not in data, shown, "is binary data, not text (it holds NUL bytes)", "upload a JSON text file")
+    return _utf8(shown, data)
+
+
+def _utf8(shown: str, data: bytes) -> str:
+    """``data`` as text (a byte-order mark dropped), or a message naming the first byte that is not UTF-8."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -93,14 +98,7 @@ def _check_names(shown: str, names: list[str]) -> None:
 
 def _csv(shown: str, data: bytes) -> pd.DataFrame:
     require(b"\x00" not in data, shown, "is binary data, not CSV text (it holds NUL bytes)", CSV_FIX)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DistillDecideError(
-            shown,
-            f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start})",
-            "save it with UTF-8 encoding (most editors: Save as → Encoding → UTF-8)",
-        ) from None
+    text = _utf8(shown, data)
     try:
         header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
         _check_names(shown, header)
