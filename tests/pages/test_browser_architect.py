@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(chromium_path() is None, reason="no chromium on 
 
 VOLUME = re.compile(r"^Monthly volume")
 INTERVAL = re.compile(r"^\[−?\$[\d,]+, −?\$[\d,]+\]$")
-STATES = {"ship student", "lean student", "lean teacher", "ship teacher", "too close"}
+STATES = {"Ship the student", "Lean student", "Lean teacher", "Ship the teacher", "Lean student (too close to call)"}
 COLUMNS = [
     "Volume",
     "Requests / month",
@@ -65,7 +65,7 @@ def test_band_table_reads_the_seed_and_follows_the_sidebar_volume(running):
         rows = _rows(page, 4)
         assert [float(r["Requests / month"]) for r in rows] == [500_000, 1_400_000, 5_000_000, 20_000_000]
         seed = rows[1]
-        assert (seed["Volume"], seed["95% interval"], seed["Verdict"]) == ("current", "[−$385, $2,474]", "lean student")
+        assert (seed["Volume"], seed["95% interval"], seed["Verdict"]) == ("current", "[−$385, $2,474]", "Lean student")
         assert [usd(float(seed[k])) for k in ("Teacher", "Student", "Margin")] == ["$12,112", "$10,990", "$1,122"]
         assert f"{float(seed['P(student cheaper)']):.1%}" == "93.0%"
         for r, v in zip(rows, (500_000, 1_400_000, 5_000_000, 20_000_000)):

@@ -191,6 +191,20 @@ def test_latency_page_words_first_and_a_wide_instance_column(db):
     assert max(weights) >= 2 * min(weights)  # the instance select ("cpu (c7i.xlarge, 4 vCPU)") is not cut off
 
 
+def test_sensitivity_notes_are_sentences_and_the_range_is_a_percentage(db):
+    at = _open("sensitivity")
+    caps = [c.value for c in at.caption]
+    # the seed margin v / 1.4M × $1,151.92 − $30 crosses $0 at 36,461 requests; $1.93 per critical event
+    assert any(c.startswith("The teacher is cheaper below 36,461 requests per month, the student above.") for c in caps)
+    assert "The student is cheaper below $1.93 per critical event, the teacher above." in caps
+    assert (
+        "The student is cheaper at any price per ms of P95 latency per month: the two models never cost the same."
+        in caps
+    )
+    slider = next(s for s in at.slider if s.key == "tornado_rel")
+    assert (slider.label, slider.value, slider.proto.format) == ("Range around each assumption (±%)", 50, "±%d%%")
+
+
 def test_overview_glossary(db):
     at = _open("overview")
     box = next(e for e in at.expander if e.label == "Glossary: what these words mean")
