@@ -301,7 +301,8 @@ def past_runs() -> None:
         st.caption(
             "Eligible epochs pass the promotion gates that can be measured on validation data (rare-class "
             "accuracy, agreement with the teacher, ECE); among them the best weighted score wins — not the "
-            "lowest loss. Training stops early on seed 002 §13's rules."
+            "lowest loss. Training stops early when validation loss fails to improve by 1% for 2 epochs, accuracy "
+            "gains less than 0.5 points over 2 epochs, or the critical-error rate worsens twice in a row."
         )
         shown = st.selectbox("Run", [r["run_id"] for r in past], key="lab_epochs_run")
         st.dataframe(

@@ -151,7 +151,7 @@ def _print_decision(d: verdict.Decision, *, seed: int) -> None:
         f"{usd(hi)}] (paired bootstrap, B = {d.bootstrap.B:,}, seed {seed}); "
         f"P(student cheaper) = {d.bootstrap.p_student_cheaper:.3f}"
     )
-    print(f"break-even: {d.break_even_critical.note}; {d.break_even_volume.note}")
+    print(f"break-even: {d.break_even_critical.note.rstrip('.')}. {d.break_even_volume.note.rstrip('.')}.")
     failing = [r.gate.name for r in d.gates.results if r.passed is False]
     print(
         f"gates: {len(d.gates.results) - len(failing)} of {len(d.gates.results)} pass"

@@ -21,7 +21,7 @@ from engine.errors import require
 LINEAR_PARAMS = {
     "requests_per_month": "requests per month",
     "usd_per_critical_event": "per critical event",
-    "usd_per_ms_month": "per ms-month (at the reference volume)",
+    "usd_per_ms_month": "per ms of P95 latency per month",
     "usd_per_harm_unit": "per harm unit",
 }
 CLI_NAMES = {
