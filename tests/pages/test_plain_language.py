@@ -183,7 +183,7 @@ def test_uncertainty_says_how_to_give_a_price_range_on_the_page(db):
     assert interval != "[−$385, $2,474]"  # each resample now draws its own price: the interval changes
 
 
-def test_latency_page_words_first_and_a_wide_instance_column(db):
+def test_latency_page_words_first_and_a_wide_instance_column(env):  # its own empty runs folder
     at = _open("latency")
     box = next(i.value for i in at.info if i.value.startswith("No measured latency yet"))
     assert box.index("**Distillation lab**") < box.index("python -m engine export")

@@ -55,16 +55,16 @@ pytest.importorskip("onnxscript")
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    import os
 
     from engine.distill import trainer
     from tests.engine.distill.test_trainer import cfg, tiny_factory
 
     root = tmp_path_factory.mktemp("serving")
-    os.environ["DISTILL_DECIDE_RUNS"] = str(root / "runs")
-    os.environ["DISTILL_DECIDE_DB"] = str(root / "db.duckdb")
-    factory = tiny_factory()
-    return trainer.run(cfg("tiny-serve", epochs=1), model_factory=factory, ingest=False), factory
+    with pytest.MonkeyPatch.context() as mp:  # restored after this module: later tests see no measured run
+        mp.setenv("DISTILL_DECIDE_RUNS", str(root / "runs"))
+        mp.setenv("DISTILL_DECIDE_DB", str(root / "db.duckdb"))
+        factory = tiny_factory()
+        yield trainer.run(cfg("tiny-serve", epochs=1), model_factory=factory, ingest=False), factory
 
 
 def test_export_parity_int8_and_latency(tiny_run):
