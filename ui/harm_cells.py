@@ -138,11 +138,11 @@ def cell_list(ev: Evidence, a: Assumptions, *, show_errors: bool = True) -> None
         + (f"; {n_grey:,} greyed (never observed: they move $0)" if n_grey else "")
         + f". Counts per 10,000 requests at the production mix; dollars at {a.requests_per_month:,.0f} requests/month."
     )
-    critical_table(cells, a)
+    critical_table(cells, a, find)
 
 
-def critical_table(cells: pd.DataFrame, a: Assumptions) -> None:
-    crit = cells[cells["critical"] & cells_mod.observed(cells)]
+def critical_table(cells: pd.DataFrame, a: Assumptions, find: str = "") -> None:
+    crit = _visible(cells[cells["critical"]].assign(critical=False), find, observed_only=True)  # the same search
     if crit.empty:
         return
     st.markdown(f"**Critical misroutes: priced per critical event, {usd(a.usd_per_critical_event, cents=True)} each**")

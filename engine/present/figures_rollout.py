@@ -174,6 +174,15 @@ def _latency_traces(fig: go.Figure, x: np.ndarray, p95: np.ndarray, budget_ms: f
 
 
 def _cascade_choices(fig: go.Figure, rec) -> None:
+    if rec.alone == "teacher" and rec.alone_total_usd is not None:  # the recommendation is no cascade at all
+        fig.add_scatter(
+            x=[100.0],
+            y=[rec.alone_total_usd],
+            mode="markers",
+            name="Recommended: the teacher alone",
+            marker=dict(size=15, color="black", symbol="star"),
+            hovertemplate=f"Recommended: the teacher alone, {usd(rec.alone_total_usd)}/month<extra></extra>",
+        )
     for choice, name, symbol in (
         (
             rec.within_budget,

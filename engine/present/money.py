@@ -10,8 +10,10 @@ import numbers
 
 def usd(x: float, signed: bool = False, cents: bool = False) -> str:
     """``$1,122``, ``−$385`` (a true minus sign before the dollar sign), ``+$80`` when ``signed``."""
-    sign = "−" if x < 0 else ("+" if signed and x > 0 else "")
-    return f"{sign}${abs(x):,.2f}" if cents else f"{sign}${abs(x):,.0f}"
+    shown = f"{abs(x):,.2f}" if cents else f"{abs(x):,.0f}"
+    zero = shown.strip("0.,") == ""  # −0.4 shows as $0, never −$0
+    sign = "" if zero else ("−" if x < 0 else ("+" if signed and x > 0 else ""))
+    return f"{sign}${shown}"
 
 
 def usd_cell(x: object) -> str:

@@ -16,3 +16,9 @@ def test_table_cells():
     assert usd_cell(float("nan")) == "" and usd_cell(None) == ""
     html = pd.DataFrame({"Student − teacher": [-3_080.0, 80.0]}).style.format(usd_cell).to_html()
     assert "−$3,080" in html and "$80" in html and "$-" not in html
+
+
+def test_a_value_that_rounds_to_zero_has_no_sign():
+    # the Uncertainty histogram's bin "−$96 to −$0" (walk, issue 12): −0.4 rounds to $0 and reads so
+    assert usd(-0.4) == "$0" and usd(0.4, signed=True) == "$0" and usd(-0.004, cents=True) == "$0.00"
+    assert usd(-0.6) == "−$1" and usd(-0.006, cents=True) == "−$0.01"

@@ -185,6 +185,8 @@ def test_harm_cell_edit_moves_the_margin_by_hand(running, seed_rows):
 def test_cell_list_edit_moves_the_margin_by_its_per_unit_dollars(running, seed_ev, seed_a):
     """The cell list's top row (largest margin effect): one more harm unit moves the margin by the dollars
     printed beside it (engine/decision/cells.py, checked by hand in tests/engine/test_cells.py)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from engine.decision import cells
 
     c = cells.harm_cells(seed_ev.cube, seed_a)
@@ -199,9 +201,18 @@ def test_cell_list_edit_moves_the_margin_by_its_per_unit_dollars(running, seed_e
         assert grid.locator("#glide-cell-0-0").inner_text() == top.true
         assert grid.locator("#glide-cell-1-0").inner_text() == top.pred
         page.get_by_text("greyed (never observed: they move $0)").first.wait_for(timeout=10_000)
-        _edit_harm_cell(page, 0, 2, f"{top.harm_units + 1:g}", grid_index=1)
+        i, j = seed_a.intents.index(top.true), seed_a.intents.index(top.pred)
+        cell = f"harm={i}-{j}:{top.harm_units + 1:g}"  # the edit reached the server once it is in the URL
+        for attempt in range(2):  # on a loaded machine the first click can land while the grid still lays out
+            _edit_harm_cell(page, 0, 2, f"{top.harm_units + 1:g}", grid_index=1)
+            try:
+                page.wait_for_function(f"() => decodeURIComponent(location.search).includes('{cell}')", timeout=30_000)
+                break
+            except PlaywrightTimeout:
+                if attempt:
+                    raise
         margin = 1_121.92 + top.margin_usd_per_harm_unit
-        page.get_by_text(f"saves {usd(abs(margin))}/month").first.wait_for(timeout=30_000)
+        page.get_by_text(f"saves {usd(abs(margin))}/month").first.wait_for(timeout=60_000)
         page.wait_for_timeout(2000)  # the rerun ends and the list redraws with the new dollars
         page.screenshot(path=str(SCREENSHOTS / "harm-cells-1440x900.png"))
 

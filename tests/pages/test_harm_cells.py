@@ -35,6 +35,8 @@ def test_search_and_observed_filter(db):
     cells = _cell_list(at)
     assert len(cells) == 9 + 7  # chitchat's row (9 cells) and its column in the other 7 non-critical rows
     assert ((cells["True intent"] == "chitchat") | (cells["Predicted as"] == "chitchat")).all()
+    crit = next(d.value for d in at.dataframe if "Teacher $/mo" in d.value.columns and "Harm units" not in d.value)
+    assert len(crit) > 0 and (crit["Predicted as"] == "chitchat").all()  # the search filters critical rows too
     at.checkbox(key="harm_observed_only").check().run()
     seen = _cell_list(at)
     assert 0 < len(seen) < len(cells)

@@ -287,3 +287,18 @@ def test_the_cheaper_single_model_within_budget_beats_dearer_cascades(seed_rows,
     assert rec.within_budget is not None and rec.within_budget.saving_usd < 0  # every in-budget cascade costs more
     seed = cascade.recommend(seed_rows, seed_a)
     assert seed.alone == seed.serves_alone == "student" and seed.alone_total_usd == pytest.approx(10_989.92)
+
+
+def test_the_cascade_chart_marks_the_teacher_alone_when_it_is_recommended(seed_rows, seed_a):
+    from engine.present import figures_rollout
+
+    a = seed_a.replace(usd_per_critical_event=2.5)
+    sw = cascade.sweep(seed_rows, a)
+    fig = figures_rollout.cascade_chart(sw, cascade.recommend(seed_rows, a, sw))
+    star = next(t for t in fig.data if t.name == "Recommended: the teacher alone")
+    assert star.y[0] == pytest.approx(18_299.84) and star.marker.symbol == "star"
+    assert not [t for t in fig.data if t.name == "Recommended (within budget)"]  # the student star is not "recommended"
+    seed_fig = figures_rollout.cascade_chart(
+        sw0 := cascade.sweep(seed_rows, seed_a), cascade.recommend(seed_rows, seed_a, sw0)
+    )
+    assert [t for t in seed_fig.data if t.name == "Recommended (within budget)"]
