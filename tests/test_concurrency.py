@@ -15,8 +15,13 @@ from engine.store import db
 from tests.pages.browser import chromium_path
 
 
-def test_every_acknowledged_write_is_found_and_none_fails(tmp_path):
-    sessions = 2 if chromium_path() else 0
+@pytest.mark.parametrize(
+    "sessions",
+    [0, pytest.param(2, marks=pytest.mark.slow, id="browser-sessions")],  # the browser half: a server + chromium
+)
+def test_every_acknowledged_write_is_found_and_none_fails(tmp_path, sessions):
+    if sessions and not chromium_path():
+        pytest.skip("no chromium on PATH for the dashboard sessions")
     kinds = concurrency.run(tmp_path, sessions=sessions, saves=1, cli_saves=3, cube_imports=2, ingests=2, rows=300)
     print("\n" + concurrency.report(kinds))
     expected = {"dashboard": sessions, "cli": 3, "cube": 2, "ingest": 2}

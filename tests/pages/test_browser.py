@@ -54,20 +54,22 @@ def test_bad_upload_shows_plain_error(running, tmp_path):
         assert page.locator("text=Traceback").count() == 0
 
 
-@pytest.mark.parametrize("width, height", [(1440, 900), (1920, 1080)])
-def test_screenshot_every_page(running, width, height):
+def test_screenshot_every_page(running):
     """Every page as a 1440 px laptop and a 1920×1080 screen share see it (screenshots/<page>-<w>x<h>.png), each
-    opening on the seed verdict with no traceback and no Streamlit error box."""
+    opening on the seed verdict with no traceback and no Streamlit error box; one page load, two viewports."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    with browser_page(width, height) as page:
+    with browser_page(1440, 900) as page:
         for name in PAGES:
+            page.set_viewport_size({"width": 1440, "height": 900})
             page.goto(running + ("" if name == "overview" else f"/{name}"), wait_until="domcontentloaded")
             page.locator("h1").first.wait_for(timeout=60_000)
             page.get_by_text("saves $1,122/month").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)  # let charts draw
-            assert page.locator("text=Traceback").count() == 0, name
-            assert page.get_by_test_id("stException").count() == 0, name
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}x{height}.png"))
+            for width, height in ((1440, 900), (1920, 1080)):
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(1500)  # let charts draw at this width
+                assert page.locator("text=Traceback").count() == 0, name
+                assert page.get_by_test_id("stException").count() == 0, name
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}x{height}.png"))
 
 
 # --- issue 12: the PM journey in a real browser ------------------------------------------------------------
