@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from engine.decision import cells as cells_mod
 from engine.present.figures import _layout
 from engine.present.money import usd
 
@@ -37,7 +38,7 @@ def _hover(cells: pd.DataFrame, intents, usd_per_critical_event: float) -> np.nd
 def harm_money_heatmap(intents, cells: pd.DataFrame, usd_per_critical_event: float) -> go.Figure:
     """Harm units of non-critical cells seen in the evidence in red; unseen cells grey; critical rows blank."""
     intents = list(intents)
-    seen = (cells["teacher_per_10k"] > 0) | (cells["student_per_10k"] > 0)
+    seen = cells_mod.observed(cells)
     units = _grid(cells[seen & ~cells["critical"]], intents, "harm_units")
     never = _grid(cells[~seen & ~cells["critical"]].assign(one=1.0), intents, "one")
     hover = _hover(cells, intents, usd_per_critical_event)

@@ -99,7 +99,7 @@ def cascade_chart(sw, rec) -> go.Figure:
     """Monthly cost (left axis) and P95 latency (right axis) against the fallback share, the latency budget as a
     line on the latency axis, the over-budget region shaded, and the two answers (within budget, unconstrained)."""
     x = sw.fallback_rate * 100
-    p95 = sw.measured_p95_latency_ms if sw.measured_p95_latency_ms is not None else sw.p95_latency_ms
+    p95 = sw.budget_p95_ms
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_scatter(
         x=x,

@@ -116,6 +116,11 @@ class CascadeSweep:
     def beats_both(self) -> bool:
         return bool(self.total_usd.min() < min(self.teacher_total_usd, self.student_total_usd))
 
+    @property
+    def budget_p95_ms(self) -> np.ndarray:
+        """The P95 the latency budget is judged on: measured where the rows have latencies, else priced."""
+        return self.measured_p95_latency_ms if self.measured_p95_latency_ms is not None else self.p95_latency_ms
+
     def break_even_fallback_rate(self) -> float | None:
         """Fallback rate above which the cascade always costs more than the teacher alone (None: never)."""
         over = self.total_usd > self.teacher_total_usd
@@ -316,7 +321,7 @@ def recommend(
     priced) is ≤ ``budget_ms``; the cost-optimal threshold regardless of it as a second answer."""
     rc = rc or row_costs(rows, a)
     sw = sw or sweep(rows, a, rc=rc, budget_ms=budget_ms)
-    p95 = sw.measured_p95_latency_ms if sw.measured_p95_latency_ms is not None else sw.p95_latency_ms
+    p95 = sw.budget_p95_ms
     ok = p95 <= budget_ms
     cheapest = lambda mask: int(np.flatnonzero(mask)[np.argmin(sw.total_usd[mask])]) if mask.any() else None
     inside, best = cheapest(ok), sw.best_index
