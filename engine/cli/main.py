@@ -19,6 +19,7 @@ import numpy as np
 from engine import sources
 from engine import validate as v
 from engine.cli import distill as cli_distill
+from engine.cli import review as cli_review
 from engine.cli import rollout as cli_rollout
 from engine.cli import seed_errors as cli_seed_errors
 from engine.cli import serving as cli_serving
@@ -291,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_seed_errors.add_commands(sub)
     cli_distill.add_commands(sub)
     cli_serving.add_commands(sub)
+    cli_review.add_commands(sub)
     return parser
 
 

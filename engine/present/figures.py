@@ -34,6 +34,7 @@ COMPONENT_COLORS = {
 
 
 MONEY_FORMAT = "$,.0f"  # d3: −1000 reads "−$1,000" (a tickprefix="$" gave "$−1,000")
+SHARE_FONT = dict(size=14, color="#1a1a1a")  # ≥ 14 px and near-black: readable on a compressed screen share
 LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)  # above the plot, clear of ticks
 
 
@@ -44,6 +45,7 @@ def _layout(fig: go.Figure, *, title: str, x: str, y: str, height: int = 400) ->
         height=height,
         margin=dict(l=70, r=20, t=76, b=60),
         legend=LEGEND,
+        font=SHARE_FONT,
     )
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)

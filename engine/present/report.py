@@ -67,12 +67,17 @@ def _money_table(df: pd.DataFrame) -> pd.DataFrame:
 
 def verdict_heading(d: Decision) -> str:
     """The verdict sentence in its look's colour: the same colour as the dashboard's banner and badge."""
-    c = looks.look(d.verdict.state, d.verdict.model).colour
+    return verdict_html(d.verdict.state, d.verdict.model, d.verdict.sentence)
+
+
+def verdict_html(state: str, model: str, sentence: str, tag: str = "h2") -> str:
+    """A verdict sentence (a stored review's, or a live decision's) in its look's colour."""
+    c = looks.look(state, model).colour
     style = f"color:{c.text_hex};background:{c.background_hex};border-left:6px solid {c.accent_hex};padding:.5em .8em"
-    words = looks.badge_words(d.verdict.state, d.verdict.model)
+    words = looks.badge_words(state, model)
     return (
-        f"<h2 class='verdict verdict-{c.name}' style='{style}' title='{html.escape(words)}'>"
-        f"{html.escape(d.verdict.sentence)}</h2>"
+        f"<{tag} class='verdict verdict-{c.name}' style='{style}' title='{html.escape(words)}'>"
+        f"{html.escape(sentence)}</{tag}>"
     )
 
 

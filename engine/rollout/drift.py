@@ -285,3 +285,70 @@ def cycle_from_cube(cube: ConfusionCube, a: Assumptions, *, cycle: str = "evalua
         row[f"{model}_critical_rate"] = float(r.critical)
         row[f"{model}_critical_multiplier"] = float(r.critical_weighted / r.critical) if r.critical > 0 else 1.0
     return pd.DataFrame([row])
+
+
+# Seed 000 §6's failure-mode tree, read at the monthly business review, plus seed 001 §4's two drift symptoms.
+# Each branch is one rule of :func:`check`; its action is the one the seeds prescribe. (The seed's "$1.85" for the
+# critical-price branch is its own arithmetic slip: the branch is judged against the live break-even.)
+FAILURE_TREE = (
+    (
+        "critical_gap_widening",
+        "Critical-error gap (student − teacher) widens > 50%",
+        "Re-distil or augment rare-class training data (audit the student's rare classes first)",
+    ),
+    (
+        "savings_shrinking",
+        "Inference savings shrink > 25%",
+        "Check student utilisation: it may have spilled to a "
+        "larger instance; tune batching and reset the student instance type",
+    ),
+    (
+        "critical_price_above_break_even",
+        "$ per critical event re-estimated above the break-even",
+        "Re-run the critical-price sweep and escalate to the PM (the choice may flip); audit the cost matrix with ops",
+    ),
+    (
+        "traffic_above_5m",
+        "Traffic above 5M requests/month, sustained",
+        "Re-run the volume sweep: teacher costs may shift with scale-out limits",
+    ),
+    ("agreement_below_gate", "Top-1 agreement below the gate for 3 cycles", "Re-distil with α lowered by 0.1"),
+    ("kl_above_limit", "KL(T = 3) above 0.15 on production traffic", "Re-distil"),
+)
+
+
+@dataclass(frozen=True)
+class Branch:
+    rule: str
+    symptom: str
+    action: str
+    status: str  # "fires" (in the latest cycle) | "fired earlier" | "quiet" | "no data"
+    cycles: tuple[str, ...]  # every cycle where the rule fired
+    detail: str  # what the numbers were, the last time it fired
+
+
+NEEDS = {  # the columns a branch needs before it can say "quiet"
+    "critical_gap_widening": ("teacher_critical_rate", "student_critical_rate"),
+    "savings_shrinking": ("teacher_inference_usd", "student_inference_usd"),
+    "critical_price_above_break_even": ("usd_per_critical_event",),
+    "traffic_above_5m": ("requests_per_month",),
+    "agreement_below_gate": ("agreement",),
+    "kl_above_limit": ("kl_t3",),
+}
+
+
+def failure_tree(cycles: pd.DataFrame, alerts: list[Alert]) -> list[Branch]:
+    """Each branch of the failure-mode tree on a timeline: does it fire in the latest cycle, did it fire before,
+    or is it quiet (or unknowable: the timeline lacks the columns it reads)."""
+    df = validate_cycles(cycles)
+    last = str(df.cycle.iloc[-1])
+    out = []
+    for rule, symptom, action in FAILURE_TREE:
+        hits = [x for x in alerts if x.rule == rule]
+        has = all(c in df and df[c].notna().any() for c in NEEDS[rule])
+        if hits:
+            status = "fires" if hits[-1].cycle == last else "fired earlier"
+        else:
+            status = "quiet" if has else "no data"
+        out.append(Branch(rule, symptom, action, status, tuple(x.cycle for x in hits), hits[-1].detail if hits else ""))
+    return out

@@ -93,6 +93,18 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             checkpoint_promotable BOOLEAN, kept BOOLEAN, early_stop VARCHAR, PRIMARY KEY (run_id, phase, epoch))""",
         ),
     ),
+    (
+        6,
+        (  # the weekly review: one stored, dated decision per (date, evidence, scenario)
+            "CREATE SEQUENCE IF NOT EXISTS review_seq START 1",
+            """CREATE TABLE IF NOT EXISTS reviews (
+            review_id BIGINT PRIMARY KEY DEFAULT nextval('review_seq'), review_date DATE NOT NULL,
+            evidence VARCHAR NOT NULL, cube_hash VARCHAR NOT NULL, scenario VARCHAR NOT NULL,
+            scenario_key VARCHAR NOT NULL, assumptions_json VARCHAR NOT NULL, decision_json VARCHAR NOT NULL,
+            author VARCHAR NOT NULL, note VARCHAR, recorded_at TIMESTAMP DEFAULT current_timestamp,
+            UNIQUE (review_date, cube_hash, scenario_key))""",
+        ),
+    ),
 )
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
