@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from engine import validate
+from engine.decision import distributions
 from engine.errors import DistillDecideError, require
 
 MODELS = ("teacher", "student")
 SOURCES = ("seed", "measured", "assumed")
+_MAPPING_FIELDS = ("critical_multiplier_by_segment", "production_intent_mix", "production_segment_mix", "uncertain")
 _PRICE_UNITS = {"usd_per_request": 1.0, "usd_per_1k_requests": 1e-3, "usd_per_10k_requests": 1e-4}
 
 
@@ -83,6 +85,7 @@ class Assumptions:
     usd_per_harm_unit: float = 0.013
     usd_per_critical_event: float = 1.20
     usd_per_critical_event_range: tuple[float, float] | None = None
+    uncertain: tuple[tuple[str, str], ...] = ()  # (assumption, distribution spec): engine/decision/distributions.py
     critical_multiplier_by_segment: tuple[tuple[str, float], ...] = ()
     usd_per_ms_month: float = 0.0
     latency_reference_requests_per_month: float = 1_400_000.0
@@ -160,6 +163,7 @@ class Assumptions:
             price = validate.LIMITS["usd_per_critical_event"]
             lo, hi = (price.check(x, "usd_per_critical_event_range") for x in self.usd_per_critical_event_range)
             require(lo <= hi, "usd_per_critical_event_range", f"low {lo:g} > high {hi:g}", "give [low, high]")
+        distributions.pairs(self.uncertain)  # every spec validated, its assumption named
         validate.Text(200, blank_ok=True).check(self.name, "name")
         validate.Text(100_000, blank_ok=True).check(self.notes, "notes")
 
@@ -235,11 +239,11 @@ class Assumptions:
                 v = dataclasses.asdict(v)
             elif f.name == "harm_matrix":
                 v = [list(r) for r in v]
-            elif f.name in ("critical_multiplier_by_segment", "production_intent_mix", "production_segment_mix"):
+            elif f.name in _MAPPING_FIELDS:
                 v = dict(v)
             elif isinstance(v, tuple):
                 v = list(v)
-            if v is not None:
+            if v is not None and (v or f.name != "uncertain"):
                 out[f.name] = v
         return out
 
@@ -272,6 +276,7 @@ class Assumptions:
             ("production_segment_mix", "share"),
         ):
             kwargs[f] = _mapping_pairs(data.get(f), f, limit)
+        kwargs["uncertain"] = distributions.pairs(data.get("uncertain"))
         rng = data.get("usd_per_critical_event_range")
         if rng is not None:
             require(

@@ -16,7 +16,7 @@ from numbers import Real
 import numpy as np
 
 from engine import validate
-from engine.decision import costs
+from engine.decision import costs, distributions
 from engine.decision.cube import ConfusionCube
 from engine.decision.scenario import Assumptions
 from engine.errors import require
@@ -100,12 +100,37 @@ def _ci(x: np.ndarray) -> tuple[float, float]:
 
 
 def critical_prices(a: Assumptions, B: int, rng: np.random.Generator) -> np.ndarray | float:
-    """Per-resample $ per critical event: triangular over the range (mode = point), or the point."""
-    if a.usd_per_critical_event_range is None:
-        return a.usd_per_critical_event
-    lo, hi = a.usd_per_critical_event_range
-    mode = min(max(a.usd_per_critical_event, lo), hi)
-    return rng.triangular(lo, mode, hi, size=B) if hi > lo else np.full(B, lo)
+    """Per-resample $ per critical event: its distribution (the range: triangular, mode = point), or the point."""
+    return distributions.joint_draw(a, B, rng).get("usd_per_critical_event", a.usd_per_critical_event)
+
+
+def _served(a: Assumptions, model: str, params: dict) -> costs.ServingSystem:
+    m = a.model(model)
+    get = lambda f: params.get(f"{model}.{f}", getattr(m, f))
+    return costs.ServingSystem(
+        get("usd_per_request"),
+        get("ops_usd_per_month"),
+        get("ops_usd_per_request"),
+        m.p95_latency_ms,
+        m.kwh_per_request,
+    )
+
+
+def price_joint(rt: costs.Rates, rs: costs.Rates, a: Assumptions, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Teacher and student monthly totals with any assumption in ``params`` (a name → value or array per resample).
+
+    Without ``params`` this is exactly ``costs.price`` of each model; otherwise each model is a
+    :class:`~engine.decision.costs.ServingSystem` with its drawn prices and operations, priced by the same function.
+    """
+    over = {
+        k: params[k]
+        for k in ("requests_per_month", "usd_per_critical_event", "usd_per_harm_unit", "usd_per_ms_month")
+        if k in params
+    }
+    if not any("." in k for k in params):
+        return costs.total(costs.price(rt, a, "teacher", **over)), costs.total(costs.price(rs, a, "student", **over))
+    tt = costs.total(costs.price(rt, a, _served(a, "teacher", params), **over))
+    return tt, costs.total(costs.price(rs, a, _served(a, "student", params), **over))
 
 
 def reprice(
@@ -121,9 +146,7 @@ def reprice(
     q = costs.cell_quantities(cube, a)
     rt, rs = costs.rates_from_counts(q, draws.counts)
     gen = rng if rng is not None else np.random.default_rng((draws.seed or 0) + 1)
-    usd_crit = critical_prices(a, draws.B, gen)
-    tt = costs.total(costs.price(rt, a, "teacher", usd_per_critical_event=usd_crit))
-    st = costs.total(costs.price(rs, a, "student", usd_per_critical_event=usd_crit))
+    tt, st = price_joint(rt, rs, a, distributions.joint_draw(a, draws.B, gen))
     margins = np.asarray(tt - st, dtype=np.float64)
     point = costs.decompose(cube, a).margin_usd
     return BootstrapResult(
@@ -140,7 +163,7 @@ def reprice(
         delta_harm_units_per_request_ci95=_ci(rs.harm_units - rt.harm_units),
         teacher_critical_rate_ci95=_ci(rt.critical),
         student_critical_rate_ci95=_ci(rs.critical),
-        critical_price_uncertain=a.usd_per_critical_event_range is not None,
+        critical_price_uncertain="usd_per_critical_event" in distributions.specs(a),
         margins_usd=margins,
     )
 
@@ -160,6 +183,22 @@ def margin_se_usd(cube: ConfusionCube, a: Assumptions, n: int | None = None) -> 
     r = float(p @ d) / w_bar
     psi = (d - r * q.weight) / w_bar
     return a.requests_per_month * math.sqrt(float(p @ psi**2) / (n or cube.n))
+
+
+def _assumption_variance(cube: ConfusionCube, a: Assumptions) -> float:
+    """Variance of the margin from the uncertain assumptions alone (at the observed rates); it does not shrink with n.
+
+    Only the critical price uncertain: exact, Var(price) × (the critical gap at $1)²; otherwise 20,000 joint draws.
+    """
+    d = distributions.specs(a)
+    if not d:
+        return 0.0
+    if set(d) == {"usd_per_critical_event"}:
+        crit_gap = costs.decompose(cube, a.replace(usd_per_critical_event=1.0)).delta_usd("critical")
+        return d["usd_per_critical_event"].variance() * crit_gap**2
+    rt, rs = costs.rates_from_counts(costs.cell_quantities(cube, a), cube.counts)
+    tt, st = price_joint(rt, rs, a, distributions.joint_draw(a, 20_000, np.random.default_rng(0)))
+    return float(np.var(np.asarray(tt - st)))
 
 
 @dataclass(frozen=True)
@@ -194,27 +233,24 @@ def requests_to_exclude_zero(
     """
     m = costs.decompose(cube, a).margin_usd
     se = margin_se_usd(cube, a)
-    if boot is not None and a.usd_per_critical_event_range is None:
+    if boot is not None and not distributions.specs(a):
         lo, hi = boot.margin_ci95_usd
         se = max((m - lo) if m > 0 else (hi - m), 0.0) / Z95
     n0 = cube.n
     if m == 0:
         return SampleSizeProjection(n0, None, None, se, "the margin is exactly zero: no sample size decides it")
-    price_var = 0.0
-    if a.usd_per_critical_event_range is not None:
-        lo, hi = a.usd_per_critical_event_range
-        c = min(max(a.usd_per_critical_event, lo), hi)
-        tri_var = (lo**2 + hi**2 + c**2 - lo * hi - lo * c - hi * c) / 18.0
-        crit_gap = costs.decompose(cube, a.replace(usd_per_critical_event=1.0)).delta_usd("critical")
-        price_var = tri_var * crit_gap**2
+    price_var = _assumption_variance(cube, a)
     budget = (m / Z95) ** 2 - price_var
     if budget <= 0:
+        only_price = set(distributions.specs(a)) == {"usd_per_critical_event"}
         return SampleSizeProjection(
             n0,
             None,
             None,
             se,
-            "the critical-event price range alone puts zero inside the interval; narrow the price, not the sample",
+            "the critical-event price range alone puts zero inside the interval; narrow the price, not the sample"
+            if only_price
+            else "the uncertain assumptions alone put zero inside the interval; pin them down, not the sample",
         )
     if se == 0:
         return SampleSizeProjection(n0, n0, 0, se, "the margin has no sampling error at this pairing")
