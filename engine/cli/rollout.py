@@ -10,6 +10,7 @@ import numpy as np
 
 from engine import sources
 from engine import validate as v
+from engine.cli import monitor as cli_monitor
 from engine.decision import costs, sweeps, verdict
 from engine.decision.cube import read_table
 from engine.errors import require
@@ -113,6 +114,11 @@ def cmd_gates(args) -> int:
 def cmd_canary(args) -> int:
     ev, a, _ = _evidence(args)
     daily = args.daily if args.daily is not None else a.requests_per_month / a.days_per_month
+    if args.metric != "accuracy":
+        return cli_monitor.cmd_canary_metric(args, ev, a, daily)
+    require(args.baseline is not None, "baseline", "missing", "give --baseline (the control's accuracy, e.g. 0.90)")
+    if args.sided == 1:  # a one-sided test at α is the two-sided formula at 2α
+        args.alpha *= 2
     p = canary.plan(
         baseline=args.baseline,
         target=args.target,
@@ -324,10 +330,12 @@ def add_commands(sub) -> None:
     evid(p)
     p.add_argument("--gates", help="JSON list of gates (default: the seeds' gates)")
     p.set_defaults(func=cmd_gates)
-    p = sub.add_parser("canary", help="canary sample size, allocation, days and labels")
+    p = sub.add_parser("canary", help="canary sample size, allocation and days on the metric that decides")
     evid(p)
-    p.add_argument("--baseline", type=v.as_flag(v.PROPORTION), required=True)
-    p.add_argument("--target", type=v.as_flag(v.PROPORTION))
+    p.add_argument("--metric", choices=("accuracy", "critical-rate", "margin"), default="accuracy")
+    p.add_argument("--sided", type=int, choices=(1, 2), help="1 or 2 (default: 1 for critical-rate, else 2)")
+    p.add_argument("--baseline", type=v.as_flag(v.PROPORTION), help="control accuracy (critical-rate: its rate)")
+    p.add_argument("--target", type=v.as_flag(v.PROPORTION), help="canary accuracy (critical-rate: its rate)")
     p.add_argument("--share", type=v.as_flag(v.PROPORTION), default=0.05)
     p.add_argument("--daily", type=v.as_flag(v.DAILY), help="requests per day (default: volume ÷ days per month)")
     p.add_argument("--alpha", type=v.as_flag(ALPHA), default=0.05)
@@ -350,3 +358,4 @@ def add_commands(sub) -> None:
     p.add_argument("--tie-tolerance", type=v.as_flag(checkpoints.TIE_TOLERANCE), default=1e-3)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_checkpoints)
+    cli_monitor.add_commands(sub, evid)
