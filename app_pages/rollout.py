@@ -6,11 +6,12 @@ from typing import Any, cast
 import pandas as pd
 import streamlit as st
 
+from engine.decision import costs
 from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
 from engine.present import figures_rollout as fr
 from engine.present.money import usd
-from engine.rollout import canary, cascade, checkpoints, drift, gates, routing
+from engine.rollout import canary, cascade, checkpoints, drift, gates, routing, sequential
 from ui import common
 
 ev, a, _ = common.current()
@@ -242,7 +243,55 @@ def drift_tab() -> None:
     )
 
 
-tab_g, tab_c, tab_k, tab_r, tab_d, tab_e = st.tabs(["Gates", "Canary", "Cascade", "Routing", "Drift", "Checkpoints"])
+def monitor_tab() -> None:
+    """The daily confidence sequences, from an uploaded daily CSV or a generated example (labelled so)."""
+    up = common.upload_frame(
+        "Daily canary readings (CSV: day, arm = control or canary, requests, critical_misroutes, misroutes, "
+        "optional usd)",
+        "daily_upload",
+    )
+    g = canary.guardrail_check(costs.decompose(ev.cube, a), ev.cube, a, common.draws_for(ev.cube.hash, ev.cube))
+    plan = sequential.plan_for(ev.cube, a, g.proposed_limit_usd_per_month)
+    if up is None:
+        st.info("Showing a generated **example** (the teacher's and the student's offline rates along the 5% → 25% "
+                "plan); upload your daily readings to replace it.")  # fmt: skip
+    try:
+        days = sequential.monitor(sequential.example_daily(plan) if up is None else up, plan)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return
+    st.plotly_chart(fr.sequence_chart(days, plan.guardrail_usd, example=up is None))
+    last = days.iloc[-1]
+    st.markdown(f"**Day {int(last['day'])}: {last['recommendation']}.** {last['rule'].capitalize()}.")
+    if g.already_breached:
+        st.caption(
+            f"The plan's {usd(g.limit_usd_per_month)}/month guardrail is already breached by the offline estimate "
+            f"({usd(g.offline_estimate_usd_per_month, signed=True)}/month), so the sequence is judged against "
+            f"{usd(plan.guardrail_usd)}/month, the next $100 above it."
+        )
+    band = lambda k: [
+        f"{usd(e, signed=True)} [{usd(lo)}, {usd(hi)}]" for e, lo, hi in days[[k, k + "_lo", k + "_hi"]].to_numpy()
+    ]
+    st.dataframe(
+        pd.DataFrame({
+            "Day": days["day"], "Canary share": [f"{x:.0%}" for x in days["daily_share"]],
+            "Critical-error cost growth $/month [95%]": band("critical_cost_growth_usd_per_month"),
+            "Canary − control, all costs $/month [95%]": band("usd_per_month_difference"),
+            "Recommendation": days["recommendation"], "Rule": days["rule"],
+        }),
+        hide_index=True,
+    )  # fmt: skip
+    st.caption(
+        "95% confidence sequences (normal mixture, Howard et al. 2021): valid on every day at once, so reading "
+        "them every morning does not inflate false alarms the way a daily fixed-horizon test does."
+    )
+
+
+tab_g, tab_c, tab_m, tab_k, tab_r, tab_d, tab_e = st.tabs(
+    ["Gates", "Canary", "Monitor", "Cascade", "Routing", "Drift", "Checkpoints"]
+)
+with tab_m:
+    monitor_tab()
 with tab_g:
     go_no_go_box()
     gates_editor()

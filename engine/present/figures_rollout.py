@@ -298,3 +298,41 @@ def volume_axis(break_even: float | None, current: float, lo: float = 1e5, hi: f
     lo = min([lo] + [x / 2 for x in (break_even, current) if x is not None and x > 0])
     hi = max([hi] + [x * 2 for x in (break_even, current) if x is not None and x > 0])
     return np.geomspace(lo, min(hi, 1e12), n)
+
+
+REC_SYMBOL = {"continue": "circle-open", "ramp": "triangle-up", "roll back": "x", "ship": "star"}
+
+
+def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = False) -> go.Figure:
+    """The daily confidence sequences in $/month: critical-error cost growth against the guardrail and the
+    canary's total $ difference against $0, each day's recommendation marked on the growth estimate."""
+    fig = go.Figure()
+    x = days["day"].to_numpy()
+    for key, name, color in (
+        ("critical_cost_growth_usd_per_month", "Critical-error cost growth", TEACHER_COLOR),
+        ("usd_per_month_difference", "Canary − control, all costs", STUDENT_COLOR),
+    ):
+        lo, hi, est = (days[key + e].to_numpy() for e in ("_lo", "_hi", ""))
+        fig.add_scatter(x=np.r_[x, x[::-1]], y=np.r_[lo, hi[::-1]], fill="toself", fillcolor=color, opacity=0.18,
+                        line_width=0, name=f"{name}: 95% confidence sequence", hoverinfo="skip")  # fmt: skip
+        text = [f"day {d}: {usd(e, signed=True)}/month [{usd(a)}, {usd(b)}]" for d, e, a, b in zip(x, est, lo, hi)]
+        fig.add_scatter(x=x, y=est, mode="lines", name=name, line_color=color, text=text,
+                        hovertemplate="%{text}<extra>" + name + "</extra>")  # fmt: skip
+    fig.add_hline(y=guardrail_usd, line=dict(color=BUDGET_COLOR, dash="dot"))
+    fig.add_scatter(x=[x[0], x[-1]], y=[guardrail_usd] * 2, mode="lines", line=dict(color=BUDGET_COLOR, dash="dot"),
+                    name=f"Guardrail ({usd(guardrail_usd)}/month)", hoverinfo="skip")  # fmt: skip
+    fig.add_hline(y=0, line=dict(color="#7f7f7f", width=1))
+    g = days["critical_cost_growth_usd_per_month"].to_numpy()
+    for rec, symbol in REC_SYMBOL.items():
+        m = (days["recommendation"] == rec).to_numpy()
+        if m.any():
+            fig.add_scatter(x=x[m], y=g[m], mode="markers", name=f"Recommendation: {rec}", text=days["rule"][m],
+                            marker=dict(symbol=symbol, size=11, color="black"),
+                            hovertemplate="day %{x}: " + rec + " — %{text}<extra></extra>")  # fmt: skip
+    last = days.iloc[-1]
+    title = f"{'Example: ' if example else ''}day {int(last['day'])}: {last['recommendation']}"
+    _layout(fig, title=title, x="Day of the canary", y="USD per month (canary − control)", height=460)
+    span = np.abs(np.r_[days["critical_cost_growth_usd_per_month"], days["usd_per_month_difference"]])
+    top = max(3 * guardrail_usd, float(np.percentile(span, 60)))  # early days' bands are too wide to show whole
+    fig.update_yaxes(tickformat="$,.0f", range=[-top, top])
+    return fig

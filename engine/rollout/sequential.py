@@ -261,6 +261,8 @@ def monitor(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     s = sequences(counts, plan)
     rec, rule = recommend(s, plan.guardrail_usd)
     out = pd.DataFrame({"day": days, **{k: v for k, v in s.items() if k != "naive_z"}})
+    for end in ("", "_lo", "_hi"):  # the per-request $ difference at the scenario's monthly volume
+        out["usd_per_month_difference" + end] = out["usd_per_request_difference" + end] * plan.volume
     out["recommendation"], out["rule"] = rec, [RULES[r] for r in rule]
     return out
 

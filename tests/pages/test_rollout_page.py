@@ -149,3 +149,23 @@ def test_an_epoch_table_with_a_blank_metric_is_refused_as_on_the_cli(db):
     errors = [e.value for e in at.error]
     assert any("teacher_preference_match" in e and "row 2 is blank" in e and "Fix:" in e for e in errors), errors
     assert not any("nan fails" in m.value for m in at.markdown)
+
+
+def test_monitor_tab_draws_the_example_sequence_against_the_proposed_guardrail(db):
+    """The generated example (labelled so) is judged against $1,900/month: the seed's $1,800 is already breached
+    by the offline +$1,848; a week at 5% with no alarm ramps (day 7)."""
+    at = page("rollout")
+    assert any("generated **example**" in i.value for i in at.info)
+    assert any(
+        "already breached by the offline estimate (+$1,848/month)" in c.value and "$1,900/month" in c.value
+        for c in at.caption
+    )
+    t = next(df.value for df in at.dataframe if "Recommendation" in df.value.columns)
+    assert t["Day"].tolist() == list(range(1, 29)) and set(t["Recommendation"]) <= {
+        "continue",
+        "ramp",
+        "roll back",
+        "ship",
+    }
+    assert t["Recommendation"].iloc[6] == "ramp" and t["Canary share"].iloc[0] == "5%"
+    assert any(m.value.startswith("**Day 28: ") for m in at.markdown)
