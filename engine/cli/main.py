@@ -23,7 +23,8 @@ from engine.cli import review as cli_review
 from engine.cli import rollout as cli_rollout
 from engine.cli import seed_errors as cli_seed_errors
 from engine.cli import serving as cli_serving
-from engine.decision import costs, sweeps, verdict
+from engine.cli import voi as cli_voi
+from engine.decision import costs, distributions, sweeps, verdict, whatif
 from engine.errors import DistillDecideError, require
 from engine.present.money import usd
 from engine.rollout import gates
@@ -78,6 +79,14 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
         type=_sets("usd_per_ms_month"),
         help="$ per ms-month at the reference volume",
     )
+    p.add_argument(
+        "--uncertain",
+        action="append",
+        metavar="NAME=SPEC",
+        help="an uncertain assumption, e.g. "
+        "usd_per_critical_event=lognormal:0.9,2.4 (point:X, uniform:LO,HI, triangular:LO,MODE,HI, lognormal:P10,P90)",
+    )
+    p.add_argument("--what-if", action="append", metavar="CHANGE", help="HYPOTHETICAL: student.critical_rate=-20%%")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -103,6 +112,11 @@ def _load(args: argparse.Namespace, *, with_rows: bool = True):
             changes[key] = getattr(args, flag)
     if args.critical_cost_range is not None:
         changes["usd_per_critical_event_range"] = tuple(args.critical_cost_range)
+    if args.uncertain:
+        extra = [distributions.parse_assignment(t) for t in args.uncertain]
+        changes["uncertain"] = distributions.merge(a.uncertain, extra)
+    if args.what_if:
+        ev = whatif.hypothetical_evidence(ev, a, args.what_if)
     return ev, (a.replace(**changes) if changes else a), note
 
 
@@ -292,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_seed_errors.add_commands(sub)
     cli_distill.add_commands(sub)
     cli_serving.add_commands(sub)
+    cli_voi.add_commands(sub)
     cli_review.add_commands(sub)
     return parser
 

@@ -1,0 +1,150 @@
+"""Figures and words for "decide now, or learn more first?" (engine.decision.voi).
+
+Same colours, fonts and money rules as :mod:`engine.present.figures`: each chart's title is its one-line
+takeaway, axes carry units, money hovers are ``usd`` strings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine.decision.voi import EVALUATION, Joint, ValueOfInformation
+from engine.present.figures import STUDENT_COLOR, TEACHER_COLOR, _layout, margin_histogram, money_axis, money_text
+from engine.present.money import usd
+
+WORDS = {  # an assumption as the page says it
+    EVALUATION: "the evaluation sample",
+    "usd_per_critical_event": "$ per critical event",
+    "usd_per_harm_unit": "$ per harm unit",
+    "requests_per_month": "requests per month",
+    "teacher.usd_per_request": "teacher $ per request",
+    "student.usd_per_request": "student $ per request",
+    "usd_per_ms_month": "$ per ms of P95 latency per month",
+    "teacher.ops_usd_per_month": "teacher operations $/month",
+    "student.ops_usd_per_month": "student operations $/month",
+    "teacher.ops_usd_per_request": "teacher operations $ per request",
+    "student.ops_usd_per_request": "student operations $ per request",
+}
+
+
+def words(name: str) -> str:
+    return WORDS.get(name, name)
+
+
+def sentence(v: ValueOfInformation) -> str:
+    """Whether more evaluation pays ("label N more" or "decide now: … worth $X and costs $Y"), and which
+    assumption to pin down instead when one carries most of the value of perfect information."""
+    h = f"{v.horizon_months:g} months"
+    ev = v.evppi_usd_per_month
+    top = max(ev, key=lambda k: ev[k])
+    if v.best_n > 0:
+        i = int(np.searchsorted(v.n_grid, v.best_n))
+        text = (
+            f"Label {v.best_n:,} more requests: worth {usd(v.evsi_usd_per_month[i] * v.horizon_months)} over {h}, "
+            f"costs {usd(v.best_n * v.usd_per_label)}, net {usd(v.net_value_usd[i])}."
+        )
+    else:
+        ratio = np.where(v.n_grid > 0, v.evsi_usd_per_month / np.maximum(v.n_grid, 1), -1.0)
+        i = int(np.argmax(ratio)) if ratio.max() > 0 else len(v.n_grid) - 1  # the best worth per label
+        worth, cost = usd(v.evsi_usd_per_month[i] * v.horizon_months), usd(v.n_grid[i] * v.usd_per_label)
+        text = f"Decide now: more evaluation ({v.n_grid[i]:,} requests) is worth {worth} over {h} and costs {cost}."
+    if top != EVALUATION and ev[top] > 0.5 * v.evpi_usd_per_month > 0:
+        text += f" Pin down the {words(top)} instead: knowing it is worth up to {usd(ev[top] * v.horizon_months)}."
+    return text
+
+
+def joint_histogram(j: Joint) -> go.Figure:
+    """The margin's distribution with both sources of uncertainty; the title says how often the student wins."""
+    fig = margin_histogram(j.margins_usd, j.ci95_usd, j.point_usd)
+    fig.update_layout(title_text=f"The student is cheaper in {j.p_student_cheaper:.0%} of joint draws")
+    fig.update_yaxes(title_text="Joint draws (count)")
+    return fig
+
+
+def variance_shares(j: Joint) -> go.Figure:
+    """How much of the margin's variance each source explains (fixing it at its mean)."""
+    items = sorted(j.variance_shares.items(), key=lambda kv: kv[1])
+    names = [words(k) for k, _ in items]
+    shares = [100 * max(s, 0.0) for _, s in items]
+    top = names[-1] if names else "nothing"
+    fig = go.Figure(
+        go.Bar(
+            x=shares,
+            y=names,
+            orientation="h",
+            marker_color="#636363",
+            hovertemplate="%{y}: %{x:.0f}% of the margin's variance<extra></extra>",
+        )
+    )
+    _layout(
+        fig,
+        title=f"Most of the margin's uncertainty comes from {top}",
+        x="Share of the margin's variance removed by fixing it (%)",
+        y="Source",
+        height=max(260, 90 + 40 * len(names)),
+    )
+    fig.update_xaxes(range=[0, 100])
+    return fig
+
+
+def acceptability(x: np.ndarray, p: np.ndarray, *, what: str, unit: str, tick: str, now: float) -> go.Figure:
+    """P(student cheaper) against one assumption (the critical price or the volume)."""
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=100 * np.asarray(p),
+            mode="lines",
+            line_color=STUDENT_COLOR,
+            name="P(student cheaper)",
+            hovertemplate="%{x:" + tick + "}: %{y:.0f}%<extra></extra>",
+        )
+    )
+    cross = np.flatnonzero(np.diff(np.sign(np.asarray(p) - 0.5)) != 0)
+    if cross.size:
+        fig.add_hline(y=50, line_dash="dot", line_color="#636363")
+    fig.add_vline(x=now, line_dash="dash", annotation_text="now", annotation_position="top")
+    _layout(fig, title=f"Chance the student is cheaper, by {what}", x=f"{what.capitalize()} ({unit})", y="Chance (%)")
+    fig.update_xaxes(tickformat=tick)
+    fig.update_yaxes(range=[0, 100])
+    return fig
+
+
+def value_of_sampling(v: ValueOfInformation) -> go.Figure:
+    """Net value of labelling n more requests (EVSI over the horizon − labelling cost), the best n marked."""
+    n, net = v.n_grid, v.net_value_usd
+    worth = v.evsi_usd_per_month * v.horizon_months
+    fig = go.Figure()
+    fig.add_scatter(
+        x=n,
+        y=worth,
+        mode="lines",
+        name=f"worth over {v.horizon_months:g} months (EVSI)",
+        line=dict(color=TEACHER_COLOR, dash="dot"),
+        customdata=money_text(worth),
+        hovertemplate="%{x:,} requests: worth %{customdata}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=n,
+        y=net,
+        mode="lines+markers",
+        name="net of labelling cost",
+        line_color=STUDENT_COLOR,
+        customdata=money_text(net),
+        hovertemplate="%{x:,} requests: net %{customdata}<extra></extra>",
+    )
+    fig.add_hline(y=0, line_color="red", line_dash="dash")
+    best = v.best_n
+    i = int(np.searchsorted(n, best))
+    fig.add_scatter(
+        x=[best],
+        y=[net[i]],
+        mode="markers",
+        marker=dict(symbol="star", size=16, color="black"),
+        name=f"best n = {best:,}",
+    )
+    title = "Decide now: more evaluation costs more than it is worth" if best == 0 else f"Label {best:,} more requests"
+    _layout(fig, title=title, x="More labelled evaluation requests (n)", y=f"USD over {v.horizon_months:g} months")
+    fig.update_xaxes(tickformat=",")
+    money_axis(fig, "y")
+    return fig
