@@ -1,137 +1,226 @@
-"""Weekly review: trends across evaluation cycles, what changed, and a one-click self-contained report."""
+"""Weekly review: this week against the last stored review, the margin across reviews, what changed and why, the
+failure-mode tree and gates, a button that records the review, and the dated report (the review itself)."""
 
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-from engine.decision import costs, scenario
+from engine import reviews
+from engine.decision import scenario
 from engine.errors import DistillDecideError
-from engine.present import figures, report, tables
-from engine.present import figures_quality as fq
-from engine.present.money import usd, usd_cell
+from engine.present import figures_review as fr
+from engine.present import review_report as rr
+from engine.present import tables
+from engine.present.money import usd
 from engine.rollout import drift
 from ui import common
 from ui.fields import BY_PATH
 
-
-def agreement_gate(d) -> tuple[float, str] | None:
-    """The decision's Top-1 agreement gate as (threshold, label) for the agreement chart, if it has one."""
-    for r in d.gates.results if d is not None else ():
-        if r.gate.metric == "agreement":
-            return r.gate.threshold, f"gate: {r.gate.threshold:.0%}"
-    return None
+EXAMPLE = "example (generated, 12 weeks)"
 
 
-def two_kinds(d, a, cycles, wide) -> str:
-    """Which numbers are the current decision and which are the recorded cycles, and whether the latest cycle
-    agrees with the banner (both margins named)."""
-    now = d.breakdown.margin_usd
-    last, m = str(wide["cycle"].iloc[-1]), float(wide["margin_usd"].iloc[-1])
-    who = lambda x: "the student cheaper" if x > 0 else "the teacher cheaper"
-    text = (
-        f"**Two kinds of numbers on this page.** The banner is the current decision: the evaluated requests "
-        f"priced with the current inputs in the sidebar, margin {usd(now)}/month ({who(now)}). The charts and the "
-        "cycle table below are the recorded evaluation cycles, each priced with its own recorded inputs (its "
-        "volume, $ per critical event and error rates), so they show how the margin moved from cycle to cycle."
+def stored() -> list[dict]:
+    from engine import store
+
+    try:
+        return store.list_reviews()
+    except DistillDecideError as exc:  # a damaged store: named at the top of the page
+        common.show_error(exc)
+        return []
+
+
+def production() -> pd.DataFrame | None:
+    """Production cycles on the timeline: a stored series (default production), an upload, or the example."""
+    from engine import store
+
+    try:
+        series = store.list_cycle_series()
+    except DistillDecideError:
+        series = []
+    opts = ["none"] + series + [EXAMPLE, "upload…"]
+    pick = st.selectbox(
+        "Production cycles",
+        opts,
+        index=opts.index("production") if "production" in opts else 0,
+        key="review_src",
+        help="Weekly production stats (agreement, KL, critical rates, volume, "
+        "prices) drawn on the same timeline as the reviews; `python -m engine review cycles FILE`.",
     )
-    if (m > 0) == (now > 0):
-        return text + f" The latest cycle, {last}, agrees with the banner: margin {usd(m)}/month ({who(m)})."
-    rec = cycles.iloc[-1]
-    was = []
-    if "requests_per_month" in cycles:
-        was.append(f"{rec['requests_per_month']:,.0f} requests/month (now {a.requests_per_month:,.0f})")
-    if "usd_per_critical_event" in cycles:
-        was.append(
-            f"{usd(rec['usd_per_critical_event'], cents=True)} per critical event "
-            f"(now {usd(a.usd_per_critical_event, cents=True)})"
+    if pick == "upload…":
+        up = common.upload_frame("Production cycles (CSV/parquet)", "review_cycles")
+        if up is not None and st.button("Save as the production series", key="review_save"):
+            try:
+                reviews.timeline([], up)  # every cycle needs a date before anything is stored
+                store.save_cycles("production", drift.validate_cycles(up))
+                st.success(f"Saved {len(up)} production cycles.")
+            except DistillDecideError as exc:
+                common.show_error(exc)
+        return up
+    if pick == EXAMPLE:
+        st.caption("The production cycles are the generated **example** (labelled so on the timeline).")
+        return drift.example_cycles().assign(date=[f"2026-{m:02d}-{d:02d}" for m, d in EXAMPLE_DATES])
+    return store.load_cycles(pick) if pick in series else None
+
+
+EXAMPLE_DATES = [(8, 24), (8, 31), (9, 7), (9, 14), (9, 21), (9, 28), (10, 5), (10, 12), (10, 19), (10, 26)]
+EXAMPLE_DATES += [(11, 2), (11, 9)]
+
+
+def headline(now: dict, last: dict | None, dd: dict | None, go: tuple[str, str]) -> None:
+    """This week's margin with its interval beside the last review's, the change, and go / no-go."""
+    c1, c2, c3 = st.columns(3)
+    lo, hi = now["decision"]["bootstrap"]["margin_ci95"]
+    c1.metric(
+        "This week: margin (teacher − student)",
+        f"{usd(now['decision']['margin_usd'])}/month",
+        help="Above $0 the student is cheaper.",
+    )
+    c1.caption(f"95% interval [{usd(lo)}, {usd(hi)}]")
+    if last is not None and dd is not None:
+        llo, lhi = last["decision"]["bootstrap"]["margin_ci95"]
+        c2.metric(f"Last review ({last['review_date']})", f"{usd(last['decision']['margin_usd'])}/month")
+        c2.caption(f"95% interval [{usd(llo)}, {usd(lhi)}]")
+        c3.metric("Change of the margin", f"{usd(dd['total_change_usd'], signed=True)}/month")
+        c3.caption(f"{len(dd['causes'])} cause(s), below")
+    else:
+        c2.metric("Last review", "none stored")
+    (st.success if go[0] == "go" else st.warning if go[0] == "hold" else st.error)(f"**{go[1]}**")
+
+
+def record_form(ev, a, d, note: str, latest: dict | None) -> None:
+    """Record this week's review: the decision on screen, stored once per date, evidence and scenario."""
+    with st.form("review_record"):
+        c1, c2, c3 = st.columns([1, 1, 2])
+        day = c1.date_input("Review date", value=date.today(), key="review_date")
+        who = c2.text_input("Recorded by", value=common.author(), key="review_author")
+        text = c3.text_input("Note (why this week)", key="review_note")
+        if st.form_submit_button("Record this week's review", type="primary"):
+            try:
+                r, created = reviews.record(
+                    ev,
+                    a,
+                    scenario_label=note or "current inputs",
+                    review_date=day,
+                    author=who,
+                    note=text,
+                    decision=d,
+                    seed=common.BOOTSTRAP_SEED,
+                )
+            except DistillDecideError as exc:
+                common.show_error(exc)
+                return
+            st.toast(
+                f"Review #{r['review_id']} of {r['review_date']} "
+                + ("recorded" if created else "was already recorded with these inputs: nothing written")
+            )
+            st.rerun()
+
+
+def changed_words(dd: dict | None, last: dict | None, a) -> None:
+    st.subheader("What changed since the last review")
+    if dd is None:
+        st.info(
+            "No review is stored yet, so there is nothing to compare with. Record the first one below; next "
+            "week this section splits the change of the margin into its causes, in dollars."
         )
-    at = f": it was recorded at {' and '.join(was)}, with its own error rates" if was else ""
-    return text + (
-        f"  \n**The latest cycle disagrees with the banner.** {last} has a margin of {usd(m)}/month ({who(m)}) "
-        f"where the current decision has {usd(now)}/month ({who(now)}){at}."
+        return
+    st.markdown(rr.diff_sentence(dd))
+    rows = [
+        {"Cause": c["words"], "Effect on the margin ($/month)": usd(c["usd"], signed=True, cents=True)}
+        for c in dd["causes"]
+    ]
+    rows.append({"Cause": "Total change", "Effect on the margin ($/month)": usd(dd["total_change_usd"], True, True)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    base = scenario.Assumptions.from_dict(last["assumptions"]) if last else a
+    diff = scenario.changed_fields(base, a)
+    if diff:
+        at = f"At the review of {last['review_date']}" if last else "At the last review"
+        st.dataframe(tables.changes(diff, BY_PATH, before=at, now="Now"), hide_index=True, width="stretch")
+    st.caption(
+        f"Evidence: {dd['evidence']['before']} → {dd['evidence']['after']}"
+        if dd["evidence_changed"]
+        else f"Evidence unchanged: {dd['evidence']['after']}."
     )
+
+
+def drift_and_gates(t, now: dict) -> None:
+    left, right = st.columns(2)
+    left.subheader("Failure-mode tree on the timeline")
+    left.dataframe(rr.tree_table(t.branches), hide_index=True, width="stretch")
+    gate = next((g["threshold"] for g in now["decision"]["gates"]["gates"] if g["metric"] == "agreement"), None)
+    right.plotly_chart(fr.agreement_trend(t.frame, gate))
+    st.subheader("Promotion gates")
+    st.dataframe(rr.gates_table(now), hide_index=True, width="stretch")
 
 
 ev, a, note = common.current()
 st.title("Weekly review")
 d = common.decide_current()
 common.verdict_banner(d)
-top = st.empty()  # filled once the cycles are priced: which numbers are which, at the top of the page
-from engine import store  # noqa: E402
-
-try:
-    series = store.list_cycle_series()
-except DistillDecideError:  # a damaged store: ui.widgets.store_fault names it at the top of the page
-    series = []
-source = st.selectbox("Evaluation cycles", ["example (generated, 12 weeks)"] + series + ["upload…"], key="review_src")
-up = common.upload_frame("Evaluation cycles (CSV/parquet)", "review_cycles") if source == "upload…" else None
-if up is not None:
-    name = st.text_input("Save as series", key="review_series")
-    if st.button("Save cycles", key="review_save", disabled=not name):
-        try:
-            store.save_cycles(name, drift.validate_cycles(up))
-            st.success(f"Saved {len(up)} cycles as **{name}**.")
-        except DistillDecideError as exc:
-            common.show_error(exc)
-cycles = up if up is not None else (store.load_cycles(source) if source in series else drift.example_cycles())
-if source.startswith("example"):
-    st.caption("Trends below use the generated 12-week **example** cycles; pick a saved series or upload your own.")
-try:
-    long = drift.cycle_costs(cycles, a)
-    comps = [c for c in costs.COMPONENTS if f"{c}_usd" in long and (long[f"{c}_usd"] != 0).any()]
-    wide = drift.cycle_margins(long)
-    if d is not None and len(wide):
-        top.info(two_kinds(d, a, drift.validate_cycles(cycles), wide), icon=":material/compare_arrows:")
-    cols = st.columns(2)  # two trends a row: a 1920×1080 screen share shows four at once
-    for i, comp in enumerate(comps):
-        cols[i % 2].plotly_chart(
-            fq.trend(
-                wide,
-                {f"teacher_{comp}_usd": "Teacher", f"student_{comp}_usd": "Student"},
-                title=f"{figures.COMPONENT_LABELS[comp]} cost by cycle",
-                y="$ per month",
-                money=True,
-            )
-        )
-    st.plotly_chart(
-        fq.trend(
-            wide,
-            {"margin_usd": "Margin (teacher − student)"},
-            title="Margin by cycle (above $0: the student is cheaper)",
-            y="$ per month",
-            money=True,
-        )
-    )
-    margins = tables.cycle_margins(wide)
-    st.dataframe(
-        margins.style.format(dict.fromkeys(tables.money_columns(margins), usd_cell)), hide_index=True, width="stretch"
-    )
-    st.plotly_chart(
-        fq.trend(
-            drift.validate_cycles(cycles),
-            {"agreement": "Agreement"},
-            title="Top-1 agreement by cycle",
-            y="Agreement (% of requests)",
-            percent=True,
-            line=agreement_gate(d),
-        )
-    )
-except DistillDecideError as exc:
-    common.show_error(exc)
-st.subheader("What changed since the last review")
-base = st.session_state.get("baseline_assumptions", a)
-diff = scenario.changed_fields(base, a)
-if diff:
-    st.dataframe(
-        tables.changes(diff, BY_PATH, before="At the last review", now="Now"), hide_index=True, width="stretch"
-    )
-else:
-    st.markdown("No assumption changed since the scenario was loaded.")
-st.caption(f"Data: {ev.label}, cube hash {ev.cube.hash} ({ev.cube.n:,} evaluated requests).")
 if d is not None:
-    html = report.build_html(d=d, a=a, cube=ev.cube, evidence_label=ev.label, bootstrap_seed=common.BOOTSTRAP_SEED)
+    past = stored()
+    latest = past[-1] if past else None
+    try:
+        now = reviews.draft(
+            ev, a, d, scenario_label=note or "current inputs", author=common.author(), seed=common.BOOTSTRAP_SEED
+        )
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        st.stop()
+    same = latest is not None and (latest["cube_hash"], latest["scenario_key"]) == (
+        now["cube_hash"],
+        now["scenario_key"],
+    )
+    if same:
+        assert latest is not None
+        st.caption(
+            f"These are the inputs of the stored review #{latest['review_id']} of {latest['review_date']} "
+            f"(recorded by {latest['author']})."
+        )
+        shown, last = latest, (past[-2] if len(past) >= 2 else None)
+    else:
+        if latest is not None:
+            st.warning(
+                f"**Modified:** the inputs on screen are not the stored review of {latest['review_date']}. "
+                "The numbers below compare them with it; record them to make them this week's review.",
+                icon=":material/edit_note:",
+            )
+        shown, last = now, latest
+    try:
+        dd = reviews.diff(last, shown) if last is not None else None
+        prod = production()
+        t = reviews.build_timeline(past if same else past + [shown | {"review_id": "now"}], prod)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        st.stop()
+    headline(shown, last, dd, rr.go_no_go(shown, t.branches))
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(fr.margin_trend(t.frame))
+    if dd is not None:
+        c2.plotly_chart(fr.change_waterfall(dd))
+    changed_words(dd, last, a)
+    drift_and_gates(t, shown)
+    if not same:
+        record_form(ev, a, d, note, latest)
+    inp = reviews.ReportInputs(shown, last, dd, t, past)
+    modified = (
+        []
+        if same
+        else [
+            f"inputs not recorded as a review (compared with the review of {last['review_date']})"
+            if last
+            else "inputs not recorded as a review"
+        ]
+    )
     c1, c2 = st.columns(2)
     c1.download_button(
-        "Download the HTML report", html, file_name="distill-decide-report.html", mime="text/html", key="dl_html"
+        "Download the review (HTML)",
+        lambda: rr.build(inp, modified=modified),
+        file_name=f"review-{shown['review_date']}.html",
+        mime="text/html",
+        key="dl_html",
     )
     c2.download_button(
-        "Download the cost table (CSV)", report.cost_csv(d), file_name="costs.csv", mime="text/csv", key="dl_csv"
+        "Download the cost table (CSV)", rr.cost_csv(shown), file_name="costs.csv", mime="text/csv", key="dl_csv"
     )

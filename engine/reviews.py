@@ -23,6 +23,7 @@ from engine import sources, validate
 from engine.decision import attribution, scenario, verdict
 from engine.decision.cube import Evidence
 from engine.errors import DistillDecideError, require
+from engine.present.money import usd
 from engine.present.tables import plain_name, plain_value
 from engine.rollout import drift
 from engine.rollout import gates as gates_mod
@@ -68,6 +69,33 @@ def decision_record(ev: Evidence, a: scenario.Assumptions, d: verdict.Decision) 
     return out
 
 
+def draft(
+    ev: Evidence,
+    a: scenario.Assumptions,
+    d: verdict.Decision,
+    *,
+    scenario_label: str,
+    review_date: str | date | None = None,
+    author: str | None = None,
+    note: str = "",
+    seed: int = 0,
+) -> dict[str, Any]:
+    """A review of decision ``d`` as it would be stored (``review_id`` None until :func:`record` stores it)."""
+    return {
+        "review_id": None,
+        "review_date": parse_date(review_date),
+        "evidence": ev.label,
+        "cube_hash": ev.cube.hash,
+        "scenario": scenario_label,
+        "scenario_key": scenario_key(a),
+        "assumptions": a.to_dict(),
+        "decision": decision_record(ev, a, d) | {"bootstrap_seed": seed},
+        "author": AUTHOR.check(author or getpass.getuser() or "cli", "author"),
+        "note": NOTE.check(note or "", "note"),
+        "recorded_at": "not recorded",
+    }
+
+
 def record(
     ev: Evidence,
     a: scenario.Assumptions,
@@ -88,21 +116,9 @@ def record(
     """
     from engine import store
 
-    day = parse_date(review_date)
-    who = AUTHOR.check(author or getpass.getuser() or "cli", "author")
     d = decision if decision is not None else verdict.decide(ev, a, gate_list, B=B, rng=seed)
+    rec = draft(ev, a, d, scenario_label=scenario_label, review_date=review_date, author=author, note=note, seed=seed)
     sources.store_cube(ev.cube)
-    rec = {
-        "review_date": day,
-        "evidence": ev.label,
-        "cube_hash": ev.cube.hash,
-        "scenario": scenario_label,
-        "scenario_key": scenario_key(a),
-        "assumptions": a.to_dict(),
-        "decision": decision_record(ev, a, d) | {"bootstrap_seed": seed},
-        "author": who,
-        "note": NOTE.check(note or "", "note"),
-    }
     rid, created = store.save_review(rec)
     return store.load_review(rid), created
 
@@ -147,7 +163,14 @@ def _cause_words(p: attribution.Part, r0: dict, r1: dict) -> str:
         return "Label set, harm matrix and critical intents"
     if p.key == "harm_matrix":
         return f"Harm matrix ({_matrix_cells(p.before, p.after)} cells changed), by {r1['author']}"
-    return f"{plain_name(p.key)} {plain_value(p.before)} → {plain_value(p.after)}, by {r1['author']}"
+    return f"{plain_name(p.key)} {value_words(p.key, p.before)} → {value_words(p.key, p.after)}, by {r1['author']}"
+
+
+def value_words(key: str, x: Any) -> str:
+    """An assumption's value in words: dollars as dollars ($1.45, $0.0038 per request), counts with commas."""
+    if "usd" in key and isinstance(x, (int, float)) and not isinstance(x, bool):
+        return usd(x, cents=True) if abs(x) >= 0.01 or x == 0 else f"${x:.4g}"
+    return plain_value(x)
 
 
 def _matrix_cells(m0, m1) -> int:
@@ -189,7 +212,7 @@ def diff(r0: dict[str, Any], r1: dict[str, Any]) -> dict[str, Any]:
             for p in att.parts
         ],
         "assumptions_changed": [
-            {"field": k, "words": f"{plain_name(k)} {plain_value(b)} → {plain_value(v)}", "by": r1["author"]}
+            {"field": k, "words": f"{plain_name(k)} {value_words(k, b)} → {value_words(k, v)}", "by": r1["author"]}
             for k, (b, v) in changed.items()
         ],
         "evidence_changed": r0["cube_hash"] != r1["cube_hash"],
@@ -226,7 +249,7 @@ def timeline(reviews: list[dict[str, Any]], production: pd.DataFrame | None = No
         row |= {"kind": "review", "margin_usd": d["margin_usd"], "margin_lo_usd": lo, "margin_hi_usd": hi}
         rows.append(row)
     if production is not None and len(production):
-        prod = drift.validate_cycles(production)
+        prod = drift.validate_cycles(production, blank_ok=True)
         for rec in prod.to_dict(orient="records"):
             when = cycle_date(rec.get("date") or rec["cycle"])
             require(
@@ -269,7 +292,7 @@ def build_timeline(stored: list[dict[str, Any]], production: pd.DataFrame | None
     if frame.empty:
         return Timeline(frame, [], [])
     be = stored[-1]["decision"].get("break_evens", {}).get("usd_per_critical_event") if stored else None
-    alerts = drift.check(frame, break_even_usd_per_critical_event=be)
+    alerts = drift.check(frame, break_even_usd_per_critical_event=be, blank_ok=True)
     return Timeline(frame, alerts, drift.failure_tree(frame, alerts))
 
 

@@ -21,10 +21,19 @@ def margin_trend(frame: pd.DataFrame) -> go.Figure:
     """The margin of each stored review with its 95% interval as a band; above $0 the student is cheaper."""
     df = frame[frame["kind"] == "review"] if "kind" in frame else frame
     x = df["date"].astype(str).tolist()
+    if len(set(x)) < len(x) and "cycle" in df:  # two reviews on one date: tell them apart
+        x = df["cycle"].astype(str).tolist()
     m, lo, hi = (df[c].to_numpy(float) for c in ("margin_usd", "margin_lo_usd", "margin_hi_usd"))
     fig = go.Figure()
-    fig.add_scatter(x=x + x[::-1], y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=BAND, line_width=0,
-                    name="95% interval", hoverinfo="skip")  # fmt: skip
+    fig.add_scatter(
+        x=x + x[::-1],
+        y=np.r_[hi, lo[::-1]],
+        fill="toself",
+        fillcolor=BAND,
+        line_width=0,
+        name="95% interval",
+        hoverinfo="skip",
+    )
     fig.add_scatter(
         x=x,
         y=m,
@@ -35,10 +44,12 @@ def margin_trend(frame: pd.DataFrame) -> go.Figure:
         hovertemplate="%{x}: %{customdata[0]}/month [%{customdata[1]}, %{customdata[2]}]<extra></extra>",
     )
     fig.add_hline(y=0, line_color="#555", line_dash="dot")
+    unrecorded = len(df) > 0 and str(df["cycle"].iloc[-1]).endswith("#now") if "cycle" in df else False
+    now = " now (not recorded yet)" if unrecorded else ""
     if len(m) >= 2:
-        title = f"Margin by review: {usd(m[-2])} → {usd(m[-1])}/month ({_who(m[-1])})"
+        title = f"Margin by review: {usd(m[-2])} → {usd(m[-1])}/month{now} ({_who(m[-1])})"
     elif len(m):
-        title = f"Margin at the first review: {usd(m[-1])}/month ({_who(m[-1])})"
+        title = f"Margin{now or ' at the first review'}: {usd(m[-1])}/month ({_who(m[-1])})"
     else:
         title = "No stored review yet"
     _layout(fig, title=title, x="Review date", y="Margin, $ per month (above $0: student cheaper)", height=380)
@@ -89,9 +100,15 @@ def agreement_trend(frame: pd.DataFrame, gate: float | None) -> go.Figure:
     for kind, color, symbol in (("review", STUDENT_COLOR, "circle"), ("production", "#4c78a8", "diamond")):
         df = frame[frame["kind"] == kind] if "kind" in frame else frame
         if len(df) and "agreement" in df:
-            fig.add_scatter(x=df["date"].astype(str), y=df["agreement"], mode="lines+markers", name=kind.capitalize(),
-                            line_color=color, marker_symbol=symbol,
-                            hovertemplate="%{x}: %{y:.1%}<extra>" + kind + "</extra>")  # fmt: skip
+            fig.add_scatter(
+                x=df["date"].astype(str),
+                y=df["agreement"],
+                mode="lines+markers",
+                name=kind.capitalize(),
+                line_color=color,
+                marker_symbol=symbol,
+                hovertemplate="%{x}: %{y:.1%}<extra>" + kind + "</extra>",
+            )
     if gate is not None:
         fig.add_hline(y=gate, line_dash="dash", line_color=DOWN, annotation_text=f"gate {gate:.0%}")
     last = frame["agreement"].dropna() if "agreement" in frame else pd.Series(dtype=float)

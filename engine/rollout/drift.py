@@ -86,7 +86,9 @@ def _consecutive(mask: np.ndarray, run: int) -> np.ndarray:
     return count >= run
 
 
-def validate_cycles(df: pd.DataFrame) -> pd.DataFrame:
+def validate_cycles(df: pd.DataFrame, *, blank_ok: bool = False) -> pd.DataFrame:
+    """The cycles table checked: required columns, every numeric column in its range; ``blank_ok`` lets optional
+    columns be blank (a review timeline where some rows are reviews and some production cycles)."""
     missing = [c for c in REQUIRED if c not in df.columns]
     require(
         not missing,
@@ -97,7 +99,7 @@ def validate_cycles(df: pd.DataFrame) -> pd.DataFrame:
     require(len(df) > 0, "cycles", "no rows", "give one row per evaluation cycle")
     out = df.copy()
     for c in (c for c in REQUIRED[1:] + OPTIONAL if c in out.columns):
-        out[c] = validate.column(out, c, COLUMN_LIMITS[c], where="cycles")
+        out[c] = validate.column(out, c, COLUMN_LIMITS[c], where="cycles", blank_ok=blank_ok and c != "agreement")
     blank = out["cycle"].isna() | (out["cycle"].astype(str).str.strip() == "")
     require(not blank.any(), "cycles column cycle", f"row {int(np.argmax(blank)) + 1} is blank", "name every cycle")
     out["cycle"] = out["cycle"].astype(str).str.strip()
@@ -113,30 +115,38 @@ def _alerts(df: pd.DataFrame, fired, rule: str, detail, action: str) -> list[Ale
     return [Alert(df.cycle[i], rule, detail(i), action) for i in np.nonzero(np.asarray(fired))[0]]
 
 
+def _first(values: np.ndarray, df: pd.DataFrame) -> tuple[float, str]:
+    """The first known value of a series and its cycle (the baseline a growth rule compares with)."""
+    known = np.nonzero(~np.isnan(values))[0]
+    return (float(values[known[0]]), str(df.cycle[known[0]])) if known.size else (float("nan"), "")
+
+
 def _growth_alerts(df: pd.DataFrame, critical_gap_widening: float, savings_shrink: float) -> list[Alert]:
     """The two rules measured against the first cycle: a widening critical gap, shrinking inference savings."""
     out: list[Alert] = []
     if {"teacher_critical_rate", "student_critical_rate"} <= set(df):
         gap = (df.student_critical_rate - df.teacher_critical_rate).to_numpy()
-        if gap[0] > 0:
+        g0, c0 = _first(gap, df)
+        if g0 > 0:
             out += _alerts(
                 df,
-                gap / gap[0] - 1 > critical_gap_widening,
+                gap / g0 - 1 > critical_gap_widening,
                 "critical_gap_widening",
                 lambda i: (
-                    f"critical-error gap {gap[i] * 100:.2f} points (student − teacher), {gap[i] / gap[0] - 1:.0%} "
-                    f"wider than in {df.cycle[0]}"
+                    f"critical-error gap {gap[i] * 100:.2f} points (student − teacher), {gap[i] / g0 - 1:.0%} "
+                    f"wider than in {c0}"
                 ),
                 "Audit the student's rare classes; fine-tune or re-distil with augmented rare-class data",
             )
     if {"teacher_inference_usd", "student_inference_usd"} <= set(df):
         sav = (df.teacher_inference_usd - df.student_inference_usd).to_numpy()
-        if sav[0] > 0:
+        s0, c1 = _first(sav, df)
+        if s0 > 0:
             out += _alerts(
                 df,
-                1 - sav / sav[0] > savings_shrink,
+                1 - sav / s0 > savings_shrink,
                 "savings_shrinking",
-                lambda i: f"inference savings ${sav[i]:,.0f}/month, {1 - sav[i] / sav[0]:.0%} below {df.cycle[0]}",
+                lambda i: f"inference savings ${sav[i]:,.0f}/month, {1 - sav[i] / s0:.0%} below {c1}",
                 "Check student utilisation (it may have spilled to a larger instance); tune batching and reset the "
                 "student instance type",
             )
@@ -165,9 +175,10 @@ def check(
     savings_shrink: float = 0.25,
     traffic_limit: float = 5_000_000,
     traffic_run: int = 3,
+    blank_ok: bool = False,
 ) -> list[Alert]:
-    """Named alerts, in cycle order, with the action the seeds prescribe."""
-    df = validate_cycles(cycles)
+    """Named alerts, in cycle order, with the action the seeds prescribe (a blank value fires nothing)."""
+    df = validate_cycles(cycles, blank_ok=blank_ok)
     alerts = _agreement_alerts(df, agreement_gate, agreement_run)
     if "kl_t3" in df:
         alerts += _alerts(
@@ -340,7 +351,7 @@ NEEDS = {  # the columns a branch needs before it can say "quiet"
 def failure_tree(cycles: pd.DataFrame, alerts: list[Alert]) -> list[Branch]:
     """Each branch of the failure-mode tree on a timeline: does it fire in the latest cycle, did it fire before,
     or is it quiet (or unknowable: the timeline lacks the columns it reads)."""
-    df = validate_cycles(cycles)
+    df = validate_cycles(cycles, blank_ok=True)
     last = str(df.cycle.iloc[-1])
     out = []
     for rule, symptom, action in FAILURE_TREE:

@@ -124,32 +124,58 @@ def test_scenarios_compare_in_words(saved):
     assert list(log.columns) == ["Version", "Author", "What changed and why", "Saved at"]
 
 
+def _record_seed_review(day: str = "2026-11-25") -> dict:
+    from engine import reviews, sources
+    from engine.data import seed
+
+    r, _ = reviews.record(
+        sources.seed_evidence(),
+        seed.load_assumptions(),
+        scenario_label="seed scenario",
+        review_date=day,
+        author="sam",
+        B=500,
+    )
+    return r
+
+
 def test_weekly_review_says_what_changed_in_words(db):
-    at = _open("review", changed=True)
+    _record_seed_review()
+    at = _open("review", changed=True)  # $2.50 per critical event and 2M requests since the stored review
+    assert any(
+        w.value.startswith("**Modified:** the inputs on screen are not the stored review of 2026-11-25")
+        for w in at.warning
+    )
     changed = next(df.value for df in at.dataframe if "Assumption" in df.value.columns).set_index("Assumption")
+    assert list(changed.columns) == ["At the review of 2026-11-25", "Now"]
     assert tuple(changed.loc["$ per critical event"]) == ("$1.20", "$2.50")  # with the field's unit
     assert tuple(changed.loc["Monthly volume (requests)"]) == ("1,400,000", "2,000,000")
-    margins = next(df.value for df in at.dataframe if "Evaluation cycle" in df.value.columns)
-    assert list(margins.columns) == [
-        "Evaluation cycle",
-        "Teacher total ($/month)",
-        "Student total ($/month)",
-        "Margin, teacher − student ($/month)",
-    ]
-    # the first example cycle is the seed week, priced at its own volume and $ per critical event (1.4M, $1.20)
-    assert list(margins.iloc[0, 1:]) == pytest.approx([12_111.84, 10_989.92, 1_121.92])
+    causes = next(df.value for df in at.dataframe if "Cause" in df.value.columns).set_index("Cause")
+    # 1,540 extra student critical misroutes/month at 1.4M (2,200 at 2M) × $1.30 more, averaged over both orders
+    price = causes.loc["$ per critical event $1.20 → $2.50, by anonymous", "Effect on the margin ($/month)"]
+    assert price == "−$2,431.00"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Last review (2026-11-25)"] == "$1,122/month"
 
 
-def test_weekly_review_says_which_numbers_are_the_decision_and_which_the_cycles(db):
+def test_weekly_review_with_nothing_stored_offers_to_record_the_first(db):
     at = _open("review")
-    box = next(i.value for i in at.info if i.value.startswith("**Two kinds of numbers"))
-    # the banner: the seed's $1,122; the latest example cycle, W46: 2.35M requests at $2.05, margin −$3,878
-    assert "margin $1,122/month (the student cheaper)" in box
-    assert "**The latest cycle disagrees with the banner.** 2026-W46 (example) has a margin of −$3,878/month" in box
-    assert "2,350,000 requests/month (now 1,400,000) and $2.05 per critical event (now $1.20)" in box
+    assert any(i.value.startswith("No review is stored yet") for i in at.info)
+    assert {m.label: m.value for m in at.metric}["Last review"] == "none stored"
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    agreement = next(c for c in charts if c["layout"]["title"]["text"] == "Top-1 agreement by cycle")
+    agreement = next(c for c in charts if c["layout"]["title"]["text"].startswith("Top-1 agreement"))
     assert [sh["y0"] for sh in agreement["layout"]["shapes"]] == [0.95]  # the decision's 95% gate
+    at.text_input(key="review_author").set_value("sam")
+    at.button(key="FormSubmitter:review_record-Record this week's review").click().run()
+    assert not at.exception, at.exception
+    from engine import store
+
+    stored = store.list_reviews()
+    assert len(stored) == 1 and stored[0]["author"] == "sam"
+    assert stored[0]["decision"]["margin_usd"] == pytest.approx(1_121.92)  # the banner's decision, as shown
+    assert any(
+        c.value.startswith(f"These are the inputs of the stored review #{stored[0]['review_id']}") for c in at.caption
+    )
 
 
 def test_scale_says_whose_saving_and_adds_up_the_shown_misses(db):
@@ -262,7 +288,7 @@ def test_money_ticks_csv_download_table_widths_and_legend_in_a_browser(running):
         page.screenshot(path=str(SCREENSHOTS / "costs-tables-1440x900.png"))
     with browser_page(1920, 1080) as page:
         page.goto(running + "/review", wait_until="domcontentloaded")
-        page.get_by_text("Inference cost by cycle").wait_for(timeout=60_000)
+        page.get_by_text("Margin now (not recorded yet)", exact=False).first.wait_for(timeout=60_000)
         page.wait_for_timeout(1_500)
         chart = page.locator(".js-plotly-plot").first
         legend, plot = chart.locator(".legend").bounding_box(), chart.locator(".nsewdrag").first.bounding_box()

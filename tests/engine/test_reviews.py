@@ -1,0 +1,191 @@
+"""Stored weekly reviews (issue 14): recorded once per (date, evidence, scenario), compared by cause in dollars,
+the failure-mode tree on their timeline, and the dated report built from them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from engine import reviews, store
+from engine.decision import attribution, costs, cube, verdict
+from engine.decision.cube import Evidence
+from engine.errors import DistillDecideError
+from engine.present import review_report
+from tests.conftest import run_cli
+
+B = 300  # resamples per recorded review: the tests check dollars of the point margin, not interval widths
+
+
+def new_run(seed_cube) -> Evidence:
+    """A "new run": the seed cube with 50 of the student's correct escalations (segment new) sent to faq."""
+    f = seed_cube.to_frame()
+    ok = (f.true == "escalation") & (f.teacher_pred == "escalation") & (f.student_pred == "escalation")
+    i = f.index[ok & (f.segment == "new")][0]
+    assert f.loc[i, "n"] > 50
+    f.loc[i, "n"] -= 50
+    moved = f.loc[[i]].assign(student_pred="faq", n=50)
+    c = cube.from_counts(pd.concat([f, moved], ignore_index=True), intents=seed_cube.intents, source="run:new")
+    return Evidence(c, None, "run new")
+
+
+@pytest.fixture()
+def three(db, seed_ev, seed_a, seed_cube):
+    """Three reviews a week apart: $1.20 → $1.45 per critical event between the first two, a new run after."""
+    a1 = seed_a.replace(usd_per_critical_event=1.45)
+    r1, _ = reviews.record(seed_ev, seed_a, scenario_label="seed", review_date="2026-11-18", author="aiko", B=B)
+    r2, _ = reviews.record(seed_ev, a1, scenario_label="seed", review_date="2026-11-25", author="sam", B=B)
+    r3, _ = reviews.record(new_run(seed_cube), a1, scenario_label="seed", review_date="2026-12-02", author="jordan", B=B)
+    return r1, r2, r3
+
+
+def test_a_review_keeps_the_decision_it_was_shown(three):
+    r1 = three[0]
+    assert r1["review_date"] == "2026-11-18" and r1["evidence"] == "seed" and r1["author"] == "aiko"
+    d = r1["decision"]
+    assert d["teacher"]["total_usd"] == pytest.approx(12_111.84) and d["student"]["total_usd"] == pytest.approx(10_989.92)
+    assert d["margin_usd"] == pytest.approx(1_121.92) and d["verdict"]["state"] == "lean"
+    assert d["cycle"]["agreement"] == pytest.approx(0.974)  # 9,740 of 10,000 requests predicted alike
+    assert {(q["metric"], q["model"]) for q in d["quality"]} >= {("accuracy", "teacher"), ("kl_t3", "pair")}
+    assert d["break_evens"]["usd_per_critical_event"] == pytest.approx(1.93, abs=0.005)
+
+
+def test_recording_the_same_cycle_twice_writes_nothing(three, seed_ev, seed_a):
+    again, created = reviews.record(seed_ev, seed_a, scenario_label="seed", review_date="2026-11-18", author="x", B=B)
+    assert not created and again["review_id"] == three[0]["review_id"] and again["author"] == "aiko"
+    assert [r["review_id"] for r in store.list_reviews()] == [r["review_id"] for r in three]
+
+
+def test_the_price_change_is_its_own_cause_to_the_cent(three):
+    dd = reviews.diff(three[0], three[1])
+    # the student's 6,300 − 4,760 = 1,540 extra critical misroutes/month × $0.25 more each
+    assert dd["parts"] == {"usd_per_critical_event": -385.0} and dd["total_change_usd"] == -385.0
+    assert dd["causes"][0]["words"] == "$ per critical event $1.20 → $1.45, by sam"
+    assert not dd["evidence_changed"]
+
+
+def test_the_new_run_is_the_evidence_cause(three, seed_cube, seed_a):
+    dd = reviews.diff(three[1], three[2])
+    a1 = seed_a.replace(usd_per_critical_event=1.45)
+    by_hand = costs.decompose(new_run(seed_cube).cube, a1).margin_usd - costs.decompose(seed_cube, a1).margin_usd
+    # 50 more student critical misroutes in 10,000 requests = 7,000/month at 1.4M, at $1.45 each (a critical
+    # misroute is priced as a critical event, not also as harm units)
+    assert dd["parts"] == {"evidence": -10_150.0} and by_hand == pytest.approx(-7_000 * 1.45)
+    assert dd["evidence_changed"] and dd["causes"][0]["words"].startswith("Evidence: seed (cube ")
+
+
+def test_both_causes_split_by_shapley_and_sum_to_the_total(three, seed_cube, seed_a):
+    dd = reviews.diff(three[0], three[2])
+    e0, e1, a0, a1 = seed_cube, new_run(seed_cube).cube, seed_a, seed_a.replace(usd_per_critical_event=1.45)
+    m = lambda c, a: costs.decompose(c, a).margin_usd
+    price = ((m(e0, a1) - m(e0, a0)) + (m(e1, a1) - m(e1, a0))) / 2  # the average over both orders
+    assert dd["parts"]["usd_per_critical_event"] == pytest.approx(price, abs=0.01)
+    assert sum(dd["parts"].values()) == pytest.approx(dd["total_change_usd"], abs=1e-9)  # to the cent, exactly
+    assert dd["total_change_usd"] == round(m(e1, a1), 2) - round(m(e0, a0), 2)
+
+
+def test_rounded_parts_always_add_up():
+    assert attribution.round_to_total([0.004, 0.004, 0.004]) == [0.01, 0.0, 0.0]  # 0.012 rounds to 0.01
+    assert sum(attribution.round_to_total([-1.005, 2.335, 7.777])) == pytest.approx(9.11)
+
+
+def test_volume_and_price_share_their_interaction(seed_cube, seed_a):
+    a1 = seed_a.replace(usd_per_critical_event=1.45, requests_per_month=2_000_000)
+    att = attribution.margin_change(seed_cube, seed_a, seed_cube, a1)
+    parts = {p.key: p.usd for p in att.parts}
+    # 1,540 extra critical events per 1.4M requests × $0.25, at 1.4M and at 2M, averaged: −(385 + 550) / 2
+    assert parts["usd_per_critical_event"] == pytest.approx(-467.5)
+    assert sum(parts.values()) == pytest.approx(att.total_change_usd)
+
+
+def _cycles(volumes) -> pd.DataFrame:
+    n = len(volumes)
+    return pd.DataFrame(
+        {
+            "cycle": [f"2026-W{49 + i}" for i in range(n)],
+            "agreement": [0.97] * n,
+            "requests_per_month": volumes,
+        }
+    )
+
+
+DEC = ["2026-12-07", "2026-12-14", "2026-12-21"]
+
+
+def test_the_traffic_branch_fires_on_a_timeline_built_for_it_and_not_otherwise(three):
+    hot = reviews.build_timeline(list(three), _cycles([4.8e6, 5.2e6, 5.5e6, 6.0e6]))
+    calm = reviews.build_timeline(list(three), _cycles([1.4e6, 1.5e6, 1.6e6, 1.7e6]))
+    branch = lambda t, rule: next(b for b in t.branches if b.rule == rule)
+    assert branch(hot, "traffic_above_5m").status == "fires"  # 5.2M, 5.5M, 6.0M: three weeks running, the last
+    assert "volume sweep" in branch(hot, "traffic_above_5m").action
+    assert branch(calm, "traffic_above_5m").status == "quiet"
+    assert branch(calm, "kl_above_limit").status == "quiet"  # the seed's KL 0.083 is under 0.15
+    # ISO weeks land on their Mondays, among the reviews: 2026-W49 is Monday 2026-11-30
+    assert list(hot.frame["date"]) == ["2026-11-18", "2026-11-25", "2026-11-30", "2026-12-02", *DEC]
+    assert list(hot.frame["kind"]) == ["review", "review", "production", "review"] + ["production"] * 3
+
+
+def test_the_price_branch_fires_above_the_live_break_even(db, seed_ev, seed_a):
+    r, _ = reviews.record(seed_ev, seed_a.replace(usd_per_critical_event=2.0), scenario_label="s", B=B, author="s")
+    t = reviews.build_timeline([r])
+    b = next(b for b in t.branches if b.rule == "critical_price_above_break_even")
+    assert b.status == "fires" and "$2.00 per critical event, above the $1.93 break-even" in b.detail
+    assert review_report.go_no_go(r, t.branches)[0] == "nogo"  # at $2.00 the teacher is cheaper
+
+
+def test_the_report_is_the_review(three):
+    inp = reviews.report_inputs(three[2]["review_id"])
+    html = review_report.build(inp)
+    assert "<h1>Distill Decide — weekly review of 2026-12-02</h1>" in html
+    assert "Weekly review 2026-12-02 — " in html.split("</title>")[0]
+    assert "Margin by review: " in html and "What moved the margin since 2026-11-25" in html
+    assert "Evidence: seed (cube " in html and "Top-1 agreement" in html and "Promotion gates" in html
+    assert "<details><summary>Reproduce these numbers</summary>" in html and "@media print" in html
+    assert 'src="https://' not in html and "MODIFIED" not in html
+    first = review_report.build(reviews.report_inputs(three[0]["review_id"]))
+    assert "first stored review: nothing to compare with" in first and "2026-11-25" not in first
+    csv = review_report.cost_csv(three[0]).splitlines()
+    assert csv[0] == "Component,Teacher ($/month),Student ($/month),Student − teacher ($/month)"
+    assert "Business-weighted error" in csv[2] or "," in csv[2]
+
+
+def test_cli_records_lists_and_diffs(db, tmp_path):
+    base = ("review", "record", "--bootstrap", "200", "--author", "sam")
+    assert run_cli(*base, "--date", "2026-11-18", env_db=db).returncode == 0
+    again = run_cli(*base, "--date", "2026-11-18", env_db=db)
+    assert "already recorded (nothing written)" in again.stdout
+    assert run_cli(*base, "--date", "2026-11-25", "--critical-cost", "1.45", env_db=db).returncode == 0
+    out = json.loads(run_cli("review", "diff", "--json", env_db=db).stdout)
+    assert out["total_change_usd"] == -385.0 and out["parts"] == {"usd_per_critical_event": -385.0}
+    listed = json.loads(run_cli("review", "list", "--json", env_db=db).stdout)
+    assert [r["date"] for r in listed] == ["2026-11-18", "2026-11-25"]
+    rep = run_cli("report", "--out", str(tmp_path / "review.html"), env_db=db)
+    assert rep.returncode == 0, rep.stderr
+    assert "weekly review of 2026-11-25" in (tmp_path / "review.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("review", "record", "--date", "2026-13-01"), "date"),
+        (("review", "show", "7"), "review"),
+        (("review", "diff"), "review"),
+        (("report", "--out", "x.pdf"), "--out"),
+    ],
+)
+def test_cli_refuses_with_one_line(db, args, field):
+    r = run_cli(*args, env_db=db)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {field}") and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+def test_bad_dates_name_the_field():
+    with pytest.raises(DistillDecideError, match="date"):
+        reviews.parse_date("next tuesday")
+    assert reviews.cycle_date("2026-W48") == "2026-11-23" and reviews.cycle_date("W48") is None
+
+
+def test_a_review_decision_is_the_dashboard_decision(seed_ev, seed_a, db):
+    d = verdict.decide(seed_ev, seed_a, B=B)
+    r, _ = reviews.record(seed_ev, seed_a, scenario_label="seed", decision=d, B=B, author="pm")
+    assert r["decision"]["bootstrap"]["margin_ci95"] == list(d.bootstrap.margin_ci95_usd)
