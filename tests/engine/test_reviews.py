@@ -36,7 +36,9 @@ def three(db, seed_ev, seed_a, seed_cube):
     a1 = seed_a.replace(usd_per_critical_event=1.45)
     r1, _ = reviews.record(seed_ev, seed_a, scenario_label="seed", review_date="2026-11-18", author="aiko", B=B)
     r2, _ = reviews.record(seed_ev, a1, scenario_label="seed", review_date="2026-11-25", author="sam", B=B)
-    r3, _ = reviews.record(new_run(seed_cube), a1, scenario_label="seed", review_date="2026-12-02", author="jordan", B=B)
+    r3, _ = reviews.record(
+        new_run(seed_cube), a1, scenario_label="seed", review_date="2026-12-02", author="jordan", B=B
+    )
     return r1, r2, r3
 
 
@@ -44,7 +46,9 @@ def test_a_review_keeps_the_decision_it_was_shown(three):
     r1 = three[0]
     assert r1["review_date"] == "2026-11-18" and r1["evidence"] == "seed" and r1["author"] == "aiko"
     d = r1["decision"]
-    assert d["teacher"]["total_usd"] == pytest.approx(12_111.84) and d["student"]["total_usd"] == pytest.approx(10_989.92)
+    assert d["teacher"]["total_usd"] == pytest.approx(12_111.84) and d["student"]["total_usd"] == pytest.approx(
+        10_989.92
+    )
     assert d["margin_usd"] == pytest.approx(1_121.92) and d["verdict"]["state"] == "lean"
     assert d["cycle"]["agreement"] == pytest.approx(0.974)  # 9,740 of 10,000 requests predicted alike
     assert {(q["metric"], q["model"]) for q in d["quality"]} >= {("accuracy", "teacher"), ("kl_t3", "pair")}
