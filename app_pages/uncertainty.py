@@ -1,11 +1,15 @@
-"""Uncertainty: the bootstrap distribution of the margin and how it narrows with more evaluation."""
+"""Uncertainty: the bootstrap distribution of the margin, how it narrows with more evaluation, the joint
+distribution with uncertain assumptions, the value of information (decide now or label more?) and what-ifs on
+model quality (hypothetical, never stored)."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from engine.decision import uncertainty
+from engine.decision import costs, distributions, scenario, uncertainty, voi, whatif
 from engine.errors import DistillDecideError
 from engine.present import figures
+from engine.present import figures_uncertainty as fu
 from engine.present.glossary import define
 from engine.present.money import usd
 from ui import common
@@ -25,6 +29,10 @@ def critical_price_range(a) -> None:
     """Set (or clear) a low and high $ per critical event for the resamples, on the page; the CLI flag second."""
     st.subheader("When the $ per critical event is itself uncertain")
     rng = a.usd_per_critical_event_range
+    if "usd_per_critical_event" in dict(a.uncertain):
+        spec = dict(a.uncertain)["usd_per_critical_event"]
+        st.info(f"Each resample draws its $ per critical event from {spec} (set below); that replaces a price range.")
+        return
     if rng is None:
         st.info(
             f"The $ per critical event is a single value ({usd(a.usd_per_critical_event, cents=True)}). If you are "
@@ -54,6 +62,145 @@ def critical_price_range(a) -> None:
     if rng is not None and c3.button("Use the single price again", key="crit_range_clear"):
         common.set_assumptions(a.replace(usd_per_critical_event_range=None), "single critical-event price")
         st.rerun()
+
+
+@st.cache_resource(show_spinner="Pricing the joint draws and the value of information…", max_entries=16)
+def _voi(cube_hash: str, scenario_json: str, usd_per_label: float, horizon: float, _cube, _a):
+    draws = common.draws_for(cube_hash, _cube)
+    return voi.analyse(
+        draws, _cube, _a, usd_per_label=usd_per_label, horizon_months=horizon, rng=common.BOOTSTRAP_SEED + 1
+    )
+
+
+def uncertain_inputs(a) -> None:
+    """Give any economic assumption a distribution instead of a single value."""
+    st.subheader("Which other assumptions are uncertain?")
+    drawn = distributions.specs(a)
+    if drawn:
+        st.markdown(
+            "Drawn now: " + "; ".join(f"{fu.words(k)} {d.spec()} (mean {d.mean():,.4g})" for k, d in drawn.items())
+        )
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    name = c1.selectbox("Assumption", distributions.NAMES, format_func=fu.words, key="unc_name")
+    x = float(a.get(name))
+    default = dict(a.uncertain).get(name) or (
+        "lognormal:0.9,2.4" if name == "usd_per_critical_event" else f"uniform:{0.8 * x:.6g},{1.2 * x:.6g}"
+    )
+    spec = c2.text_input(
+        "Distribution",
+        default,
+        key=f"unc_spec:{name}",
+        help="point:X, uniform:LOW,HIGH, triangular:LOW,MODE,HIGH or lognormal:P10,P90",
+    )
+    if c3.button("Use it", key="unc_use"):
+        try:
+            new = a.replace(
+                uncertain=distributions.merge(a.uncertain, [(name, distributions.parse(spec, name).spec())])
+            )
+        except DistillDecideError as exc:
+            common.show_error(exc)
+            return
+        common.set_assumptions(new, f"{fu.words(name)} drawn as {spec}")
+        st.rerun()
+    if a.uncertain and st.button("Make every assumption a single value again", key="unc_clear"):
+        common.set_assumptions(a.replace(uncertain=()), "no uncertain assumptions")
+        st.rerun()
+
+
+def value_of_information(ev, a) -> None:
+    """Decide now, or label more first? EVPI, EVPPI, the joint distribution and the net value of sampling."""
+    st.subheader("Decide now, or learn more first?")
+    c1, c2 = st.columns(2)
+    label = c1.number_input(
+        "Cost of labelling one request ($)", 0.0, 1e6, voi.DEFAULT_USD_PER_LABEL, 0.05, key="voi_label"
+    )
+    horizon = c2.number_input(
+        "Months the decision stands", 1.0, 1200.0, voi.DEFAULT_HORIZON_MONTHS, 1.0, key="voi_horizon"
+    )
+    v = _voi(ev.cube.hash, scenario.dumps_json(a), float(label), float(horizon), ev.cube, a)
+    (st.success if v.best_n else st.info)(fu.sentence(v))
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        "Perfect information is worth",
+        f"{usd(v.evpi_usd_per_month)}/month",
+        help="Expected value of perfect information: the expected loss of today's choice.",
+    )
+    m2.metric("Best number of requests to label", f"{v.best_n:,}")
+    m3.metric(
+        "Net value of labelling them",
+        usd(v.best_net_value_usd),
+        help=f"Worth over {horizon:g} months minus the labelling cost.",
+    )
+    worth = pd.DataFrame(
+        {
+            "What is learned": [fu.words(k) for k in v.evppi_usd_per_month],
+            "Worth ($/month)": [round(x, 2) for x in v.evppi_usd_per_month.values()],
+            f"Worth over {horizon:g} months ($)": [round(x * horizon, 0) for x in v.evppi_usd_per_month.values()],
+        }
+    )
+    st.dataframe(worth, hide_index=True)
+    _voi_charts(v, a)
+
+
+def _voi_charts(v, a) -> None:
+    """The net value of sampling, the joint distribution, the variance shares and the two acceptability curves."""
+    st.plotly_chart(fu.value_of_sampling(v))
+    st.plotly_chart(fu.joint_histogram(v.joint))
+    if v.joint.variance_shares:
+        st.plotly_chart(fu.variance_shares(v.joint))
+    crit = distributions.means(a)["usd_per_critical_event"]
+    st.plotly_chart(
+        fu.acceptability(
+            v.joint.critical_grid,
+            v.joint.p_by_critical,
+            what="$ per critical event",
+            unit="USD",
+            tick="$,.2f",
+            now=crit,
+        )
+    )
+    vol = distributions.means(a)["requests_per_month"]
+    st.plotly_chart(
+        fu.acceptability(
+            v.joint.volume_grid,
+            v.joint.p_by_volume,
+            what="monthly volume",
+            unit="requests per month",
+            tick=",.0f",
+            now=vol,
+        )
+    )
+    st.caption(
+        f"{len(v.joint.margins_usd):,} joint draws: each paired resample of the evaluated requests priced under one "
+        "draw of the uncertain assumptions."
+    )
+
+
+def what_if(ev, a) -> None:
+    """Shift a model's misroutes without retraining: a hypothetical, never stored."""
+    st.subheader("What if a model were better or worse? (hypothetical)")
+    c1, c2, c3 = st.columns(3)
+    model = str(c1.selectbox("Model", scenario.MODELS, index=1, format_func=str.capitalize, key="wi_model"))
+    what = {"critical_rate": "critical misroutes", "misroute_rate": "all misroutes"}
+    metric = str(
+        c2.selectbox("Change", ("critical_rate", "misroute_rate"), format_func=lambda m: what[m], key="wi_metric")
+    )
+    pct = c3.slider("By (%)", -100, 100, -20, 5, key="wi_pct")
+    try:
+        hyp = costs.decompose(whatif.apply(ev.cube, a, [whatif.WhatIf(model, metric, pct / 100)]), a)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return
+    now = costs.decompose(ev.cube, a).margin_usd
+    saver = "student" if hyp.margin_usd > 0 else "teacher"
+    change = f"{pct:+d}%".replace("-", "−")
+    st.warning(
+        f"Hypothetical, not evidence: with the {model}'s {what[metric]} {change}, the {saver} would save "
+        f"{usd(abs(hyp.margin_usd))}/month (the student saves {usd(now)} now)."
+    )
+    at = st.number_input("Break-even at this $ per critical event", 0.0, 1e6, 2.0, 0.1, key="wi_at")
+    be = whatif.break_even(ev.cube, a.replace(usd_per_critical_event=float(at)), model, metric)
+    st.caption(f"At {usd(at, cents=True)} per critical event, {be.note}.")
 
 
 if d is not None:
@@ -98,3 +245,6 @@ if d is not None:
         help=define("Harm unit") + " " + define("Critical event"),
     )
     critical_price_range(a)
+    uncertain_inputs(a)
+    value_of_information(ev, a)
+    what_if(ev, a)
