@@ -156,7 +156,7 @@ def _joint(p: _Parts, cube: ConfusionCube, a: Assumptions) -> Joint:
     slope = _margin(p.rt, p.rs, a, {**p.params, "usd_per_critical_event": 1.0}) - at0
     p_crit = np.mean(at0[:, None] + slope[:, None] * c_grid[None, :] > 0, axis=0)
     vol = p.means.get("requests_per_month", a.requests_per_month)
-    v_grid = np.geomspace(max(vol / 30, 1.0), max(vol * 30, 10.0), 51)
+    v_grid = np.geomspace(max(vol / 100, 1.0), max(vol * 30, 10.0), 51)
     fixed = _margin(p.rt, p.rs, a, {**p.params, "requests_per_month": 0.0})
     per_request = _margin(p.rt, p.rs, a, {**p.params, "requests_per_month": 1.0}) - fixed
     p_vol = np.mean(fixed[:, None] + per_request[:, None] * v_grid[None, :] > 0, axis=0)

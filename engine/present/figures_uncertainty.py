@@ -100,14 +100,30 @@ def acceptability(x: np.ndarray, p: np.ndarray, *, what: str, unit: str, tick: s
             hovertemplate="%{x:" + tick + "}: %{y:.0f}%<extra></extra>",
         )
     )
-    cross = np.flatnonzero(np.diff(np.sign(np.asarray(p) - 0.5)) != 0)
-    if cross.size:
-        fig.add_hline(y=50, line_dash="dot", line_color="#636363")
+    fig.add_hline(y=50, line_dash="dot", line_color="#636363")
     fig.add_vline(x=now, line_dash="dash", annotation_text="now", annotation_position="top")
-    _layout(fig, title=f"Chance the student is cheaper, by {what}", x=f"{what.capitalize()} ({unit})", y="Chance (%)")
+    _layout(
+        fig,
+        title=_acceptability_title(np.asarray(x), np.asarray(p), what, unit),
+        x=f"{what.capitalize()} ({unit})",
+        y="Chance (%)",
+    )
     fig.update_xaxes(tickformat=tick)
     fig.update_yaxes(range=[0, 100])
     return fig
+
+
+def _acceptability_title(x: np.ndarray, p: np.ndarray, what: str, unit: str) -> str:
+    """The takeaway: where the student stops (or starts) being the likelier cheaper model."""
+    cross = np.flatnonzero(np.diff(np.sign(p - 0.5)) != 0)
+    if not cross.size:
+        who = "student" if p.mean() > 0.5 else "teacher"
+        return f"The {who} is the likelier cheaper model at every {what} shown"
+    i = int(cross[0])
+    at = float(x[i] + (0.5 - p[i]) * (x[i + 1] - x[i]) / (p[i + 1] - p[i])) if p[i + 1] != p[i] else float(x[i])
+    shown = usd(at, cents=True) if unit == "USD" else f"{at:,.0f} {unit}"
+    side = "below" if p[i] > p[i + 1] else "above"
+    return f"The student is the likelier cheaper model {side} {shown}"
 
 
 def value_of_sampling(v: ValueOfInformation) -> go.Figure:
