@@ -146,7 +146,7 @@ def changed_words(dd: dict | None, last: dict | None, a) -> None:
 
 def drift_and_gates(t, now: dict) -> None:
     left, right = st.columns(2)
-    left.subheader("Failure-mode tree on the timeline")
+    left.markdown("**Each branch of the failure-mode tree on the timeline**")
     left.dataframe(rr.tree_table(t.branches), hide_index=True, width="stretch")
     gate = next((g["threshold"] for g in now["decision"]["gates"]["gates"] if g["metric"] == "agreement"), None)
     right.plotly_chart(fr.agreement_trend(t.frame, gate))
@@ -154,73 +154,86 @@ def drift_and_gates(t, now: dict) -> None:
     st.dataframe(rr.gates_table(now), hide_index=True, width="stretch")
 
 
+def which(past: list[dict], now: dict) -> tuple[dict, dict | None, bool]:
+    """(the review shown, the one it is compared with, whether the inputs on screen are the latest stored review)."""
+    latest = past[-1] if past else None
+    same = latest is not None and (latest["cube_hash"], latest["scenario_key"]) == (
+        now["cube_hash"],
+        now["scenario_key"],
+    )
+    if latest is not None and same:
+        st.caption(
+            f"These are the inputs of the stored review #{latest['review_id']} of {latest['review_date']} "
+            f"(recorded by {latest['author']})."
+        )
+        return latest, (past[-2] if len(past) >= 2 else None), True
+    if latest is not None:
+        st.warning(
+            f"**Modified:** the inputs on screen are not the stored review of {latest['review_date']}. "
+            "The numbers below compare them with it; record them to make them this week's review.",
+            icon=":material/edit_note:",
+        )
+    return now, latest, False
+
+
+def downloads(inp, same: bool) -> None:
+    """The review as a dated HTML file (built when clicked) and its cost table as CSV, to the cent."""
+    last = inp.previous
+    modified = (
+        []
+        if same
+        else [
+            "inputs not recorded as a review"
+            + (f" (compared with the review of {last['review_date']})" if last else "")
+        ]
+    )
+    c1, c2 = st.columns(2)
+    day = inp.review["review_date"]
+    c1.download_button(
+        "Download the review (HTML)",
+        lambda: rr.build(inp, modified=modified),
+        file_name=f"review-{day}.html",
+        mime="text/html",
+        key="dl_html",
+    )
+    c2.download_button(
+        "Download the cost table (CSV)",
+        rr.cost_csv(inp.review),
+        file_name=f"costs-{day}.csv",
+        mime="text/csv",
+        key="dl_csv",
+    )
+
+
+def page(ev, a, note: str, d) -> None:
+    past = stored()
+    now = reviews.draft(
+        ev, a, d, scenario_label=note or "current inputs", author=common.author(), seed=common.BOOTSTRAP_SEED
+    )
+    shown, last, same = which(past, now)
+    head, charts = st.container(), st.container()  # filled once the timeline is known (its picker is lower down)
+    dd = reviews.diff(last, shown) if last is not None else None
+    changed_words(dd, last, a)
+    st.subheader("Drift and the failure-mode tree")
+    t = reviews.build_timeline(past if same else past + [shown | {"review_id": "now"}], production())
+    drift_and_gates(t, shown)
+    with head:
+        headline(shown, last, dd, rr.go_no_go(shown, t.branches))
+    c1, c2 = charts.columns(2)
+    c1.plotly_chart(fr.margin_trend(t.frame))
+    if dd is not None:
+        c2.plotly_chart(fr.change_waterfall(dd))
+    if not same:
+        record_form(ev, a, d, note, past[-1] if past else None)
+    downloads(reviews.ReportInputs(shown, last, dd, t, past), same)
+
+
 ev, a, note = common.current()
 st.title("Weekly review")
 d = common.decide_current()
 common.verdict_banner(d)
 if d is not None:
-    past = stored()
-    latest = past[-1] if past else None
     try:
-        now = reviews.draft(
-            ev, a, d, scenario_label=note or "current inputs", author=common.author(), seed=common.BOOTSTRAP_SEED
-        )
+        page(ev, a, note, d)
     except DistillDecideError as exc:
         common.show_error(exc)
-        st.stop()
-    same = latest is not None and (latest["cube_hash"], latest["scenario_key"]) == (
-        now["cube_hash"],
-        now["scenario_key"],
-    )
-    if same:
-        assert latest is not None
-        st.caption(
-            f"These are the inputs of the stored review #{latest['review_id']} of {latest['review_date']} "
-            f"(recorded by {latest['author']})."
-        )
-        shown, last = latest, (past[-2] if len(past) >= 2 else None)
-    else:
-        if latest is not None:
-            st.warning(
-                f"**Modified:** the inputs on screen are not the stored review of {latest['review_date']}. "
-                "The numbers below compare them with it; record them to make them this week's review.",
-                icon=":material/edit_note:",
-            )
-        shown, last = now, latest
-    try:
-        dd = reviews.diff(last, shown) if last is not None else None
-        prod = production()
-        t = reviews.build_timeline(past if same else past + [shown | {"review_id": "now"}], prod)
-    except DistillDecideError as exc:
-        common.show_error(exc)
-        st.stop()
-    headline(shown, last, dd, rr.go_no_go(shown, t.branches))
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(fr.margin_trend(t.frame))
-    if dd is not None:
-        c2.plotly_chart(fr.change_waterfall(dd))
-    changed_words(dd, last, a)
-    drift_and_gates(t, shown)
-    if not same:
-        record_form(ev, a, d, note, latest)
-    inp = reviews.ReportInputs(shown, last, dd, t, past)
-    modified = (
-        []
-        if same
-        else [
-            f"inputs not recorded as a review (compared with the review of {last['review_date']})"
-            if last
-            else "inputs not recorded as a review"
-        ]
-    )
-    c1, c2 = st.columns(2)
-    c1.download_button(
-        "Download the review (HTML)",
-        lambda: rr.build(inp, modified=modified),
-        file_name=f"review-{shown['review_date']}.html",
-        mime="text/html",
-        key="dl_html",
-    )
-    c2.download_button(
-        "Download the cost table (CSV)", rr.cost_csv(shown), file_name="costs.csv", mime="text/csv", key="dl_csv"
-    )

@@ -31,6 +31,7 @@ def margin_trend(frame: pd.DataFrame) -> go.Figure:
         fill="toself",
         fillcolor=BAND,
         line_width=0,
+        mode="lines",
         name="95% interval",
         hoverinfo="skip",
     )

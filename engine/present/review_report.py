@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
 from engine.present import figures, glossary
 from engine.present import figures_review as fr
@@ -32,7 +33,7 @@ EXTRA = (
     ".go-go{background:#e6f4ea;color:#0b5d1e}.go-hold{background:#fff4e5;color:#7a4100}"
     ".go-nogo{background:#fde8e8;color:#8a1010}.modified{background:#fde8e8;color:#8a1010;padding:.6em 1em;"
     "border-left:6px solid #b00020;font-weight:600}.src{color:#555;font-size:.9em}"
-    ".fires{color:#8a1010;font-weight:700}.quiet{color:#0b5d1e}"
+    ".words td,.words th{text-align:left!important;vertical-align:top}"
 )
 STATUS_WORDS = {"fires": "FIRES", "fired earlier": "fired earlier", "quiet": "quiet", "no data": "no data"}
 
@@ -62,8 +63,9 @@ def diff_sentence(dd: dict[str, Any]) -> str:
     )
 
 
-def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, classes="t", escape=True)
+def _table(df: pd.DataFrame, words: bool = False) -> str:
+    """An HTML table; ``words`` tables (symptoms, actions, gates) read left-aligned like text."""
+    return df.to_html(index=False, border=0, classes="t words" if words else "t", escape=True)
 
 
 def this_vs_last(review: dict[str, Any], previous: dict[str, Any] | None) -> pd.DataFrame:
@@ -185,10 +187,11 @@ def _figs(inp) -> list[str]:
     figs = [fr.margin_trend(frame)] + ([fr.change_waterfall(inp.diff)] if inp.diff else [])
     figs.append(fr.agreement_trend(frame, gate))
     return [
-        "<div class='chart'>" + pio.to_html(f, include_plotlyjs="inline" if i == 0 else False, full_html=False)
+        "<div class='chart'>"
+        + pio.to_html(f, include_plotlyjs="inline" if i == 0 else False, full_html=False)
         + "</div>"
         for i, f in enumerate(figs)
-    ]  # fmt: skip
+    ]
 
 
 def build(inp, *, modified: list[str] | None = None) -> str:
@@ -210,12 +213,15 @@ def build(inp, *, modified: list[str] | None = None) -> str:
         changed = f"<p>{html.escape(diff_sentence(inp.diff))}</p>" + _table(pd.DataFrame(rows)) + charts[1]
     banner = ""
     if modified:
-        banner = "<p class='modified'>MODIFIED — these numbers are a what-if, not the stored review: " + html.escape(
-            "; ".join(modified)
-        ) + "</p>"  # fmt: skip
+        banner = (
+            "<p class='modified'>MODIFIED — these numbers are a what-if, not the stored review: "
+            + html.escape("; ".join(modified))
+            + "</p>"
+        )
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-        f"<style>{STYLE}{EXTRA}{PRINT}</style></head><body>",
+        f"<style>{STYLE}{EXTRA}{PRINT}</style>",
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>",
         banner,
         f"<h1>Distill Decide — weekly review of {html.escape(r['review_date'])}</h1>",
         verdict_html(v["state"], v["model"], v["sentence"]),
@@ -223,8 +229,8 @@ def build(inp, *, modified: list[str] | None = None) -> str:
         _section("This week against last week", _table(this_vs_last(r, inp.previous))),
         _section("What changed since the last review, and why", changed),
         _section("The margin across reviews", charts[0]),
-        _section("Drift and the failure-mode tree", _table(tree_table(inp.timeline.branches)), charts[-1]),
-        _section("Promotion gates", _table(gates_table(r))),
+        _section("Drift and the failure-mode tree", _table(tree_table(inp.timeline.branches), words=True), charts[-1]),
+        _section("Promotion gates", _table(gates_table(r), words=True)),
         _section("Cost by component ($ per month)", _table(_money(cost_table(r)))),
         _section("Sources of every number", _sources(r)),
         _section("Glossary", glossary.html_list()),
