@@ -11,7 +11,7 @@ from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
 from engine.present import figures_rollout as fr
 from engine.present.money import usd
-from engine.rollout import canary, cascade, checkpoints, drift, gates, routing, sequential
+from engine.rollout import canary, cascade, checkpoints, drift, frontier, gates, routing, sequential
 from ui import common
 
 ev, a, _ = common.current()
@@ -287,9 +287,47 @@ def monitor_tab() -> None:
     )
 
 
-tab_g, tab_c, tab_m, tab_k, tab_r, tab_d, tab_e = st.tabs(
-    ["Gates", "Canary", "Monitor", "Cascade", "Routing", "Drift", "Checkpoints"]
+def frontier_tab() -> None:
+    if ev.rows is None:
+        st.info("The frontier needs per-request confidences for its cascade points: use the seed rows or a run.")
+        return
+    f = frontier.frontier(ev.rows, ev.cube, a)
+    st.plotly_chart(fr.frontier_chart(f))
+    lo, hi = f.saving_ci95_usd
+    nxt = f.next_best
+    st.markdown(
+        f"**{f.recommended.label}** saves {usd(f.saving_usd)}/month against the {f.versus} alone (95% interval "
+        f"[{usd(lo)}, {usd(hi)}])."
+        + (f" Next cheapest within the budget: {nxt.label}, {usd(nxt.total_usd)}/month." if nxt else "")
+    )
+    st.caption(
+        f"Hollow points break the {f.budget_ms:g} ms P95 budget: shown, never recommended. The oracle router sends "
+        "exactly the requests the teacher answers more cheaply to it: a bound no router reaches."
+    )
+
+
+def routing_search() -> None:
+    """Per-segment margins with their state, and the best policies found by search (cross-fitted savings)."""
+    ms = routing.segment_margins(ev.cube, a, common.draws_for(ev.cube.hash, ev.cube))
+    st.dataframe(fr.segment_table(ms), hide_index=True)
+    for keyed, what in (("segment", "per segment"), ("intent", "per segment × the student's predicted intent")):
+        r = routing.best_policy(ev.cube, a, keyed=keyed)
+        teach = [k for k, m in r.policy.items() if m == "teacher"]
+        lo, hi = r.saving_vs_student_ci95_usd
+        st.markdown(
+            f"**Best routing {what}:** "
+            + (f"the teacher for {', '.join(teach)}" if teach else "the student everywhere")
+            + f" — {usd(r.total_usd)}/month, P95 {r.p95_latency_ms:g} ms; saves {usd(r.saving_vs_student_usd)} vs the "
+            f"student everywhere [{usd(lo)}, {usd(hi)}] and {usd(r.saving_vs_teacher_usd)} vs the teacher everywhere "
+            "(chosen on one half of the evaluation requests, priced on the other)."
+        )
+
+
+tab_g, tab_c, tab_m, tab_k, tab_f, tab_r, tab_d, tab_e = st.tabs(
+    ["Gates", "Canary", "Monitor", "Cascade", "Frontier", "Routing", "Drift", "Checkpoints"]
 )
+with tab_f:
+    frontier_tab()
 with tab_m:
     monitor_tab()
 with tab_g:
@@ -317,6 +355,7 @@ with tab_r:
         )
     except DistillDecideError as exc:
         common.show_error(exc)
+    routing_search()
 with tab_e:
     up = common.upload_frame("Epoch table (CSV: epoch, losses, teacher match, hallucination, …)", "epochs_upload")
     if up is None:

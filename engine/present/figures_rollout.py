@@ -336,3 +336,55 @@ def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = 
     top = max(3 * guardrail_usd, float(np.percentile(span, 60)))  # early days' bands are too wide to show whole
     fig.update_yaxes(tickformat="$,.0f", range=[-top, top])
     return fig
+
+
+GREY = "#7f7f7f"
+
+
+def segment_table(margins: list[dict]) -> pd.DataFrame:
+    """:func:`engine.rollout.routing.segment_margins` in words: share, margin, its 95% interval, the verdict."""
+    return pd.DataFrame(
+        {
+            "Segment": [m["segment"] for m in margins],
+            "Share of requests": [f"{m['volume_share']:.0%}" for m in margins],
+            "Margin (teacher − student) $/month": [usd(m["margin_usd"]) for m in margins],
+            "95% interval": [f"[{usd(m['ci95_usd'][0])}, {usd(m['ci95_usd'][1])}]" for m in margins],
+            "Verdict": [m["state"].capitalize() for m in margins],
+        }
+    )
+
+
+def frontier_chart(f) -> go.Figure:
+    """Monthly cost against critical misroutes a month for every way to serve (an
+    :class:`engine.rollout.frontier.Frontier`): the Pareto frontier within the latency budget, points over it
+    hollow, the oracle a bound, the recommendation starred."""
+    fig = go.Figure()
+    hover = lambda ps: [f"{p.label}: {usd(p.total_usd)}/month, {p.critical_per_month:,.0f} critical misroutes/month, "
+                        f"P95 {p.p95_latency_ms:.0f} ms" for p in ps]  # fmt: skip
+    groups = (
+        ("Cascade within budget", lambda p: p.kind == "cascade" and p.within_budget, CASCADE_COLOR, "circle", 6),
+        (f"Over the {f.budget_ms:g} ms budget", lambda p: p.deployable and not p.within_budget, GREY, "circle-open", 6),
+        ("Segment policy", lambda p: p.kind == "segment policy" and p.within_budget, "#444444", "square", 10),
+        ("Teacher alone", lambda p: p.label == "Teacher alone", TEACHER_COLOR, "circle", 14),
+        ("Student alone", lambda p: p.label == "Student alone", STUDENT_COLOR, "circle", 14),
+        ("Oracle router (a bound)", lambda p: p.kind == "oracle", "black", "diamond-open", 12),
+    )  # fmt: skip
+    for name, keep, color, symbol, size in groups:
+        ps = [p for p in f.points if keep(p)]
+        if ps:
+            fig.add_scatter(x=[p.critical_per_month for p in ps], y=[p.total_usd for p in ps], mode="markers",
+                            name=name, marker=dict(color=color, symbol=symbol, size=size), text=hover(ps),
+                            hovertemplate="%{text}<extra></extra>")  # fmt: skip
+    front = sorted((p for p in f.points if p.pareto), key=lambda p: p.critical_per_month)
+    fig.add_scatter(x=[p.critical_per_month for p in front], y=[p.total_usd for p in front], mode="lines",
+                    line=dict(color="black", dash="dash", shape="hv"), name="Pareto frontier (within budget)",
+                    hoverinfo="skip")  # fmt: skip
+    r = f.recommended
+    fig.add_scatter(x=[r.critical_per_month], y=[r.total_usd], mode="markers", name="Recommended",
+                    marker=dict(symbol="star", size=18, color="black"), text=hover([r]),
+                    hovertemplate="Recommended: %{text}<extra></extra>")  # fmt: skip
+    title = f"Recommended within the {f.budget_ms:g} ms budget: {r.label.lower()}, {usd(r.total_usd)}/month"
+    _layout(fig, title=title, x="Critical misroutes per month", y="USD per month", height=460)
+    fig.update_yaxes(tickformat="$,.0f")
+    fig.update_xaxes(tickformat=",.0f")
+    return fig

@@ -107,6 +107,7 @@ class CascadeSweep:
     oracle_total_usd: float
     oracle_accuracy: float
     measured_p95_latency_ms: np.ndarray | None = None  # from per-request latencies, where the rows have them
+    oracle_critical_rate: float = float("nan")  # critical misroutes per request of the oracle router
 
     @property
     def best_index(self) -> int:
@@ -234,6 +235,7 @@ def sweep(
         float(o_total[0]),
         float(1.0 - o_rates.misroute[0]),
         measured_p95 if rc.latency_measured else None,
+        float(o_rates.critical[0]),
     )
 
 

@@ -66,7 +66,8 @@ def _routed_totals(a: Assumptions, q: costs.CellQuantities, counts: np.ndarray, 
     """Monthly total of a routed system over counts (C,) or (B, C); ``to_teacher`` (C,) says which cells the
     teacher answers. ``keyed`` "segment": a request goes to one model, known before either runs; "intent": the
     router reads the student's predicted intent, so every request pays the student and the routed ones the
-    teacher too (a cascade keyed on segment × predicted intent). Returns (total, teacher share, P95 ms)."""
+    teacher too (a cascade keyed on segment × predicted intent). Returns (total, teacher share, P95 ms, critical
+    misroutes per request)."""
     w = np.asarray(counts, dtype=np.float64) * q.weight
     tot = w.sum(axis=-1)
     pick = lambda x: np.where(to_teacher, x[0], x[1])
@@ -81,7 +82,8 @@ def _routed_totals(a: Assumptions, q: costs.CellQuantities, counts: np.ndarray, 
         p95 = np.where(share > 0.05, t + s, s)
         kw = dict(uses_teacher=share > 0, uses_student=True, student_on_every_request=True)
     system = costs.mixed_system(a, teacher_share=share, p95_latency_ms=p95, **kw)
-    return np.asarray(costs.total(costs.price(rates, a, system)), dtype=np.float64), share, p95
+    total = np.asarray(costs.total(costs.price(rates, a, system)), dtype=np.float64)
+    return total, share, p95, rates.critical
 
 
 def _groups(cube: ConfusionCube, keyed: str) -> np.ndarray:
@@ -107,7 +109,7 @@ def _search(cube, a, q, counts, keyed: str, budget_ms: float) -> np.ndarray:
         options = [np.isin(g, order[:j]) for j in range(order.size + 1)]
     best, best_total = options[0], np.inf
     for opt in options:
-        total, _, p95 = _routed_totals(a, q, counts, opt, keyed)
+        total, _, p95, _ = _routed_totals(a, q, counts, opt, keyed)
         if float(p95) <= budget_ms and float(total) < best_total:
             best, best_total = opt, float(total)
     return best
@@ -159,7 +161,7 @@ def best_policy(cube: ConfusionCube, a: Assumptions, *, keyed: str = "segment", 
         vs_t.append(alone(boot, True) - routed)
         vs_s.append(alone(boot, False) - routed)
     full = _search(cube, a, q, cube.counts, keyed, budget_ms)
-    total, share, p95 = _routed_totals(a, q, cube.counts, full, keyed)
+    total, share, p95, _ = _routed_totals(a, q, cube.counts, full, keyed)
     g = _groups(cube, keyed)
     policy = {_label(cube, keyed, int(i)): "teacher" if full[g == i].any() else "student" for i in np.unique(g)}
     est = lambda v: float((v[0][0] + v[1][0]) / 2)
@@ -193,4 +195,20 @@ def segment_margins(cube: ConfusionCube, a: Assumptions, draws) -> list[dict]:
         state = "student" if lo > 0 else "teacher" if hi < 0 else ("lean student" if m[0] > 0 else "lean teacher")
         out.append({"segment": seg, "volume_share": float(share[0]), "margin_usd": float(m[0]),
                     "ci95_usd": (float(lo), float(hi)), "state": state})  # fmt: skip
+    return out
+
+
+def segment_policies(cube: ConfusionCube, a: Assumptions, counts: np.ndarray | None = None) -> list[dict]:
+    """Every per-segment policy that uses both models (all-student and all-teacher are the single models), with
+    its monthly total, critical misroutes per month and P95 over ``counts`` (default: the cube's; (B, C) ok)."""
+    q = costs.cell_quantities(cube, a)
+    counts = cube.counts if counts is None else counts
+    g, out = cube.segment_idx, []
+    for m in range(1, 2 ** len(cube.segments) - 1):
+        teach = [s for i, s in enumerate(cube.segments) if (m >> i) & 1]
+        to_teacher = np.isin(g, [cube.segments.index(s) for s in teach])
+        total, share, p95, crit = _routed_totals(a, q, counts, to_teacher, "segment")
+        label = "teacher for " + ", ".join(teach)
+        out.append({"label": label, "to_teacher": to_teacher, "total_usd": total, "teacher_share": share,
+                    "p95_latency_ms": p95, "critical_per_month": crit * a.requests_per_month})  # fmt: skip
     return out

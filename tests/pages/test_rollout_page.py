@@ -169,3 +169,16 @@ def test_monitor_tab_draws_the_example_sequence_against_the_proposed_guardrail(d
     }
     assert t["Recommendation"].iloc[6] == "ramp" and t["Canary share"].iloc[0] == "5%"
     assert any(m.value.startswith("**Day 28: ") for m in at.markdown)
+
+
+def test_frontier_and_segment_search_on_the_seed(db):
+    """Within the 15 ms budget the student alone is the cheapest way to serve ($10,990); VIP leans teacher
+    (−$210/month) but the teacher's $512 operations make the student everywhere the best routing."""
+    at = page("rollout")
+    text = next(m.value for m in at.markdown if m.value.startswith("**Student alone** saves"))
+    assert "$0/month against the student alone" in text and "teacher for vip, $11,295/month" in text
+    seg = next(df.value for df in at.dataframe if "Segment" in df.value.columns and "Verdict" in df.value.columns)
+    assert seg["Verdict"].tolist() == ["Lean student", "Lean student", "Lean teacher"]
+    assert seg["Margin (teacher − student) $/month"].tolist() == ["$386", "$947", "−$210"]
+    best = [m.value for m in at.markdown if m.value.startswith("**Best routing per segment")]
+    assert len(best) == 2 and all("the student everywhere — $10,990/month" in b for b in best)

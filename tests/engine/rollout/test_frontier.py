@@ -1,0 +1,44 @@
+"""The cost–quality frontier (issue 16). Seed: teacher $12,112 and 4,760 critical misroutes a month, student
+$10,990 and 6,300; a fallback pays both models' P95 (5 + 12 = 17 ms), so once more than 5% of requests fall
+back P95 breaks the 15 ms budget — the cheapest cascade ignoring it (threshold 0.764, 11% fallback, $10,700)
+is over the budget and must never be recommended."""
+
+import pytest
+
+from engine.rollout import cascade, frontier
+
+
+def test_seed_frontier_points_and_recommendation(seed_ev, seed_a):
+    f = frontier.frontier(seed_ev.rows, seed_ev.cube, seed_a, B=500)
+    single = {p.label: p for p in f.points if p.kind == "single"}
+    assert single["Teacher alone"].total_usd == pytest.approx(12_111.84)
+    assert single["Student alone"].critical_per_month == pytest.approx(6_300)
+    assert f.recommended.label == "Student alone" and f.saving_usd == 0.0
+    over = [p for p in f.points if p.deployable and not p.within_budget]
+    assert min(p.total_usd for p in over) < f.recommended.total_usd  # the budget binds: a cheaper point is over it
+    assert all(p.within_budget and p.deployable for p in f.points if p.pareto)
+    oracle = next(p for p in f.points if p.kind == "oracle")
+    assert oracle.total_usd < f.recommended.total_usd and not oracle.pareto
+    assert f.next_best is not None and f.next_best.label == "teacher for vip"
+
+
+@pytest.mark.parametrize("critical_usd", [0.3, 0.6, 1.2, 2.5, 6.0])
+@pytest.mark.parametrize("budget_ms", [6.0, 15.0, 20.0])
+def test_no_recommended_point_breaks_the_latency_budget(seed_ev, seed_a, critical_usd, budget_ms):
+    a = seed_a.replace(usd_per_critical_event=critical_usd)
+    f = frontier.frontier(seed_ev.rows, seed_ev.cube, a, budget_ms=budget_ms, steps=101, B=200)
+    r = f.recommended
+    assert r.deployable and r.p95_latency_ms <= budget_ms
+    lo, hi = f.saving_ci95_usd
+    assert lo - 1e-6 <= f.saving_usd <= hi + 1e-6 or r.kind == "single"
+    rec = cascade.recommend(seed_ev.rows, a, budget_ms=budget_ms, B=200)
+    assert rec.within_budget is None or rec.within_budget.p95_latency_ms <= budget_ms
+
+
+def test_a_looser_budget_recommends_a_cascade_with_its_interval(seed_ev, seed_a):
+    f = frontier.frontier(seed_ev.rows, seed_ev.cube, seed_a, budget_ms=20.0, B=500)
+    r = f.recommended
+    assert r.kind == "cascade" and r.p95_latency_ms == 17.0 and f.versus == "student"
+    lo, hi = f.saving_ci95_usd
+    print(f"20 ms budget: {r.label}, {r.total_usd:,.0f}/month, saves {f.saving_usd:,.0f} [{lo:,.0f}, {hi:,.0f}]")
+    assert f.saving_usd > 0 and lo < f.saving_usd < hi
