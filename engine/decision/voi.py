@@ -185,6 +185,32 @@ def _loss(x: np.ndarray, choice: str) -> float:
     return float(np.mean(np.maximum(-x, 0.0) if choice == "student" else np.maximum(x, 0.0)))
 
 
+def _binomial(gen: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) per element: exact where n·p·(1 − p) < 25, else its normal approximation rounded (20× faster)."""
+    var = n * p * (1.0 - p)
+    big = var >= 25.0
+    out = np.rint(n * p + np.sqrt(var) * gen.standard_normal(n.shape)) if big.any() else np.zeros(n.shape)
+    small = ~big
+    out[small] = gen.binomial(n[small], p[small])
+    return np.clip(out, 0, n).astype(np.int64)
+
+
+def _multinomial(gen: np.random.Generator, n: int, p: np.ndarray) -> np.ndarray:
+    """One Multinomial(n, p[b]) draw per row, as conditional binomials vectorised over the rows; the last column
+    takes what is left (put the largest category last)."""
+    out = np.empty_like(p)
+    left_n = np.full(p.shape[0], n, dtype=np.int64)
+    left_p = np.ones(p.shape[0])
+    for g in range(p.shape[1] - 1):
+        share = np.clip(np.divide(p[:, g], left_p, out=np.zeros_like(left_p), where=left_p > 0), 0.0, 1.0)
+        k = _binomial(gen, left_n, share)
+        out[:, g] = k
+        left_n -= k
+        left_p -= p[:, g]
+    out[:, -1] = left_n
+    return out
+
+
 def _evsi(
     p: _Parts,
     draws: uncertainty.Draws,
@@ -195,25 +221,29 @@ def _evsi(
     gen: np.random.Generator,
 ) -> np.ndarray:
     q = costs.cell_quantities(cube, a)
-    key = np.vstack([q.harm_units, q.critical_weighted, q.weight[None, :]]).T  # what pricing reads of a cell
+    # what the margin reads of a cell: Δ harm units, Δ weighted critical events (teacher − student), mix weight
+    key = np.vstack([q.harm_units[0] - q.harm_units[1], q.critical_weighted[0] - q.critical_weighted[1], q.weight]).T
     groups, inv = np.unique(key, axis=0, return_inverse=True)
     onehot = np.zeros((cube.n_cells, len(groups)))
     onehot[np.arange(cube.n_cells), np.ravel(inv)] = 1.0
+    base = np.asarray(cube.counts, dtype=np.float64) @ onehot
+    order = np.argsort(base, kind="stable")  # the largest group last: it takes what the others leave
+    groups, onehot, base = groups[order], onehot[:, order], base[order]
     prior = np.asarray(draws.counts, dtype=np.float64) @ onehot
     prior /= prior.sum(axis=1, keepdims=True)
-    base = np.asarray(cube.counts, dtype=np.float64) @ onehot
-    w = groups[:, 4]
+    w = groups[:, 2]
     future = np.zeros_like(prior)
     out, n_prev = [], 0
     for n in n_grid:
         if n > n_prev:
-            future += gen.multinomial(int(n - n_prev), prior)
+            future += _multinomial(gen, int(n - n_prev), prior)
             n_prev = int(n)
         post = base[None, :] + future
-        r = (post @ (groups[:, :4] * w[:, None])) / (post @ w)[:, None]  # posterior-mean rates per draw
+        r = (post @ (groups[:, :2] * w[:, None])) / (post @ w)[:, None]  # posterior-mean Δ rates per draw
         zero = np.zeros(len(post))
-        rt = costs.Rates(r[:, 0], zero, r[:, 2], zero)
-        rs = costs.Rates(r[:, 1], zero, r[:, 3], zero)
+        # the margin is linear in the rates, so the teacher carrying the differences and the student none prices
+        # it exactly
+        rt, rs = costs.Rates(r[:, 0], zero, r[:, 1], zero), costs.Rates(zero, zero, zero, zero)
         out.append(_loss(_margin(rt, rs, a, p.means), choice))
     return np.array(out)
 
