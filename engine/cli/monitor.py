@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from numbers import Real
 
 from engine import validate as v
 from engine.decision import costs, uncertainty
 from engine.decision.cube import read_table
+from engine.errors import require
 from engine.present.money import usd
-from engine.rollout import canary, canary_metric, sequential
+from engine.rollout import canary, canary_metric, frontier, routing, sequential
 
 GUARDRAIL_USD = v.Interval(Real, 0, 1e9, closed="right", unit="$ per month of critical-error cost growth")
 
@@ -152,7 +154,86 @@ def print_monitor(out, guard: dict, example: bool) -> None:
     print(f"day {int(last.day)}: {last.recommendation} — {last.rule}")
 
 
+def cmd_frontier(args) -> int:
+    from engine.cli.rollout import _evidence
+
+    ev, a, _ = _evidence(args)
+    require(ev.rows is not None, "evidence", "has no per-request rows", "use the seed scenario or a run")
+    f = frontier.frontier(ev.rows, ev.cube, a, budget_ms=args.budget_ms)
+    if args.json:
+        print(json.dumps(f.to_dict(), indent=2))
+        return 0
+    r, (lo, hi) = f.recommended, f.saving_ci95_usd
+    print(f"recommended within the {f.budget_ms:g} ms budget: {r.label}, {usd(r.total_usd)}/month, "
+          f"{r.critical_per_month:,.0f} critical misroutes/month, P95 {r.p95_latency_ms:g} ms; saves "
+          f"{usd(f.saving_usd)} vs the {f.versus} alone, 95% [{usd(lo)}, {usd(hi)}]")  # fmt: skip
+    print("Pareto frontier (within budget):")
+    for p in sorted((p for p in f.points if p.pareto), key=lambda p: p.total_usd):
+        print(f"  {p.label:<44} {usd(p.total_usd):>9}/month  {p.critical_per_month:>7,.0f} critical/month")
+    over = [p for p in f.points if p.deployable and not p.within_budget]
+    if over:
+        c = min(over, key=lambda p: p.total_usd)
+        print(
+            f"cheapest over the budget (never recommended): {c.label}, {usd(c.total_usd)}/month, "
+            f"P95 {c.p95_latency_ms:g} ms"
+        )
+    return 0
+
+
+def cmd_segments(args) -> int:
+    from engine.cli.rollout import _evidence
+
+    ev, a, _ = _evidence(args)
+    ms = routing.segment_margins(ev.cube, a, uncertainty.draw(ev.cube, 2_000, 0))
+    best = {k: routing.best_policy(ev.cube, a, keyed=k) for k in ("segment", "intent")}
+    if args.json:
+        out = {"segments": ms, "best_policy": {k: dataclasses.asdict(r) for k, r in best.items()}}
+        print(json.dumps(out, indent=2))
+        return 0
+    for m in ms:
+        lo, hi = m["ci95_usd"]
+        print(f"{m['segment']:<12} {m['volume_share']:>4.0%}  margin {usd(m['margin_usd']):>8}/month "
+              f"[{usd(lo)}, {usd(hi)}]  {m['state']}")  # fmt: skip
+    for k, r in best.items():
+        teach = [g for g, m in r.policy.items() if m == "teacher"]
+        lo, hi = r.saving_vs_student_ci95_usd
+        print(f"best per {'segment' if k == 'segment' else 'segment × predicted intent'}: "
+              + (f"the teacher for {', '.join(teach)}" if teach else "the student everywhere")
+              + f", {usd(r.total_usd)}/month; cross-fitted saving vs the student everywhere "
+              f"{usd(r.saving_vs_student_usd)} "
+              f"[{usd(lo)}, {usd(hi)}], vs the teacher everywhere {usd(r.saving_vs_teacher_usd)}")  # fmt: skip
+    return 0
+
+
+def cmd_shadow(args) -> int:
+    from engine.cli.rollout import _evidence
+
+    ev, a, _ = _evidence(args)
+    daily = a.requests_per_month / a.days_per_month
+    p = canary_metric.shadow_plan(ev.cube, a, share=args.share, daily=daily, gate=args.gate)
+    if args.json:
+        print(json.dumps(p.to_dict(), indent=2))
+        return 0
+    lo, hi = p.agreement_ci95
+    print(f"shadow mode ({p.share:.0%} of {daily:,.0f} requests/day, no labels): agreement {p.agreement:.1%} "
+          f"[{lo:.1%}, {hi:.1%}] — {p.note}"
+          + (f", {p.days_at_share:.2f} days" if p.days_at_share else ""))  # fmt: skip
+    return 0
+
+
 def add_commands(sub, evid) -> None:
+    p = sub.add_parser("frontier", help="cost vs critical misroutes for every way to serve, within the latency budget")
+    evid(p)
+    p.add_argument("--budget-ms", type=v.as_flag(v.Interval(Real, 0, 1e5, closed="right", unit="ms")), default=15.0)
+    p.set_defaults(func=cmd_frontier)
+    p = sub.add_parser("segments", help="per-segment margins and the best routing policy found by search")
+    evid(p)
+    p.set_defaults(func=cmd_segments)
+    p = sub.add_parser("shadow", help="shadow-mode planner: the agreement to watch, requests and days")
+    evid(p)
+    p.add_argument("--share", type=v.as_flag(v.PROPORTION), default=0.05)
+    p.add_argument("--gate", type=v.as_flag(v.PROPORTION), default=0.95, help="agreement gate")
+    p.set_defaults(func=cmd_shadow)
     p = sub.add_parser("monitor", help="daily canary readings with anytime-valid confidence sequences")
     evid(p)
     p.add_argument("--daily", required=True, help="CSV: day, arm (control|canary), requests, critical_misroutes, "

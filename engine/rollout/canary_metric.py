@@ -256,3 +256,43 @@ def margin_plan(cube: ConfusionCube, a: Assumptions, *, share: float, daily: flo
         days_on_ramp(met, daily),
         checks,
     )
+
+
+@dataclass(frozen=True)
+class ShadowPlan:
+    """Shadow mode: the student answers beside the teacher on ``share`` of traffic, unseen; no labels needed."""
+
+    agreement: float  # the evidence's top-1 agreement (production mix), the rate to watch
+    agreement_ci95: tuple[float, float]  # Wilson interval over the evaluation requests
+    gate: float
+    alpha: float
+    power: float
+    share: float
+    daily_requests: float
+    requests: int | None  # to see agreement fall from the evidence's to the gate (one-sided); None: already below
+    days_at_share: float | None
+    note: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def shadow_plan(cube: ConfusionCube, a: Assumptions, *, share: float, daily: float, gate=0.95, alpha=0.05, power=0.8):
+    """Requests (and days at ``share``) for shadow traffic to show agreement below ``gate`` when it has fallen
+    there from the evidence's rate: one-sample, one-sided, ``n = [z_α√(p₀q₀) + z_β√(p₁q₁)]² / (p₀ − p₁)²``."""
+    w = cube.counts * costs.cell_quantities(cube, a).weight
+    p0 = float(w[cube.teacher_idx == cube.student_idx].sum() / w.sum())
+    n_eval, z = cube.n, 1.959963984540054
+    centre = (p0 + z * z / (2 * n_eval)) / (1 + z * z / n_eval)
+    half = z * math.sqrt(p0 * (1 - p0) / n_eval + z * z / (4 * n_eval**2)) / (1 + z * z / n_eval)
+    _k(share)
+    if p0 <= gate:
+        return ShadowPlan(p0, (centre - half, centre + half), gate, alpha, power, share, daily, None, None,
+                          f"the evidence's agreement {p0:.1%} is already at or below the {gate:.0%} gate: shadow "
+                          "traffic would flag it from the first day; fix the student or the gate first")  # fmt: skip
+    za, zb = _z(alpha, 1), float(norm.ppf(power))
+    n = math.ceil(((za * math.sqrt(p0 * (1 - p0)) + zb * math.sqrt(gate * (1 - gate))) / (p0 - gate)) ** 2)
+    note = f"watch top-1 agreement against {p0:.1%}; {n:,} shadow requests show a fall to {gate:.0%}"
+    return ShadowPlan(
+        p0, (centre - half, centre + half), gate, alpha, power, share, daily, n, n / (share * daily), note
+    )
