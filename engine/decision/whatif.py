@@ -21,7 +21,7 @@ import numpy as np
 from engine.decision import costs
 from engine.decision.cube import ConfusionCube, Evidence
 from engine.decision.scenario import MODELS, Assumptions
-from engine.errors import DistillDecideError, require
+from engine.errors import require
 
 METRICS = ("critical_rate", "misroute_rate", "accuracy")
 _SPEC = re.compile(r"\s*(teacher|student)\.([a-z_]+)\s*=\s*([+-−]?\s*[0-9.]+)\s*(%|pt)\s*")
@@ -77,27 +77,58 @@ def factor(cube: ConfusionCube, a: Assumptions, w: WhatIf) -> float:
     return new / r if r > 0 else 1.0
 
 
-def scaled(cube: ConfusionCube, a: Assumptions, model: str, selected: np.ndarray, f: float) -> ConfusionCube:
-    """The cube with ``selected`` cells of ``model`` scaled by ``f``, the rest moved to its correct cell."""
+def _fewer(cube: ConfusionCube, own: np.ndarray, other: np.ndarray, selected: np.ndarray, f: float):
+    """Scale the selected misroutes by f ≤ 1; the rest of each moves to its correct cell (same other prediction)."""
     moved = np.where(selected, (1.0 - f) * cube.counts, 0.0)
-    other = cube.student_idx if model == "teacher" else cube.teacher_idx
-    seg = np.concatenate([cube.segment_idx, cube.segment_idx])
-    true = np.concatenate([cube.true_idx, cube.true_idx])
-    own = cube.teacher_idx if model == "teacher" else cube.student_idx
-    own2 = np.concatenate([own, cube.true_idx])
-    oth2 = np.concatenate([other, other])
-    counts = np.concatenate([cube.counts - moved, moved])
+    twice = lambda x, y: np.concatenate([x, y])
+    return (
+        twice(cube.segment_idx, cube.segment_idx),
+        twice(cube.true_idx, cube.true_idx),
+        twice(own, cube.true_idx),
+        twice(other, other),
+        twice(cube.counts - moved, moved),
+    )
+
+
+def _more(cube: ConfusionCube, own: np.ndarray, other: np.ndarray, selected: np.ndarray, f: float, model: str):
+    """Scale the selected misroutes by f > 1 per (segment, true intent): the extra requests come from the model's
+    correct requests of that segment and intent (each keeps its other-model prediction), misrouted as the selected
+    ones are (same wrong labels, same shares), so the selected dollars scale by exactly f."""
+    k = len(cube.intents)
+    group = cube.segment_idx.astype(np.int64) * k + cube.true_idx
+    correct = own == cube.true_idx
+    counts = cube.counts.astype(np.float64).copy()
+    parts = [(cube.segment_idx, cube.true_idx, own, other, counts)]
+    for g in np.unique(group[selected]):
+        si, ci = np.flatnonzero(selected & (group == g)), np.flatnonzero(correct & (group == g))
+        need, have = (f - 1.0) * cube.counts[si].sum(), float(cube.counts[ci].sum())
+        require(
+            need <= have * (1 + 1e-12),
+            "--what-if",
+            f"needs {need:,.0f} more {model} misroutes of {cube.intents[g % k]!r} than its {have:,.0f} correct ones",
+            "give a smaller increase",
+        )
+        t = need / have
+        share = cube.counts[si] / cube.counts[si].sum()
+        counts[ci] -= t * cube.counts[ci]
+        rep = [np.repeat(x[ci], len(si)) for x in (cube.segment_idx, cube.true_idx, other)]
+        parts.append((rep[0], rep[1], np.tile(own[si], len(ci)), rep[2], np.outer(t * cube.counts[ci], share).ravel()))
+    return tuple(np.concatenate([part[i] for part in parts]) for i in range(5))
+
+
+def scaled(cube: ConfusionCube, a: Assumptions, model: str, selected: np.ndarray, f: float) -> ConfusionCube:
+    """The cube with ``model``'s ``selected`` misroute cells scaled by ``f`` (mass moved to or from its correct
+    routes on the same requests); the other model's outcomes and the segment and intent mix are unchanged."""
+    require(f >= 0, "--what-if", f"scales misroutes by {f:g}", "give a change of −100% or more")
+    own, other = (cube.teacher_idx, cube.student_idx) if model == "teacher" else (cube.student_idx, cube.teacher_idx)
+    seg, true, own2, oth2, counts = (
+        _fewer(cube, own, other, selected, f) if f <= 1 else _more(cube, own, other, selected, f, model)
+    )
     tch, stu = (own2, oth2) if model == "teacher" else (oth2, own2)
     k = len(cube.intents)
     key = ((seg.astype(np.int64) * k + true) * k + tch) * k + stu
     uniq, inv = np.unique(key, return_inverse=True)
     summed = np.bincount(inv, weights=counts)
-    if summed.min() < -1e-9 * cube.n:
-        raise DistillDecideError(
-            "--what-if",
-            f"needs more correctly routed requests than the evaluation has for the {model}",
-            "give a smaller increase",
-        )
     keep = summed > 1e-12 * cube.n
     uniq, summed = uniq[keep], summed[keep]
     summed[np.argmax(summed)] += cube.n - summed.sum()  # the total stays exactly n (draws resample n requests)

@@ -12,6 +12,7 @@ from engine import sources
 from engine.cli import main as cli
 from engine.decision import costs, cube, uncertainty, voi, whatif
 from engine.decision.scenario import Assumptions, ModelAssumptions
+from engine.errors import DistillDecideError
 
 LOGNORMAL = (("usd_per_critical_event", "lognormal:0.9,2.4"),)
 
@@ -175,3 +176,19 @@ def test_decide_what_if_says_hypothetical(capsys):
     assert rc == 0
     d = json.loads(out)
     assert d["margin_usd"] == pytest.approx(1_122.0 + 0.2 * 7_560, abs=0.5)
+
+
+def test_what_if_increases_take_from_correct_routes_of_the_same_intent(seed):
+    c, a, _ = seed
+    before = costs.decompose(c, a)
+    more = whatif.apply(c, a, [whatif.parse("student.critical_rate=+20%")])
+    after = costs.decompose(more, a)
+    assert after.student.critical_usd == pytest.approx(1.2 * before.student.critical_usd, abs=0.005)  # $9,072
+    assert after.teacher.total_usd == pytest.approx(before.teacher.total_usd, abs=0.005)
+    assert more.intent_shares() == pytest.approx(c.intent_shares())
+    worse = whatif.apply(c, a, [whatif.parse("teacher.accuracy=-0.5pt")])
+    assert worse.accuracy("teacher") == pytest.approx(0.921 - 0.005)  # 92.1% → 91.6%
+    assert worse.accuracy("student") == pytest.approx(c.accuracy("student"))
+    with pytest.raises(DistillDecideError) as e:
+        whatif.apply(c, a, [whatif.parse("teacher.misroute_rate=+100%")] * 5)  # 32× the misroutes: too few correct
+    assert "give a smaller increase" in str(e.value)
