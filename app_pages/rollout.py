@@ -11,7 +11,7 @@ from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
 from engine.present import figures_rollout as fr
 from engine.present.money import usd
-from engine.rollout import canary, cascade, checkpoints, drift, frontier, gates, routing, sequential
+from engine.rollout import canary, canary_metric, cascade, checkpoints, drift, frontier, gates, routing, sequential
 from ui import common
 
 ev, a, _ = common.current()
@@ -149,15 +149,25 @@ def canary_results(p: canary.CanaryPlan, daily: float) -> None:
     m6.metric("Labelling, equal arms", usd(p.labelling_usd_equal))
     if p.power_curve:
         st.plotly_chart(fq.power_curve(p.power_curve, p.canary_arm))
-    agree = next((m.point for m in d.quality.metrics if m.name == "agreement"), None) if d else None
-    shadow = ""
-    if agree is not None and agree > 0.95:
-        n = canary.shadow_sample_size(expected_agreement=agree)
-        shadow = f" Shadow mode needs no labels: {n:,} requests show agreement above 95% at the measured {agree:.1%}."
+    crit_metric_box(p.share, daily)
+    sh = canary_metric.shadow_plan(ev.cube, a, share=p.share, daily=daily)
+    shadow = f" Shadow mode needs no labels: {sh.note}" + (f" ({sh.days_at_share:.2f} days)." if sh.requests else ".")
     st.caption(
         f"{p.test.capitalize()}: baseline {p.baseline:.1%} vs {p.target:.1%}, 5% significance, 80% power; daily "
         f"traffic {daily:,.0f} = monthly volume ÷ {a.days_per_month:g} days.{shadow}"
     )
+
+
+def crit_metric_box(share: float, daily: float) -> None:
+    """The canary on the metric that decides: the critical-misroute gap, sized by the exact Poisson test."""
+    b = costs.decompose(ev.cube, a)
+    try:
+        c = canary_metric.critical_rate_plan(
+            b.teacher.critical_rate, b.student.critical_rate, share=share, daily=daily, volume=a.requests_per_month
+        )
+    except DistillDecideError:
+        return  # no critical-rate gap to size on this evidence
+    st.markdown(f"**On the metric that decides:** {c.sentence()}")
 
 
 def cascade_tab() -> None:
@@ -293,17 +303,12 @@ def frontier_tab() -> None:
         return
     f = frontier.frontier(ev.rows, ev.cube, a)
     st.plotly_chart(fr.frontier_chart(f))
-    lo, hi = f.saving_ci95_usd
-    nxt = f.next_best
-    st.markdown(
-        f"**{f.recommended.label}** saves {usd(f.saving_usd)}/month against the {f.versus} alone (95% interval "
-        f"[{usd(lo)}, {usd(hi)}])."
-        + (f" Next cheapest within the budget: {nxt.label}, {usd(nxt.total_usd)}/month." if nxt else "")
-    )
-    st.caption(
-        f"Hollow points break the {f.budget_ms:g} ms P95 budget: shown, never recommended. The oracle router sends "
-        "exactly the requests the teacher answers more cheaply to it: a bound no router reaches."
-    )
+    (lo, hi), nxt = f.saving_ci95_usd, f.next_best
+    then = f" Next cheapest within the budget: {nxt.label}, {usd(nxt.total_usd)}/month." if nxt else ""
+    st.markdown(f"**{f.recommended.label}** saves {usd(f.saving_usd)}/month against the {f.versus} alone (95% "
+                f"interval [{usd(lo)}, {usd(hi)}]).{then}")  # fmt: skip
+    st.caption(f"Hollow points break the {f.budget_ms:g} ms P95 budget: shown, never recommended. The oracle "
+               "router sends the teacher exactly what it answers more cheaply: a bound no router reaches.")  # fmt: skip
 
 
 def routing_search() -> None:

@@ -140,6 +140,17 @@ class MetricPlan:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def sentence(self) -> str:
+        """The plan in words (critical rate): what it detects, the canary arm and the days."""
+        ramp = f"{self.days_on_ramp:.1f} days" if self.days_on_ramp is not None else "over a year"
+        side = "one-sided" if self.sided == 1 else "two-sided"
+        return (
+            f"to detect the student's {self.difference_per_month:+,.0f} {self.unit} ({self.control_value:.2%} → "
+            f"{self.canary_value:.2%}) with {self.power:.0%} power ({side} {self.alpha:.0%}), a {self.share:.0%} "
+            f"canary needs {self.canary_arm:,} requests: **{self.days_at_share:.1f} days**, or {ramp} on the plan's "
+            "5% → 25% ramp."
+        )
+
 
 def _common(share: float, daily: float, n_can: float, field: str) -> tuple[int, int, float]:
     n = math.ceil(n_can)

@@ -182,3 +182,8 @@ def test_frontier_and_segment_search_on_the_seed(db):
     assert seg["Margin (teacher − student) $/month"].tolist() == ["$386", "$947", "−$210"]
     best = [m.value for m in at.markdown if m.value.startswith("**Best routing per segment")]
     assert len(best) == 2 and all("the student everywhere — $10,990/month" in b for b in best)
+    # the canary on the metric that decides: the seed plan's 5% canary against +1,540 critical misroutes a month
+    crit = next(m.value for m in at.markdown if m.value.startswith("**On the metric that decides:**"))
+    assert "+1,540 critical misroutes per month (0.34% → 0.45%)" in crit and "21,776 requests: **9.5 days**" in crit
+    assert "7.5 days on the plan's 5% → 25% ramp" in crit
+    assert any("345 shadow requests show a fall to 95%" in c.value for c in at.caption)
