@@ -221,7 +221,10 @@ def validate_daily(frame: pd.DataFrame) -> pd.DataFrame:
         num = pd.to_numeric(f[col], errors="coerce")
         bad_rows = f.index[num.isna()].tolist()
         require(
-            not bad_rows, col, f"has values that are not numbers (row {bad_rows[:1]})", "give a number in every row"
+            not bad_rows,
+            col,
+            f"has values that are not numbers (data row {bad_rows[0] + 1 if bad_rows else 0})",
+            "give a number in every row",
         )
         require(bool((num >= 0).all()), col, f"is negative ({num.min():g})", "counts, days and dollars are ≥ 0")
         f[col] = num
@@ -246,7 +249,13 @@ def validate_daily(frame: pd.DataFrame) -> pd.DataFrame:
         "one row per day and arm",
     )
     per_day = f.groupby("day")["arm"].nunique()
-    require(bool((per_day == 2).all()), "arm", "some day lacks the control or the canary", "give both arms every day")
+    short = per_day.index[per_day < 2].tolist()
+    require(
+        not short,
+        "arm",
+        f"day {short[0] if short else 0:g} lacks the control or the canary",
+        "give both arms every day",
+    )
     return f.sort_values(["day", "arm"], ignore_index=True)
 
 

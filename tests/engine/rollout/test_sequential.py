@@ -115,6 +115,8 @@ GOOD = pd.DataFrame(
         (lambda f: f.assign(requests=[900, -5]), "requests"),
         (lambda f: f.assign(arm=["control", "treatment"]), "arm"),
         (lambda f: f.assign(critical_misroutes=[3, 20]), "critical_misroutes"),
+        (lambda f: f.assign(requests=["900", "many"]), "requests: has values that are not numbers (data row 2)"),
+        (lambda f: f.iloc[:1], "arm: day 1 lacks the control or the canary"),
     ],
 )
 def test_bad_daily_csv_exits_2_naming_the_field(tmp_path, change, field):
