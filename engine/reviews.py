@@ -323,3 +323,11 @@ def report_inputs(review_id: int | str = "latest", series: str | None = "product
         dates = prod.get("date", prod["cycle"]).map(lambda s: cycle_date(str(s)) or "")
         prod = prod[dates <= r["review_date"]]
     return ReportInputs(r, prev, diff(prev, r) if prev else None, build_timeline(upto, prod), upto)
+
+
+def report_of(review: dict[str, Any], previous: dict[str, Any] | None = None) -> ReportInputs:
+    """Report inputs for a review not read from the store (a draft, or a what-if): it, and what changed since
+    ``previous`` when given."""
+    past = [previous] if previous is not None else []
+    dd = diff(previous, review) if previous is not None else None
+    return ReportInputs(review, previous, dd, build_timeline(past + [review]), past + [review])

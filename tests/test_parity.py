@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine import reviews
 from engine.cli.main import main as cli_main
 from engine.decision import costs, scenario, verdict
 from engine.decision import cube as cube_mod
 from engine.decision.cube import Evidence
-from engine.present import report
+from engine.present import review_report
 from engine.present.money import usd
 from engine.rollout import cascade, drift
 
@@ -146,10 +147,8 @@ def test_engine_cli_cascade_segments_drift_and_report_agree(cases, tmp_path: Pat
         b = d.breakdown
         t, s = _cents(b.teacher.total_usd), _cents(b.student.total_usd)
         # the HTML report's table
-        assert _report_totals(report.build_html(d=d, a=a, cube=ev.cube, evidence_label=ev.label, bootstrap_seed=0)) == (
-            t / 100,
-            s / 100,
-        ), where
+        draft = reviews.draft(Evidence(ev.cube, None, ev.label), a, d, scenario_label="case", author="parity")
+        assert _report_totals(review_report.build(reviews.report_of(draft))) == (t / 100, s / 100), where
         # python -m engine decide --json (counts file + scenario file, as a user would pass them)
         if ev.label not in counts_files:
             counts_files[ev.label] = tmp_path / f"counts{len(counts_files)}.csv"

@@ -53,9 +53,9 @@ def cmd_list(args) -> int:
         print("no review is stored yet: record one with `python -m engine review record`")
     else:
         for r in table.to_dict(orient="records"):
-            lo, hi = float(r["margin_ci95_low_usd"]), float(r["margin_ci95_high_usd"])
+            m, lo, hi = (float(r[k]) for k in ("margin_usd", "margin_ci95_low_usd", "margin_ci95_high_usd"))
             print(
-                f"#{r['review_id']}  {r['date']}  {r['evidence']}  {r['scenario']}  margin {usd(float(r['margin_usd']))} "
+                f"#{r['review_id']}  {r['date']}  {r['evidence']}  {r['scenario']}  margin {usd(m)} "
                 f"[{usd(lo)}, {usd(hi)}]  {r['verdict']}  (by {r['by']})"
             )
     return 0

@@ -102,14 +102,15 @@ def this_vs_last(review: dict[str, Any], previous: dict[str, Any] | None) -> pd.
 
 
 def cost_table(review: dict[str, Any]) -> pd.DataFrame:
-    """The stored review's cost by component, $ per month (unrounded; shown to the cent)."""
-    comps = review["decision"]["components"]
+    """The stored review's cost by component and in total, $ per month (unrounded; shown to the cent)."""
+    d, comps = review["decision"], review["decision"]["components"]
     return pd.DataFrame(
         {
-            "Component": [figures.COMPONENT_LABELS.get(c, c.capitalize()) for c in comps],
-            "Teacher ($/month)": [x["teacher_usd"] for x in comps.values()],
-            "Student ($/month)": [x["student_usd"] for x in comps.values()],
-            "Student − teacher ($/month)": [x["student_minus_teacher_usd"] for x in comps.values()],
+            "Component": [figures.COMPONENT_LABELS.get(c, c.capitalize()) for c in comps] + ["Total"],
+            "Teacher ($/month)": [x["teacher_usd"] for x in comps.values()] + [d["teacher"]["total_usd"]],
+            "Student ($/month)": [x["student_usd"] for x in comps.values()] + [d["student"]["total_usd"]],
+            "Student − teacher ($/month)": [x["student_minus_teacher_usd"] for x in comps.values()]
+            + [-d["margin_usd"]],
         }
     )
 
@@ -233,7 +234,7 @@ def build(inp, *, modified: list[str] | None = None) -> str:
         _section("Promotion gates", _table(gates_table(r), words=True)),
         _section("Cost by component ($ per month)", _table(_money(cost_table(r)))),
         _section("Sources of every number", _sources(r)),
-        _section("Glossary", glossary.html_list()),
+        _section("Glossary: what these words mean", glossary.html_list()),
         _reproduce(inp),
         "</body></html>",
     ]

@@ -1,5 +1,8 @@
 """Every page renders without an exception in AppTest; inputs move the verdict; bad uploads show errors."""
 
+import json
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -192,25 +195,25 @@ def test_latency_page_with_a_measured_run(db, tmp_path, monkeypatch):
     assert a.student.usd_per_request == pytest.approx(0.1785 * 730 / 1.4e6)  # one replica at 2,000 req/s
 
 
-def test_review_reads_a_stored_series_and_exports_a_report(db):
+def test_review_reads_a_stored_production_series_onto_its_timeline(db):
     from engine import store
-    from engine.rollout import drift
 
-    store.save_cycles("weekly", drift.example_cycles().head(6))
+    cycles = pd.DataFrame({"cycle": ["2026-W47", "2026-W48", "2026-W49"], "agreement": [0.97, 0.94, 0.93]})
+    store.save_cycles("weekly", cycles)
     at = app(db)
     at.switch_page("app_pages/review.py").run()
     at.selectbox(key="review_src").set_value("weekly").run()
-    assert not at.exception
-    from engine.data import seed
-    from engine.decision import verdict
-    from engine.decision.cube import Evidence
-    from engine.present import report
-
-    c, a = seed.load_cube(), seed.load_assumptions()
-    d = verdict.decide(Evidence(c, None, "seed"), a, B=500, confirm_B=0)
-    html = report.build_html(d=d, a=a, cube=c, evidence_label="seed", bootstrap_seed=0)
-    assert "Lean student: saves $1,122/month" in html and c.hash in html and "usd_per_critical_event&quot;: 1.2" in html
-    assert len(html) > 1_000_000 and 'src="https://cdn.plot.ly' not in html  # plotly.js embedded: opens offline
+    assert not at.exception, at.exception
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    agreement = next(c for c in charts if c["layout"]["title"]["text"].startswith("Top-1 agreement"))
+    production = next(t for t in agreement["data"] if t["name"] == "Production")
+    assert production["x"] == ["2026-11-16", "2026-11-23", "2026-11-30"]  # ISO weeks on their Mondays
+    # today's decision (97.4%) follows the two production weeks below 95%: not three running, so the rule is quiet
+    assert agreement["layout"]["title"]["text"] == "Top-1 agreement is above the gate"
+    tree = next(df.value for df in at.dataframe if "Status" in df.value.columns and "Action" in df.value.columns)
+    status = dict(zip(tree.iloc[:, 0], tree["Status"]))
+    assert status["Top-1 agreement below the gate for 3 cycles"] == "quiet"
+    assert status["Inference savings shrink > 25%"] == "quiet"  # a review carries its inference dollars
 
 
 def test_lab_shows_which_epoch_a_run_kept_and_why(db, tmp_path, monkeypatch):
