@@ -314,10 +314,10 @@ def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = 
     ):
         lo, hi, est = (days[key + e].to_numpy() for e in ("_lo", "_hi", ""))
         fig.add_scatter(x=np.r_[x, x[::-1]], y=np.r_[lo, hi[::-1]], fill="toself", fillcolor=color, opacity=0.18,
-                        line_width=0, name=f"{name}: 95% confidence sequence", hoverinfo="skip")  # fmt: skip
+                        line_width=0, showlegend=False, hoverinfo="skip")  # fmt: skip
         text = [f"day {d}: {usd(e, signed=True)}/month [{usd(a)}, {usd(b)}]" for d, e, a, b in zip(x, est, lo, hi)]
-        fig.add_scatter(x=x, y=est, mode="lines", name=name, line_color=color, text=text,
-                        hovertemplate="%{text}<extra>" + name + "</extra>")  # fmt: skip
+        fig.add_scatter(x=x, y=est, mode="lines", name=f"{name} (band: 95% confidence sequence)", text=text,
+                        line_color=color, hovertemplate="%{text}<extra>" + name + "</extra>")  # fmt: skip
     fig.add_hline(y=guardrail_usd, line=dict(color=BUDGET_COLOR, dash="dot"))
     fig.add_scatter(x=[x[0], x[-1]], y=[guardrail_usd] * 2, mode="lines", line=dict(color=BUDGET_COLOR, dash="dot"),
                     name=f"Guardrail ({usd(guardrail_usd)}/month)", hoverinfo="skip")  # fmt: skip
@@ -330,8 +330,11 @@ def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = 
                             marker=dict(symbol=symbol, size=11, color="black"),
                             hovertemplate="day %{x}: " + rec + " — %{text}<extra></extra>")  # fmt: skip
     last = days.iloc[-1]
-    title = f"{'Example: ' if example else ''}day {int(last['day'])}: {last['recommendation']}"
-    _layout(fig, title=title, x="Day of the canary", y="USD per month (canary − control)", height=460)
+    lo, hi = last["critical_cost_growth_usd_per_month_lo"], last["critical_cost_growth_usd_per_month_hi"]
+    title = (f"{'Example: ' if example else ''}day {int(last['day'])}: {last['recommendation']} — critical-cost growth "
+             f"{usd(lo)} to {usd(hi)}/month vs the {usd(guardrail_usd)} guardrail")  # fmt: skip
+    _layout(fig, title=title, x="Day of the canary", y="USD per month (canary − control)", height=500)
+    fig.update_layout(margin=dict(t=110))
     span = np.abs(np.r_[days["critical_cost_growth_usd_per_month"], days["usd_per_month_difference"]])
     top = max(3 * guardrail_usd, float(np.percentile(span, 60)))  # early days' bands are too wide to show whole
     fig.update_yaxes(tickformat="$,.0f", range=[-top, top])

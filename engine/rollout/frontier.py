@@ -89,7 +89,7 @@ def _points(rows, cube: ConfusionCube, a: Assumptions, budget_ms: float, steps: 
     for i, t in enumerate(sw.thresholds):
         if 0 < sw.fallback_rate[i] < 1:  # fallback 0 and 1 are the single models (plus the other's operations)
             pts.append(
-                Point("cascade", f"cascade, threshold {t:.2f} ({sw.fallback_rate[i]:.0%} fall back)",
+                Point("cascade", f"cascade, threshold {t:.2f} ({sw.fallback_rate[i]:.1%} fall back)",
                       float(sw.total_usd[i]), float(sw.critical_rate[i] * v), float(p95[i]),
                       bool(p95[i] <= budget_ms), True, float(t))
             )  # fmt: skip

@@ -204,6 +204,22 @@ def recommend(s: dict[str, np.ndarray], guardrail_usd: float) -> tuple[np.ndarra
     return rec, rule
 
 
+def _numbers(f: pd.DataFrame) -> pd.DataFrame:
+    """The numeric columns as numbers ≥ 0, or the first bad one named with its data row."""
+    for col in ("day", "requests", "critical_misroutes", "misroutes") + (("usd",) if "usd" in f.columns else ()):
+        num = pd.to_numeric(f[col], errors="coerce")
+        bad_rows = f.index[num.isna()].tolist()
+        require(
+            not bad_rows,
+            col,
+            f"has values that are not numbers (data row {bad_rows[0] + 1 if bad_rows else 0})",
+            "give a number in every row",
+        )
+        require(bool((num >= 0).all()), col, f"is negative ({num.min():g})", "counts, days and dollars are ≥ 0")
+        f[col] = num
+    return f
+
+
 def validate_daily(frame: pd.DataFrame) -> pd.DataFrame:
     """The daily CSV checked column by column; one row per day and arm, both arms every day."""
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -217,17 +233,7 @@ def validate_daily(frame: pd.DataFrame) -> pd.DataFrame:
     f["arm"] = f["arm"].astype(str).str.strip().str.lower()
     bad = sorted(set(f["arm"]) - set(ARMS))
     require(not bad, "arm", f"has {bad[:3]}", "write control or canary in every row")
-    for col in ("day", "requests", "critical_misroutes", "misroutes") + (("usd",) if "usd" in f.columns else ()):
-        num = pd.to_numeric(f[col], errors="coerce")
-        bad_rows = f.index[num.isna()].tolist()
-        require(
-            not bad_rows,
-            col,
-            f"has values that are not numbers (data row {bad_rows[0] + 1 if bad_rows else 0})",
-            "give a number in every row",
-        )
-        require(bool((num >= 0).all()), col, f"is negative ({num.min():g})", "counts, days and dollars are ≥ 0")
-        f[col] = num
+    f = _numbers(f)
     require(bool((f["requests"] > 0).all()), "requests", "is 0 on some row", "drop days an arm saw no requests")
     require(
         bool((f["critical_misroutes"] <= f["misroutes"]).all()),

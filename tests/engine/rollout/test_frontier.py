@@ -42,3 +42,19 @@ def test_a_looser_budget_recommends_a_cascade_with_its_interval(seed_ev, seed_a)
     lo, hi = f.saving_ci95_usd
     print(f"20 ms budget: {r.label}, {r.total_usd:,.0f}/month, saves {f.saving_usd:,.0f} [{lo:,.0f}, {hi:,.0f}]")
     assert f.saving_usd > 0 and lo < f.saving_usd < hi
+
+
+def test_frontier_and_sequence_charts_read_in_words(seed_ev, seed_a):
+    import re
+
+    from engine.present import figures_rollout as fr
+    from engine.rollout import sequential as sq
+
+    f = frontier.frontier(seed_ev.rows, seed_ev.cube, seed_a, B=200)
+    plan = sq.plan_for(seed_ev.cube, seed_a, 1_900.0)
+    seq = fr.sequence_chart(sq.monitor(sq.example_daily(plan, days=10), plan), 1_900.0, example=True)
+    for fig in (fr.frontier_chart(f), seq):
+        assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+        assert not any(re.search(r"%\{[^}]*:[^}]*\$", t.hovertemplate or "") for t in fig.data)  # usd() strings
+    assert fr.frontier_chart(f).layout.title.text.startswith("Recommended within the 15 ms budget: student alone")
+    assert seq.layout.title.text.startswith("Example: day 10: ") and "$1,900 guardrail" in seq.layout.title.text
