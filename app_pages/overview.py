@@ -4,8 +4,8 @@ from typing import cast
 
 import streamlit as st
 
-from engine.decision import sweeps
-from engine.present import figures, glossary
+from engine.decision import scenario, sweeps, voi
+from engine.present import figures, figures_uncertainty, glossary
 from engine.present.money import usd, usd_cell
 from ui import common, widgets
 from ui import verdict as verdict_ui
@@ -13,8 +13,19 @@ from ui import verdict as verdict_ui
 ev, a, note = common.current()
 st.title("Ship the teacher or the student?")
 d = common.decide_current()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _more_evaluation(cube_hash: str, scenario_json: str, _cube, _a) -> str:
+    """Whether more evaluation pays at $0.10 per label over 12 months (the Uncertainty page's defaults)."""
+    draws = common.draws_for(cube_hash, _cube)
+    return figures_uncertainty.sentence(voi.analyse(draws, _cube, _a, rng=common.BOOTSTRAP_SEED + 1))
+
+
 if d is not None:
     common.banner(d, big=True)
+    if d.verdict.state == "lean":
+        st.markdown(f"{_more_evaluation(ev.cube.hash, scenario.dumps_json(a), ev.cube, a)} (**Uncertainty** has why.)")
     st.markdown(f"**{widgets.modified_note() or f'Unmodified {note}.'}**")
     b, bs = d.breakdown, d.bootstrap
     lo, hi = bs.margin_ci95_usd

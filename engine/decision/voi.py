@@ -35,6 +35,7 @@ EVALUATION = "evaluation sample"  # the source of uncertainty that more labelled
 DEFAULT_USD_PER_LABEL = 0.10
 DEFAULT_HORIZON_MONTHS = 12.0
 N_GRID_POINTS = 20
+EVSI_DRAWS = 10_000  # prior draws the preposterior uses (the first resamples)
 HORIZON = validate.Interval(Real, 0, 1200, closed="right", unit="months the decision stands")
 
 
@@ -229,7 +230,7 @@ def _evsi(
     base = np.asarray(cube.counts, dtype=np.float64) @ onehot
     order = np.argsort(base, kind="stable")  # the largest group last: it takes what the others leave
     groups, onehot, base = groups[order], onehot[:, order], base[order]
-    prior = np.asarray(draws.counts, dtype=np.float64) @ onehot
+    prior = np.asarray(draws.counts[:EVSI_DRAWS], dtype=np.float64) @ onehot  # the first resamples: the prior
     prior /= prior.sum(axis=1, keepdims=True)
     w = groups[:, 2]
     future = np.zeros_like(prior)
