@@ -117,7 +117,9 @@ def cmd_canary(args) -> int:
     if args.metric != "accuracy":
         return cli_monitor.cmd_canary_metric(args, ev, a, daily)
     require(args.baseline is not None, "baseline", "missing", "give --baseline (the control's accuracy, e.g. 0.90)")
-    if args.sided == 1:  # a one-sided test at α is the two-sided formula at 2α
+    one_sided = args.sided == 1 and args.non_inferiority_margin is None  # non-inferiority is one-sided already
+    alpha = args.alpha
+    if one_sided:  # a one-sided test at α is the two-sided formula at 2α
         args.alpha *= 2
     p = canary.plan(
         baseline=args.baseline,
@@ -130,6 +132,8 @@ def cmd_canary(args) -> int:
         expected=args.expected,
         usd_per_label=args.usd_per_label,
     )
+    if one_sided:
+        p = dataclasses.replace(p, alpha=alpha, test="superiority (one-sided)")
     out = p.to_dict()
     if args.non_inferiority_margin is None:
         out["days_along_ramp_5_to_25"] = canary.days_along_ramp(
@@ -148,7 +152,7 @@ def cmd_canary(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    _print_canary(p, out, daily=daily, evidence_label=ev.label, alpha=args.alpha, power=args.power)
+    _print_canary(p, out, daily=daily, evidence_label=ev.label, alpha=alpha, power=args.power)
     return 0
 
 

@@ -92,3 +92,10 @@ def test_canary_critical_rate_json_shape():
 def test_bad_metric_canary(args, field):
     r = run_cli("canary", *args)
     assert r.returncode == 2 and field in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_accuracy_canary_one_sided_is_the_two_sided_formula_at_twice_alpha():
+    one = json.loads(run_cli("canary", "--baseline", "0.90", "--target", "0.895", "--sided", "1", "--json").stdout)
+    two = json.loads(run_cli("canary", "--baseline", "0.90", "--target", "0.895", "--alpha", "0.1", "--json").stdout)
+    assert one["alpha"] == 0.05 and one["test"] == "superiority (one-sided)"
+    assert one["canary_arm"] == two["canary_arm"] < 30_162  # fewer than the two-sided α = 0.05 plan
