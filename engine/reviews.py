@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -259,6 +259,10 @@ def timeline(reviews: list[dict[str, Any]], production: pd.DataFrame | None = No
                 "give a date column (YYYY-MM-DD) or name cycles by date or ISO week (2026-W48)",
             )
             rows.append({k: v for k, v in rec.items() if k != "date"} | {"date": when, "kind": "production"})
+        if reviews:
+            priced = _priced_production(prod, scenario.Assumptions.from_dict(reviews[-1]["assumptions"]))
+            for row in rows[len(reviews) :]:
+                row["margin_usd"] = priced.get(row["cycle"], float("nan"))
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -266,8 +270,18 @@ def timeline(reviews: list[dict[str, Any]], production: pd.DataFrame | None = No
     return out.drop(columns=[c for c in out if out[c].isna().all()])
 
 
-def weeks_between(d0: str, d1: str) -> float:
-    return (date.fromisoformat(d1) - date.fromisoformat(d0)) / timedelta(days=7)
+PRICED = [f"{m}_{c}" for m in scenario.MODELS for c in ("harm_units_per_request", "critical_rate")]
+
+
+def _priced_production(prod: pd.DataFrame, a: scenario.Assumptions) -> dict[str, float]:
+    """Each production week's margin, priced by the one cost formula with the latest review's assumptions (its own
+    volume and $ per critical event where it has them) — only weeks that carry both models' harm and critical
+    rates: a margin missing a component would be a wrong number, not a partial one."""
+    full = prod.dropna(subset=[c for c in PRICED if c in prod])
+    if full.empty or not all(c in prod for c in PRICED):
+        return {}
+    wide = drift.cycle_margins(drift.cycle_costs(full.reset_index(drop=True), a))
+    return dict(zip(wide["cycle"], wide["margin_usd"].astype(float)))
 
 
 @dataclass(frozen=True)

@@ -182,18 +182,6 @@ def scorecard(scored: pd.DataFrame, criteria: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
-def cycle_margins(wide: pd.DataFrame) -> pd.DataFrame:
-    """Per evaluation cycle: both totals and the margin, $ per month."""
-    return pd.DataFrame(
-        {
-            "Evaluation cycle": wide["cycle"],
-            "Teacher total" + MONEY: wide["teacher_total_usd"],
-            "Student total" + MONEY: wide["student_total_usd"],
-            "Margin, teacher − student" + MONEY: wide["margin_usd"],
-        }
-    )
-
-
 def with_unit(label: str, text: str) -> str:
     """A field's shown number with the unit its label names: "$2.50" for a "$ …" field (a true minus before
     the dollar sign), "35.0 ms" for "(ms)"; anything else as it is ("1,400,000" under "(requests)")."""

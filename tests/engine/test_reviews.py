@@ -193,3 +193,14 @@ def test_a_review_decision_is_the_dashboard_decision(seed_ev, seed_a, db):
     d = verdict.decide(seed_ev, seed_a, B=B)
     r, _ = reviews.record(seed_ev, seed_a, scenario_label="seed", decision=d, B=B, author="pm")
     assert r["decision"]["bootstrap"]["margin_ci95"] == list(d.bootstrap.margin_ci95_usd)
+
+
+def test_a_production_week_is_priced_with_the_latest_reviews_inputs(three, seed_cube, seed_a):
+    from engine.rollout import drift
+
+    week = drift.cycle_from_cube(seed_cube, seed_a, cycle="2026-W49")  # the seed's own rates, as a production week
+    partial = pd.DataFrame({"cycle": ["2026-W50"], "agreement": [0.96], "teacher_critical_rate": [0.0034]})
+    t = reviews.build_timeline([three[0]], pd.concat([week, partial], ignore_index=True))
+    prod = t.frame[t.frame["kind"] == "production"].set_index("cycle")["margin_usd"]
+    assert prod["2026-W49"] == pytest.approx(1_121.92)  # the seed week priced at $1.20: the seed margin
+    assert pd.isna(prod["2026-W50"])  # a week without both models' rates is not priced at all
