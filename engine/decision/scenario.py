@@ -163,7 +163,7 @@ class Assumptions:
             price = validate.LIMITS["usd_per_critical_event"]
             lo, hi = (price.check(x, "usd_per_critical_event_range") for x in self.usd_per_critical_event_range)
             require(lo <= hi, "usd_per_critical_event_range", f"low {lo:g} > high {hi:g}", "give [low, high]")
-        distributions.pairs(self.uncertain)  # every spec validated, its assumption named
+        object.__setattr__(self, "uncertain", distributions.pairs(self.uncertain))  # validated, in NAMES order
         validate.Text(200, blank_ok=True).check(self.name, "name")
         validate.Text(100_000, blank_ok=True).check(self.notes, "notes")
 
