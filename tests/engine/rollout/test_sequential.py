@@ -119,8 +119,12 @@ GOOD = pd.DataFrame(
         (lambda f: f.iloc[:1], "arm: day 1 lacks the control or the canary"),
     ],
 )
-def test_bad_daily_csv_exits_2_naming_the_field(tmp_path, change, field):
+def test_bad_daily_csv_exits_2_naming_the_field(tmp_path, capsys, change, field):
+    """In process (the same ``main`` the ``python -m engine`` entry point calls; one subprocess is above)."""
+    from engine.cli.main import main
+
     p = tmp_path / "bad.csv"
     change(GOOD.copy()).to_csv(p, index=False)
-    r = run_cli("monitor", "--daily", str(p))
-    assert r.returncode == 2 and field in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert main(["monitor", "--daily", str(p)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert field in err and len(err.splitlines()) == 1, err
