@@ -181,10 +181,12 @@ RULES = {
 }
 
 
-def recommend(s: dict[str, np.ndarray], guardrail_usd: float) -> tuple[np.ndarray, np.ndarray]:
-    """(recommendation, rule key) per day; a stop (roll back, ship) is final for the later days."""
+def recommend(s: dict[str, np.ndarray], guardrail_usd: float, days=None) -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation, rule key) per reading (``days``: the readings' day numbers, default 1, 2, …); a stop
+    (roll back, ship) is final for the later readings."""
     g = "critical_cost_growth_usd_per_month"
-    day = np.arange(1, s["share"].shape[-1] + 1)
+    n = s["share"].shape[-1]
+    day = np.arange(1, n + 1) if days is None else np.asarray(days, dtype=np.float64) - float(days[0]) + 1
     at_final = s["daily_share"] >= 0.9 * FINAL_SHARE  # traffic splits are not exact
     conds = [
         s[g + "_lo"] > guardrail_usd,
@@ -196,7 +198,7 @@ def recommend(s: dict[str, np.ndarray], guardrail_usd: float) -> tuple[np.ndarra
     code = np.select(conds, [0, 1, 2, 3], default=4)
     stop = code <= 2
     first = np.where(stop.any(axis=-1), stop.argmax(axis=-1), code.shape[-1])
-    later = day - 1 > np.expand_dims(first, -1)
+    later = np.arange(n) > np.expand_dims(first, -1)
     stop_code = np.take_along_axis(code, np.expand_dims(np.minimum(first, code.shape[-1] - 1), -1), axis=-1)
     code = np.where(later, stop_code, code)
     rule = keys[code]
@@ -274,7 +276,7 @@ def monitor(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         arm: tuple(f[f["arm"] == arm].set_index("day").loc[days, c].to_numpy(float) for c in cols) for arm in ARMS
     }
     s = sequences(counts, plan)
-    rec, rule = recommend(s, plan.guardrail_usd)
+    rec, rule = recommend(s, plan.guardrail_usd, days)
     out = pd.DataFrame({"day": days, **{k: v for k, v in s.items() if k != "naive_z"}})
     for end in ("", "_lo", "_hi"):  # the per-request $ difference at the scenario's monthly volume
         out["usd_per_month_difference" + end] = out["usd_per_request_difference" + end] * plan.volume
