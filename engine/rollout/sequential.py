@@ -56,7 +56,7 @@ def _best_ratio(alpha: float) -> float:
 
 def half_width(var, alpha: float, info_star):
     """The normal-mixture confidence sequence's half-width at estimator variance ``var`` (arrays broadcast)."""
-    info = 1.0 / np.asarray(var, dtype=np.float64)
+    info = 1.0 / np.maximum(np.asarray(var, dtype=np.float64), 1e-200)  # no variance (a $0 price): a zero-width band
     rho = _best_ratio(alpha) * np.asarray(info_star, dtype=np.float64)
     return np.sqrt((info + rho) * (np.log((info + rho) / rho) + 2 * math.log(1 / alpha))) / info
 
@@ -141,7 +141,8 @@ def sequences(counts: dict[str, tuple], plan: Plan) -> dict[str, np.ndarray]:
     (r0, v0, u0, w0), (r1, v1, u1, w1) = mo["control"], mo["canary"]
     c0, c1 = plan.prices["control"].critical_usd, plan.prices["canary"].critical_usd
     nc, n0 = _ramp_arms(plan.daily_requests)
-    star = lambda p0, p1, s0, s1: 1.0 / (s1 * p1 * (1 - p1) / nc + s0 * p0 * (1 - p0) / n0)
+    var = lambda p: min(max(p, 1e-6), 1 - 1e-6) * (1 - min(max(p, 1e-6), 1 - 1e-6))  # a rate of 0 still varies
+    star = lambda p0, p1, s0, s1: 1.0 / max(s1 * var(p1) / nc + s0 * var(p0) / n0, 1e-200)
     info_rate = star(plan.p_control, plan.p_canary, 1.0, 1.0)
     info_growth = star(plan.p_control, plan.p_canary, (plan.volume * c0) ** 2, (plan.volume * c1) ** 2)
     probe = {
