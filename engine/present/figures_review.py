@@ -17,6 +17,23 @@ def _who(m: float) -> str:
     return "the student cheaper" if m > 0 else "the teacher cheaper"
 
 
+def _production_margins(fig: go.Figure, frame: pd.DataFrame) -> None:
+    """Production weeks that could be priced, as diamonds beside the reviews' line."""
+    prod = frame[(frame["kind"] == "production")] if "kind" in frame and "margin_usd" in frame else frame.iloc[:0]
+    prod = prod[prod["margin_usd"].notna()] if len(prod) else prod
+    if len(prod):
+        fig.add_scatter(
+            x=prod["date"].astype(str),
+            y=prod["margin_usd"],
+            mode="markers",
+            marker=dict(symbol="diamond", size=10, color="#4c78a8"),
+            name="Production week (priced with the latest review's inputs)",
+            customdata=money_text(prod["margin_usd"]),
+            hovertemplate="%{x}: %{customdata}/month<extra>production</extra>",
+        )
+        fig.update_xaxes(categoryorder="category ascending")
+
+
 def margin_trend(frame: pd.DataFrame) -> go.Figure:
     """The margin of each stored review with its 95% interval as a band; above $0 the student is cheaper."""
     df = frame[frame["kind"] == "review"] if "kind" in frame else frame
@@ -44,19 +61,7 @@ def margin_trend(frame: pd.DataFrame) -> go.Figure:
         customdata=np.c_[money_text(m), money_text(lo), money_text(hi)],
         hovertemplate="%{x}: %{customdata[0]}/month [%{customdata[1]}, %{customdata[2]}]<extra></extra>",
     )
-    prod = frame[(frame["kind"] == "production")] if "kind" in frame and "margin_usd" in frame else frame.iloc[:0]
-    prod = prod[prod["margin_usd"].notna()] if len(prod) else prod
-    if len(prod):
-        fig.add_scatter(
-            x=prod["date"].astype(str),
-            y=prod["margin_usd"],
-            mode="markers",
-            marker=dict(symbol="diamond", size=10, color="#4c78a8"),
-            name="Production week (priced with the latest review's inputs)",
-            customdata=money_text(prod["margin_usd"]),
-            hovertemplate="%{x}: %{customdata}/month<extra>production</extra>",
-        )
-        fig.update_xaxes(categoryorder="category ascending")
+    _production_margins(fig, frame)
     fig.add_hline(y=0, line_color="#555", line_dash="dot")
     unrecorded = len(df) > 0 and str(df["cycle"].iloc[-1]).endswith("#now") if "cycle" in df else False
     now = " now (not recorded yet)" if unrecorded else ""
