@@ -43,6 +43,12 @@ def test_evpi_bounds_evppi_and_evsi_on_the_seed_with_an_uncertain_critical_price
     noise = 0.02 * v.evpi_usd_per_month
     assert np.all(np.diff(v.evsi_usd_per_month) >= -noise)  # rises with n (common random numbers, fixed seed)
     assert v.evsi_usd_per_month.max() <= v.evpi_usd_per_month
+    # at 30 × today's sample the preposterior nearly reveals the evaluation sample: EVSI approaches its EVPPI
+    assert (
+        0.8 * v.evppi_usd_per_month[voi.EVALUATION]
+        < v.evsi_usd_per_month[-1]
+        < v.evppi_usd_per_month[voi.EVALUATION] + noise
+    )
     # the lognormal's mean ($1.58) sits above the point price, so the expected margin is below the point margin
     assert v.joint.mean_usd < v.joint.point_usd
     # the variance shares: fixing either source removes some of the variance, none more than all of it
@@ -94,6 +100,12 @@ def test_two_cell_cube_evpi_matches_the_normal_closed_form():
     mc_se = loss.std() / math.sqrt(loss.size)
     assert v.evpi_usd_per_month == pytest.approx(closed, abs=4 * mc_se)
     assert v.joint.margins_usd.std() == pytest.approx(sigma, rel=0.02)
+    # EVSI of n = N more: the preposterior mean margin is N(μ, σ² n / (N + n)), so the same closed form at σ/√2
+    evsi = voi.analyse(uncertainty.draw(toy, 10_000, 5), toy, a, n_grid=[0, n], rng=6).evsi_usd_per_month
+    s_n = sigma / math.sqrt(2)
+    closed_n = s_n * nd.pdf(mu / s_n) - abs(mu) * nd.cdf(-abs(mu) / s_n)  # $29.9/month
+    assert evsi[0] == 0.0
+    assert evsi[1] == pytest.approx(closed_n, abs=4 * 0.6 * s_n / math.sqrt(10_000))
 
 
 def test_best_n_and_net_value_follow_the_grid(seed):
