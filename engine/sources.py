@@ -14,7 +14,7 @@ import pandas as pd
 
 from engine.data import seed
 from engine.decision import cube as cube_mod
-from engine.decision import scenario
+from engine.decision import mapping, scenario
 from engine.decision.cube import Evidence  # re-exported: sources.Evidence
 from engine.errors import DistillDecideError, require
 
@@ -100,15 +100,36 @@ def stored_scenario(name_or_version: str | int) -> scenario.Assumptions:
     return scenario.Assumptions.from_dict(store.load_scenario(name_or_version))
 
 
-def rows_evidence(path: str, intents=None) -> Evidence:
-    rows = cube_mod.read_table(path)
+def rows_evidence(path: str, intents=None, columns: dict[str, str] | None = None) -> Evidence:
+    """A per-request results file; ``columns`` maps targets to the file's columns (:mod:`engine.decision.mapping`)."""
+    rows = mapping.apply(cube_mod.read_table(path), columns or {}, Path(path).name)
     return Evidence(
         cube_mod.from_rows(rows, intents=intents, source=f"rows:{Path(path).name}"), rows, f"rows {Path(path).name}"
     )
 
 
-def counts_evidence(path: str, intents=None) -> Evidence:
-    return Evidence(cube_mod.read_counts(path, intents=intents), None, f"counts {Path(path).name}")
+def counts_cube(path: str, intents=None, columns: dict[str, str] | None = None) -> cube_mod.ConfusionCube:
+    """A counts file's cube, its columns mapped (``columns``) or named as the counts format names them."""
+    counts = mapping.apply(cube_mod.read_table(path), columns or {}, Path(path).name)
+    return cube_mod.from_counts(counts, intents=intents, source=f"counts:{Path(path).name}")
+
+
+def counts_evidence(path: str, intents=None, columns: dict[str, str] | None = None) -> Evidence:
+    return Evidence(counts_cube(path, intents, columns), None, f"counts {Path(path).name}")
+
+
+def joined_evidence(
+    teacher_path: str, student_path: str, *, id_col: str = "request_id", columns: dict[str, str] | None = None
+) -> tuple[Evidence, mapping.JoinReport]:
+    """Teacher and student predictions from two files (request id, true label, prediction) joined on ``id_col``;
+    ids in only one file are left out of the evidence and counted in the report."""
+    names = (Path(teacher_path).name, Path(student_path).name)
+    rows, report = mapping.join_predictions(
+        cube_mod.read_table(teacher_path), cube_mod.read_table(student_path), id_col=id_col, mapping=columns,
+        names=names,
+    )  # fmt: skip
+    label = f"joined {names[0]} + {names[1]} on {id_col} ({report.note()})"
+    return Evidence(cube_mod.from_rows(rows, source=f"joined:{names[0]}+{names[1]}"), rows, label), report
 
 
 def scenario_for(cube: cube_mod.ConfusionCube, name: str | None) -> tuple[scenario.Assumptions, str]:
@@ -135,3 +156,60 @@ def scenario_for_labels(intents, name: str | None) -> tuple[scenario.Assumptions
     if Path(name).suffix.lower() in (".json", ".toml"):
         return scenario.load(name), f"scenario file {Path(name).name}"
     return stored_scenario(name), f"stored scenario {name}"
+
+
+MEASURED_RUNTIME = "onnx_fp32"  # the runtime whose P95 the Latency page and `price` read
+
+
+def _measured_values(p: Path, name: str, key: str, fix: str) -> dict[str, float]:
+    """Each model's ``key`` from run file ``name`` (latency.json: model → runtime → stats; price.json: model →
+    capacity price), checked: a damaged file is one line naming it, never a traceback."""
+    from engine.runs import rundir
+
+    data = rundir.read_run_json(p, name, fix, keys=scenario.MODELS)
+    out = {}
+    for m in scenario.MODELS:
+        try:
+            entry = data[m]
+            if name == "latency.json":
+                entry = entry[MEASURED_RUNTIME] if MEASURED_RUNTIME in entry else next(iter(entry.values()))
+            out[m] = float(entry[key])
+        except (KeyError, TypeError, ValueError, StopIteration, AttributeError):
+            raise DistillDecideError(f"{p.name}/{name}", f"has no {key} for the {m}", fix) from None
+    return out
+
+
+def measured_assumptions(
+    a: scenario.Assumptions, run: str, *, required: bool = True
+) -> tuple[scenario.Assumptions, str | None]:
+    """``a`` with a run's measurements: P95s from latency.json (`bench-latency`) and capacity prices per request
+    from price.json (`price`), each marked "measured". Not ``required`` (``decide --run``): a run without them,
+    or a stored source that is no run directory, leaves ``a`` as it is (note None)."""
+    from engine.runs import rundir
+
+    try:
+        p = rundir.resolve_run(run, "--measured")
+    except DistillDecideError:
+        if required:
+            raise
+        return a, None
+    found = [f for f in ("latency.json", "price.json") if (p / f).is_file()]
+    if not found:
+        require(
+            not required,
+            "--measured",
+            f"{p.name} has no latency.json or price.json",
+            f"measure it: python -m engine bench-latency --run {p.name}, then price --run {p.name}",
+        )
+        return a, None
+    changes: dict[str, object] = {}
+    said = []
+    if "latency.json" in found:
+        p95 = _measured_values(p, "latency.json", "p95_ms", f"measure it again: bench-latency --run {p.name}")
+        changes |= {f"{m}.p95_latency_ms": p95[m] for m in p95} | {f"{m}.latency_source": "measured" for m in p95}
+        said.append(f"P95 teacher {p95['teacher']:.2f} ms, student {p95['student']:.2f} ms")
+    if "price.json" in found:
+        price = _measured_values(p, "price.json", "usd_per_request", f"price it again: price --run {p.name}")
+        changes |= {f"{m}.usd_per_request": price[m] for m in price} | {f"{m}.price_source": "measured" for m in price}
+        said.append(f"capacity prices teacher ${price['teacher']:.6f}, student ${price['student']:.6f} per request")
+    return a.replace(**changes), f"measured in run {p.name}: " + "; ".join(said)

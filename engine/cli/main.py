@@ -65,6 +65,16 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--rows", help="per-request results file (CSV/parquet: segment, true, teacher_pred, student_pred)")
     src.add_argument("--counts", help="cube counts file (CSV/parquet: segment, true, teacher_pred, student_pred, n)")
     src.add_argument("--cube", metavar="HASH", help="a cube stored by `cube import` or `cube build` (see `cube list`)")
+    src.add_argument("--teacher-preds", metavar="FILE", help="teacher predictions (request id, true, pred) to join")
+    p.add_argument("--student-preds", metavar="FILE", help="student predictions joined to --teacher-preds on the id")
+    p.add_argument("--id-col", default="request_id", help="the request id column of both predictions files")
+    p.add_argument("--map", metavar="TARGET=COLUMN,…", help="column mapping, e.g. true=true_intent,teacher_pred=t_pred")
+    p.add_argument(
+        "--measured",
+        metavar="RUN",
+        help="price with a run's measured P95s (latency.json) and capacity prices (price.json); "
+        "'none' keeps the scenario's even for --run RUN",
+    )
     p.add_argument("--volume", type=_sets("requests_per_month"), help="requests per month")
     p.add_argument("--critical-cost", type=_sets("usd_per_critical_event"), help="$ per critical event")
     p.add_argument(
@@ -91,17 +101,11 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace, *, with_rows: bool = True):
-    if args.run:
-        ev = sources.run_evidence(args.run, with_rows=with_rows)
-    elif args.rows:
-        ev = sources.rows_evidence(args.rows)
-    elif args.counts:
-        ev = sources.counts_evidence(args.counts)
-    elif args.cube:
-        ev = sources.stored_cube_evidence(args.cube)
-    else:
-        ev = sources.seed_evidence()
+    ev = _evidence(args, with_rows=with_rows)
     a, note = sources.scenario_for(ev.cube, args.scenario)
+    if args.measured != "none" and (args.measured or args.run):
+        a, said = sources.measured_assumptions(a, args.measured or args.run, required=bool(args.measured))
+        note += f"; {said}" if said else ""
     changes: dict[str, Any] = {}
     for flag, key in (
         ("volume", "requests_per_month"),
@@ -120,6 +124,39 @@ def _load(args: argparse.Namespace, *, with_rows: bool = True):
     return ev, (a.replace(**changes) if changes else a), note
 
 
+def _evidence(args: argparse.Namespace, *, with_rows: bool = True) -> sources.Evidence:
+    """The evidence the flags name (the seed's without any); --map renames a rows, counts or predictions file's
+    columns (docs/warehouse.md)."""
+    from engine.decision import mapping
+
+    require(
+        bool(args.teacher_preds) == bool(args.student_preds),
+        "--student-preds" if args.teacher_preds else "--teacher-preds",
+        "is missing (the two predictions files come together)",
+        "give --teacher-preds A.csv --student-preds B.csv",
+    )
+    require(
+        args.map is None or bool(args.rows or args.counts or args.teacher_preds),
+        "--map",
+        "applies to --rows, --counts or --teacher-preds/--student-preds files",
+        "drop --map, or give one of those files",
+    )
+    cols = mapping.parse(args.map, mapping.PRED_TARGETS if args.teacher_preds else mapping.TARGETS)
+    if args.run:
+        return sources.run_evidence(args.run, with_rows=with_rows)
+    if args.rows:
+        return sources.rows_evidence(args.rows, columns=cols)
+    if args.counts:
+        return sources.counts_evidence(args.counts, columns=cols)
+    if args.cube:
+        return sources.stored_cube_evidence(args.cube)
+    if args.teacher_preds:
+        ev, report = sources.joined_evidence(args.teacher_preds, args.student_preds, id_col=args.id_col, columns=cols)
+        print(f"note: {report.note()}", file=sys.stderr)
+        return ev
+    return sources.seed_evidence()
+
+
 def _fmt_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
@@ -135,6 +172,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if args.json:
         out = d.to_dict()
         out["scenario"] = note
+        out["evidence"] = ev.label
         out["cube_hash"] = ev.cube.hash
         out["bootstrap"]["seed"] = args.seed
         print(json.dumps(out, indent=2))
@@ -218,13 +256,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_cube(args: argparse.Namespace) -> int:
     from engine import store
     from engine.decision import cube as cube_mod
+    from engine.decision import mapping
 
     if args.action == "list":
         print(store.list_cubes().to_string(index=False))
         return 0
+    cols = mapping.parse(args.map)
     if args.action == "import":
         require(bool(args.path), "path", "missing", "give the counts file: cube import PATH")
-        c = cube_mod.read_counts(args.path)
+        c = sources.counts_cube(args.path, columns=cols)
     else:
         require(
             bool(args.table or args.parquet),
@@ -232,8 +272,11 @@ def cmd_cube(args: argparse.Namespace) -> int:
             "needs --table or --parquet",
             "name a per-request table in the store, or a parquet glob",
         )
+        require("n" not in cols, "--map", "maps n, but cube build counts the rows itself", "drop n= from --map")
         counts = (
-            store.cube_counts_from_table(args.table) if args.table else store.cube_counts_from_parquet(args.parquet)
+            store.cube_counts_from_table(args.table, columns=cols)
+            if args.table
+            else store.cube_counts_from_parquet(args.parquet, columns=cols)
         )
         c = cube_mod.from_counts(counts, source=f"table:{args.table}" if args.table else f"parquet:{args.parquet}")
     sources.store_cube(c)
@@ -293,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?")
     p.add_argument("--table", help="per-request table in the store's DuckDB file")
     p.add_argument("--parquet", help="parquet file or glob of per-request logs (hive partitions ok)")
+    p.add_argument("--map", metavar="TARGET=COLUMN,…", help="column mapping, e.g. true=true_intent,teacher_pred=t_pred")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cube)
     p = sub.add_parser("scenario", help="save, show or list named scenarios in the store")

@@ -89,6 +89,9 @@ def cmd_price(args) -> int:
         peak_to_average=args.peak_to_average,
         target_utilisation=args.utilisation,
     )
+    from engine.runs import rundir
+
+    rundir.write_json(_run_dir(args) / "price.json", {**out, "requests_per_month": volume})  # decide --run reads it
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

@@ -98,6 +98,7 @@ TOP: dict[str, FileRule] = {
     "launch.json": FileRule("json", 1 * MB),
     "export.json": FileRule("json", 1 * MB),
     "latency.json": FileRule("json", 16 * MB),
+    "price.json": FileRule("json", 1 * MB),  # `price --run`: capacity price per request, read by decide --run
     "latency.parquet": FileRule("parquet", 1_000 * MB),
     "process.log": FileRule("log", 256 * MB),
 }

@@ -36,16 +36,34 @@ def cube_counts_from_rows(source: str, path: str | Path | None = None) -> pd.Dat
         ).df()
 
 
+ALIASES = {"true": ("true_intent",)}  # the warehouse doc's column name, accepted unmapped (docs/warehouse.md)
+
+
 def _column_sql(columns: dict[str, str], available: Sequence[str]) -> dict[str, str]:
-    """Quoted source columns for the GROUP BY, each checked against the table's own columns."""
+    """Quoted source columns for the GROUP BY, each checked against the table's own columns.
+
+    ``columns`` maps a target (segment, true, teacher_pred, student_pred) to a column; a mapped column that is
+    not there is refused naming the mapping. Unmapped, ``true`` may be ``true_intent`` and a missing segment is
+    ``'all'``."""
     names = {"seg": "segment", "true": "true", "tch": "teacher_pred", "stu": "student_pred"}
     out = {}
-    for key, default in names.items():
-        col = columns.get(default, default)
+    for key, target in names.items():
+        col = columns.get(target)
+        if col is not None:
+            require(
+                col in available,
+                f"--map {target}={col}",
+                f"column {col!r} is not in the data",
+                f"its columns are {list(available)[:12]}; map one of them",
+            )
+        elif target not in available:
+            col = next((a for a in ALIASES.get(target, ()) if a in available), target)
+        else:
+            col = target
         if key == "seg" and col not in available:
             out[key] = "'all'"
             continue
-        out[key] = quoted(col, available, f"column (for {default})")
+        out[key] = quoted(col, available, f"column (for {target})")
     return out
 
 
