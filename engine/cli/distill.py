@@ -33,6 +33,10 @@ TRAIN_FLAGS = {
     "teacher_run": "teacher_run",
     "student": "student_layers",
     "epochs": "epochs",
+    "lr": "lr",
+    "student_lr": "student_lr",
+    "batch_size": "batch_size",
+    "max_len": "max_len",
     "seed": "seed",
     "scenario": "scenario",
     "gates": "gates",
@@ -74,6 +78,7 @@ def cmd_train(args) -> int:
     cfg = _train_config(args)
     run_dir = trainer.run(cfg, progress_bar=not args.json, resume=args.resume)
     summary = json.loads((run_dir / "summary.json").read_text())
+    config = json.loads((run_dir / "config.json").read_text())
     if args.json:
         print(
             json.dumps(
@@ -84,6 +89,8 @@ def cmd_train(args) -> int:
                     "mode": summary["mode"],
                     "seconds": summary["seconds"],
                     "run_dir": str(run_dir),
+                    "chosen": config.get("chosen", {}),
+                    "warnings": summary.get("warnings", []),
                 },
                 indent=2,
             )
@@ -93,6 +100,14 @@ def cmd_train(args) -> int:
             f"run {summary['run_id']}: teacher accuracy {summary['teacher']['accuracy']:.3f}, student "
             f"{summary['student']['accuracy']:.3f} ({summary['mode']}), {summary['seconds']:.0f} s → {run_dir}"
         )
+        chosen = config.get("chosen", {})
+        for name in ("max_len", "epochs", "lr", "student_lr"):
+            if name in chosen:
+                print(f"  {name}: {chosen[name]}")
+        for note in chosen.get("data", []):
+            print(f"  data: {note}")
+        for warning in summary.get("warnings", []):
+            print(f"warning: {warning}")
     return 0
 
 
@@ -181,6 +196,12 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="data/generated/manga_intents.parquet")
     p.set_defaults(func=cmd_data)
+    _add_train_command(sub)
+    _add_logits_command(sub)
+    _add_runs_command(sub)
+
+
+def _add_train_command(sub) -> None:
     p = sub.add_parser("train", help="train a teacher, distil a student, write a run directory (own process)")
     p.add_argument("--profile", choices=["quick", "medium", "full"], default="quick")
     p.add_argument("--mode", choices=["finetune", "kd-online", "kd-cached"], default="kd-cached")
@@ -208,7 +229,13 @@ def add_commands(sub) -> None:
     p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
     p.add_argument("--logits-cache", help="teacher-logit cache folder (default: data/cache/teacher_logits)")
     p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
-    p.add_argument("--epochs", type=int)
+    p.add_argument(
+        "--epochs", type=int, help="epochs per phase (default: the profile's budget, stopped when validation stalls)"
+    )
+    p.add_argument("--lr", type=float, default=0.0, help="teacher learning rate (default: by model size)")
+    p.add_argument("--student-lr", type=float, default=0.0, help="student learning rate (default: by model size)")
+    p.add_argument("--batch-size", type=int, default=0, help="batch size (default: the profile's)")
+    p.add_argument("--max-len", type=int, default=0, help="max tokens per text (default: p99 of the token lengths)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--run-id")
     p.add_argument(
@@ -220,8 +247,6 @@ def add_commands(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
     p.set_defaults(train_defaults={dest: p.get_default(dest) for dest in TRAIN_FLAGS})
-    _add_logits_command(sub)
-    _add_runs_command(sub)
 
 
 def _add_logits_command(sub) -> None:

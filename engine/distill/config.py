@@ -6,10 +6,14 @@ A run records these fields in its config.json; ``--resume`` reads them back from
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from engine.distill import logits as logit_cache
 from engine.distill import models
@@ -18,17 +22,17 @@ from engine.runs import rundir
 
 MODES = ("finetune", "kd-online", "kd-cached")
 LOSSES = ("kd", "rare-hybrid")
+# generated-data sizes, batch size and the epoch budget per profile; max length, epochs within the budget and
+# learning rates are chosen from the data and the model where no flag gives them (see ``effective``)
 PROFILES = {
-    "quick": dict(
-        n_train=2_000, n_val=500, n_test=1_000, epochs=2, max_len=32, batch_size=32, lr=1.5e-4, student_lr=3e-4
-    ),
-    "medium": dict(
-        n_train=4_000, n_val=1_000, n_test=1_000, epochs=3, max_len=48, batch_size=32, lr=1e-4, student_lr=2e-4
-    ),
-    "full": dict(
-        n_train=44_000, n_val=5_500, n_test=5_500, epochs=5, max_len=64, batch_size=64, lr=5e-5, student_lr=1e-4
-    ),
+    "quick": dict(n_train=2_000, n_val=500, n_test=1_000, batch_size=32, max_epochs=4),
+    "medium": dict(n_train=4_000, n_val=1_000, n_test=1_000, batch_size=32, max_epochs=8),
+    "full": dict(n_train=44_000, n_val=5_500, n_test=5_500, batch_size=64, max_epochs=10),
 }
+MAX_AUTO_LEN = 128  # the data-driven max length is the p99 of token lengths, at most this
+MIN_AUTO_LEN = 16
+REF_LR, REF_PARAMS = 5e-5, 85e6  # BERT-base's fine-tuning rate and its non-embedding parameter count
+LR_RANGE = (1e-5, 1e-3)
 MAX_SEED = 2**32 - 1  # numpy's and torch's seeds are unsigned 32-bit here
 MAX_EPOCHS = 1_000
 
@@ -80,15 +84,13 @@ class TrainConfig:
         if self.teacher_run:
             rundir.check_run_id(self.teacher_run, "--teacher-run")
         p = PROFILES[self.profile]
-        fill: dict[str, Any] = {k: v for k, v in p.items() if not getattr(self, k, None)}
-        if self.epochs is None:
-            fill["epochs"] = p["epochs"]
+        fill: dict[str, Any] = {k: v for k, v in p.items() if k != "max_epochs" and not getattr(self, k, None)}
         return replace(self, **fill)
 
     @property
     def n_epochs(self) -> int:
-        """Epochs to train (``resolved()`` fills a missing count from the profile)."""
-        return int(self.epochs if self.epochs is not None else PROFILES[self.profile]["epochs"])
+        """Epochs to train at most: the given count, or the profile's budget (early stopping ends it sooner)."""
+        return int(self.epochs if self.epochs is not None else PROFILES[self.profile]["max_epochs"])
 
     @property
     def logits_root(self) -> Path:
@@ -107,6 +109,74 @@ def _check_counts(cfg: TrainConfig) -> None:
         f"give 1 to {MAX_EPOCHS} epochs (or leave it out for the profile's)",
     )
     require(cfg.student_layers >= 1, "--student", f"{cfg.student_layers}", "give at least 1 student layer")
+    for flag, value in (("--max-len", cfg.max_len), ("--batch-size", cfg.batch_size)):
+        require(0 <= value <= 100_000, flag, f"{value}", "give a positive whole number (or leave it out)")
+    require(cfg.max_len == 0 or cfg.max_len >= 4, "--max-len", f"{cfg.max_len}", "give at least 4 tokens")
+    for flag, rate in (("--lr", cfg.lr), ("--student-lr", cfg.student_lr)):
+        require(
+            math.isfinite(rate) and 0 <= rate <= 1, flag, f"{rate}", "give a learning rate like 1e-4 (or leave it out)"
+        )
+
+
+def auto_max_len(lengths: Sequence[int] | np.ndarray, cap: int = MAX_AUTO_LEN) -> tuple[int, str]:
+    """The p99 of the texts' token lengths, rounded up to a multiple of 8, within [16, cap]; and why."""
+    arr = np.asarray(lengths, dtype=float)
+    p99 = float(np.percentile(arr, 99))
+    n = int(min(cap, max(MIN_AUTO_LEN, math.ceil(p99 / 8) * 8)))
+    cut = float(np.mean(arr > n))
+    if p99 > cap:
+        return n, f"max_len {n}: the cap (p99 of token lengths is {p99:.0f}; {cut:.1%} of texts are cut)"
+    return n, f"max_len {n} = p99 of token lengths ({p99:.0f}) rounded up to a multiple of 8; {cut:.1%} of texts cut"
+
+
+def auto_lr(non_embedding_params: int) -> tuple[float, str]:
+    """A learning rate by model size: BERT-base's 5e-5 scaled by √(85M / non-embedding parameters), clipped."""
+    raw = REF_LR * math.sqrt(REF_PARAMS / max(non_embedding_params, 1))
+    lr = float(f"{min(max(raw, LR_RANGE[0]), LR_RANGE[1]):.2g}")
+    why = (
+        f"{lr:.2g} for {non_embedding_params / 1e6:.2f}M non-embedding parameters (5e-5 × √(85M / params), "
+        f"BERT-base's rate scaled by size, within {LR_RANGE[0]:.0e} … {LR_RANGE[1]:.0e})"
+    )
+    return lr, why
+
+
+def effective(cfg: TrainConfig, lengths: Sequence[int] | np.ndarray) -> tuple[TrainConfig, dict[str, str]]:
+    """The resolved config with the data-driven max length and epoch budget filled in, and what was chosen why.
+
+    ``lengths`` are the texts' token lengths (untruncated). Learning rates left at 0 are chosen by model size
+    when each phase starts (:func:`auto_lr`, recorded with :func:`record_choice`).
+    """
+    p = PROFILES[cfg.profile]
+    chosen: dict[str, str] = {}
+    max_len = cfg.max_len
+    if max_len:
+        chosen["max_len"] = f"max_len {max_len} (given)"
+    else:
+        max_len, chosen["max_len"] = auto_max_len(lengths)
+    if cfg.epochs is not None:
+        chosen["epochs"] = f"epochs {cfg.epochs} (given)" + (", early stopping on" if cfg.early_stopping else "")
+    elif cfg.early_stopping:
+        chosen["epochs"] = (
+            f"epochs: up to {p['max_epochs']} (profile {cfg.profile}), until validation stops improving (seed 002 "
+            "§13: loss not 1% better for 2 epochs, accuracy < 0.5 points better over 2, or the critical-error rate "
+            "worse twice in a row)"
+        )
+    else:
+        chosen["epochs"] = f"epochs {p['max_epochs']} (profile {cfg.profile} budget; early stopping off)"
+    given_batch = cfg.batch_size != p["batch_size"]
+    chosen["batch_size"] = f"batch_size {cfg.batch_size} " + ("(given)" if given_batch else f"(profile {cfg.profile})")
+    for name in ("lr", "student_lr"):
+        value = getattr(cfg, name)
+        chosen[name] = f"{value:.2g} (given)" if value else "by model size when the phase starts"
+    return replace(cfg, max_len=max_len, epochs=cfg.n_epochs), chosen
+
+
+def record_choice(run_dir: Path, name: str, why: str) -> None:
+    """Add one chosen setting's reason to the run's config.json (its ``chosen`` block)."""
+    path = run_dir / "config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config.setdefault("chosen", {})[name] = why
+    rundir.write_json(path, config)
 
 
 # the fields a resume takes from config.json (run_id names the run; everything else is how it trains)

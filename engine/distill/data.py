@@ -11,7 +11,10 @@ import torch
 
 from engine.data import byo, generator
 from engine.distill import models
+from engine.distill.config import auto_max_len
 from engine.errors import require
+
+STATS_LEN = 512  # token lengths are measured up to this (BERT-family position limit)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class Prepared:
     val_rows: np.ndarray
     test_rows: np.ndarray
     data_hash: str
+    max_len: int = 0  # the length the ids were truncated to
+    token_lengths: np.ndarray | None = None  # every text's token length before truncation (up to 512)
+    notes: tuple[str, ...] = ()  # what loading dropped or carved (bring-your-own data)
 
     @property
     def segments(self) -> np.ndarray | None:
@@ -57,7 +63,11 @@ def load_data(cfg) -> pd.DataFrame:
 
 
 def prepare(cfg, model_factory=None) -> Prepared:
-    """Load, label (generator order first, then alphabetical), tokenise to ``cfg.max_len`` and hash the data."""
+    """Load, label (generator order first, then alphabetical), tokenise and hash the data.
+
+    The ids are truncated to ``cfg.max_len``, or where it is 0 to the p99 of the token lengths
+    (:func:`engine.distill.config.auto_max_len`).
+    """
     df = load_data(cfg)
     labels = sorted(
         df.intent.unique(),
@@ -65,10 +75,14 @@ def prepare(cfg, model_factory=None) -> Prepared:
     )
     y = df.intent.map({v: i for i, v in enumerate(labels)}).to_numpy()
     tok = models.load_tokenizer(cfg.teacher) if model_factory is None else model_factory("tokenizer", 0)
-    ids = tok(df.text.tolist(), truncation=True, max_length=cfg.max_len)["input_ids"]
+    texts = df.text.tolist()
+    lengths = np.array([len(x) for x in tok(texts, truncation=True, max_length=STATS_LEN)["input_ids"]])
+    max_len = cfg.max_len or auto_max_len(lengths)[0]
+    ids = tok(texts, truncation=True, max_length=max_len)["input_ids"]
     split = df.split.to_numpy()
     train, val, test = (np.nonzero(split == s)[0] for s in ("train", "val", "test"))
     data_hash = hashlib.sha256(
         pd.util.hash_pandas_object(df[["text", "intent", "split"]], index=False).to_numpy().tobytes()
     ).hexdigest()[:16]
-    return Prepared(df, labels, y, ids, tok.pad_token_id or 0, train, val, test, data_hash)
+    notes = tuple(df.attrs.get("notes", ()))
+    return Prepared(df, labels, y, ids, tok.pad_token_id or 0, train, val, test, data_hash, max_len, lengths, notes)

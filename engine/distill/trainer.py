@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from engine import sources
-from engine.distill import checkpointing, determinism, losses, models, run_files, selection
+from engine.distill import checkpointing, determinism, diagnosis, losses, models, run_files, selection
+from engine.distill import config as config_mod
 from engine.distill import logits as logit_cache
 from engine.distill.batching import collate, make_batches
 from engine.distill.checkpointing import load_epoch, load_run_teacher
@@ -75,6 +76,10 @@ def _schedule(optimizer, total: int, warmup: float):
 def _open_phase(name: str, model, run: _Run, *, lr: float, ctx: EvalContext, teacher=None, cached=None) -> _Phase:
     """Move the model, wrap it for DDP, and make its optimiser, schedule and class weights."""
     cfg, dist, device, d = run.cfg, run.dist, run.device, run.data
+    if not lr:  # no flag gave it: by model size, said in config.json
+        lr, why = config_mod.auto_lr(models.count_params(model).non_embedding)
+        if dist.main:
+            config_mod.record_choice(run.run_dir, "lr" if name == "teacher" else "student_lr", why)
     model.to(device)
     net = model
     if dist.world > 1:
@@ -221,28 +226,31 @@ class _Checked(NamedTuple):
     data: Prepared
     assumptions: Any
     gates: tuple
+    cfg: TrainConfig  # with the data-driven max length and epoch budget filled in
+    chosen: dict  # what was chosen and why (config.json's ``chosen``)
 
 
 def _check(cfg: TrainConfig, dist: Dist, *, resume: bool, model_factory) -> _Checked:
     """The run id, a resume's run and settings, the reused teacher, the data, scenario and gates."""
     run_dir = run_files.check_run_dir(cfg.run_id, resume=resume) if dist.main else rundir.run_path(cfg.run_id)
-    if resume and dist.main:
-        run_files.check_same_settings(run_dir, asdict(cfg), CONFIG_FIELDS)
     if cfg.teacher_run:
         checkpointing.teacher_source(cfg.teacher_run, "--teacher-run")
     data = prepare(cfg, model_factory)
+    cfg, chosen = config_mod.effective(cfg, data.token_lengths if data.token_lengths is not None else [cfg.max_len])
+    if resume and dist.main:
+        run_files.check_same_settings(run_dir, asdict(cfg), CONFIG_FIELDS)
     assumptions, _ = sources.scenario_for_labels(data.labels, cfg.scenario)
     gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
-    return _Checked(run_dir, data, assumptions, tuple(gate_list))
+    return _Checked(run_dir, data, assumptions, tuple(gate_list), cfg, {**chosen, "data": list(data.notes)})
 
 
 def _start(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, resume: bool, bar: bool) -> _Run:
     """Write config.json (rank 0), open the progress file and start its heartbeat."""
     run_dir, data = checked.run_dir, checked.data
     if dist.main:
-        run_files.write_config(
-            run_dir, asdict(cfg), data, device=str(device), torch_version=torch.__version__, world=dist.world
-        )
+        config = {**asdict(cfg), "chosen": checked.chosen}
+        version = torch.__version__
+        run_files.write_config(run_dir, config, data, device=str(device), torch_version=version, world=dist.world)
     dist.barrier()
     logged = rundir.read_jsonl(run_dir / "epochs.jsonl") if resume else []
     done = {p: max([s["epoch"] for s in logged if s["phase"] == p], default=0) for p in ("teacher", "student")}
@@ -321,6 +329,7 @@ def run(
         if device.type == "cuda":
             device = torch.device("cuda", torch.cuda.current_device())
     checked = _check(cfg, dist, resume=resume, model_factory=model_factory)
+    cfg = checked.cfg
     run_files.open_run_dir(checked.run_dir, main=dist.main)
     dist.barrier()
     with determinism.deterministic(device):
@@ -349,6 +358,10 @@ def _train_and_test(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, 
         tests = run_files.test_results(run_dir, cfg.run_id, r.data, teacher, student, device, checked.assumptions)
         seconds = time.time() - t_start
         head = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": seconds}
+        lengths, lr = r.data.token_lengths, cfg.lr or None
+        head["warnings"] = diagnosis.teacher_warnings(
+            cfg.mode, tests, t_sum, max_len=cfg.max_len, token_lengths=lengths, lr=lr
+        )
         sums, sels = {"teacher": t_sum, "student": s_sum}, {"student": s_sel, "teacher": t_sel}
         run_files.write_summary(run_dir, head, teacher=teacher, student=student, sums=sums, sels=sels, tests=tests)
         run_files.mark_done(run_dir, progress, seconds)
