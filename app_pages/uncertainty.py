@@ -168,6 +168,7 @@ def _voi_charts(v, a) -> None:
             unit="requests per month",
             tick=",.0f",
             now=vol,
+            log=True,
         )
     )
     st.caption(

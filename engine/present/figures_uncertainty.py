@@ -88,7 +88,9 @@ def variance_shares(j: Joint) -> go.Figure:
     return fig
 
 
-def acceptability(x: np.ndarray, p: np.ndarray, *, what: str, unit: str, tick: str, now: float) -> go.Figure:
+def acceptability(
+    x: np.ndarray, p: np.ndarray, *, what: str, unit: str, tick: str, now: float, log: bool = False
+) -> go.Figure:
     """P(student cheaper) against one assumption (the critical price or the volume)."""
     fig = go.Figure(
         go.Scatter(
@@ -108,7 +110,7 @@ def acceptability(x: np.ndarray, p: np.ndarray, *, what: str, unit: str, tick: s
         x=f"{what.capitalize()} ({unit})",
         y="Chance (%)",
     )
-    fig.update_xaxes(tickformat=tick)
+    fig.update_xaxes(tickformat=tick, type="log" if log else "linear")
     fig.update_yaxes(range=[0, 100])
     return fig
 
@@ -127,40 +129,48 @@ def _acceptability_title(x: np.ndarray, p: np.ndarray, what: str, unit: str) -> 
 
 
 def value_of_sampling(v: ValueOfInformation) -> go.Figure:
-    """Net value of labelling n more requests (EVSI over the horizon − labelling cost), the best n marked."""
-    n, net = v.n_grid, v.net_value_usd
-    worth = v.evsi_usd_per_month * v.horizon_months
+    """Net value of labelling n more requests (EVSI over the horizon − labelling cost), the best n marked.
+
+    n on a log axis (n = 0 is off it: the title says when it is best); the $ axis is fitted to what more
+    evaluation is worth, so the worth curve is readable beside a cost that grows without bound."""
+    keep = v.n_grid > 0
+    n, net = v.n_grid[keep], v.net_value_usd[keep]
+    worth = v.evsi_usd_per_month[keep] * v.horizon_months
     fig = go.Figure()
-    fig.add_scatter(
-        x=n,
-        y=worth,
-        mode="lines",
-        name=f"worth over {v.horizon_months:g} months (EVSI)",
-        line=dict(color=TEACHER_COLOR, dash="dot"),
-        customdata=money_text(worth),
-        hovertemplate="%{x:,} requests: worth %{customdata}<extra></extra>",
-    )
-    fig.add_scatter(
-        x=n,
-        y=net,
-        mode="lines+markers",
-        name="net of labelling cost",
-        line_color=STUDENT_COLOR,
-        customdata=money_text(net),
-        hovertemplate="%{x:,} requests: net %{customdata}<extra></extra>",
-    )
+    for ys, name, line, verb in (
+        (worth, f"worth over {v.horizon_months:g} months (EVSI)", dict(color=TEACHER_COLOR, dash="dot"), "worth"),
+        (net, "net of labelling cost", dict(color=STUDENT_COLOR), "net"),
+    ):
+        fig.add_scatter(
+            x=n,
+            y=ys,
+            mode="lines+markers",
+            name=name,
+            line=line,
+            customdata=money_text(ys),
+            hovertemplate="%{x:,} requests: " + verb + " %{customdata}<extra></extra>",
+        )
     fig.add_hline(y=0, line_color="red", line_dash="dash")
     best = v.best_n
-    i = int(np.searchsorted(n, best))
-    fig.add_scatter(
-        x=[best],
-        y=[net[i]],
-        mode="markers",
-        marker=dict(symbol="star", size=16, color="black"),
-        name=f"best n = {best:,}",
-    )
+    if best > 0:
+        i = int(np.searchsorted(v.n_grid, best))
+        fig.add_scatter(
+            x=[best],
+            y=[v.net_value_usd[i]],
+            mode="markers",
+            marker=dict(symbol="star", size=16, color="black"),
+            name=f"best n = {best:,}",
+        )
     title = "Decide now: more evaluation costs more than it is worth" if best == 0 else f"Label {best:,} more requests"
-    _layout(fig, title=title, x="More labelled evaluation requests (n)", y=f"USD over {v.horizon_months:g} months")
-    fig.update_xaxes(tickformat=",")
+    _layout(
+        fig,
+        title=title,
+        x="More labelled evaluation requests (n, log scale)",
+        y=f"USD over {v.horizon_months:g} months",
+    )
+    fig.update_xaxes(type="log", tickformat=",")
+    top = float(max(worth.max(initial=0.0), net.max(initial=0.0)))
+    if top > 0:
+        fig.update_yaxes(range=[-1.5 * top, 1.3 * top])
     money_axis(fig, "y")
     return fig
