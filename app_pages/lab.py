@@ -324,26 +324,7 @@ def pick_evidence(done: list[str]) -> None:
 
 
 def own_rows(a) -> None:
-    st.subheader("Bring your own per-request results")
-    up = common.upload_frame(
-        "Per-request results (CSV/parquet: `segment`, `true`, `teacher_pred`, `student_pred`, optional "
-        "`p_teacher_*` / `p_student_*` probabilities)",
-        "rows_upload",
-    )
-    if up is None:
-        return
-    from engine.decision import cube
-
-    try:
-        c = cube.from_rows(
-            up, intents=a.intents if set(up.get("true", [])) <= set(a.intents) else None, source="upload"
-        )
-        st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents.")
-        if st.button(f"Use these {c.n:,} requests as evidence", key="use_rows"):
-            common.use_uploaded_rows(sources.Evidence(c, up, "upload"))
-            st.rerun()
-    except DistillDecideError as exc:
-        common.show_error(exc)
+    common.evidence_uploads(a)  # per-request rows, counts (with a mapping step) or a stored cube
 
 
 ev, a, _ = common.current()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ui.state import author, current, load_scenario, set_assumptions, use_evidence, use_uploaded_rows
 from ui.state import query as share_query
 from ui.verdict import BOOTSTRAP_SEED, banner, decide_current, draws_for, quality, show_error
-from ui.widgets import MAX_UPLOAD_MB, sidebar, upload_frame
+from ui.widgets import MAX_UPLOAD_MB, evidence_uploads, sidebar, upload_frame
 
 
 def verdict_banner(d) -> None:
@@ -27,6 +27,7 @@ __all__ = [
     "current",
     "decide_current",
     "draws_for",
+    "evidence_uploads",
     "load_scenario",
     "quality",
     "set_assumptions",

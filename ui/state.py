@@ -216,6 +216,15 @@ def use_uploaded_rows(ev: Evidence) -> None:
     use_evidence(ev, ref)
 
 
+def use_counts(ev: Evidence) -> None:
+    """Uploaded counts become evidence stored as a cube (``cube:HASH`` in the URL), so a reload finds them."""
+    try:
+        ref: str | None = f"cube:{sources.store_cube(ev.cube)}"
+    except DistillDecideError:
+        ref = None  # the store is busy or unwritable: the counts still work for this session
+    use_evidence(ev, ref)
+
+
 def load_scenario(version: int, label: str) -> None:
     """A stored scenario version becomes the base: "modified" and the URL (``scenario=VERSION``) are relative
     to it."""

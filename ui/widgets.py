@@ -1,12 +1,15 @@
-"""Widgets shared by the pages: the sidebar (verdict, what-if controls, reset) and size-limited uploads."""
+"""Widgets shared by the pages: the sidebar (verdict, what-if controls, reset), size-limited uploads, and the
+evidence a user brings: per-request rows or counts (with a mapping step when a column has another name) and
+the cubes stored by `cube import` / `cube build`."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from engine.decision import scenario
-from engine.errors import DistillDecideError
+from engine import sources
+from engine.decision import cube, mapping, scenario
+from engine.errors import DistillDecideError, require
 from ui import inputs, state, uploads
 from ui import verdict as ui_verdict
 from ui.fields import BY_PATH, SIDEBAR
@@ -84,3 +87,121 @@ def upload_frame(label: str, key: str, types: tuple[str, ...] = ("csv", "parquet
     except DistillDecideError as exc:
         ui_verdict.show_error(exc)
     return None
+
+
+ROWS_TARGETS = ("true", "teacher_pred", "student_pred")
+COUNTS_TARGETS = (*ROWS_TARGETS, "n")
+UNSET = "—"
+
+
+def mapped_frame(frame: pd.DataFrame, required: tuple[str, ...], key: str, name: str) -> pd.DataFrame | None:
+    """``frame`` with the columns ``required`` named as expected. Where some are missing (and ``true_intent``
+    does not stand in for ``true``), a select box per missing column asks which of the file's columns it is;
+    None, with one message naming what is still missing, until each is named."""
+    found = mapping.resolve(frame.columns, {})
+    absent = [t for t in required if t not in frame.columns and t not in found]
+    spare = [str(c) for c in frame.columns if str(c) not in (*required, *found.values())]
+    chosen = {}
+    if absent and spare:
+        st.markdown(f"**Which column is which?** {name} has no column named {', '.join(f'`{t}`' for t in absent)}.")
+        for box, target in zip(st.columns(len(absent)), absent):
+            pick = box.selectbox(f"`{target}` is the column", [UNSET, *spare], key=f"{key}:map:{target}")
+            if pick != UNSET:
+                chosen[target] = pick
+    try:
+        out = mapping.apply(frame, mapping.check(chosen, "column mapping"), name)
+        missing = [t for t in required if t not in out.columns]
+        require(
+            not missing,
+            f"{name} column(s) {missing}",
+            "missing",
+            "pick which column is which in the boxes above" if spare else f"upload a file with {', '.join(required)}",
+        )
+        return out
+    except DistillDecideError as exc:
+        ui_verdict.show_error(exc)
+    return None
+
+
+def _intents(a: scenario.Assumptions, frame: pd.DataFrame):
+    """The scenario's label set when the upload's labels fit in it, else the upload's own."""
+    labels = set().union(*(set(frame[c].astype(str)) for c in ROWS_TARGETS))
+    return a.intents if labels <= set(a.intents) else None
+
+
+def evidence_uploads(a: scenario.Assumptions) -> None:
+    """Evidence from where it lives: per-request rows, counts (a warehouse GROUP BY) or a stored cube."""
+    st.subheader("Bring your own per-request results, counts or a stored cube")
+    rows_tab, counts_tab, cubes_tab = st.tabs(["Per-request rows", "Counts", "Stored cubes"])
+    with rows_tab:
+        rows_upload(a)
+    with counts_tab:
+        counts_upload(a)
+    with cubes_tab:
+        cube_picker()
+
+
+def rows_upload(a: scenario.Assumptions) -> None:
+    up = upload_frame(
+        "Per-request results (CSV/parquet: `segment`, `true`, `teacher_pred`, `student_pred`, optional "
+        "`p_teacher_*` / `p_student_*` probabilities)",
+        "rows_upload",
+    )
+    up = None if up is None else mapped_frame(up, ROWS_TARGETS, "rows_upload", "the upload")
+    if up is None:
+        return
+    try:
+        c = cube.from_rows(up, intents=_intents(a, up), source="upload")
+        st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents.")
+        if st.button(f"Use these {c.n:,} requests as evidence", key="use_rows"):
+            state.use_uploaded_rows(sources.Evidence(c, up, "upload"))
+            st.rerun()
+    except DistillDecideError as exc:
+        ui_verdict.show_error(exc)
+
+
+def counts_upload(a: scenario.Assumptions) -> None:
+    up = upload_frame(
+        "Counts (CSV/parquet: `segment`, `true`, `teacher_pred`, `student_pred`, `n` — the GROUP BY of "
+        "docs/warehouse.md)",
+        "counts_upload",
+    )
+    up = None if up is None else mapped_frame(up, COUNTS_TARGETS, "counts_upload", "the counts")
+    if up is None:
+        return
+    try:
+        c = cube.from_counts(up, intents=_intents(a, up), source="uploaded counts")
+        st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents (cube {c.hash}).")
+        if st.button(f"Use these {c.n:,} counted requests as evidence", key="use_counts"):
+            state.use_counts(sources.Evidence(c, None, f"uploaded counts (cube {c.hash})"))
+            st.rerun()
+    except DistillDecideError as exc:
+        ui_verdict.show_error(exc)
+
+
+def cube_picker() -> None:
+    """The cubes in the store (`cube import`, `cube build`, a counts upload), newest first."""
+    from engine import store
+
+    try:
+        cubes = store.list_cubes()
+    except DistillDecideError as exc:
+        ui_verdict.show_error(exc)
+        return
+    if cubes.empty:
+        st.caption(
+            "No stored cubes yet. `python -m engine cube import counts.csv` or `python -m engine cube build "
+            "--parquet 'logs/**/*.parquet'` stores one (docs/warehouse.md); so does a counts upload."
+        )
+        return
+    names = {
+        f"{h} — {src} ({int(n):,} requests)": str(h)
+        for h, src, n in zip(cubes["cube_hash"], cubes["source"], cubes["n"])
+    }
+    pick = st.selectbox("Stored cube", list(names), key="cube_pick")
+    if st.button("Use this cube as evidence", key="use_cube"):
+        try:
+            state.use_evidence(sources.stored_cube_evidence(names[pick]), f"cube:{names[pick]}")
+            st.rerun()
+        except DistillDecideError as exc:
+            ui_verdict.show_error(exc)

@@ -33,9 +33,15 @@ def parse(spec: str | None, targets: Sequence[str] = TARGETS, flag: str = "--map
         require(target in targets, flag, f"unknown target {target!r}", f"map one of {', '.join(targets)}")
         require(target not in out, flag, f"{target!r} is mapped twice", "map each target once")
         out[target] = col
-    twice = sorted({c for c in out.values() if list(out.values()).count(c) > 1})
+    return check(out, flag)
+
+
+def check(columns: dict[str, str], flag: str = "--map") -> dict[str, str]:
+    """``columns`` unless one column is mapped to two targets (the dashboard's select boxes come here too)."""
+    values = list(columns.values())
+    twice = sorted({c for c in values if values.count(c) > 1})
     require(not twice, flag, f"column {twice[0]!r} is mapped to two targets" if twice else "", "map a column once")
-    return out
+    return columns
 
 
 def resolve(available: Iterable[str], mapping: dict[str, str], what: str = "the file") -> dict[str, str]:
