@@ -211,5 +211,9 @@ def measured_assumptions(
     if "price.json" in found:
         price = _measured_values(p, "price.json", "usd_per_request", f"price it again: price --run {p.name}")
         changes |= {f"{m}.usd_per_request": price[m] for m in price} | {f"{m}.price_source": "measured" for m in price}
-        said.append(f"capacity prices teacher ${price['teacher']:.6f}, student ${price['student']:.6f} per request")
+        at = rundir.read_run_json(p, "price.json", "price it again").get("requests_per_month")
+        volume = f" (capacity model at {at:,.0f} requests/month)" if isinstance(at, (int, float)) else ""
+        said.append(
+            f"capacity prices teacher ${price['teacher']:.6f}, student ${price['student']:.6f} per request{volume}"
+        )
     return a.replace(**changes), f"measured in run {p.name}: " + "; ".join(said)

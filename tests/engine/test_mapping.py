@@ -165,9 +165,8 @@ def _run_dir(root, *, latency=True, price=False):
         }
         (d / "latency.json").write_text(json.dumps(lat))
     if price:
-        (d / "price.json").write_text(
-            json.dumps({"teacher": {"usd_per_request": 0.0005}, "student": {"usd_per_request": 0.0001}})
-        )
+        prices = {"teacher": {"usd_per_request": 5e-4}, "student": {"usd_per_request": 1e-4}}
+        (d / "price.json").write_text(json.dumps({**prices, "requests_per_month": 2e6}))
     return d
 
 
@@ -176,7 +175,10 @@ def test_a_run_with_latency_json_prices_with_its_measured_p95s(env, capsys):
     measured, err = decide(capsys, "--run", d)
     assumed, _ = decide(capsys, "--run", d, "--measured", "none")
     assert "measured in run measured-1: P95 teacher 40.00 ms, student 5.00 ms" in measured["scenario"]
-    assert "capacity prices teacher $0.000500, student $0.000100" in measured["scenario"]
+    assert (
+        "capacity prices teacher $0.000500, student $0.000100 per request (capacity model at 2,000,000"
+        in (measured["scenario"])
+    )
     a, _ = sources.scenario_for(sources.run_evidence(str(d)).cube, None)
     v, ref = a.requests_per_month, a.latency_reference_requests_per_month
     for model, p95, price in (("teacher", 40.0, 0.0005), ("student", 5.0, 0.0001)):
