@@ -138,6 +138,17 @@ def scenario_for(cube: cube_mod.ConfusionCube, name: str | None) -> tuple[scenar
     return scenario_for_labels(cube.intents, name)
 
 
+def foreign_label_note(intents) -> str:
+    """The defaults a label set that is not MangaAssist's is priced with, said (issue 17)."""
+    from engine.quality import report
+
+    return (
+        f"defaults for a label set that is not MangaAssist's ({len(intents)} intents): 1 harm unit per misroute; "
+        "critical set unset (no critical intents: critical misroutes cost $0, name them in a scenario file); "
+        f"{report.rare_rule(intents)}; the seed's prices, volume and P95s, not measured for these models"
+    )
+
+
 def scenario_for_labels(intents, name: str | None) -> tuple[scenario.Assumptions, str]:
     """:func:`scenario_for` from a label list (a training run's labels, before any cube exists)."""
     if name in (None, "seed"):
@@ -149,10 +160,7 @@ def scenario_for_labels(intents, name: str | None) -> tuple[scenario.Assumptions
         data.pop("harm_matrix")
         data.pop("critical_intents")
         data.pop("production_intent_mix", None)
-        return (
-            scenario.Assumptions.from_dict(data),
-            "seed prices; 1 harm unit per misroute and no critical intents (this label set has no harm matrix)",
-        )
+        return scenario.Assumptions.from_dict(data), foreign_label_note(intents)
     if Path(name).suffix.lower() in (".json", ".toml"):
         return scenario.load(name), f"scenario file {Path(name).name}"
     return stored_scenario(name), f"stored scenario {name}"

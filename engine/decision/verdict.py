@@ -13,7 +13,7 @@ same dollars everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -254,6 +254,21 @@ def near_break_even(
     return None
 
 
+def _with_notes(v: Verdict, gate_report: gates_mod.GateReport, a: Assumptions) -> Verdict:
+    """The sentence, plus the gates both models fail (no reason to keep the teacher) and an unset critical set."""
+    extra = [
+        f"Both models fail '{r.gate.name}' ({r.evidence.split('; both fail')[0]} for the student): "
+        "not a reason to keep the teacher."
+        for r in gate_report.both_fail
+    ]
+    if not a.critical_intents:
+        extra.append(
+            "No critical intents are set, so no misroute is priced as critical ($0) and no critical-rate gate can "
+            "fail: name the intents whose misroute is critical (the scenario's critical_intents) to price them."
+        )
+    return replace(v, sentence=" ".join([v.sentence, *extra])) if extra else v
+
+
 def decide(
     evidence: Evidence,
     a: Assumptions,
@@ -291,4 +306,5 @@ def decide(
         near_break_even=near_break_even(a, breakdown.margin_usd, boot, list(bes.values())),
         small_sample=small_sample(cube, a),
     )
+    sentence = _with_notes(sentence, gate_report, a)
     return Decision(breakdown, boot, proj, be_c, be_v, sentence, gate_report, quality, evidence.label, bes)

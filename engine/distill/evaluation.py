@@ -15,6 +15,7 @@ import torch
 from engine.distill import losses, selection
 from engine.distill.batching import collate
 from engine.quality import metrics as qm
+from engine.quality import report as quality_report
 
 
 @torch.no_grad()
@@ -66,13 +67,15 @@ def evaluate(
     top-1 agreement and KL at T = 3; under a scenario the business-weighted error $ per request.
 
     The critical set is the scenario's (``assumptions.critical_intents``) unless ``critical_intents``
-    is given; the rare set is the quality report's rule (``qm.rare_classes``: 0 < prior < 5% among
-    these requests). Every metric is ``engine.quality.metrics``'s.
+    is given; the rare set is the quality report's rule (``report.rare_set``: MangaAssist's 0 < prior < 5%,
+    another label set's bottom 10% of intents by prior, among these requests). Every metric is
+    ``engine.quality.metrics``'s.
     """
     pred = probs.argmax(1)
     k = len(labels)
     counts = qm.class_counts(y, pred, k)
-    rare = np.array(qm.rare_classes(qm.class_priors(y, k)), dtype=np.int64)
+    rare_names = quality_report.rare_set(dict(zip(labels, qm.class_priors(y, k), strict=True)))
+    rare = np.array([labels.index(n) for n in rare_names], dtype=np.int64)
     crit = critical_set(labels, assumptions, critical_intents)
     p_true = np.clip(probs[np.arange(len(y)), y], 1e-12, 1.0)
     out = {

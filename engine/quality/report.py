@@ -9,12 +9,14 @@ use a Poisson bootstrap over rows with a smaller B (stated in the report).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from engine.data import seed
 from engine.decision import uncertainty
 from engine.decision.cube import ConfusionCube
 from engine.errors import require
@@ -83,8 +85,34 @@ def _ci(x: np.ndarray) -> tuple[float, float]:
 
 
 def rare_classes(cube: ConfusionCube, prior_below: float = qm.RARE_PRIOR) -> tuple[str, ...]:
-    """The cube's rare intents: prior (share of true labels) below ``prior_below``, by ``metrics.rare_classes``."""
-    return qm.rare_classes(cube.intent_shares(), prior_below)
+    """The cube's rare intents by :func:`rare_set` over its priors (shares of true labels)."""
+    return rare_set(cube.intent_shares(), prior_below)
+
+
+RARE_BOTTOM_SHARE = 0.10  # a label set other than MangaAssist: the bottom 10% of its intents by prior are rare
+
+
+def rare_set(
+    shares: Mapping[str, float], prior_below: float = qm.RARE_PRIOR, bottom_share: float = RARE_BOTTOM_SHARE
+) -> tuple[str, ...]:
+    """Rare intents, in ``shares``' order. MangaAssist's label set: 0 < prior < ``prior_below`` (seed 001 §3).
+    Any other label set: the bottom ``bottom_share`` of its present intents by prior, at least one (ties broken by
+    name), because "prior < 5%" over 77 balanced intents makes every intent rare and the rare-class gate plain
+    accuracy."""
+    if set(shares) <= set(seed.INTENTS):
+        return qm.rare_classes(shares, prior_below)
+    present = sorted((v, k) for k, v in shares.items() if v > 0)
+    k = max(1, round(bottom_share * len(present)))
+    chosen = {name for _, name in present[:k]}
+    return tuple(name for name in shares if name in chosen)
+
+
+def rare_rule(intents: Sequence[str], bottom_share: float = RARE_BOTTOM_SHARE) -> str:
+    """The rare-set rule in words for this label set."""
+    if set(intents) <= set(seed.INTENTS):
+        return f"rare = prior < {qm.RARE_PRIOR:.0%} (seed 001 §3)"
+    k = max(1, round(bottom_share * len(intents)))
+    return f"rare = the bottom {bottom_share:.0%} of intents by prior ({k} of {len(intents)})"
 
 
 def _count_metrics(cube: ConfusionCube, counts: np.ndarray, critical: tuple[str, ...], rare: tuple[str, ...]):

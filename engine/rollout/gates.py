@@ -20,6 +20,7 @@ from engine.errors import require
 GROUPS = ("safety", "latency", "cost", "quality", "ops")
 USES = ("point", "lower95", "upper95")
 COMPARATORS = (">=", "<=")
+BOTH_FAIL_GROUPS = ("safety", "quality")  # a student gate of these the teacher fails too is "both fail", not blocking
 THRESHOLD = v.Interval(Real, -1e12, 1e12, unit="the metric's bound")
 
 
@@ -69,6 +70,7 @@ class GateResult:
     value: float | None
     passed: bool | None  # None: the metric is not available for this evidence
     evidence: str
+    both_fail: bool = False  # the student fails and the teacher fails the same gate: no reason to keep the teacher
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,13 @@ class GateReport:
 
     @property
     def first_blocking(self) -> GateResult | None:
-        failing = [r for r in self.results if r.passed is False]
+        failing = [r for r in self.results if r.passed is False and not r.both_fail]
         return min(failing, key=lambda r: GROUPS.index(r.gate.group)) if failing else None
+
+    @property
+    def both_fail(self) -> tuple[GateResult, ...]:
+        """Gates the student fails and the teacher fails too (reported, never blocking the student)."""
+        return tuple(r for r in self.results if r.both_fail)
 
     @property
     def blocked(self) -> bool:
@@ -90,7 +97,9 @@ class GateReport:
             "blocked": self.blocked,
             "first_blocking": fb.gate.name if fb else None,
             "gates": [
-                {**asdict(r.gate), "value": r.value, "passed": r.passed, "evidence": r.evidence} for r in self.results
+                {**asdict(r.gate), "value": r.value, "passed": r.passed, "evidence": r.evidence}
+                | {"both_fail": r.both_fail}
+                for r in self.results
             ],
         }
 
@@ -109,12 +118,24 @@ def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | 
             continue
         ok = v >= g.threshold if g.comparator == ">=" else v <= g.threshold
         where = "point estimate" if g.use == "point" else f"{g.use} bound"
-        results.append(
-            GateResult(
-                g, float(v), bool(ok), f"{where} {v:.4g} {g.comparator} {g.threshold:g}" + ("" if ok else " fails")
-            )
-        )
+        evidence = f"{where} {v:.4g} {g.comparator} {g.threshold:g}" + ("" if ok else " fails")
+        teacher = None if ok else _teacher_failure(g, values)
+        if teacher is not None:
+            evidence += f"; both fail (the teacher's {teacher:.4g} fails it too): not a reason to keep the teacher"
+        results.append(GateResult(g, float(v), bool(ok), evidence, both_fail=teacher is not None))
     return GateReport(tuple(results))
+
+
+def _teacher_failure(g: Gate, values: Mapping[str, tuple[float, float | None, float | None]]) -> float | None:
+    """The teacher's value of a student quality or safety gate's metric when the teacher fails it too, else None
+    (a latency or cost budget is the serving system's requirement, not a comparison of the two models)."""
+    if g.group not in BOTH_FAIL_GROUPS or not g.metric.startswith("student."):
+        return None
+    point, lo, hi = values.get("teacher." + g.metric.removeprefix("student."), (None, None, None))
+    t = {"point": point, "lower95": lo, "upper95": hi}[g.use]
+    if t is None:
+        return None
+    return None if (t >= g.threshold if g.comparator == ">=" else t <= g.threshold) else float(t)
 
 
 def gate_values(quality_report, assumptions) -> dict[str, tuple[float, float | None, float | None]]:

@@ -44,11 +44,12 @@ def test_teacher_side_above_break_even(seed_a, decide):
 
 
 def test_blocked(seed_a, decide):
-    gate = Gate("rare-class accuracy ≥ 99%", "student.rare_class_accuracy", ">=", 0.99, "safety")
+    # the teacher's 88.2% passes, the student's 87.4% does not (a gate both fail blocks nothing: test_label_sets)
+    gate = Gate("rare-class accuracy ≥ 88%", "student.rare_class_accuracy", ">=", 0.88, "safety")
     d = decide(seed_a, gates=(gate,))
     assert (d.verdict.state, d.verdict.model) == ("blocked", "teacher")
     assert d.verdict.sentence.startswith(
-        "Blocked: the student fails the gate 'rare-class accuracy ≥ 99%', so keep the teacher "
+        "Blocked: the student fails the gate 'rare-class accuracy ≥ 88%', so keep the teacher "
         "(the student would save $1,122/month)"
     )
     assert d.gates.first_blocking.gate is gate

@@ -6,6 +6,7 @@ import pytest
 from engine.decision import cube, uncertainty, verdict
 from engine.decision.cube import Evidence
 from engine.quality import report as quality_report
+from engine.rollout import gates
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,9 @@ def test_small_evaluation_never_ships(seed_rows, seed_a):
     assert "cannot be trusted" in d.verdict.sentence and "Ship" not in d.verdict.sentence
     k = verdict.discordant_critical_requests(c, seed_a)
     assert k < 10 and f"only {k:,} critical requests misrouted by one model but not the other" in d.verdict.sentence
-    gated = verdict.decide(Evidence(c, rows, "80 rows"), seed_a, B=500, confirm_B=0)  # the default gates
+    # a gate the student fails and the teacher cannot (a pair metric); gates both fail block nothing
+    strict = (gates.Gate("Top-1 agreement ≥ 0.99", "agreement", ">=", 0.99, "quality"),)
+    gated = verdict.decide(Evidence(c, rows, "80 rows"), seed_a, strict, B=500, confirm_B=0)
     assert (
         gated.verdict.small_sample and "also too small to trust: only 80 evaluation requests" in gated.verdict.sentence
     )

@@ -45,15 +45,19 @@ def test_rare_set_is_the_quality_reports_rule():
     from engine.decision import cube
     from engine.quality import report
 
-    labels = ["a", "b", "c", "d"]
+    # MangaAssist intents (seed 001 §3's rule, prior < 5%) named a, b, c, d here
+    a, b, c, d = labels = ["order_tracking", "faq", "escalation", "account_security"]
     # 40 requests: a 24, b 14, c 1 (2.5%: rare), d 1 (2.5%: rare); b's 14 include none < 5%
-    true = ["a"] * 24 + ["b"] * 14 + ["c", "d"]
-    pred = ["a"] * 24 + ["b"] * 14 + ["c", "a"]
+    true = [a] * 24 + [b] * 14 + [c, d]
+    pred = [a] * 24 + [b] * 14 + [c, a]
     y = np.array([labels.index(n) for n in true])
     out = evaluation.evaluate(y, _probs(labels, pred), labels)
     assert out["rare_class_accuracy"] == pytest.approx(0.5)  # c right, d wrong
     rows = {"true": true, "teacher_pred": pred, "student_pred": pred}
-    assert report.rare_classes(cube.from_rows(pd.DataFrame(rows), intents=labels)) == ("c", "d")
+    assert report.rare_classes(cube.from_rows(pd.DataFrame(rows), intents=labels)) == (c, d)
+    # another label set: the bottom 10% of its intents by prior, at least one (ties by name): w alone
+    other = ["x", "y", "w", "z"]
+    assert evaluation.evaluate(y, _probs(labels, pred), other)["rare_class_accuracy"] == pytest.approx(1.0)
 
 
 def test_a_run_judges_each_epoch_by_its_scenarios_critical_set(tmp_path, monkeypatch):
