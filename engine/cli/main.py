@@ -18,6 +18,7 @@ import numpy as np
 
 from engine import sources
 from engine import validate as v
+from engine.cli import candidates as cli_candidates
 from engine.cli import distill as cli_distill
 from engine.cli import review as cli_review
 from engine.cli import rollout as cli_rollout
@@ -102,7 +103,15 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
 
 def _load(args: argparse.Namespace, *, with_rows: bool = True):
     ev = _evidence(args, with_rows=with_rows)
-    a, note = sources.scenario_for(ev.cube, args.scenario)
+    base, a, note = _assumptions(args, ev.cube.intents)
+    if args.what_if:
+        ev = whatif.hypothetical_evidence(ev, base, args.what_if)
+    return ev, a, note
+
+
+def _assumptions(args: argparse.Namespace, intents):
+    """The scenario the flags name for this label set: (before the flags' changes, after them, its note)."""
+    a, note = sources.scenario_for_labels(intents, args.scenario)
     if args.measured != "none" and (args.measured or args.run):
         a, said = sources.measured_assumptions(a, args.measured or args.run, required=bool(args.measured))
         note += f"; {said}" if said else ""
@@ -119,9 +128,7 @@ def _load(args: argparse.Namespace, *, with_rows: bool = True):
     if args.uncertain:
         extra = [distributions.parse_assignment(t) for t in args.uncertain]
         changes["uncertain"] = distributions.merge(a.uncertain, extra)
-    if args.what_if:
-        ev = whatif.hypothetical_evidence(ev, a, args.what_if)
-    return ev, (a.replace(**changes) if changes else a), note
+    return a, (a.replace(**changes) if changes else a), note
 
 
 def _evidence(args: argparse.Namespace, *, with_rows: bool = True) -> sources.Evidence:
@@ -166,6 +173,8 @@ def _fmt_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    if args.candidates:
+        return cli_candidates.cmd_candidates(args, _assumptions)
     ev, a, note = _load(args)
     gate_list = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
     d = verdict.decide(ev, a, gate_list, B=args.bootstrap, rng=args.seed)
@@ -323,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=v.as_flag(v.BOOTSTRAP), default=10_000, help="resamples B (default 10,000)")
     p.add_argument("--seed", type=v.as_flag(v.SEED), default=0, help="bootstrap random seed")
     p.add_argument("--gates", help="JSON list of gates (default: the seeds' gates)")
+    p.add_argument("--candidates", metavar="NAME=COLUMN,…", help="N students on one plane (--rows/--counts columns)")
     p.set_defaults(func=cmd_decide)
     p = sub.add_parser("sweep", help="sweep one assumption and find where the winner flips")
     p.add_argument("what", choices=sorted(SWEEP_DEFAULTS))

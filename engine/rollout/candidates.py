@@ -1,0 +1,169 @@
+"""N student candidates against one teacher, on the same requests (issue 17, item 5).
+
+Evidence holds one prediction column per candidate (a 2-layer student, a 4-layer one, INT8, a cascade at one
+threshold) beside the teacher's. Each candidate's cube is the ordinary two-model cube of (teacher, that
+candidate), so its verdict is exactly what a two-model run of it gives. The bootstrap resamples the joint cells
+(segment, true, teacher, every candidate) once: every candidate's margin is read off the same resampled
+requests, so the intervals are paired across candidates too and the lead of the best over the runner-up has
+its own interval. Every candidate is priced with the scenario's student prices and P95.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine import validate
+from engine.decision import cube as cube_mod
+from engine.decision import uncertainty, verdict
+from engine.decision.scenario import Assumptions
+from engine.errors import require
+from engine.present.money import usd
+from engine.rollout import gates as gates_mod
+
+EXAMPLE = "e.g. --candidates 2layer=s2_pred,4layer=s4_pred,int8=int8_pred"
+
+
+def parse(spec: str) -> dict[str, str]:
+    """``'2layer=s2_pred,int8=int8_pred'`` (or bare column names) → ``{name: column}``, at least two."""
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in str(spec).split(",")):
+        name, sep, col = (s.strip() for s in part.partition("="))
+        col = col if sep else name
+        require(bool(name and col), "--candidates", f"{part!r} is not NAME=COLUMN", EXAMPLE)
+        require(name not in out, "--candidates", f"{name!r} is named twice", "name each candidate once")
+        out[name] = col
+    require(len(out) >= 2, "--candidates", f"names {len(out)} candidate", "name two or more (" + EXAMPLE + ")")
+    require(len(out) <= 20, "--candidates", f"names {len(out)} candidates", "compare at most 20 at once")
+    return out
+
+
+def joint_cells(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Requests counted per (segment, true, teacher_pred, each candidate's column): per-request rows count 1
+    each, a counts table its ``n``."""
+    cols = list(columns.values())
+    missing = [c for c in ("true", "teacher_pred", *cols) if c not in frame.columns]
+    require(
+        not missing,
+        f"candidates column(s) {missing}",
+        "missing",
+        f"the file has columns {list(frame.columns)[:12]}; name each candidate's prediction column",
+    )
+    f = frame if "segment" in frame.columns else frame.assign(segment=cube_mod.DEFAULT_SEGMENT)
+    keys = ["segment", "true", "teacher_pred", *dict.fromkeys(cols)]
+    f = cube_mod._as_text(f[keys + (["n"] if "n" in f.columns else [])], keys)
+    n = pd.to_numeric(f["n"], errors="coerce") if "n" in f.columns else pd.Series(1, index=f.index)
+    require(not n.isna().any() and bool((n >= 0).all()), "n", "has values that are not counts", "give whole counts")
+    grouped = f[keys].assign(n=n.to_numpy()).groupby(keys, sort=True)["n"].sum().reset_index()
+    return grouped[grouped["n"] > 0].reset_index(drop=True)
+
+
+def candidate_cube(joint: pd.DataFrame, column: str, intents: Sequence[str] | None, name: str):
+    """One candidate's two-model cube (teacher vs ``column``) from the joint cells."""
+    pair = joint[["segment", "true", "teacher_pred", column, "n"]].rename(columns={column: "student_pred"})
+    return cube_mod.from_counts(pair, intents=intents, source=f"candidate:{name}")
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Every candidate's verdict (teacher − candidate margins) and which one is best, by how much."""
+
+    decisions: dict[str, verdict.Decision]
+    best: str | None  # the cheapest candidate no gate blocks (None: every one is blocked)
+    runner_up: str | None
+    lead_usd: float  # best's saving minus the runner-up's, $/month
+    lead_ci95_usd: tuple[float, float]
+    p_best_cheaper: float  # share of resamples in which the best is cheaper than the runner-up
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return {
+            "candidates": {
+                k: {
+                    "margin_usd": d.breakdown.margin_usd,
+                    "margin_ci95": list(d.bootstrap.margin_ci95_usd),
+                    "student_total_usd": d.breakdown.student.total_usd,
+                    "verdict": d.verdict.state,
+                    "blocking_gate": d.verdict.blocking_gate,
+                    "cube_hash": d.evidence_label.removeprefix(f"candidate {k}: cube "),
+                }
+                for k, d in self.decisions.items()
+            },
+            "teacher_total_usd": next(iter(self.decisions.values())).breakdown.teacher.total_usd,
+            "best": self.best,
+            "runner_up": self.runner_up,
+            "lead_usd": self.lead_usd,
+            "lead_ci95": list(self.lead_ci95_usd),
+            "p_best_cheaper": self.p_best_cheaper,
+            "sentence": self.sentence,
+        }
+
+
+def _draws(joint: pd.DataFrame, cubes: dict, B: int, rng: int) -> dict[str, uncertainty.Draws]:
+    """One multinomial resample of the joint cells, summed into each candidate's own cells."""
+    require(
+        B * len(joint) <= validate.MAX_DRAW_CELLS,
+        "bootstrap",
+        f"B = {B:,} × {len(joint):,} joint cells is over {validate.MAX_DRAW_CELLS:,} draws",
+        f"use at most {validate.MAX_DRAW_CELLS // len(joint):,} resamples",
+    )
+    n_req = joint["n"].to_numpy(np.float64)
+    joint_draws = np.random.default_rng(rng).multinomial(int(n_req.sum()), n_req / n_req.sum(), size=B)
+    out = {}
+    for name, (c, col) in cubes.items():
+        pair = joint[["segment", "true", "teacher_pred", col]].rename(columns={col: "student_pred"})
+        cell = c.cell_of_rows(pair)
+        summed = np.zeros((c.n_cells, B), dtype=np.float64)
+        np.add.at(summed, cell, joint_draws.T)
+        out[name] = uncertainty.Draws(summed.T.astype(np.float32), c.hash, c.n, int(rng))
+    return out
+
+
+def compare(
+    joint: pd.DataFrame,
+    columns: dict[str, str],
+    a: Assumptions,
+    gates: tuple[gates_mod.Gate, ...] = gates_mod.DEFAULT_GATES,
+    *,
+    B: int = uncertainty.DEFAULT_B,
+    rng: int = 0,
+) -> Comparison:
+    """Each candidate's verdict on the same requests and the best one with its paired lead."""
+    labels = sorted(set(joint["true"]) | set(joint["teacher_pred"]).union(*(set(joint[c]) for c in columns.values())))
+    intents = a.intents if set(labels) <= set(a.intents) else labels
+    cubes = {k: (candidate_cube(joint, col, intents, k), col) for k, col in columns.items()}
+    draws = _draws(joint, cubes, B, rng)
+    decisions = {
+        k: verdict.decide(cube_mod.Evidence(c, None, f"candidate {k}: cube {c.hash}"), a, gates, B=B, rng=rng,
+                          draws=draws[k])
+        for k, (c, _) in cubes.items()
+    }  # fmt: skip
+    return _rank(decisions)
+
+
+def _rank(decisions: dict[str, verdict.Decision]) -> Comparison:
+    open_ = [k for k, d in decisions.items() if d.verdict.blocking_gate is None]
+    order = sorted(open_, key=lambda k: -decisions[k].breakdown.margin_usd)
+    if not order:
+        return Comparison(decisions, None, None, 0.0, (0.0, 0.0), 0.0, "Every candidate is blocked by a gate.")
+    best = order[0]
+    db = decisions[best]
+    m = db.breakdown.margin_usd
+    saving = f"saves {usd(m)}/month" if m > 0 else f"costs {usd(-m)}/month more"
+    lo, hi = db.bootstrap.margin_ci95_usd
+    sentence = f"Best candidate: {best}, which {saving} vs the teacher (95% CI [{usd(lo)}, {usd(hi)}])"
+    if len(order) == 1:
+        return Comparison(decisions, best, None, 0.0, (0.0, 0.0), 1.0, sentence + "; every other one is blocked.")
+    second = order[1]
+    lead = db.bootstrap.margins_usd - decisions[second].bootstrap.margins_usd
+    point = db.breakdown.margin_usd - decisions[second].breakdown.margin_usd
+    ci = (float(np.percentile(lead, 2.5)), float(np.percentile(lead, 97.5)))
+    p = float(np.mean(lead > 0))
+    sentence += (
+        f"; {usd(point)}/month cheaper than the runner-up {second} (paired 95% CI [{usd(ci[0])}, {usd(ci[1])}], "
+        f"cheaper in {p:.0%} of resamples)."
+    )
+    return Comparison(decisions, best, second, point, ci, p, sentence)
