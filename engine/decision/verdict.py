@@ -257,7 +257,7 @@ def near_break_even(
 def _with_notes(v: Verdict, gate_report: gates_mod.GateReport, a: Assumptions) -> Verdict:
     """The sentence, plus the gates both models fail (no reason to keep the teacher) and an unset critical set."""
     extra = [
-        f"Both models fail '{r.gate.name}' ({r.evidence.split('; both fail')[0]} for the student): "
+        f"Both models fail '{r.gate.name}' (student {r.value:.4g}, teacher {r.teacher_value:.4g}): "
         "not a reason to keep the teacher."
         for r in gate_report.both_fail
     ]

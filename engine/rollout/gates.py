@@ -71,6 +71,7 @@ class GateResult:
     passed: bool | None  # None: the metric is not available for this evidence
     evidence: str
     both_fail: bool = False  # the student fails and the teacher fails the same gate: no reason to keep the teacher
+    teacher_value: float | None = None  # the teacher's value of the metric, where it fails the gate too
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | 
         teacher = None if ok else _teacher_failure(g, values)
         if teacher is not None:
             evidence += f"; both fail (the teacher's {teacher:.4g} fails it too): not a reason to keep the teacher"
-        results.append(GateResult(g, float(v), bool(ok), evidence, both_fail=teacher is not None))
+        both = teacher is not None
+        results.append(GateResult(g, float(v), bool(ok), evidence, both_fail=both, teacher_value=teacher))
     return GateReport(tuple(results))
 
 
