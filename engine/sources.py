@@ -196,7 +196,7 @@ def measured_assumptions(
     from engine.runs import rundir
 
     try:
-        p = rundir.resolve_run(run, "--measured")
+        p = rundir.resolve_run(run if required else str(run).removeprefix("run:"), "--measured")
     except DistillDecideError:
         if required:
             raise

@@ -76,7 +76,7 @@ def _read_url_once() -> None:
             st.session_state[Keys.EVIDENCE_REF] = ref
         except DistillDecideError as exc:
             problems.append(f"evidence '{ref}': {exc.problem} (showing the seed rows)")
-    base, note = sources.scenario_for(evidence().cube, None)
+    base, note = default_scenario(evidence())
     if url.SCENARIO in qp:
         try:
             base, note = sources.stored_scenario(int(qp[url.SCENARIO])), f"stored scenario version {qp[url.SCENARIO]}"
@@ -87,6 +87,19 @@ def _read_url_once() -> None:
     _start(base, note, a)
     if bad or problems:
         st.session_state[Keys.URL_ERROR] = "; ".join(problems + bad)
+
+
+def default_scenario(ev: Evidence) -> tuple[Assumptions, str]:
+    """The evidence's own default scenario; a run's with the P95s and prices measured for it, as `decide --run`."""
+    base, note = sources.scenario_for(ev.cube, None)
+    ref = st.session_state.get(Keys.EVIDENCE_REF)
+    if ref and ref != "seed" and not ref.startswith(("cube:", "upload:")):
+        try:
+            base, said = sources.measured_assumptions(base, ref, required=False)
+        except DistillDecideError:
+            said = None  # a damaged latency.json: the Latency page names it; the verdict keeps the scenario's
+        note += f"; {said}" if said else ""
+    return base, note
 
 
 def _start(base: Assumptions, note: str, a: Assumptions | None = None) -> None:
@@ -100,7 +113,7 @@ def current() -> tuple[Evidence, Assumptions, str]:
     _read_url_once()
     ev = evidence()
     if Keys.ASSUMPTIONS not in st.session_state:  # new evidence was chosen: its own default scenario
-        base, note = sources.scenario_for(ev.cube, None)
+        base, note = default_scenario(ev)
         _start(base, note)
     elif Keys.BASE not in st.session_state:
         st.session_state[Keys.BASE] = st.session_state[Keys.ASSUMPTIONS]

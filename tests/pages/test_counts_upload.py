@@ -74,3 +74,19 @@ def test_counts_upload_with_a_mapping_step_then_the_stored_cube_picker(db):
     assert at.session_state["evidence"].label == f"stored cube {want.hash}"
     assert np.array_equal(at.session_state["evidence"].cube.counts, want.counts)
     assert sources.stored_cube_evidence(want.hash).cube.hash == want.hash
+
+
+def test_a_run_as_evidence_is_priced_with_its_measured_p95s_and_prices(env):
+    from tests.engine.test_mapping import _run_dir
+
+    _run_dir(env, price=True)  # runs/measured-1: latency.json (P95 40 / 5 ms) and price.json
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["evidence"] = "measured-1"
+    at.run()
+    assert not at.exception, at.exception
+    a = at.session_state["assumptions"]
+    assert (a.teacher.p95_latency_ms, a.student.p95_latency_ms) == (40.0, 5.0)
+    assert (a.teacher.usd_per_request, a.student.usd_per_request) == (5e-4, 1e-4)
+    assert {a.teacher.latency_source, a.student.price_source} == {"measured"}
+    assert "measured in run measured-1" in at.session_state["scenario_note"]
+    assert at.session_state["baseline_assumptions"] == a  # measured is the run's default, not a modification
