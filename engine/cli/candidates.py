@@ -25,7 +25,8 @@ def cmd_candidates(args, assumptions) -> int:
     labels = sorted(set(joint["true"]).union(*(set(joint[c]) for c in ("teacher_pred", *columns.values()))))
     _, a, note = assumptions(args, labels)
     gate_list = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
-    comp = candidates.compare(joint, columns, a, gate_list, B=args.bootstrap, rng=args.seed)
+    own = candidates.parse_costs(args.candidate_costs, list(columns))
+    comp = candidates.compare(joint, columns, a, gate_list, B=args.bootstrap, rng=args.seed, costs=own)
     if args.json:
         print(json.dumps({**comp.to_dict(), "scenario": note, "evidence": Path(path).name}, indent=2))
         return 0
@@ -35,8 +36,10 @@ def cmd_candidates(args, assumptions) -> int:
     print(f"teacher: {usd(first.breakdown.teacher.total_usd)}/month")
     for name, d in comp.decisions.items():
         lo, hi = d.bootstrap.margin_ci95_usd
+        priced = ", ".join(f"{k} {v:g}" for k, v in own.get(name, {}).items())
+        shown = f"{name} ({priced})" if priced else name
         print(
-            f"{name}: {usd(d.breakdown.student.total_usd)}/month, margin (teacher − {name}) "
+            f"{shown}: {usd(d.breakdown.student.total_usd)}/month, margin (teacher − {name}) "
             f"{usd(d.breakdown.margin_usd)} [{usd(lo)}, {usd(hi)}] — {d.verdict.state} {d.verdict.model}"
             + (f" (blocked: {d.verdict.blocking_gate})" if d.verdict.blocking_gate else "")
         )

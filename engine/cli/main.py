@@ -333,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=v.as_flag(v.SEED), default=0, help="bootstrap random seed")
     p.add_argument("--gates", help="JSON list of gates (default: the seeds' gates)")
     p.add_argument("--candidates", metavar="NAME=COLUMN,…", help="N students on one plane (--rows/--counts columns)")
+    p.add_argument("--candidate-costs", metavar="NAME=USD[/P95_MS],…", help="a candidate's own $/request and P95")
     p.set_defaults(func=cmd_decide)
     p = sub.add_parser("sweep", help="sweep one assumption and find where the winner flips")
     p.add_argument("what", choices=sorted(SWEEP_DEFAULTS))

@@ -5,7 +5,8 @@ threshold) beside the teacher's. Each candidate's cube is the ordinary two-model
 candidate), so its verdict is exactly what a two-model run of it gives. The bootstrap resamples the joint cells
 (segment, true, teacher, every candidate) once: every candidate's margin is read off the same resampled
 requests, so the intervals are paired across candidates too and the lead of the best over the runner-up has
-its own interval. Every candidate is priced with the scenario's student prices and P95.
+its own interval. Every candidate is priced with the scenario's student price and P95 unless given its own
+(``--candidate-costs``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from engine import validate
 from engine.decision import cube as cube_mod
 from engine.decision import uncertainty, verdict
 from engine.decision.scenario import Assumptions
-from engine.errors import require
+from engine.errors import DistillDecideError, require
 from engine.present.money import usd
 from engine.rollout import gates as gates_mod
 
@@ -38,6 +39,24 @@ def parse(spec: str) -> dict[str, str]:
         out[name] = col
     require(len(out) >= 2, "--candidates", f"names {len(out)} candidate", "name two or more (" + EXAMPLE + ")")
     require(len(out) <= 20, "--candidates", f"names {len(out)} candidates", "compare at most 20 at once")
+    return out
+
+
+def parse_costs(spec: str | None, names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """``'int8=0.0009/6.5,4layer=0.0021'``: a candidate's $ per request and, after a '/', its P95 in ms (the
+    scenario's student figures for the rest), each checked against the scenario field's range."""
+    out: dict[str, dict[str, float]] = {}
+    for part in (p.strip() for p in str(spec or "").split(",") if p.strip()):
+        name, sep, values = (s.strip() for s in part.partition("="))
+        fix = "write NAME=USD_PER_REQUEST[/P95_MS], e.g. --candidate-costs int8=0.0009/6.5"
+        require(bool(sep and values), "--candidate-costs", f"{part!r} is not NAME=PRICE[/P95]", fix)
+        require(name in names, "--candidate-costs", f"{name!r} is not a candidate", f"name one of {', '.join(names)}")
+        fields = dict(zip(("usd_per_request", "p95_latency_ms"), values.split("/", 1)))
+        try:
+            got = {f: float(x) for f, x in fields.items()}
+        except ValueError:
+            raise DistillDecideError("--candidate-costs", f"{part!r} holds a value that is not a number", fix) from None
+        out[name] = {f: validate.LIMITS[f].check(x, f"--candidate-costs {name}") for f, x in got.items()}
     return out
 
 
@@ -130,15 +149,18 @@ def compare(
     *,
     B: int = uncertainty.DEFAULT_B,
     rng: int = 0,
+    costs: dict[str, dict[str, float]] | None = None,
 ) -> Comparison:
-    """Each candidate's verdict on the same requests and the best one with its paired lead."""
+    """Each candidate's verdict on the same requests and the best one with its paired lead; ``costs`` gives a
+    candidate its own student price / P95 (:func:`parse_costs`), the others keep the scenario's."""
     labels = sorted(set(joint["true"]) | set(joint["teacher_pred"]).union(*(set(joint[c]) for c in columns.values())))
     intents = a.intents if set(labels) <= set(a.intents) else labels
     cubes = {k: (candidate_cube(joint, col, intents, k), col) for k, col in columns.items()}
     draws = _draws(joint, cubes, B, rng)
+    own = {k: a.replace(**{f"student.{f}": x for f, x in v.items()}) for k, v in (costs or {}).items()}
     decisions = {
-        k: verdict.decide(cube_mod.Evidence(c, None, f"candidate {k}: cube {c.hash}"), a, gates, B=B, rng=rng,
-                          draws=draws[k])
+        k: verdict.decide(cube_mod.Evidence(c, None, f"candidate {k}: cube {c.hash}"), own.get(k, a), gates, B=B,
+                          rng=rng, draws=draws[k])
         for k, (c, _) in cubes.items()
     }  # fmt: skip
     return _rank(decisions)

@@ -76,3 +76,19 @@ def test_candidates_are_refused_in_one_line(rows, capsys):
         candidates.joint_cells(frame, {"a": "s2_pred", "b": "nope"})
     rc = cli.main(["decide", "--candidates", "a=s2_pred,b=s4_pred"])
     assert rc == 2 and capsys.readouterr().err.startswith("error: --candidates: needs --rows or --counts")
+
+
+def test_a_candidate_priced_on_its_own_moves_only_its_margin(rows, capsys):
+    spec = ",".join(f"{k}={v}" for k, v in COLUMNS.items())
+    plain = _json(capsys, "--rows", rows / "candidates.csv", "--candidates", spec)
+    own = _json(capsys, "--rows", rows / "candidates.csv", "--candidates", spec, "--candidate-costs", "int8=0.0012")
+    # by hand: $0.0016 → $0.0012 per request saves $0.0004 × 1,400,000 = $560/month, nothing else moves
+    gain = own["candidates"]["int8"]["margin_usd"] - plain["candidates"]["int8"]["margin_usd"]
+    assert gain == pytest.approx(560.0, abs=0.005)
+    for other in ("2layer", "4layer"):
+        assert own["candidates"][other]["margin_usd"] == plain["candidates"][other]["margin_usd"]
+    assert own["best"] == "int8" and own["runner_up"] == "4layer"
+    with pytest.raises(DistillDecideError, match="is not a candidate"):
+        candidates.parse_costs("int9=0.001", list(COLUMNS))
+    with pytest.raises(DistillDecideError, match="is negative"):
+        candidates.parse_costs("int8=0.001/-3", list(COLUMNS))
