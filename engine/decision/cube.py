@@ -214,7 +214,8 @@ def _check_columns(frame: pd.DataFrame, required: Iterable[str], what: str) -> N
         not missing,
         f"{what} column(s) {missing}",
         "missing",
-        f"the file has columns {list(frame.columns)[:12]}; rename or map them",
+        f"the file has columns {list(frame.columns)[:12]}; rename them, or map them: --map TARGET=COLUMN "
+        "(docs/warehouse.md)",
     )
 
 
