@@ -103,7 +103,8 @@ def cmd_train(args) -> int:
         chosen = config.get("chosen", {})
         for name in ("max_len", "epochs", "lr", "student_lr"):
             if name in chosen:
-                print(f"  {name}: {chosen[name]}")
+                text = chosen[name]
+                print(f"  {text}" if text.startswith(name) else f"  {name} {text}")
         for note in chosen.get("data", []):
             print(f"  data: {note}")
         for warning in summary.get("warnings", []):
