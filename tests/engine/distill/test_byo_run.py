@@ -31,3 +31,15 @@ def test_train_test_only_csv_trains_to_done(env):
     assert any("val split carved from train" in n for n in chosen["data"])
     summary = json.loads((run_dir / "summary.json").read_text())
     assert isinstance(summary["warnings"], list) and summary["student"]["accuracy"] >= 0
+
+
+def test_a_teacher_that_cannot_learn_is_reported_below_its_student(env):
+    # teacher lr ~0 (it stays at its random start), student lr 2e-3: the fine-tune-only student beats it
+    from tests.engine.distill.test_trainer import cfg
+
+    c = cfg("weak-teacher", mode="finetune", epochs=2, lr=1e-12, early_stopping=False)
+    run_dir = trainer.run(c, model_factory=tiny_factory(), ingest=False)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["teacher"]["accuracy"] < summary["student"]["accuracy"]
+    (warning,) = summary["warnings"]
+    assert "ends below its own fine-tune-only student" in warning and "Likely cause:" in warning
