@@ -49,16 +49,22 @@ def production() -> pd.DataFrame | None:
     )
     if pick == "upload…":
         up = common.upload_frame("Production cycles (CSV/parquet)", "review_cycles")
-        if up is not None and st.button("Save as the production series", key="review_save"):
-            try:
-                reviews.timeline([], up)  # every cycle needs a date before anything is stored
-                store.save_cycles("production", drift.validate_cycles(up))
-                st.success(f"Saved {len(up)} production cycles.")
-            except DistillDecideError as exc:
-                common.show_error(exc)
+        if up is None:
+            return None
+        try:
+            reviews.timeline([], up)  # every cycle checked and dated before it is drawn or stored
+        except DistillDecideError as exc:
+            common.show_error(exc)  # beside the uploader; the rest of the review still shows
+            return None
+        if st.button("Save as the production series", key="review_save"):
+            store.save_cycles("production", drift.validate_cycles(up, blank_ok=True))
+            st.success(f"Saved {len(up)} production cycles as the production series.")
         return up
     if pick == EXAMPLE:
-        st.caption("The production cycles are the generated **example** (labelled so on the timeline).")
+        st.info(
+            "The production cycles are the generated **example**, not your traffic: every chart labels them EXAMPLE.",
+            icon=":material/science:",
+        )
         return drift.example_cycles().assign(date=[f"2026-{m:02d}-{d:02d}" for m, d in EXAMPLE_DATES])
     return store.load_cycles(pick) if pick in series else None
 
@@ -79,12 +85,15 @@ def headline(now: dict, last: dict | None, dd: dict | None, go: tuple[str, str])
     c1.caption(f"95% interval [{usd(lo)}, {usd(hi)}]")
     if last is not None and dd is not None:
         llo, lhi = last["decision"]["bootstrap"]["margin_ci95"]
-        c2.metric(f"Last review ({last['review_date']})", f"{usd(last['decision']['margin_usd'])}/month")
+        c2.metric(
+            f"Last review #{last['review_id']} ({last['review_date']})", f"{usd(last['decision']['margin_usd'])}/month"
+        )
         c2.caption(f"95% interval [{usd(llo)}, {usd(lhi)}]")
         c3.metric("Change of the margin", f"{usd(dd['total_change_usd'], signed=True)}/month")
-        c3.caption(f"{len(dd['causes'])} cause(s), below")
+        n = len(dd["causes"])
+        c3.caption(f"{n} cause{'s' if n != 1 else ''}, below" if n else "nothing changed")
     else:
-        c2.metric("Last review", "none stored")
+        c2.metric("Last review", "none before this one" if stored_review(now) else "none stored")
     (st.success if go[0] == "go" else st.warning if go[0] == "hold" else st.error)(f"**{go[1]}**")
 
 
@@ -117,8 +126,15 @@ def record_form(ev, a, d, note: str, latest: dict | None) -> None:
             st.rerun()
 
 
-def changed_words(dd: dict | None, last: dict | None, a) -> None:
+def stored_review(r: dict) -> bool:
+    return r.get("review_id") not in (None, "now")
+
+
+def changed_words(dd: dict | None, last: dict | None, a, shown: dict) -> None:
     st.subheader("What changed since the last review")
+    if dd is None and stored_review(shown):
+        st.info("This is the first stored review: the next one will be compared with it, cause by cause.")
+        return
     if dd is None:
         st.info(
             "No review is stored yet, so there is nothing to compare with. Record the first one below; next "
@@ -145,35 +161,38 @@ def changed_words(dd: dict | None, last: dict | None, a) -> None:
 
 
 def drift_and_gates(t, now: dict) -> None:
+    st.markdown("**Each branch of the failure-mode tree, judged on the timeline**")
+    st.dataframe(rr.tree_table(t.branches), hide_index=True, width="stretch")
     left, right = st.columns(2)
-    left.markdown("**Each branch of the failure-mode tree on the timeline**")
-    left.dataframe(rr.tree_table(t.branches), hide_index=True, width="stretch")
     gate = next((g["threshold"] for g in now["decision"]["gates"]["gates"] if g["metric"] == "agreement"), None)
-    right.plotly_chart(fr.agreement_trend(t.frame, gate))
-    st.subheader("Promotion gates")
-    st.dataframe(rr.gates_table(now), hide_index=True, width="stretch")
+    left.plotly_chart(fr.agreement_trend(t.frame, gate), theme=None)  # its own 14 px near-black text
+    right.markdown("**Promotion gates**")
+    right.dataframe(rr.gates_table(now), hide_index=True, width="stretch")
 
 
 def which(past: list[dict], now: dict) -> tuple[dict, dict | None, bool]:
-    """(the review shown, the one it is compared with, whether the inputs on screen are the latest stored review)."""
-    latest = past[-1] if past else None
-    same = latest is not None and (latest["cube_hash"], latest["scenario_key"]) == (
-        now["cube_hash"],
-        now["scenario_key"],
-    )
-    if latest is not None and same:
-        st.caption(
-            f"These are the inputs of the stored review #{latest['review_id']} of {latest['review_date']} "
-            f"(recorded by {latest['author']})."
+    """(the review shown, the one it is compared with, whether the inputs on screen are a stored review's)."""
+    key = lambda r: (r["cube_hash"], r["scenario_key"])
+    match = next((r for r in reversed(past) if key(r) == key(now)), None)
+    if match is not None:
+        later = (
+            ""
+            if match is past[-1]
+            else f"; the latest stored review is #{past[-1]['review_id']} of " + str(past[-1]["review_date"])
         )
-        return latest, (past[-2] if len(past) >= 2 else None), True
-    if latest is not None:
+        st.caption(
+            f"These are the inputs of the stored review #{match['review_id']} of {match['review_date']} "
+            f"(recorded by {match['author']}){later}."
+        )
+        before = [r for r in past if (r["review_date"], r["review_id"]) < (match["review_date"], match["review_id"])]
+        return match, (before[-1] if before else None), True
+    if past:
         st.warning(
-            f"**Modified:** the inputs on screen are not the stored review of {latest['review_date']}. "
-            "The numbers below compare them with it; record them to make them this week's review.",
+            f"**Modified:** the inputs on screen are not a stored review. The numbers below compare them with the "
+            f"latest, #{past[-1]['review_id']} of {past[-1]['review_date']}; record them to make them a review.",
             icon=":material/edit_note:",
         )
-    return now, latest, False
+    return now, (past[-1] if past else None), False
 
 
 def downloads(inp, same: bool) -> None:
@@ -207,23 +226,22 @@ def downloads(inp, same: bool) -> None:
 
 def page(ev, a, note: str, d) -> None:
     past = stored()
-    now = reviews.draft(
-        ev, a, d, scenario_label=note or "current inputs", author=common.author(), seed=common.BOOTSTRAP_SEED
-    )
+    who = common.author() if common.author() != "anonymous" else "you (not recorded)"
+    now = reviews.draft(ev, a, d, scenario_label=note or "current inputs", author=who, seed=common.BOOTSTRAP_SEED)
     shown, last, same = which(past, now)
     head, charts = st.container(), st.container()  # filled once the timeline is known (its picker is lower down)
     dd = reviews.diff(last, shown) if last is not None else None
-    changed_words(dd, last, a)
+    changed_words(dd, last, a, shown)
     st.subheader("Drift and the failure-mode tree")
     t = reviews.build_timeline(past if same else past + [shown | {"review_id": "now"}], production())
     drift_and_gates(t, shown)
     with head:
         headline(shown, last, dd, rr.go_no_go(shown, t.branches))
     c1, c2 = charts.columns(2)
-    c1.plotly_chart(fr.margin_trend(t.frame))
+    c1.plotly_chart(fr.margin_trend(t.frame), theme=None)  # the figures' own 14 px near-black text
     if dd is not None:
-        c2.plotly_chart(fr.change_waterfall(dd))
-    if not same:
+        c2.plotly_chart(fr.change_waterfall(dd), theme=None)
+    if not (same and shown["review_date"] == date.today().isoformat()):
         record_form(ev, a, d, note, past[-1] if past else None)
     downloads(reviews.ReportInputs(shown, last, dd, t, past), same)
 

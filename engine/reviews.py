@@ -300,14 +300,31 @@ def production_cycles(series: str | None) -> pd.DataFrame | None:
     return store.load_cycles(series)
 
 
+ASSUMED = ("critical_price_above_break_even",)  # judged on the reviews' own assumptions, not on production stats
+
+
 def build_timeline(stored: list[dict[str, Any]], production: pd.DataFrame | None = None) -> Timeline:
-    """The timeline, the drift alerts on it and the failure-mode tree (break-even: the latest review's)."""
+    """The timeline, the drift alerts and the failure-mode tree (break-even: the latest review's).
+
+    A production symptom (agreement, KL, critical gap, savings, traffic) is judged on the production cycles when
+    there are any — a review's offline evaluation would otherwise break a run of bad production weeks, or become
+    the "latest" entry that hides this week's alert — and on the reviews when there are none. The critical-price
+    branch is judged on the reviews' assumptions. Each branch says which series it read.
+    """
     frame = timeline(stored, production)
     if frame.empty:
         return Timeline(frame, [], [])
     be = stored[-1]["decision"].get("break_evens", {}).get("usd_per_critical_event") if stored else None
-    alerts = drift.check(frame, break_even_usd_per_critical_event=be, blank_ok=True)
-    return Timeline(frame, alerts, drift.failure_tree(frame, alerts))
+    series = {k: df.reset_index(drop=True) for k in ("review", "production") if len(df := frame[frame.kind == k])}
+    judge = lambda rule: next(
+        k for k in (("review", "production") if rule in ASSUMED else ("production", "review")) if k in series
+    )
+    found = {k: drift.check(df, break_even_usd_per_critical_event=be, blank_ok=True) for k, df in series.items()}
+    trees = {k: {b.rule: b for b in drift.failure_tree(df, found[k], on=f"{k} cycles")} for k, df in series.items()}
+    alerts = [a for k, xs in found.items() for a in xs if judge(a.rule) == k]
+    branches = [trees[judge(rule)][rule] for rule, _, _ in drift.FAILURE_TREE]
+    order = {c: i for i, c in enumerate(frame["cycle"])}
+    return Timeline(frame, sorted(alerts, key=lambda a: order[a.cycle]), branches)
 
 
 def review_timeline(series: str | None = "production") -> Timeline:

@@ -24,7 +24,8 @@ from engine.present.money import usd
 from engine.present.report import STYLE, code_version, verdict_html
 
 PRINT = (
-    "@media print{body{max-width:none;font-size:11pt}details{display:block}details>summary{display:none}"
+    "@page{margin:14mm 12mm}.printonly{display:none}"
+    "@media print{body{max-width:none;font-size:11pt;padding:0}details{display:none}.printonly{display:block}"
     "section,.chart,table{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}"
     ".modified{border:2px solid #b00020}.noprint{display:none}}"
 )
@@ -50,7 +51,7 @@ def go_no_go(review: dict[str, Any], branches) -> tuple[str, str]:
         word, text = "hold", "GO TO CANARY ONLY: the student is cheaper but the interval includes $0"
     if firing and word != "nogo":
         word = "hold"
-        text += "; HOLD while " + "; ".join(f"{b.symptom.lower()} ({b.action.split(':')[0]})" for b in firing)
+        text += "; HOLD: " + "; ".join(f"{b.symptom} ({b.action.split(':')[0]})" for b in firing)
     return word, text
 
 
@@ -95,9 +96,10 @@ def this_vs_last(review: dict[str, Any], previous: dict[str, Any] | None) -> pd.
         "Top-1 agreement",
         "Verdict",
     ]
-    out = pd.DataFrame({"": rows, f"This review ({review['review_date']})": col(review)})
+    rid = lambda r: "" if r["review_id"] in (None, "now") else f" #{r['review_id']}"
+    out = pd.DataFrame({"": rows, f"This review{rid(review)} ({review['review_date']})": col(review)})
     if previous is not None:
-        out[f"Last review ({previous['review_date']})"] = col(previous)
+        out[f"Last review{rid(previous)} ({previous['review_date']})"] = col(previous)
     return out
 
 
@@ -117,7 +119,7 @@ def cost_table(review: dict[str, Any]) -> pd.DataFrame:
 
 def cost_csv(review: dict[str, Any]) -> str:
     """The cost table as CSV, dollars rounded to the cent."""
-    return cost_table(review).round(2).to_csv(index=False)
+    return cost_table(review).to_csv(index=False, float_format="%.2f")
 
 
 def _money(df: pd.DataFrame) -> pd.DataFrame:
@@ -133,13 +135,21 @@ def tree_table(branches) -> pd.DataFrame:
             {
                 "Symptom (seed 000 §6, 001 §4)": b.symptom,
                 "Status": STATUS_WORDS[b.status],
+                "Judged on": b.on.capitalize(),
                 "Last fired": b.cycles[-1] if b.cycles else "",
                 "What the numbers were": b.detail,
                 "Action": b.action,
             }
             for b in branches
         ],
-        columns=["Symptom (seed 000 §6, 001 §4)", "Status", "Last fired", "What the numbers were", "Action"],
+        columns=[
+            "Symptom (seed 000 §6, 001 §4)",
+            "Status",
+            "Judged on",
+            "Last fired",
+            "What the numbers were",
+            "Action",
+        ],
     )
 
 
@@ -161,7 +171,12 @@ def _sources(r: dict[str, Any]) -> str:
         f"Evidence: {r['evidence']}, cube {r['cube_hash']} ({d.get('cube_n', 0):,} evaluated requests).",
         f"Assumptions: scenario {r['scenario']}, version {r['scenario_key']} (every dollar is priced with them).",
         f"Interval and chance: paired bootstrap, B = {d['bootstrap']['B']:,}, seed {d.get('bootstrap_seed', 0)}.",
-        f"Recorded by {r['author']} on {r['recorded_at']}" + (f" — note: {r['note']}" if r.get("note") else "."),
+        (
+            f"Recorded by {r['author']} on {str(r['recorded_at'])[:16]} UTC"
+            if r["review_id"] not in (None, "now")
+            else f"Not recorded as a review (inputs on screen, by {r['author']})"
+        )
+        + (f" — note: {r['note']}" if r.get("note") else "."),
         f"Code version {code_version()}.",
     ]
     return "<ul class='src'>" + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul>"
@@ -178,8 +193,11 @@ def _reproduce(inp) -> str:
         cmds.append(f"python -m engine review diff {inp.previous['review_id']} {r['review_id']} --json")
     cmds.append(f"python -m engine report --review {r['review_id']} --out review.html")
     meta = {"review": {k: v for k, v in r.items() if k != "decision"}, "code_version": code_version()}
-    text = "\n".join(cmds) + "\n\n" + json.dumps(meta, indent=2, default=str)
-    return f"<details><summary>Reproduce these numbers</summary><pre>{html.escape(text)}</pre></details>"
+    text = html.escape("\n".join(cmds) + "\n\n" + json.dumps(meta, indent=2, default=str))
+    return (  # folded on screen; printed in full (a closed <details> prints nothing)
+        f"<details><summary>Reproduce these numbers</summary><pre>{text}</pre></details>"
+        f"<section class='printonly'><h3>Reproduce these numbers</h3><pre>{text}</pre></section>"
+    )
 
 
 def _figs(inp) -> list[str]:

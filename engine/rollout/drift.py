@@ -336,6 +336,7 @@ class Branch:
     status: str  # "fires" (in the latest cycle) | "fired earlier" | "quiet" | "no data"
     cycles: tuple[str, ...]  # every cycle where the rule fired
     detail: str  # what the numbers were, the last time it fired
+    on: str = ""  # the series it was judged on ("production cycles", "review cycles")
 
 
 NEEDS = {  # the columns a branch needs before it can say "quiet"
@@ -348,7 +349,7 @@ NEEDS = {  # the columns a branch needs before it can say "quiet"
 }
 
 
-def failure_tree(cycles: pd.DataFrame, alerts: list[Alert]) -> list[Branch]:
+def failure_tree(cycles: pd.DataFrame, alerts: list[Alert], *, on: str = "") -> list[Branch]:
     """Each branch of the failure-mode tree on a timeline: does it fire in the latest cycle, did it fire before,
     or is it quiet (or unknowable: the timeline lacks the columns it reads)."""
     df = validate_cycles(cycles, blank_ok=True)
@@ -361,5 +362,6 @@ def failure_tree(cycles: pd.DataFrame, alerts: list[Alert]) -> list[Branch]:
             status = "fires" if hits[-1].cycle == last else "fired earlier"
         else:
             status = "quiet" if has else "no data"
-        out.append(Branch(rule, symptom, action, status, tuple(x.cycle for x in hits), hits[-1].detail if hits else ""))
+        detail = hits[-1].detail if hits else ""
+        out.append(Branch(rule, symptom, action, status, tuple(x.cycle for x in hits), detail, on))
     return out

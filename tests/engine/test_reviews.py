@@ -124,7 +124,9 @@ def test_the_traffic_branch_fires_on_a_timeline_built_for_it_and_not_otherwise(t
     assert branch(hot, "traffic_above_5m").status == "fires"  # 5.2M, 5.5M, 6.0M: three weeks running, the last
     assert "volume sweep" in branch(hot, "traffic_above_5m").action
     assert branch(calm, "traffic_above_5m").status == "quiet"
-    assert branch(calm, "kl_above_limit").status == "quiet"  # the seed's KL 0.083 is under 0.15
+    assert branch(hot, "traffic_above_5m").on == "production cycles"
+    # production symptoms are judged on production: these weeks carry no KL (the reviews' offline KL is not used)
+    assert branch(calm, "kl_above_limit").status == "no data"
     # ISO weeks land on their Mondays, among the reviews: 2026-W49 is Monday 2026-11-30
     assert list(hot.frame["date"]) == ["2026-11-18", "2026-11-25", "2026-11-30", "2026-12-02", *DEC]
     assert list(hot.frame["kind"]) == ["review", "review", "production", "review"] + ["production"] * 3
@@ -204,3 +206,22 @@ def test_a_production_week_is_priced_with_the_latest_reviews_inputs(three, seed_
     prod = t.frame[t.frame["kind"] == "production"].set_index("cycle")["margin_usd"]
     assert prod["2026-W49"] == pytest.approx(1_121.92)  # the seed week priced at $1.20: the seed margin
     assert pd.isna(prod["2026-W50"])  # a week without both models' rates is not priced at all
+
+
+def test_reviews_do_not_hide_a_production_agreement_drop(three):
+    """The walk's blocker: offline reviews (97.4% agreement) between falling production weeks broke the run of
+    three, and the 12-02 review became the "latest" entry, so this week's KL alert read "fired earlier"."""
+    prod = pd.DataFrame(
+        {
+            "cycle": ["2026-W46", "2026-W47", "2026-W48", "2026-W49"],  # Mondays 11-09 … 11-30, among the reviews
+            "agreement": [0.962, 0.946, 0.941, 0.935],
+            "kl_t3": [0.08, 0.11, 0.14, 0.18],
+        }
+    )
+    t = reviews.build_timeline(list(three), prod)
+    branch = {b.rule: b for b in t.branches}
+    assert branch["agreement_below_gate"].status == "fires" and branch["agreement_below_gate"].cycles == ("2026-W49",)
+    assert branch["kl_above_limit"].status == "fires" and "0.180" in branch["kl_above_limit"].detail
+    assert branch["critical_price_above_break_even"].on == "review cycles"  # the reviews' own $ per critical event
+    word, text = review_report.go_no_go(three[1], t.branches)  # lean student, held by the production alerts
+    assert word == "hold" and "; HOLD: " in text and "Top-1 agreement below the gate for 3 cycles (Re-distil" in text

@@ -48,7 +48,8 @@ def test_bad_upload_shows_plain_error(running, tmp_path):
     with browser_page() as page:
         page.goto(running + "/lab", wait_until="domcontentloaded")
         page.get_by_text("Bring your own per-request results").wait_for(timeout=60_000)
-        page.locator("input[type=file]").last.set_input_files(str(bad))  # the per-request results uploader
+        rows = page.locator('[data-testid="stFileUploader"]').filter(has_text="Per-request results")
+        rows.locator("input[type=file]").set_input_files(str(bad))  # the per-request results uploader (first tab)
         page.get_by_text("student_pred").first.wait_for(timeout=30_000)
         page.get_by_text("Fix:").first.wait_for(timeout=30_000)
         assert page.locator("text=Traceback").count() == 0

@@ -90,7 +90,7 @@ def test_the_first_screen_at_1920_shows_verdict_this_vs_last_and_the_trend(revie
         page.wait_for_timeout(1_500)
         text = page.inner_text("body")
         assert "These are the inputs of the stored review #3 of 2026-12-02" in text, text[:2000]
-        assert "Last review (2026-11-25)" in text and "$737/month" in text and "$1,066/month" in text
+        assert "Last review #2 (2026-11-25)" in text and "$737/month" in text and "$1,066/month" in text
         box = trend.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 1080, box  # the whole trend on the first screen
         SCREENSHOTS.mkdir(exist_ok=True)

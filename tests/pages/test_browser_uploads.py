@@ -220,7 +220,7 @@ def test_bad_files_through_every_uploader(served, tmp_path):
             _refused(page, "Epoch table", path, says)
 
         _open(page, url + "/review", "Weekly review")
-        page.get_by_label("Production cycles").click()
+        page.get_by_role("combobox", name="Production cycles").click()
         page.get_by_role("option", name="upload…").click()
         _refused(page, "Production cycles (CSV/parquet)", *_files(tmp_path, tmp_path, BAD_CYCLES[:1])[0])
 

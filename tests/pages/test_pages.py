@@ -205,15 +205,16 @@ def test_review_reads_a_stored_production_series_onto_its_timeline(db):
     at.selectbox(key="review_src").set_value("weekly").run()
     assert not at.exception, at.exception
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    agreement = next(c for c in charts if c["layout"]["title"]["text"].startswith("Top-1 agreement"))
+    agreement = next(c for c in charts if "agreement" in c["layout"]["title"]["text"])
     production = next(t for t in agreement["data"] if t["name"] == "Production")
     assert production["x"] == ["2026-11-16", "2026-11-23", "2026-11-30"]  # ISO weeks on their Mondays
-    # today's decision (97.4%) follows the two production weeks below 95%: not three running, so the rule is quiet
-    assert agreement["layout"]["title"]["text"] == "Top-1 agreement is above the gate"
+    # production symptoms are read on production: its latest week, 93% on 2026-11-30, is below the gate, but only
+    # two weeks running, so the three-week rule is quiet
+    assert agreement["layout"]["title"]["text"] == "Production agreement is below the 95% gate (93.0% on 2026-11-30)"
     tree = next(df.value for df in at.dataframe if "Status" in df.value.columns and "Action" in df.value.columns)
     status = dict(zip(tree.iloc[:, 0], tree["Status"]))
     assert status["Top-1 agreement below the gate for 3 cycles"] == "quiet"
-    assert status["Inference savings shrink > 25%"] == "quiet"  # a review carries its inference dollars
+    assert status["Inference savings shrink > 25%"] == "no data"  # these production weeks carry no inference $
 
 
 def test_lab_shows_which_epoch_a_run_kept_and_why(db, tmp_path, monkeypatch):

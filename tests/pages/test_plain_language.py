@@ -143,7 +143,8 @@ def test_weekly_review_says_what_changed_in_words(db):
     _record_seed_review()
     at = _open("review", changed=True)  # $2.50 per critical event and 2M requests since the stored review
     assert any(
-        w.value.startswith("**Modified:** the inputs on screen are not the stored review of 2026-11-25")
+        w.value.startswith("**Modified:** the inputs on screen are not a stored review.")
+        and "compare them with the latest, #1 of 2026-11-25" in w.value
         for w in at.warning
     )
     changed = next(df.value for df in at.dataframe if "Assumption" in df.value.columns).set_index("Assumption")
@@ -152,10 +153,10 @@ def test_weekly_review_says_what_changed_in_words(db):
     assert tuple(changed.loc["Monthly volume (requests)"]) == ("1,400,000", "2,000,000")
     causes = next(df.value for df in at.dataframe if "Cause" in df.value.columns).set_index("Cause")
     # 1,540 extra student critical misroutes/month at 1.4M (2,200 at 2M) × $1.30 more, averaged over both orders
-    price = causes.loc["$ per critical event $1.20 → $2.50, by anonymous", "Effect on the margin ($/month)"]
+    price = causes.loc["$ per critical event $1.20 → $2.50, by you (not recorded)", "Effect on the margin ($/month)"]
     assert price == "−$2,431.00"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Last review (2026-11-25)"] == "$1,122/month"
+    assert metrics["Last review #1 (2026-11-25)"] == "$1,122/month"
 
 
 def test_weekly_review_with_nothing_stored_offers_to_record_the_first(db):
