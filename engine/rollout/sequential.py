@@ -75,12 +75,15 @@ def arm_prices(cube: ConfusionCube, a: Assumptions) -> dict[str, ArmPrice]:
     rt, rs = costs.rates_from_counts(costs.cell_quantities(cube, a), cube.counts)
     out = {}
     for arm, model, r in (("control", "teacher", rt), ("canary", "student", rs)):
-        zero = costs.Rates(0.0, 0.0, 0.0, 0.0)
-        base = float(costs.total(costs.price(zero, a, model, requests_per_month=1.0, fixed_cost_share=0.0)))
+        one = lambda rates, m=model: costs.price(rates, a, m, requests_per_month=1.0, fixed_cost_share=0.0)
+        base = float(costs.total(one(costs.Rates(harm_units=0.0, critical=0.0, critical_weighted=0.0, misroute=0.0))))
         mult = float(r.critical_weighted / r.critical) if r.critical > 0 else 1.0
         other = float(r.misroute - r.critical)
         harm = float(r.harm_units / other) if other > 0 else 0.0
-        out[arm] = ArmPrice(base, a.usd_per_critical_event * mult, a.usd_per_harm_unit * harm)
+        # one critical misroute and one other misroute, each priced by the one cost function (one request a month)
+        crit = one(costs.Rates(harm_units=0.0, critical=1.0, critical_weighted=mult, misroute=1.0))["critical"]
+        err = one(costs.Rates(harm_units=harm, critical=0.0, critical_weighted=0.0, misroute=1.0))["weighted_error"]
+        out[arm] = ArmPrice(base, float(crit), float(err))
     return out
 
 
