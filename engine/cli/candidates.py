@@ -24,7 +24,7 @@ def cmd_candidates(args, assumptions) -> int:
     joint = candidates.joint_cells(cube_mod.read_table(path), columns)
     labels = sorted(set(joint["true"]).union(*(set(joint[c]) for c in ("teacher_pred", *columns.values()))))
     _, a, note = assumptions(args, labels)
-    gate_list = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
+    gate_list = gates.gates_or_default(args.gates)
     own = candidates.parse_costs(args.candidate_costs, list(columns))
     comp = candidates.compare(joint, columns, a, gate_list, B=args.bootstrap, rng=args.seed, costs=own)
     if args.json:

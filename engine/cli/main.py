@@ -176,7 +176,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if args.candidates:
         return cli_candidates.cmd_candidates(args, _assumptions)
     ev, a, note = _load(args)
-    gate_list = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
+    gate_list = gates.gates_or_default(args.gates)
     d = verdict.decide(ev, a, gate_list, B=args.bootstrap, rng=args.seed)
     if args.json:
         out = d.to_dict()

@@ -23,7 +23,7 @@ def cmd_record(args) -> int:
     from engine.rollout import gates
 
     ev, a, note = cli_main._load(args)
-    gate_list = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
+    gate_list = gates.gates_or_default(args.gates)
     r, created = reviews.record(
         ev,
         a,

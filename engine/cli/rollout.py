@@ -80,7 +80,7 @@ def cmd_quality(args) -> int:
 
 def cmd_gates(args) -> int:
     ev, a, _ = _evidence(args)
-    gl = gates.load_gates(args.gates) if args.gates else gates.DEFAULT_GATES
+    gl = gates.gates_or_default(args.gates)
     rep = verdict.decide(ev, a, gl).gates
     guard = gates.critical_cost_guardrail(costs.decompose(ev.cube, a))
     if args.json:

@@ -167,6 +167,11 @@ GATE_FIELDS: dict[str, v.Constraint] = {
 MAX_GATES = 1_000
 
 
+def gates_or_default(path: str | None) -> tuple[Gate, ...]:
+    """The gates of a ``--gates`` file, or the seeds' gates when none is given (every CLI command's rule)."""
+    return load_gates(path) if path else DEFAULT_GATES
+
+
 def load_gates(path: str) -> tuple[Gate, ...]:
     """Gates from a JSON list of objects (name, metric, comparator, threshold, group, use, note)."""
     data = v.load_structured(path, "gates file", what="JSON list of gates")
