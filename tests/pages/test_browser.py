@@ -139,17 +139,30 @@ def test_negative_volume_message_beside_the_field_and_the_next_edit_works(runnin
 
 def _edit_harm_cell(page, row: int, col: int, text: str, grid_index: int = 0) -> None:
     """Type into cell (row, col) of the page's ``grid_index``-th table (the matrix editor's col 0 is the intent
-    name; in the cell list, col 2 is the harm units)."""
+    name; in the cell list, col 2 is the harm units). On a loaded machine charts above the grid can still be
+    laying out, so the click waits for the grid to stop moving and the typing waits for the cell's editor."""
     grid = page.locator('[data-testid="stDataFrame"]').nth(grid_index)
-    grid.scroll_into_view_if_needed()
-    b = grid.bounding_box()
-    assert b
-    page.mouse.click(b["x"] + 200, b["y"] + 52)  # a cell of the first row (35 px header, 35 px rows)
-    for key, n in (("ArrowLeft", 12), ("ArrowRight", col), ("ArrowDown", row)):
-        for _ in range(n):
-            page.keyboard.press(key)
-    page.keyboard.press("Enter")  # opens the cell's editor
-    page.wait_for_timeout(400)
+    for _ in range(3):
+        grid.scroll_into_view_if_needed()
+        b = grid.bounding_box()
+        for _ in range(20):  # the same box twice, 250 ms apart
+            page.wait_for_timeout(250)
+            again = grid.bounding_box()
+            if again == b:
+                break
+            b = again
+        assert b
+        page.mouse.click(b["x"] + 200, b["y"] + 52)  # a cell of the first row (35 px header, 35 px rows)
+        for key, n in (("ArrowLeft", 12), ("ArrowRight", col), ("ArrowDown", row)):
+            for _ in range(n):
+                page.keyboard.press(key)
+        page.keyboard.press("Enter")  # opens the cell's editor
+        editor = page.locator("[id^=gdg-overlay] input, [id^=gdg-overlay] textarea").first
+        try:
+            editor.wait_for(state="visible", timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 — the click missed the grid; measure again and retry
+            page.keyboard.press("Escape")
     page.keyboard.press("Control+A")
     page.keyboard.type(text, delay=30)
     page.keyboard.press("Enter")
