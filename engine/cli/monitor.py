@@ -118,6 +118,8 @@ def monitor_json(out, guard: dict, args) -> dict:
             "recommendation": r["recommendation"],
             "rule": r["rule"],
             **{n: _band(r, n) for n in names},
+            "usd_per_request_sd": {"control": float(r["control_usd_sd"]), "canary": float(r["canary_usd_sd"])},
+            "usd_variance_from": r["usd_variance_from"],
         }
         for _, r in out.iterrows()
     ]
@@ -152,6 +154,12 @@ def print_monitor(out, guard: dict, example: bool) -> None:
         )
     last = out.iloc[-1]
     print(f"day {int(last.day)}: {last.recommendation} — {last.rule}")
+    print(
+        f"$ sequence on day {int(last.day)}: canary − control {usd(last.usd_per_month_difference, signed=True)}/month "
+        f"[{usd(last.usd_per_month_difference_lo)}, {usd(last.usd_per_month_difference_hi)}]; per-request SD "
+        f"control {usd(last.control_usd_sd, cents=True)}, canary {usd(last.canary_usd_sd, cents=True)}, from "
+        f"{last.usd_variance_from}"
+    )
 
 
 def cmd_frontier(args) -> int:
