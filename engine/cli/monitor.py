@@ -167,17 +167,19 @@ def cmd_frontier(args) -> int:
 
     ev, a, _ = _evidence(args)
     require(ev.rows is not None, "evidence", "has no per-request rows", "use the seed scenario or a run")
-    f = frontier.frontier(ev.rows, ev.cube, a, budget_ms=args.budget_ms)
+    f = frontier.frontier(ev.rows, ev.cube, a, budget_ms=args.budget_ms, axis=args.axis)
     if args.json:
         print(json.dumps(f.to_dict(), indent=2))
         return 0
     r, (lo, hi) = f.recommended, f.saving_ci95_usd
     print(f"recommended within the {f.budget_ms:g} ms budget: {r.label}, {usd(r.total_usd)}/month, "
-          f"{r.critical_per_month:,.0f} critical misroutes/month, P95 {r.p95_latency_ms:g} ms; saves "
+          f"{r.critical_per_month:,.0f} critical misroutes/month, business-weighted error "
+          f"{usd(r.error_usd_per_month)}/month, P95 {r.p95_latency_ms:g} ms; saves "
           f"{usd(f.saving_usd)} vs the {f.versus} alone, 95% [{usd(lo)}, {usd(hi)}]")  # fmt: skip
-    print("Pareto frontier (within budget):")
+    print(f"Pareto frontier (within budget), quality axis: {frontier.AXES[f.axis][1]}:")
     for p in sorted((p for p in f.points if p.pareto), key=lambda p: p.total_usd):
-        print(f"  {p.label:<44} {usd(p.total_usd):>9}/month  {p.critical_per_month:>7,.0f} critical/month")
+        print(f"  {p.label:<44} {usd(p.total_usd):>9}/month  {p.critical_per_month:>7,.0f} critical/month  "
+              f"error {usd(p.error_usd_per_month):>7}/month")  # fmt: skip
     over = [p for p in f.points if p.deployable and not p.within_budget]
     if over:
         c = min(over, key=lambda p: p.total_usd)
@@ -230,9 +232,13 @@ def cmd_shadow(args) -> int:
 
 
 def add_commands(sub, evid) -> None:
-    p = sub.add_parser("frontier", help="cost vs critical misroutes for every way to serve, within the latency budget")
+    p = sub.add_parser("frontier", help="cost vs critical misroutes (or business-weighted error) for every way to "
+                       "serve, within the latency budget")  # fmt: skip
     evid(p)
     p.add_argument("--budget-ms", type=v.as_flag(v.Interval(Real, 0, 1e5, closed="right", unit="ms")), default=15.0)
+    p.add_argument("--axis", choices=tuple(frontier.AXES), default="critical",
+                   help="quality axis: critical (critical misroutes a month) or error (business-weighted error, "
+                   "harm and critical dollars a month)")  # fmt: skip
     p.set_defaults(func=cmd_frontier)
     p = sub.add_parser("segments", help="per-segment margins and the best routing policy found by search")
     evid(p)

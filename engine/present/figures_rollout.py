@@ -358,15 +358,20 @@ def segment_table(margins: list[dict]) -> pd.DataFrame:
 
 
 def frontier_chart(f) -> go.Figure:
-    """Monthly cost against critical misroutes a month for every way to serve (an
-    :class:`engine.rollout.frontier.Frontier`): the Pareto frontier within the latency budget, points over it
-    hollow, the oracle a bound, the recommendation starred."""
+    """Monthly cost against a quality axis for every way to serve (an :class:`engine.rollout.frontier.Frontier`;
+    ``f.axis``: critical misroutes a month or the business-weighted error in $/month): the Pareto frontier within
+    the latency budget, points over it hollow, the oracle a bound, the recommendation starred."""
+    from engine.rollout.frontier import AXES
+
     fig = go.Figure()
+    q = lambda ps: [p.quality(f.axis) for p in ps]
     hover = lambda ps: [f"{p.label}: {usd(p.total_usd)}/month, {p.critical_per_month:,.0f} critical misroutes/month, "
-                        f"P95 {p.p95_latency_ms:.0f} ms" for p in ps]  # fmt: skip
+                        f"business-weighted error {usd(p.error_usd_per_month)}/month, P95 {p.p95_latency_ms:.0f} ms"
+                        for p in ps]  # fmt: skip
     groups = (
         ("Cascade within budget", lambda p: p.kind == "cascade" and p.within_budget, CASCADE_COLOR, "circle", 6),
-        (f"Over the {f.budget_ms:g} ms budget", lambda p: p.deployable and not p.within_budget, GREY, "circle-open", 6),
+        (f"Over the {f.budget_ms:g} ms P95 budget (never recommended)", lambda p: p.deployable and not p.within_budget,
+         GREY, "circle-open", 7),
         ("Segment policy", lambda p: p.kind == "segment policy" and p.within_budget, "#444444", "square", 10),
         ("Teacher alone", lambda p: p.label == "Teacher alone", TEACHER_COLOR, "circle", 14),
         ("Student alone", lambda p: p.label == "Student alone", STUDENT_COLOR, "circle", 14),
@@ -375,19 +380,19 @@ def frontier_chart(f) -> go.Figure:
     for name, keep, color, symbol, size in groups:
         ps = [p for p in f.points if keep(p)]
         if ps:
-            fig.add_scatter(x=[p.critical_per_month for p in ps], y=[p.total_usd for p in ps], mode="markers",
-                            name=name, marker=dict(color=color, symbol=symbol, size=size), text=hover(ps),
+            fig.add_scatter(x=q(ps), y=[p.total_usd for p in ps], mode="markers", name=name,
+                            marker=dict(color=color, symbol=symbol, size=size), text=hover(ps),
                             hovertemplate="%{text}<extra></extra>")  # fmt: skip
-    front = sorted((p for p in f.points if p.pareto), key=lambda p: p.critical_per_month)
-    fig.add_scatter(x=[p.critical_per_month for p in front], y=[p.total_usd for p in front], mode="lines",
+    front = sorted((p for p in f.points if p.pareto), key=lambda p: p.quality(f.axis))
+    fig.add_scatter(x=q(front), y=[p.total_usd for p in front], mode="lines",
                     line=dict(color="black", dash="dash", shape="hv"), name="Pareto frontier (within budget)",
                     hoverinfo="skip")  # fmt: skip
     r = f.recommended
-    fig.add_scatter(x=[r.critical_per_month], y=[r.total_usd], mode="markers", name="Recommended",
+    fig.add_scatter(x=q([r]), y=[r.total_usd], mode="markers", name="Recommended (cheapest within budget)",
                     marker=dict(symbol="star", size=18, color="black"), text=hover([r]),
                     hovertemplate="Recommended: %{text}<extra></extra>")  # fmt: skip
     title = f"Recommended within the {f.budget_ms:g} ms budget: {r.label.lower()}, {usd(r.total_usd)}/month"
-    _layout(fig, title=title, x="Critical misroutes per month", y="USD per month", height=460)
+    _layout(fig, title=title, x=AXES[f.axis][1], y="Total cost (USD per month)", height=460)
     fig.update_yaxes(tickformat="$,.0f")
-    fig.update_xaxes(tickformat=",.0f")
+    fig.update_xaxes(tickformat="$,.0f" if f.axis == "error" else ",.0f")
     return fig

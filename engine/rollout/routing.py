@@ -62,12 +62,19 @@ def segment_routing(cube: ConfusionCube, a: Assumptions, policy: dict[str, str],
 LATENCY_BUDGET_MS = 15.0
 
 
+def error_usd_per_month(rates: costs.Rates, a: Assumptions):
+    """Business-weighted error: the harm-unit and critical-event dollars a month of ``rates`` (the cost formula's
+    ``weighted_error`` + ``critical``; neither depends on which model serves)."""
+    c = costs.price(rates, a, "student")
+    return c["weighted_error"] + c["critical"]
+
+
 def _routed_totals(a: Assumptions, q: costs.CellQuantities, counts: np.ndarray, to_teacher: np.ndarray, keyed: str):
     """Monthly total of a routed system over counts (C,) or (B, C); ``to_teacher`` (C,) says which cells the
     teacher answers. ``keyed`` "segment": a request goes to one model, known before either runs; "intent": the
     router reads the student's predicted intent, so every request pays the student and the routed ones the
-    teacher too (a cascade keyed on segment × predicted intent). Returns (total, teacher share, P95 ms, critical
-    misroutes per request)."""
+    teacher too (a cascade keyed on segment × predicted intent). Returns (total, teacher share, P95 ms, the routed
+    per-request :class:`costs.Rates`)."""
     w = np.asarray(counts, dtype=np.float64) * q.weight
     tot = w.sum(axis=-1)
     pick = lambda x: np.where(to_teacher, x[0], x[1])
@@ -83,7 +90,7 @@ def _routed_totals(a: Assumptions, q: costs.CellQuantities, counts: np.ndarray, 
         kw = dict(uses_teacher=share > 0, uses_student=True, student_on_every_request=True)
     system = costs.mixed_system(a, teacher_share=share, p95_latency_ms=p95, **kw)
     total = np.asarray(costs.total(costs.price(rates, a, system)), dtype=np.float64)
-    return total, share, p95, rates.critical
+    return total, share, p95, rates
 
 
 def _groups(cube: ConfusionCube, keyed: str) -> np.ndarray:
@@ -200,15 +207,17 @@ def segment_margins(cube: ConfusionCube, a: Assumptions, draws) -> list[dict]:
 
 def segment_policies(cube: ConfusionCube, a: Assumptions, counts: np.ndarray | None = None) -> list[dict]:
     """Every per-segment policy that uses both models (all-student and all-teacher are the single models), with
-    its monthly total, critical misroutes per month and P95 over ``counts`` (default: the cube's; (B, C) ok)."""
+    its monthly total, critical misroutes per month, business-weighted error (harm and critical dollars per month)
+    and P95 over ``counts`` (default: the cube's; (B, C) ok)."""
     q = costs.cell_quantities(cube, a)
     counts = cube.counts if counts is None else counts
     g, out = cube.segment_idx, []
     for m in range(1, 2 ** len(cube.segments) - 1):
         teach = [s for i, s in enumerate(cube.segments) if (m >> i) & 1]
         to_teacher = np.isin(g, [cube.segments.index(s) for s in teach])
-        total, share, p95, crit = _routed_totals(a, q, counts, to_teacher, "segment")
+        total, share, p95, rates = _routed_totals(a, q, counts, to_teacher, "segment")
         label = "teacher for " + ", ".join(teach)
         out.append({"label": label, "to_teacher": to_teacher, "total_usd": total, "teacher_share": share,
-                    "p95_latency_ms": p95, "critical_per_month": crit * a.requests_per_month})  # fmt: skip
+                    "p95_latency_ms": p95, "critical_per_month": rates.critical * a.requests_per_month,
+                    "error_usd_per_month": error_usd_per_month(rates, a)})  # fmt: skip
     return out
