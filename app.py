@@ -38,4 +38,5 @@ nav = st.navigation(
     },
     position="top",  # the sidebar is for the verdict and the what-if controls, in view on a 900 px screen
 )
+common.defaults_banner()  # above every page: a label set that is not MangaAssist's is priced with said defaults
 nav.run()

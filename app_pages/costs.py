@@ -6,6 +6,7 @@ from engine.decision import costs
 from engine.errors import DistillDecideError
 from engine.present import figures, tables
 from engine.present.money import usd, usd_cell
+from ui import candidates as candidates_ui
 from ui import common
 
 ev, a, _ = common.current()
@@ -32,6 +33,18 @@ if d is not None:
         hide_index=True,
         width="stretch",
     )
+    if comp := candidates_ui.comparison(ev, a):  # several candidates: each one's components beside the teacher's
+        st.markdown(f"**Cost by component, {len(comp.decisions)} candidates on the same requests** ($ per month)")
+        by_c = candidates_ui.components(comp)
+        by_c["component"] = by_c["component"].map(lambda c: figures.COMPONENT_LABELS.get(c, c.capitalize()))
+        st.dataframe(
+            by_c.rename(columns={"component": "Component"}).style.format(
+                dict.fromkeys([c for c in by_c.columns if c != "component"], usd_cell)
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(comp.sentence)
     st.plotly_chart(figures.segment_bars(seg))
     by_seg = tables.segment_costs(seg)  # the total right after the model; all-zero components left out
     st.markdown("**Cost by segment** ($ per month)")

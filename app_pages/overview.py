@@ -7,6 +7,7 @@ import streamlit as st
 from engine.decision import scenario, sweeps, voi
 from engine.present import figures, figures_uncertainty, glossary
 from engine.present.money import usd, usd_cell
+from ui import candidates as candidates_ui
 from ui import common, widgets
 from ui import verdict as verdict_ui
 
@@ -27,6 +28,7 @@ if d is not None:
     if d.verdict.state == "lean":
         st.markdown(f"{_more_evaluation(ev.cube.hash, scenario.dumps_json(a), ev.cube, a)} (**Uncertainty** has why.)")
     st.markdown(f"**{widgets.modified_note() or f'Unmodified {note}.'}**")
+    candidates_ui.section(ev, a)  # several student prediction columns: each against the teacher, the best named
     b, bs = d.breakdown, d.bootstrap
     lo, hi = bs.margin_ci95_usd
     c1, c2, c3, c4 = st.columns(4)

@@ -8,6 +8,7 @@ A facade over the UI modules, so a page needs one import:
 
 from __future__ import annotations
 
+from ui.defaults import banner as defaults_banner
 from ui.state import author, current, load_scenario, set_assumptions, use_evidence, use_uploaded_rows
 from ui.state import query as share_query
 from ui.verdict import BOOTSTRAP_SEED, banner, decide_current, draws_for, quality, show_error
@@ -26,6 +27,7 @@ __all__ = [
     "banner",
     "current",
     "decide_current",
+    "defaults_banner",
     "draws_for",
     "evidence_uploads",
     "load_scenario",

@@ -39,6 +39,7 @@ class Keys:
     URL_READ = "url_read"  # bool: the URL was applied once this session
     URL_ERROR = "url_error"  # str: what of a shared link could not be applied
     EDITOR = "harm_editor_version"  # int: bumped to give the harm editor a fresh key
+    CONFIRMED = "defaults_confirmed"  # set[str]: cube hashes whose label-set defaults the user confirmed
 
 
 @st.cache_data(show_spinner=False)
@@ -69,6 +70,8 @@ def _read_url_once() -> None:
         return
     st.session_state[Keys.URL_READ] = True
     qp, problems = _url_params(), []
+    if qp.get(url.DEFAULTS_OK):
+        confirmed().add(qp[url.DEFAULTS_OK])
     ref = qp.get(url.EVIDENCE)
     if ref:
         try:
@@ -108,6 +111,11 @@ def _start(base: Assumptions, note: str, a: Assumptions | None = None) -> None:
     st.session_state[Keys.NOTE] = note
 
 
+def confirmed() -> set[str]:
+    """Cube hashes whose label-set defaults the user confirmed (the banner of :mod:`ui.defaults`)."""
+    return cast(set[str], st.session_state.setdefault(Keys.CONFIRMED, set()))
+
+
 def current() -> tuple[Evidence, Assumptions, str]:
     """The evidence and assumptions every page reads (default: the seed scenario), with the URL in step."""
     _read_url_once()
@@ -138,6 +146,8 @@ def query() -> dict[str, str]:
     version = st.session_state.get(Keys.SCENARIO_VERSION)
     if version is not None:
         out[url.SCENARIO] = str(version)
+    if evidence().cube.hash in confirmed():
+        out[url.DEFAULTS_OK] = evidence().cube.hash
     return out | url.encode(base(), assumptions())
 
 

@@ -22,7 +22,8 @@ from engine.errors import DistillDecideError
 EVIDENCE = "evidence"  # a run id, a stored source (run:ID, upload:HASH) or cube:HASH; absent = the seed rows
 SCENARIO = "scenario"  # a stored scenario version the changed fields are relative to
 HARM = "harm"
-RESERVED = (EVIDENCE, SCENARIO, HARM)
+DEFAULTS_OK = "defaults_ok"  # the cube hash whose label-set defaults the user confirmed (ui.defaults)
+RESERVED = (EVIDENCE, SCENARIO, HARM, DEFAULTS_OK)
 _MAPPINGS = ("critical_multiplier_by_segment", "production_intent_mix", "production_segment_mix")
 
 

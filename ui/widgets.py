@@ -10,6 +10,7 @@ import streamlit as st
 from engine import sources
 from engine.decision import cube, mapping, scenario
 from engine.errors import DistillDecideError, require
+from engine.rollout import candidates
 from ui import inputs, state, uploads
 from ui import verdict as ui_verdict
 from ui.fields import BY_PATH, SIDEBAR
@@ -144,7 +145,7 @@ def evidence_uploads(a: scenario.Assumptions) -> None:
 def rows_upload(a: scenario.Assumptions) -> None:
     up = upload_frame(
         "Per-request results (CSV/parquet: `segment`, `true`, `teacher_pred`, `student_pred`, optional "
-        "`p_teacher_*` / `p_student_*` probabilities)",
+        "`p_teacher_*` / `p_student_*` probabilities; more `<name>_pred` columns are more candidates)",
         "rows_upload",
     )
     up = None if up is None else mapped_frame(up, ROWS_TARGETS, "rows_upload", "the upload")
@@ -153,6 +154,15 @@ def rows_upload(a: scenario.Assumptions) -> None:
     try:
         c = cube.from_rows(up, intents=_intents(a, up), source="upload")
         st.success(f"Valid: {c.n:,} requests in {c.n_cells} cells over {len(c.intents)} intents.")
+        if found := candidates.columns_in(up):
+            candidates.joint_cells(up, found)  # every candidate column checked before it is used
+            st.info(
+                f"**{len(found)} candidates** against the teacher: "
+                + ", ".join(f"{k} (`{col}`)" for k, col in found.items())
+                + ". The Overview compares them on the same requests and names the best. Any other "
+                "`<name>_pred` column is one more candidate.",
+                icon=":material/leaderboard:",
+            )
         if st.button(f"Use these {c.n:,} requests as evidence", key="use_rows"):
             state.use_uploaded_rows(sources.Evidence(c, up, "upload"))
             st.rerun()

@@ -2,16 +2,19 @@
 
 Evidence holds one prediction column per candidate (a 2-layer student, a 4-layer one, INT8, a cascade at one
 threshold) beside the teacher's. Each candidate's cube is the ordinary two-model cube of (teacher, that
-candidate), so its verdict is exactly what a two-model run of it gives. The bootstrap resamples the joint cells
-(segment, true, teacher, every candidate) once: every candidate's margin is read off the same resampled
-requests, so the intervals are paired across candidates too and the lead of the best over the runner-up has
-its own interval. Every candidate is priced with the scenario's student price and P95 unless given its own
-(``--candidate-costs``).
+candidate), and its verdict, interval included, is exactly what a two-model run of it gives (its own cube's
+paired resamples at the same B and seed: the seed student shows the same interval here as on its own). The
+lead of the best over the runner-up comes from one resample of the joint cells (segment, true, teacher, every
+candidate): both margins are read off the same resampled requests, so the lead has its own paired interval.
+Every candidate is priced with the scenario's student price and P95 unless given its own (``--candidate-costs``).
+
+A per-request table brings its candidates as columns: ``student_pred`` (the candidate ``student``) and every
+other ``<name>_pred`` beside ``teacher_pred`` (:func:`columns_in`), as the dashboard's rows upload reads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +29,8 @@ from engine.present.money import usd
 from engine.rollout import gates as gates_mod
 
 EXAMPLE = "e.g. --candidates 2layer=s2_pred,4layer=s4_pred,int8=int8_pred"
+PRED_SUFFIX = "_pred"
+MAX_CANDIDATES = 20
 
 
 def parse(spec: str) -> dict[str, str]:
@@ -38,8 +43,37 @@ def parse(spec: str) -> dict[str, str]:
         require(name not in out, "--candidates", f"{name!r} is named twice", "name each candidate once")
         out[name] = col
     require(len(out) >= 2, "--candidates", f"names {len(out)} candidate", "name two or more (" + EXAMPLE + ")")
-    require(len(out) <= 20, "--candidates", f"names {len(out)} candidates", "compare at most 20 at once")
+    require(len(out) <= MAX_CANDIDATES, "--candidates", f"names {len(out)} candidates", "compare at most 20 at once")
     return out
+
+
+def columns_in(frame: pd.DataFrame) -> dict[str, str]:
+    """A per-request table's candidates: ``student_pred`` as ``student`` and every other ``<name>_pred`` column
+    but the teacher's, in the table's column order; ``{}`` when there are fewer than two (one student is the
+    ordinary two-model verdict)."""
+    out: dict[str, str] = {}
+    for col in map(str, frame.columns):
+        name = col.removesuffix(PRED_SUFFIX)
+        if col.endswith(PRED_SUFFIX) and col != "teacher_pred" and name:
+            out[name] = col
+    if "student_pred" in out.values():  # the two-model column first: the candidate every page already prices
+        out = {"student": "student_pred"} | out
+    if len(out) < 2:
+        return {}
+    require(
+        len(out) <= MAX_CANDIDATES,
+        "candidate columns",
+        f"{len(out)} '<name>_pred' columns",
+        f"compare at most {MAX_CANDIDATES} at once: drop some prediction columns",
+    )
+    return out
+
+
+def joint_hash(joint: pd.DataFrame) -> str:
+    """A short hash of the joint cells (for caches): equal cells, equal hash."""
+    import hashlib
+
+    return hashlib.sha256(joint.to_csv(index=False).encode()).hexdigest()[:16]
 
 
 def parse_costs(spec: str | None, names: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -121,8 +155,8 @@ class Comparison:
         }
 
 
-def _draws(joint: pd.DataFrame, cubes: dict, B: int, rng: int) -> dict[str, uncertainty.Draws]:
-    """One multinomial resample of the joint cells, summed into each candidate's own cells."""
+def _joint_draws(joint: pd.DataFrame, cubes: dict, B: int, rng: int) -> dict[str, uncertainty.Draws]:
+    """One multinomial resample of the joint cells, summed into each candidate's own cells (for the lead)."""
     require(
         B * len(joint) <= validate.MAX_DRAW_CELLS,
         "bootstrap",
@@ -150,23 +184,37 @@ def compare(
     B: int = uncertainty.DEFAULT_B,
     rng: int = 0,
     costs: dict[str, dict[str, float]] | None = None,
+    draws_for: Callable[[cube_mod.ConfusionCube], uncertainty.Draws] | None = None,
 ) -> Comparison:
     """Each candidate's verdict on the same requests and the best one with its paired lead; ``costs`` gives a
-    candidate its own student price / P95 (:func:`parse_costs`), the others keep the scenario's."""
+    candidate its own student price / P95 (:func:`parse_costs`), the others keep the scenario's. ``draws_for``
+    returns a cube's B resamples at seed ``rng`` from a cache (the dashboard's); by default they are drawn here,
+    the same numbers either way."""
     labels = sorted(set(joint["true"]) | set(joint["teacher_pred"]).union(*(set(joint[c]) for c in columns.values())))
     intents = a.intents if set(labels) <= set(a.intents) else labels
     cubes = {k: (candidate_cube(joint, col, intents, k), col) for k, col in columns.items()}
-    draws = _draws(joint, cubes, B, rng)
+    own_draws = draws_for or (lambda c: uncertainty.draw(c, B, rng))
     own = {k: a.replace(**{f"student.{f}": x for f, x in v.items()}) for k, v in (costs or {}).items()}
     decisions = {
         k: verdict.decide(cube_mod.Evidence(c, None, f"candidate {k}: cube {c.hash}"), own.get(k, a), gates, B=B,
-                          rng=rng, draws=draws[k])
+                          rng=rng, draws=own_draws(c))
         for k, (c, _) in cubes.items()
     }  # fmt: skip
-    return _rank(decisions)
+
+    def lead(best: str, second: str) -> np.ndarray:
+        """best's margin minus second's on one resample of the requests, counted over their two columns only
+        (so the lead of two candidates is the same whichever others are compared beside them)."""
+        pair = {k: cubes[k] for k in (best, second)}
+        keys = ["segment", "true", "teacher_pred", *dict.fromkeys(col for _, col in pair.values())]
+        two = joint.groupby(keys, sort=True)["n"].sum().reset_index()
+        jd = _joint_draws(two, pair, B, rng)
+        m = {k: uncertainty.reprice(jd[k], pair[k][0], own.get(k, a)).margins_usd for k in pair}
+        return m[best] - m[second]
+
+    return _rank(decisions, lead)
 
 
-def _rank(decisions: dict[str, verdict.Decision]) -> Comparison:
+def _rank(decisions: dict[str, verdict.Decision], lead_of: Callable[[str, str], np.ndarray]) -> Comparison:
     open_ = [k for k, d in decisions.items() if d.verdict.blocking_gate is None]
     order = sorted(open_, key=lambda k: -decisions[k].breakdown.margin_usd)
     if not order:
@@ -180,7 +228,7 @@ def _rank(decisions: dict[str, verdict.Decision]) -> Comparison:
     if len(order) == 1:
         return Comparison(decisions, best, None, 0.0, (0.0, 0.0), 1.0, sentence + "; every other one is blocked.")
     second = order[1]
-    lead = db.bootstrap.margins_usd - decisions[second].bootstrap.margins_usd
+    lead = lead_of(best, second)
     point = db.breakdown.margin_usd - decisions[second].breakdown.margin_usd
     ci = (float(np.percentile(lead, 2.5)), float(np.percentile(lead, 97.5)))
     p = float(np.mean(lead > 0))
