@@ -81,6 +81,100 @@ def go_no_go_box() -> None:
     )
 
 
+METRICS = {
+    "critical-rate": "Critical-misroute rate (the metric that decides)",
+    "margin": "$ margin per request",
+    "accuracy": "Accuracy",
+}
+
+
+def canary_tab() -> None:
+    """The canary planner: the metric, alpha, power and sides chosen here; sizes and days from canary_metric."""
+    daily = a.requests_per_month / a.days_per_month
+    seed_plan_box(daily)
+    metric = str(st.radio("Size the canary on", list(METRICS), format_func=METRICS.__getitem__, horizontal=True,
+                          key="can_metric"))  # fmt: skip
+    c1, c2, c3, c4 = st.columns(4)
+    share = c1.number_input("Canary traffic share (%)", 1.0, 99.0, 5.0, 1.0, format="%.0f", key="can_share")
+    alpha = c2.number_input("Significance α (%)", 0.1, 20.0, 5.0, 0.5, format="%.1f", key="can_alpha",
+                            help="The false-alarm rate the test allows.")  # fmt: skip
+    power = c3.number_input("Power (%)", 50.0, 99.0, 80.0, 5.0, format="%.0f", key="can_power",
+                            help="The chance of detecting the difference when it is real.")  # fmt: skip
+    sides = {"One-sided (the canary is worse)": 1, "Two-sided": 2}
+    side = c4.selectbox("Test", list(sides), index=0 if metric == "critical-rate" else 1, key=f"can_sided:{metric}")
+    sided = sides[str(side)]
+    kw: dict[str, Any] = dict(share=share / 100, daily=daily, alpha=alpha / 100, power=power / 100, sided=sided)
+    if metric == "accuracy":
+        accuracy_canary(kw)
+        return
+    try:
+        if metric == "critical-rate":
+            b = costs.decompose(ev.cube, a)
+            p = canary_metric.critical_rate_plan(
+                b.teacher.critical_rate, b.student.critical_rate, volume=a.requests_per_month, **kw
+            )
+        else:
+            p = canary_metric.margin_plan(ev.cube, a, **kw)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return
+    metric_results(p)
+
+
+def seed_plan_box(daily: float) -> None:
+    """The rollout plan's canary (seed 000 §7: 5% → 25%) on the critical-misroute rate at one-sided 5%, 80%
+    power, whatever the planner below is set to."""
+    b = costs.decompose(ev.cube, a)
+    try:
+        c = canary_metric.critical_rate_plan(
+            b.teacher.critical_rate, b.student.critical_rate, share=0.05, daily=daily, volume=a.requests_per_month
+        )
+    except DistillDecideError:
+        return  # no critical-rate gap to size on this evidence
+    st.markdown(f"**The rollout plan's canary, on the metric that decides:** {c.sentence()}")
+
+
+def metric_results(p: canary_metric.MetricPlan) -> None:
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Canary arm (requests)", f"{p.canary_arm:,}")
+    m2.metric("Control arm (requests)", f"{p.control_arm:,}")
+    m3.metric(f"Days to collect at {p.share:.0%}", f"{p.days_at_share:.1f}")
+    m4.metric("Days on the 5% → 25% ramp", "over a year" if p.days_on_ramp is None else f"{p.days_on_ramp:.1f}",
+              help="5% of traffic for the first week, then 25% (seed 000 §7).")  # fmt: skip
+    c, side = p.checks, "one-sided" if p.sided == 1 else "two-sided"
+    if p.metric == "critical-rate":
+        what = (
+            f"Control (teacher) {p.control_value:.2%} vs canary (student) {p.canary_value:.2%} critical misroutes "
+            f"per request: {p.difference_per_month:+,.0f} a month at {a.requests_per_month:,.0f} requests."
+        )
+        how = (
+            f"Sized by the {p.method} (≈{c['critical_misroutes_in_canary_arm']:,.0f} critical misroutes in the "
+            f"canary arm; exact power {c['exact_power_at_plan']:.1%}). Checks: the normal approximation's "
+            f"{c['normal_canary_arm']:,} has only {c['exact_power_at_normal_size']:.1%} exact power; the arcsine "
+            f"size is {c['arcsine_canary_arm']:,}."
+        )
+    else:
+        what = (
+            f"Teacher {usd(p.control_value * 1000, cents=True)} vs student {usd(p.canary_value * 1000, cents=True)}"
+            f" per 1,000 requests: {usd(p.difference_per_month)}/month at {a.requests_per_month:,.0f} requests "
+            "(per-request dollars; the fixed operations a canary cannot observe per request are left out)."
+        )
+        how = (
+            f"Two-sample normal on each model's per-request $ SD (teacher {usd(c['teacher_var'] ** 0.5, cents=True)}"
+            f", student {usd(c['student_var'] ** 0.5, cents=True)}). A paired offline replay (both models on the "
+            f"same labelled requests) needs {c['paired_replay_requests']:,}."
+        )
+    st.markdown(what)
+    st.caption(f"{how} {side.capitalize()} α = {p.alpha:.1%}, power {p.power:.0%}; daily traffic "
+               f"{p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days."
+               + shadow_note(p.share, p.daily_requests))  # fmt: skip
+
+
+def shadow_note(share: float, daily: float) -> str:
+    sh = canary_metric.shadow_plan(ev.cube, a, share=share, daily=daily)
+    return f" Shadow mode needs no labels: {sh.note}" + (f" ({sh.days_at_share:.2f} days)." if sh.requests else ".")
+
+
 def canary_defaults() -> tuple[float, float]:
     """(baseline, accuracy to detect) from the evidence: the teacher's measured accuracy and the student's,
     or baseline − 0.5 points when the two measure the same."""
@@ -91,83 +185,50 @@ def canary_defaults() -> tuple[float, float]:
     return round(t * 100, 1), round(s * 100, 1)
 
 
-def canary_tab() -> None:
+def accuracy_canary(kw: dict) -> None:
     base0, target0 = canary_defaults()
     tag = ev.cube.hash[:8]  # new evidence, new defaults
-    c1, c2, c3, c4 = st.columns(4)
-    base = c1.number_input(
-        "Baseline accuracy (%)",
-        50.0,
-        99.9,
-        base0,
-        0.1,
-        format="%.1f",
-        key=f"can_base:{tag}",
-        help="Default: the teacher's measured accuracy on the current evidence.",
-    )
-    target = c2.number_input(
-        "Accuracy to detect (%)",
-        50.0,
-        99.9,
-        target0,
-        0.1,
-        format="%.1f",
-        key=f"can_target:{tag}",
-        help="Default: the student's measured accuracy on the current evidence.",
-    )
-    share = c3.number_input("Canary traffic share (%)", 1.0, 99.0, 5.0, 1.0, format="%.0f", key="can_share")
-    per_label = c4.number_input("$ per label", 0.0, 100.0, 0.10, 0.05, key="can_label")
+    c1, c2, c3 = st.columns(3)
+    base = c1.number_input("Baseline accuracy (%)", 50.0, 99.9, base0, 0.1, format="%.1f", key=f"can_base:{tag}",
+                           help="Default: the teacher's measured accuracy on the current evidence.")  # fmt: skip
+    target = c2.number_input("Accuracy to detect (%)", 50.0, 99.9, target0, 0.1, format="%.1f",
+                             key=f"can_target:{tag}",
+                             help="Default: the student's measured accuracy on the current evidence.")  # fmt: skip
+    per_label = c3.number_input("$ per label", 0.0, 100.0, 0.10, 0.05, key="can_label")
     n1, n2 = st.columns([3, 1])
     ni = n1.checkbox("Non-inferiority (one-sided) with a margin instead", key="can_ni")
     margin = n2.number_input(
         "Non-inferiority margin (points)", 0.1, 10.0, 0.5, 0.1, format="%.1f", key="can_margin", disabled=not ni
     )
-    daily = a.requests_per_month / a.days_per_month
     try:
-        p = canary.plan(
-            baseline=base / 100,
-            target=None if ni else target / 100,
-            share=share / 100,
-            daily_requests=daily,
-            usd_per_label=per_label,
-            non_inferiority_margin=margin / 100 if ni else None,
-        )
+        p, ramp = canary_metric.accuracy_plan(
+            baseline=base / 100, target=target / 100, usd_per_label=per_label,
+            non_inferiority_margin=margin / 100 if ni else None, **kw,
+        )  # fmt: skip
     except DistillDecideError as exc:
         common.show_error(exc)
         return
-    canary_results(p, daily)
+    canary_results(p, ramp)
 
 
-def canary_results(p: canary.CanaryPlan, daily: float) -> None:
-    m1, m2, m3 = st.columns(3)
+def canary_results(p: canary.CanaryPlan, ramp: float | None) -> None:
+    m1, m2, m3, m4 = st.columns(4)
     m1.metric("Canary arm (labelled)", f"{p.canary_arm:,}")
     m2.metric("Control arm (labelled)", f"{p.control_arm:,}")
-    m3.metric("Days to collect", f"{p.days_to_collect:.1f}")
-    m4, m5, m6 = st.columns(3)
-    m4.metric("Equal arms: per arm", f"{p.equal_n_per_arm:,}")
-    m5.metric("Equal arms: days", f"{p.days_if_equal_samples:.1f}")
-    m6.metric("Labelling, equal arms", usd(p.labelling_usd_equal))
+    m3.metric(f"Days to collect at {p.share:.0%}", f"{p.days_to_collect:.1f}")
+    m4.metric("Days on the 5% → 25% ramp", "—" if ramp is None else f"{ramp:.1f}",
+              help="5% of traffic for the first week, then 25% (seed 000 §7); not for non-inferiority.")  # fmt: skip
+    m5, m6, m7 = st.columns(3)
+    m5.metric("Equal arms: per arm", f"{p.equal_n_per_arm:,}")
+    m6.metric("Equal arms: days", f"{p.days_if_equal_samples:.1f}")
+    m7.metric("Labelling, equal arms", usd(p.labelling_usd_equal))
     if p.power_curve:
         st.plotly_chart(fq.power_curve(p.power_curve, p.canary_arm))
-    crit_metric_box(p.share, daily)
-    sh = canary_metric.shadow_plan(ev.cube, a, share=p.share, daily=daily)
-    shadow = f" Shadow mode needs no labels: {sh.note}" + (f" ({sh.days_at_share:.2f} days)." if sh.requests else ".")
     st.caption(
-        f"{p.test.capitalize()}: baseline {p.baseline:.1%} vs {p.target:.1%}, 5% significance, 80% power; daily "
-        f"traffic {daily:,.0f} = monthly volume ÷ {a.days_per_month:g} days.{shadow}"
+        f"{p.test.capitalize()}: baseline {p.baseline:.1%} vs {p.target:.1%}, α = {p.alpha:.1%}, power {p.power:.0%}; "
+        f"daily traffic {p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days."
+        + shadow_note(p.share, p.daily_requests)
     )
-
-
-def crit_metric_box(share: float, daily: float) -> None:
-    """The canary on the metric that decides: the critical-misroute gap, sized by the exact Poisson test."""
-    b = costs.decompose(ev.cube, a)
-    try:
-        c = canary_metric.critical_rate_plan(
-            b.teacher.critical_rate, b.student.critical_rate, share=share, daily=daily, volume=a.requests_per_month
-        )
-    except DistillDecideError:
-        return  # no critical-rate gap to size on this evidence
-    st.markdown(f"**On the metric that decides:** {c.sentence()}")
 
 
 def cascade_tab() -> None:
@@ -256,8 +317,8 @@ def drift_tab() -> None:
 def monitor_tab() -> None:
     """The daily confidence sequences, from an uploaded daily CSV or a generated example (labelled so)."""
     up = common.upload_frame(
-        "Daily canary readings (CSV: day, arm = control or canary, requests, critical_misroutes, misroutes, "
-        "optional usd)",
+        "Daily canary readings (CSV: day, arm = control or canary, requests, critical_misroutes, misroutes; "
+        "optional usd = the day's dollars of the arm's requests, usd_sq = their sum of squares)",
         "daily_upload",
     )
     g = canary.guardrail_check(costs.decompose(ev.cube, a), ev.cube, a, common.draws_for(ev.cube.hash, ev.cube))
@@ -288,12 +349,17 @@ def monitor_tab() -> None:
             "Critical-error cost growth $/month [95%]": band("critical_cost_growth_usd_per_month"),
             "Canary − control, all costs $/month [95%]": band("usd_per_month_difference"),
             "Recommendation": days["recommendation"], "Rule": days["rule"],
+            "$ variance from": days["usd_variance_from"],
         }),
         hide_index=True,
     )  # fmt: skip
     st.caption(
         "95% confidence sequences (normal mixture, Howard et al. 2021): valid on every day at once, so reading "
-        "them every morning does not inflate false alarms the way a daily fixed-horizon test does."
+        "them every morning does not inflate false alarms the way a daily fixed-horizon test does. "
+        f"The $ band on day {int(last['day'])} uses a per-request SD of {usd(last['control_usd_sd'], cents=True)} "
+        f"(control) and {usd(last['canary_usd_sd'], cents=True)} (canary), from {last['usd_variance_from']}"
+        + ("" if up is not None and "usd" in up.columns else "; upload a usd column to use your measured dollars")
+        + "."
     )
 
 
@@ -301,7 +367,11 @@ def frontier_tab() -> None:
     if ev.rows is None:
         st.info("The frontier needs per-request confidences for its cascade points: use the seed rows or a run.")
         return
-    f = frontier.frontier(ev.rows, ev.cube, a)
+    axes = {"critical": "Critical misroutes per month", "error": "Business-weighted error ($ per month)"}
+    why = "Business-weighted error: harm units × $ per unit + critical misroutes × $ per critical event, a month."
+    axis = str(st.radio("Quality axis", list(axes), format_func=axes.__getitem__, horizontal=True, key="front_axis",
+                        help=why))  # fmt: skip
+    f = frontier.frontier(ev.rows, ev.cube, a, axis=axis)
     st.plotly_chart(fr.frontier_chart(f))
     (lo, hi), nxt = f.saving_ci95_usd, f.next_best
     then = f" Next cheapest within the budget: {nxt.label}, {usd(nxt.total_usd)}/month." if nxt else ""

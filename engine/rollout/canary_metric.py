@@ -20,10 +20,14 @@ variance (both models on the same requests, the cube's cells) is reported for an
 
 Days: at the scenario's daily traffic, at a constant share and along the seed's ramp (5% for a week,
 then 25%; seed 000 §7 "canary 5% → 25% over 2 weeks").
+
+Accuracy (:func:`accuracy_plan`): :func:`engine.rollout.canary.plan` at an explicit sidedness, with its days
+on the same ramp, so one planner offers the three metrics with the same alpha, power and sides.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -35,6 +39,7 @@ from engine.decision import costs
 from engine.decision.cube import ConfusionCube
 from engine.decision.scenario import MODELS, Assumptions
 from engine.errors import require
+from engine.rollout import canary
 from engine.rollout.canary import MAX_CANARY_DAYS, TOO_SMALL
 
 RAMP = ((0.05, 7.0), (0.25, math.inf))  # seed 000 §7: 5% for the first week, then 25%
@@ -307,3 +312,26 @@ def shadow_plan(cube: ConfusionCube, a: Assumptions, *, share: float, daily: flo
     return ShadowPlan(
         p0, (centre - half, centre + half), gate, alpha, power, share, daily, n, n / (share * daily), note
     )
+
+
+def accuracy_plan(
+    *, baseline: float, target: float | None, share: float, daily: float, alpha: float = 0.05, power: float = 0.8,
+    sided: int = 2, non_inferiority_margin: float | None = None, usd_per_label: float = 0.0,
+) -> tuple[canary.CanaryPlan, float | None]:  # fmt: skip
+    """The accuracy canary (:func:`canary.plan`) at ``sided``, and its days on the 5% → 25% ramp (None for
+    non-inferiority, or when the ramp never collects enough). A one-sided superiority test at α is the
+    two-sided formula at 2α (as ``canary --sided 1``); non-inferiority is one-sided already."""
+    _z(alpha, sided)
+    one = sided == 1 and non_inferiority_margin is None
+    a2 = 2 * alpha if one else alpha
+    p = canary.plan(
+        baseline=baseline, target=None if non_inferiority_margin is not None else target, share=share,
+        daily_requests=daily, alpha=a2, power=power, non_inferiority_margin=non_inferiority_margin,
+        usd_per_label=usd_per_label,
+    )  # fmt: skip
+    if one:
+        p = dataclasses.replace(p, alpha=alpha, test="superiority (one-sided)")
+    ramp = None
+    if non_inferiority_margin is None and target is not None:
+        ramp = canary.days_along_ramp(baseline=baseline, target=target, daily_requests=daily, alpha=a2, power=power)
+    return p, ramp
