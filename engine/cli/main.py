@@ -20,6 +20,7 @@ from engine import sources
 from engine import validate as v
 from engine.cli import candidates as cli_candidates
 from engine.cli import distill as cli_distill
+from engine.cli import evidence_spec
 from engine.cli import review as cli_review
 from engine.cli import rollout as cli_rollout
 from engine.cli import seed_errors as cli_seed_errors
@@ -67,6 +68,11 @@ def _evidence_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--counts", help="cube counts file (CSV/parquet: segment, true, teacher_pred, student_pred, n)")
     src.add_argument("--cube", metavar="HASH", help="a cube stored by `cube import` or `cube build` (see `cube list`)")
     src.add_argument("--teacher-preds", metavar="FILE", help="teacher predictions (request id, true, pred) to join")
+    src.add_argument(
+        "--evidence",
+        metavar="SPEC",
+        help="any source in one flag: seed, RUN (a run id or directory), cube:HASH, rows:FILE or counts:FILE",
+    )
     p.add_argument("--student-preds", metavar="FILE", help="student predictions joined to --teacher-preds on the id")
     p.add_argument("--id-col", default="request_id", help="the request id column of both predictions files")
     p.add_argument("--map", metavar="TARGET=COLUMN,…", help="column mapping, e.g. true=true_intent,teacher_pred=t_pred")
@@ -136,6 +142,7 @@ def _evidence(args: argparse.Namespace, *, with_rows: bool = True) -> sources.Ev
     columns (docs/warehouse.md)."""
     from engine.decision import mapping
 
+    evidence_spec.expand(args)
     require(
         bool(args.teacher_preds) == bool(args.student_preds),
         "--student-preds" if args.teacher_preds else "--teacher-preds",

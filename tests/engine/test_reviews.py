@@ -225,3 +225,26 @@ def test_reviews_do_not_hide_a_production_agreement_drop(three):
     assert branch["critical_price_above_break_even"].on == "review cycles"  # the reviews' own $ per critical event
     word, text = review_report.go_no_go(three[1], t.branches)  # lean student, held by the production alerts
     assert word == "hold" and "; HOLD: " in text and "Top-1 agreement below the gate for 3 cycles (Re-distil" in text
+
+
+def test_record_takes_one_evidence_flag(db, tmp_path, seed_ev, seed_rows, seed_a):
+    """``--evidence seed`` is the default evidence (so the same cycle is already recorded); ``counts:FILE`` of
+    the same requests is the same cube, so the same review; counts of the first 5,000 requests are other
+    evidence, priced as the engine prices that cube; an empty spec names the flag."""
+    base = ("review", "record", "--bootstrap", "200", "--date", "2026-11-18", "--json")
+    first = json.loads(run_cli(*base, env_db=db).stdout)
+    same = json.loads(run_cli(*base, "--evidence", "seed", env_db=db).stdout)
+    assert first["created"] and not same["created"] and same["review_id"] == first["review_id"]
+    whole = tmp_path / "seed_counts.csv"
+    seed_ev.cube.to_frame().to_csv(whole, index=False)
+    again = json.loads(run_cli(*base, "--evidence", f"counts:{whole}", env_db=db).stdout)
+    assert not again["created"] and again["review_id"] == first["review_id"]
+    part = cube.from_rows(seed_rows.iloc[:5_000], intents=seed_ev.cube.intents)
+    half = tmp_path / "first_5000.csv"
+    part.to_frame().to_csv(half, index=False)
+    other = json.loads(run_cli(*base, "--evidence", f"counts:{half}", env_db=db).stdout)
+    assert other["created"] and other["review_id"] != first["review_id"]
+    assert other["margin_usd"] == pytest.approx(costs.decompose(part, seed_a).margin_usd, abs=0.005)
+    assert first["margin_usd"] == pytest.approx(1_121.92, abs=0.005)
+    bad = run_cli("review", "record", "--evidence", "cube:", env_db=db)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --evidence"), bad.stderr
