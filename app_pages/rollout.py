@@ -10,6 +10,7 @@ from engine.decision import costs
 from engine.errors import DistillDecideError
 from engine.present import figures_quality as fq
 from engine.present import figures_rollout as fr
+from engine.present import rollout_words as rw
 from engine.present.money import usd
 from engine.rollout import canary, canary_metric, cascade, checkpoints, drift, frontier, gates, routing, sequential
 from ui import common
@@ -141,31 +142,9 @@ def metric_results(p: canary_metric.MetricPlan) -> None:
     m3.metric(f"Days to collect at {p.share:.0%}", f"{p.days_at_share:.1f}")
     m4.metric("Days on the 5% → 25% ramp", "over a year" if p.days_on_ramp is None else f"{p.days_on_ramp:.1f}",
               help="5% of traffic for the first week, then 25% (seed 000 §7).")  # fmt: skip
-    c, side = p.checks, "one-sided" if p.sided == 1 else "two-sided"
-    if p.metric == "critical-rate":
-        what = (
-            f"Control (teacher) {p.control_value:.2%} vs canary (student) {p.canary_value:.2%} critical misroutes "
-            f"per request: {p.difference_per_month:+,.0f} a month at {a.requests_per_month:,.0f} requests."
-        )
-        how = (
-            f"Sized by the {p.method} (≈{c['critical_misroutes_in_canary_arm']:,.0f} critical misroutes in the "
-            f"canary arm; exact power {c['exact_power_at_plan']:.1%}). Checks: the normal approximation's "
-            f"{c['normal_canary_arm']:,} has only {c['exact_power_at_normal_size']:.1%} exact power; the arcsine "
-            f"size is {c['arcsine_canary_arm']:,}."
-        )
-    else:
-        what = (
-            f"Teacher {usd(p.control_value * 1000, cents=True)} vs student {usd(p.canary_value * 1000, cents=True)}"
-            f" per 1,000 requests: {usd(p.difference_per_month)}/month at {a.requests_per_month:,.0f} requests "
-            "(per-request dollars; the fixed operations a canary cannot observe per request are left out)."
-        )
-        how = (
-            f"Two-sample normal on each model's per-request $ SD (teacher {usd(c['teacher_var'] ** 0.5, cents=True)}"
-            f", student {usd(c['student_var'] ** 0.5, cents=True)}). A paired offline replay (both models on the "
-            f"same labelled requests) needs {c['paired_replay_requests']:,}."
-        )
+    what, how = rw.metric_plan_words(p, a)
     st.markdown(what)
-    st.caption(f"{how} {side.capitalize()} α = {p.alpha:.1%}, power {p.power:.0%}; daily traffic "
+    st.caption(f"{how} α = {p.alpha:.1%}, power {p.power:.0%}; daily traffic "
                f"{p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days."
                + shadow_note(p.share, p.daily_requests))  # fmt: skip
 
@@ -239,7 +218,7 @@ def cascade_tab() -> None:
     sw = cascade.sweep(ev.rows, a, rc=rc, cube=ev.cube)
     rec = cascade.recommend(ev.rows, a, sw, rc=rc)
     st.plotly_chart(fr.cascade_chart(sw, rec))
-    st.markdown(cascade_words(rec))
+    st.markdown(rw.cascade_words(rec, a))
     be = sw.break_even_fallback_rate()
     st.caption(
         f"Savings are against the {rec.versus} alone (the cheaper single model), with 95% intervals from "
@@ -248,40 +227,6 @@ def cascade_tab() -> None:
         f"its {usd(a.teacher.ops_usd_per_month)}/month operations."
         + (f" Above {be:.1%} fallback the cascade costs more than the teacher alone." if be is not None else "")
     )
-
-
-def _choice(c: cascade.Choice, versus: str) -> str:
-    lo, hi = c.saving_ci95_usd
-    what = "no fallback: the student alone" if c.fallback_rate == 0 else f"fallback {c.fallback_rate:.1%}"
-    return (
-        f"threshold **{c.threshold:.3f}** ({what}), {usd(c.total_usd)}/month, P95 {c.p95_latency_ms:.0f} ms; "
-        f"saves **{usd(c.saving_usd)}/month** vs the {versus} alone, 95% interval [{usd(lo)}, {usd(hi)}]"
-    )
-
-
-def cascade_words(rec: cascade.Recommendation) -> str:
-    b, w = f"{rec.budget_ms:g} ms", rec.within_budget
-    upto = rec.max_fallback_within_budget
-    if rec.alone == "teacher":  # the teacher alone is cheaper than every cascade within the budget
-        first = (
-            f"**Recommended within the {b} P95 budget: no cascade, serve the teacher alone** "
-            f"({usd(rec.alone_total_usd or 0.0)}/month, P95 {a.teacher.p95_latency_ms:g} ms): it is the cheaper single "
-            "model, and every cascade threshold whose P95 stays within the budget costs more."
-        )
-    elif w is None:
-        first = f"**No threshold meets the {b} P95 budget**, not even the student alone."
-    elif w.fallback_rate == 0:
-        first = (
-            f"**Recommended within the {b} P95 budget: no cascade, serve the student alone** (threshold "
-            f"{w.threshold:.3f}, {usd(w.total_usd)}/month, P95 {w.p95_latency_ms:.0f} ms). Every fallback share that "
-            f"keeps P95 within budget (up to {upto:.1%} of requests) costs more: running the teacher at all adds its "
-            f"{usd(a.teacher.ops_usd_per_month)}/month operations."
-        )
-    else:
-        first = f"**Recommended within the {b} P95 budget:** {_choice(w, rec.versus)}."
-    u = rec.unconstrained
-    over = f", over the {b} budget" if u.p95_latency_ms > rec.budget_ms else ""
-    return f"{first}  \nCheapest ignoring the budget: {_choice(u, rec.versus)}{over}."
 
 
 def drift_tab() -> None:
@@ -340,19 +285,7 @@ def monitor_tab() -> None:
             f"({usd(g.offline_estimate_usd_per_month, signed=True)}/month), so the sequence is judged against "
             f"{usd(plan.guardrail_usd)}/month, the next $100 above it."
         )
-    band = lambda k: [
-        f"{usd(e, signed=True)} [{usd(lo)}, {usd(hi)}]" for e, lo, hi in days[[k, k + "_lo", k + "_hi"]].to_numpy()
-    ]
-    st.dataframe(
-        pd.DataFrame({
-            "Day": days["day"], "Canary share": [f"{x:.0%}" for x in days["daily_share"]],
-            "Critical-error cost growth $/month [95%]": band("critical_cost_growth_usd_per_month"),
-            "Canary − control, all costs $/month [95%]": band("usd_per_month_difference"),
-            "Recommendation": days["recommendation"], "Rule": days["rule"],
-            "$ variance from": days["usd_variance_from"],
-        }),
-        hide_index=True,
-    )  # fmt: skip
+    st.dataframe(rw.monitor_table(days), hide_index=True)
     st.caption(
         "95% confidence sequences (normal mixture, Howard et al. 2021): valid on every day at once, so reading "
         "them every morning does not inflate false alarms the way a daily fixed-horizon test does. "
@@ -398,6 +331,7 @@ def routing_search() -> None:
         )
 
 
+EPOCH_COLUMNS = {"epoch": "Epoch", "score": "Weighted score", "eligible": "Passes the gates", "why_not": "Why not"}
 tab_g, tab_c, tab_m, tab_k, tab_f, tab_r, tab_d, tab_e = st.tabs(
     ["Gates", "Canary", "Monitor", "Cascade", "Frontier", "Routing", "Drift", "Checkpoints"]
 )
@@ -443,14 +377,7 @@ with tab_e:
             up = checkpoints.read_epochs(up, strict=True)  # as the CLI: a blank or NaN metric is refused
             s = checkpoints.select(up)
             st.dataframe(
-                s.scores.rename(
-                    columns={
-                        "epoch": "Epoch",
-                        "score": "Weighted score",
-                        "eligible": "Passes the gates",
-                        "why_not": "Why not",
-                    }
-                ),
+                s.scores.rename(columns=EPOCH_COLUMNS),
                 hide_index=True,
             )
             st.markdown(

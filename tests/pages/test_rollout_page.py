@@ -104,12 +104,13 @@ def test_go_no_go_names_a_failing_gate_from_the_decision(db):
 
 def test_canary_defaults_come_from_the_evidence(db):
     at = page("rollout")
+    at.radio(key="can_metric").set_value("accuracy").run()
     by_label = {n.label: n for n in at.number_input}
     assert by_label["Baseline accuracy (%)"].value == 92.1  # the teacher's measured 0.921
     assert by_label["Accuracy to detect (%)"].value == 90.5  # the student's measured 0.905
     assert any("baseline 92.1% vs 90.5%" in c.value for c in at.caption)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Canary arm (labelled)"] == "2,483" and metrics["Days to collect"] == "1.1"
+    assert metrics["Canary arm (labelled)"] == "2,483" and metrics["Days to collect at 5%"] == "1.1"
 
 
 def test_cascade_recommendation_meets_the_latency_budget(db):
@@ -183,7 +184,73 @@ def test_frontier_and_segment_search_on_the_seed(db):
     best = [m.value for m in at.markdown if m.value.startswith("**Best routing per segment")]
     assert len(best) == 2 and all("the student everywhere — $10,990/month" in b for b in best)
     # the canary on the metric that decides: the seed plan's 5% canary against +1,540 critical misroutes a month
-    crit = next(m.value for m in at.markdown if m.value.startswith("**On the metric that decides:**"))
+    crit = next(m.value for m in at.markdown if m.value.startswith("**The rollout plan's canary, on the metric"))
     assert "+1,540 critical misroutes per month (0.34% → 0.45%)" in crit and "21,776 requests: **9.5 days**" in crit
     assert "7.5 days on the plan's 5% → 25% ramp" in crit
     assert any("345 shadow requests show a fall to 95%" in c.value for c in at.caption)
+
+
+def canary_metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric if m.label.startswith(("Canary arm", "Control arm", "Days"))}
+
+
+def test_canary_planner_sizes_the_chosen_metric_at_the_chosen_alpha_power_and_sides(db):
+    """The default is the metric that decides: the seed plan's 5% canary against +1,540 critical misroutes a month
+    (0.34% → 0.45%), one-sided 5%, 80% power: 21,776 canary requests, 21,776 × 19 = 413,744 control, 9.5 days at
+    5% of 46,053 a day (21,776 / 2,302.6), 7.5 on the ramp — as `python -m engine canary --metric critical-rate`."""
+    from engine import sources
+    from engine.rollout import canary_metric as cm
+
+    at = page("rollout")
+    assert at.radio(key="can_metric").value == "critical-rate"
+    assert canary_metrics(at) == {
+        "Canary arm (requests)": "21,776",
+        "Control arm (requests)": "413,744",
+        "Days to collect at 5%": "9.5",
+        "Days on the 5% → 25% ramp": "7.5",
+    }
+    at.selectbox(key="can_sided:critical-rate").set_value("Two-sided").run()  # docs/rollout.md: 27,317, 11.9, 8.0
+    m = canary_metrics(at)
+    assert (m["Canary arm (requests)"], m["Days to collect at 5%"], m["Days on the 5% → 25% ramp"]) == (
+        "27,317", "11.9", "8.0"
+    )  # fmt: skip
+    at.number_input(key="can_alpha").set_value(1.0).run()  # the engine at two-sided 1%, by the same function
+    b = sources.seed_evidence()
+    a, _ = sources.scenario_for(b.cube, None)
+    want = cm.critical_rate_plan(0.0034, 0.0045, share=0.05, daily=1_400_000 / a.days_per_month, volume=1_400_000,
+                                 alpha=0.01, sided=2)  # fmt: skip
+    assert canary_metrics(at)["Canary arm (requests)"] == f"{want.canary_arm:,}"
+    assert want.canary_arm > 27_317
+    # the plan's own canary stays stated whatever the planner is set to
+    assert any("21,776 requests: **9.5 days**" in x.value for x in at.markdown)
+    at.radio(key="can_metric").set_value("margin").run()  # docs: 77,736 canary requests, 33.8 days, 12.9 on the ramp
+    at.number_input(key="can_alpha").set_value(5.0).run()
+    m = canary_metrics(at)
+    assert (m["Canary arm (requests)"], m["Days to collect at 5%"], m["Days on the 5% → 25% ramp"]) == (
+        "77,736", "33.8", "12.9"
+    )  # fmt: skip
+    assert any("$8.29 vs student $7.46 per 1,000 requests: $1,152/month" in x.value for x in at.markdown)
+
+
+def test_frontier_axis_choice_redraws_on_business_weighted_error(db):
+    at = page("rollout")
+    at.radio(key="front_axis").set_value("error").run()
+    assert not at.exception
+    text = next(m.value for m in at.markdown if m.value.startswith("**Student alone** saves"))
+    assert "$0/month against the student alone" in text  # the recommendation does not move with the axis
+
+
+def test_monitor_reads_an_uploaded_csv_with_usd(db):
+    """Two days, two requests an arm a day (docs: tests/engine/rollout/test_sequential_usd.py): the control's
+    requests cost $1 and $3, the canary's $1 and $1; per-request SD on day 2: √(4/3) = $1.15 and $0."""
+    at = page("rollout")
+    csv = (
+        b"day,arm,requests,critical_misroutes,misroutes,usd,usd_sq\n1,control,2,0,0,4,10\n1,canary,2,0,0,2,2\n"
+        b"2,control,2,0,0,4,10\n2,canary,2,0,0,2,2\n"
+    )
+    at.file_uploader(key="daily_upload").set_value(("daily.csv", csv, "text/csv")).run()
+    assert not at.exception
+    t = next(df.value for df in at.dataframe if "Recommendation" in df.value.columns)
+    assert t["Day"].tolist() == [1, 2]
+    assert set(t["$ variance from"]) == {"the usd and usd_sq columns (per request)"}
+    assert any("per-request SD of $1.15 (control) and $0.00 (canary)" in c.value for c in at.caption)

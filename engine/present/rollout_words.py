@@ -1,0 +1,99 @@
+"""The Rollout page's results in words (pure: strings and frames, no Streamlit), so they are tested alone.
+
+Money through :func:`engine.present.money.usd`; the canary on the metric that decides
+(:class:`engine.rollout.canary_metric.MetricPlan`), the cascade recommendation
+(:class:`engine.rollout.cascade.Recommendation`) and the daily monitor's table
+(:func:`engine.rollout.sequential.monitor`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.decision.scenario import Assumptions
+from engine.present.money import usd
+
+
+def metric_plan_words(p, a: Assumptions) -> tuple[str, str]:
+    """(what the canary must detect, how it was sized and checked) for a critical-rate or margin plan."""
+    c, side = p.checks, "One-sided" if p.sided == 1 else "Two-sided"
+    if p.metric == "critical-rate":
+        what = (
+            f"Control (teacher) {p.control_value:.2%} vs canary (student) {p.canary_value:.2%} critical misroutes "
+            f"per request: {p.difference_per_month:+,.0f} a month at {a.requests_per_month:,.0f} requests."
+        )
+        how = (
+            f"Sized by the {p.method} (≈{c['critical_misroutes_in_canary_arm']:,.0f} critical misroutes in the "
+            f"canary arm; exact power {c['exact_power_at_plan']:.1%}). Checks: the normal approximation's "
+            f"{c['normal_canary_arm']:,} has only {c['exact_power_at_normal_size']:.1%} exact power; the arcsine "
+            f"size is {c['arcsine_canary_arm']:,}."
+        )
+    else:
+        what = (
+            f"Teacher {usd(p.control_value * 1000, cents=True)} vs student {usd(p.canary_value * 1000, cents=True)}"
+            f" per 1,000 requests: {usd(p.difference_per_month)}/month at {a.requests_per_month:,.0f} requests "
+            "(per-request dollars; the fixed operations a canary cannot observe per request are left out)."
+        )
+        how = (
+            f"Two-sample normal on each model's per-request $ SD (teacher {usd(c['teacher_var'] ** 0.5, cents=True)}"
+            f", student {usd(c['student_var'] ** 0.5, cents=True)}). A paired offline replay (both models on the "
+            f"same labelled requests) needs {c['paired_replay_requests']:,}."
+        )
+    return what, f"{how} {side}"
+
+
+def cascade_choice(c, versus: str) -> str:
+    """One cascade threshold (:class:`engine.rollout.cascade.Choice`) in words, with its saving's interval."""
+    lo, hi = c.saving_ci95_usd
+    what = "no fallback: the student alone" if c.fallback_rate == 0 else f"fallback {c.fallback_rate:.1%}"
+    return (
+        f"threshold **{c.threshold:.3f}** ({what}), {usd(c.total_usd)}/month, P95 {c.p95_latency_ms:.0f} ms; "
+        f"saves **{usd(c.saving_usd)}/month** vs the {versus} alone, 95% interval [{usd(lo)}, {usd(hi)}]"
+    )
+
+
+def cascade_words(rec, a: Assumptions) -> str:
+    """The cascade recommendation within the latency budget, then the cheapest ignoring it."""
+    b, w = f"{rec.budget_ms:g} ms", rec.within_budget
+    upto = rec.max_fallback_within_budget
+    if rec.alone == "teacher":  # the teacher alone is cheaper than every cascade within the budget
+        first = (
+            f"**Recommended within the {b} P95 budget: no cascade, serve the teacher alone** "
+            f"({usd(rec.alone_total_usd or 0.0)}/month, P95 {a.teacher.p95_latency_ms:g} ms): it is the cheaper single "
+            "model, and every cascade threshold whose P95 stays within the budget costs more."
+        )
+    elif w is None:
+        first = f"**No threshold meets the {b} P95 budget**, not even the student alone."
+    elif w.fallback_rate == 0:
+        first = (
+            f"**Recommended within the {b} P95 budget: no cascade, serve the student alone** (threshold "
+            f"{w.threshold:.3f}, {usd(w.total_usd)}/month, P95 {w.p95_latency_ms:.0f} ms). Every fallback share that "
+            f"keeps P95 within budget (up to {upto:.1%} of requests) costs more: running the teacher at all adds its "
+            f"{usd(a.teacher.ops_usd_per_month)}/month operations."
+        )
+    else:
+        first = f"**Recommended within the {b} P95 budget:** {cascade_choice(w, rec.versus)}."
+    u = rec.unconstrained
+    over = f", over the {b} budget" if u.p95_latency_ms > rec.budget_ms else ""
+    return f"{first}  \nCheapest ignoring the budget: {cascade_choice(u, rec.versus)}{over}."
+
+
+def monitor_table(days: pd.DataFrame) -> pd.DataFrame:
+    """The daily monitor in words: each day's share, both $ bands to the dollar, the recommendation, the rule
+    and where the $ band's variance came from."""
+
+    def band(k: str) -> list[str]:
+        rows = days[[k, k + "_lo", k + "_hi"]].to_numpy()
+        return [f"{usd(e, signed=True)} [{usd(lo)}, {usd(hi)}]" for e, lo, hi in rows]
+
+    return pd.DataFrame(
+        {
+            "Day": days["day"],
+            "Canary share": [f"{x:.0%}" for x in days["daily_share"]],
+            "Critical-error cost growth $/month [95%]": band("critical_cost_growth_usd_per_month"),
+            "Canary − control, all costs $/month [95%]": band("usd_per_month_difference"),
+            "Recommendation": days["recommendation"],
+            "Rule": days["rule"],
+            "$ variance from": days["usd_variance_from"],
+        }
+    )
