@@ -118,14 +118,26 @@ def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | 
             results.append(GateResult(g, None, None, f"{g.metric} has no interval; use the point estimate"))
             continue
         ok = v >= g.threshold if g.comparator == ">=" else v <= g.threshold
-        where = "point estimate" if g.use == "point" else f"{g.use} bound"
-        evidence = f"{where} {v:.4g} {g.comparator} {g.threshold:g}" + ("" if ok else " fails")
+        evidence = _evidence_words(g, float(v), bool(ok))
         teacher = None if ok else _teacher_failure(g, values)
         if teacher is not None:
             evidence += f"; both fail (the teacher's {teacher:.4g} fails it too): not a reason to keep the teacher"
         both = teacher is not None
         results.append(GateResult(g, float(v), bool(ok), evidence, both_fail=both, teacher_value=teacher))
     return GateReport(tuple(results))
+
+
+USE_WORDS = {"point": "point estimate", "lower95": "lower 95% bound", "upper95": "upper 95% bound"}
+
+
+def _evidence_words(g: Gate, v: float, ok: bool) -> str:
+    """ "lower 95% bound 0.9432 is at least 0.9: passes" — words, not a comparator a meeting has to parse."""
+    at = "at least" if g.comparator == ">=" else "at most"
+    short = "below" if g.comparator == ">=" else "above"
+    where = USE_WORDS[g.use]
+    if ok:
+        return f"{where} {v:.4g} is {at} {g.threshold:g}: passes"
+    return f"{where} {v:.4g} is {short} {g.threshold:g}: fails"
 
 
 def _teacher_failure(g: Gate, values: Mapping[str, tuple[float, float | None, float | None]]) -> float | None:
