@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.decision import costs, sweeps, uncertainty
+from engine.decision import costs, sweeps, uncertainty, voi
 from engine.decision.cube import ConfusionCube, Evidence
 from engine.decision.scenario import Assumptions
 from engine.present.money import usd
@@ -54,6 +54,7 @@ class Decision:
     quality: quality_report.QualityReport
     evidence_label: str = ""
     break_evens: dict[str, sweeps.BreakEven] = field(default_factory=dict)  # every linear assumption's
+    value_of_information: voi.Quick | None = None  # on lean verdicts: what the sentence quotes of EVPI/EVPPI/EVSI
 
     def to_dict(self) -> dict[str, Any]:
         b, bs, pr = self.breakdown, self.bootstrap, self.projection
@@ -100,6 +101,7 @@ class Decision:
             },
             "gates": self.gates.to_dict(),
             "evidence": self.evidence_label,
+            "value_of_information": None if self.value_of_information is None else self.value_of_information.to_dict(),
         }
 
 
@@ -123,12 +125,13 @@ def verdict(
     *,
     near_break_even: str | None = None,
     small_sample: str | None = None,
+    value: voi.Quick | None = None,
 ) -> Verdict:
     """State and model from the margin and its interval; one sentence a PM can read aloud.
 
     ``near_break_even`` (:func:`near_break_even`) points the sentence at the assumption, not more data;
-    ``small_sample`` (:func:`small_sample`) says why the evaluation is too small: never ``ship`` then.
-    """
+    ``small_sample`` (:func:`small_sample`) says why the evaluation is too small: never ``ship`` then;
+    ``value`` (:func:`engine.decision.voi.quick`) prices a lean verdict's advice (:func:`value_clause`)."""
     favoured = "student" if margin_usd > 0 else "teacher"
     other = "teacher" if favoured == "student" else "student"
     lo, hi = saving_ci95_usd(boot, favoured)
@@ -156,13 +159,53 @@ def verdict(
             "lean",
             favoured,
             f"Lean {favoured}: {per_month} — the two models cost about the same ({near_break_even}), so the "
-            f"decision turns on that assumption, not on more evaluation data{flip}.",
+            f"decision turns on that assumption, not on more evaluation data{flip}{_pin_down_clause(value)}.",
             near_break_even=True,
         )
-    more = _more_data(projection)
+    more = _more_data(projection) + value_clause(value)
     return Verdict(
         "lean", favoured, f"Lean {favoured}: {per_month}, but the 95% interval {interval} includes zero — {more}{flip}."
     )
+
+
+def value_clause(q: voi.Quick | None) -> str:
+    """Whether the requests the verdict asks for are worth labelling, from the value of information.
+
+    "; at $0.10 a label those requests are worth $36 over 12 months against $804 to label: decide now", or
+    "…, so labelling them pays", or, when no sample size settles it, what an exactly known evaluation sample would be
+    worth at most; with an uncertain assumption worth more to learn than the evaluation sample (its EVPPI), which one
+    to pin down and what knowing it is worth.
+    """
+    if q is None:
+        return ""
+    pin = _pin_down(q)
+    if q.n is None or q.worth_usd is None or q.label_cost_usd is None:
+        most = usd(q.evppi_usd_per_month[voi.EVALUATION])
+        return f"; even an exactly known evaluation sample is worth at most {most}/month: " + (
+            f"{pin[0]} instead {pin[1]}" if pin else "decide now"
+        )
+    per, h = usd(q.usd_per_label, cents=True), f"{q.horizon_months:g} months"
+    text = (
+        f"; at {per} a label those requests are worth {usd(q.worth_usd)} over {h} "
+        f"against {usd(q.label_cost_usd)} to label"
+    )
+    if q.pays:
+        return text + ", so labelling them pays" + (f"; {pin[0]} is worth more {pin[1]}" if pin else "")
+    return text + (f": decide now or {pin[0]} {pin[1]}" if pin else ": decide now")
+
+
+def _pin_down(q: voi.Quick | None) -> tuple[str, str] | None:
+    """("pin down the $ per critical event", "(knowing it is worth up to $190/month)"), or None when no uncertain
+    assumption is worth more to learn than the evaluation sample."""
+    name = None if q is None else q.pin_down
+    if q is None or name is None:
+        return None
+    return f"pin down the {voi.words(name)}", f"(knowing it is worth up to {usd(q.evppi_usd_per_month[name])}/month)"
+
+
+def _pin_down_clause(q: voi.Quick | None) -> str:
+    pin = _pin_down(q)
+    return f"; {pin[0]} {pin[1]}" if pin else ""
 
 
 def saving_ci95_usd(boot: uncertainty.BootstrapResult, model: str) -> tuple[float, float]:
@@ -279,14 +322,18 @@ def decide(
     draws: uncertainty.Draws | None = None,
     quality: quality_report.QualityReport | None = None,
     confirm_B: int = CONFIRM_B,
+    usd_per_label: float = voi.DEFAULT_USD_PER_LABEL,
+    horizon: float = voi.DEFAULT_HORIZON_MONTHS,
 ) -> Decision:
     """Everything a verdict needs, from one piece of evidence, one set of assumptions and one list of gates.
 
     ``draws`` (B paired resamples of ``evidence.cube``, seed ``rng``) and ``quality`` may be passed in from a
-    cache; they are what this function would compute itself, so caching changes no number.
+    cache; they are what this function would compute itself, so caching changes no number. A lean verdict on a
+    trusted sample also prices its advice (:func:`engine.decision.voi.quick`, the draws' seed + 1 as
+    :func:`engine.decision.voi.analyse` takes it by default): are the requests it asks for worth ``usd_per_label``
+    each over ``horizon`` months?
     """
-    cube = evidence.cube
-    draws = draws if draws is not None else uncertainty.draw(cube, B, rng)
+    cube, draws = evidence.cube, draws if draws is not None else uncertainty.draw(evidence.cube, B, rng)
     if quality is None:
         quality = quality_report.report(cube, evidence.rows, critical_intents=a.critical_intents, draws=draws, rng=rng)
     gate_report = gates_mod.evaluate(tuple(gates), gates_mod.gate_values(quality, a))
@@ -297,6 +344,10 @@ def decide(
     rates = costs.rates_from_counts(costs.cell_quantities(cube, a), cube.counts)  # shared by the break-evens
     bes = {p: sweeps.break_even(cube, a, p, rates=rates) for p in sweeps.LINEAR_PARAMS}
     be_c, be_v = bes["usd_per_critical_event"], bes["requests_per_month"]
+    small = small_sample(cube, a)
+    value = None
+    if blocking is None and small is None and not boot.excludes_zero:  # lean on a sample worth pricing
+        value = voi.quick(draws, cube, a, proj.additional_requests, usd_per_label=usd_per_label, horizon_months=horizon)
     sentence = verdict(
         breakdown.margin_usd,
         boot,
@@ -304,7 +355,8 @@ def decide(
         be_c,
         blocking.gate.name if blocking else None,
         near_break_even=near_break_even(a, breakdown.margin_usd, boot, list(bes.values())),
-        small_sample=small_sample(cube, a),
+        small_sample=small,
+        value=value,
     )
     sentence = _with_notes(sentence, gate_report, a)
-    return Decision(breakdown, boot, proj, be_c, be_v, sentence, gate_report, quality, evidence.label, bes)
+    return Decision(breakdown, boot, proj, be_c, be_v, sentence, gate_report, quality, evidence.label, bes, value)

@@ -10,26 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.decision.voi import EVALUATION, Joint, ValueOfInformation
+from engine.decision.voi import WORDS as WORDS  # the words for each assumption: the verdict says them too
+from engine.decision.voi import words as words
 from engine.present.figures import STUDENT_COLOR, TEACHER_COLOR, _layout, margin_histogram, money_axis, money_text
 from engine.present.money import usd
-
-WORDS = {  # an assumption as the page says it
-    EVALUATION: "the evaluation sample",
-    "usd_per_critical_event": "$ per critical event",
-    "usd_per_harm_unit": "$ per harm unit",
-    "requests_per_month": "requests per month",
-    "teacher.usd_per_request": "teacher $ per request",
-    "student.usd_per_request": "student $ per request",
-    "usd_per_ms_month": "$ per ms of P95 latency per month",
-    "teacher.ops_usd_per_month": "teacher operations $/month",
-    "student.ops_usd_per_month": "student operations $/month",
-    "teacher.ops_usd_per_request": "teacher operations $ per request",
-    "student.ops_usd_per_request": "student operations $ per request",
-}
-
-
-def words(name: str) -> str:
-    return WORDS.get(name, name)
 
 
 def sentence(v: ValueOfInformation) -> str:
