@@ -146,12 +146,14 @@ def metric_results(p: canary_metric.MetricPlan) -> None:
     st.markdown(what)
     st.caption(f"{how} α = {p.alpha:.1%}, power {p.power:.0%}; daily traffic "
                f"{p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days."
-               + shadow_note(p.share, p.daily_requests))  # fmt: skip
+               + shadow_note(p))  # fmt: skip
 
 
-def shadow_note(share: float, daily: float) -> str:
-    sh = canary_metric.shadow_plan(ev.cube, a, share=share, daily=daily)
-    return f" Shadow mode needs no labels: {sh.note}" + (f" ({sh.days_at_share:.2f} days)." if sh.requests else ".")
+def shadow_note(p) -> str:
+    """Shadow mode at the planner's share, alpha and power (one-sided: agreement falling)."""
+    sh = canary_metric.shadow_plan(ev.cube, a, share=p.share, daily=p.daily_requests, alpha=p.alpha, power=p.power)
+    days = f" ({sh.days_at_share:.2f} days at {p.share:.0%}, one-sided α = {p.alpha:.1%})." if sh.requests else "."
+    return f" Shadow mode needs no labels: {sh.note}{days}"
 
 
 def canary_defaults() -> tuple[float, float]:
@@ -205,8 +207,7 @@ def canary_results(p: canary.CanaryPlan, ramp: float | None) -> None:
         st.plotly_chart(fq.power_curve(p.power_curve, p.canary_arm))
     st.caption(
         f"{p.test.capitalize()}: baseline {p.baseline:.1%} vs {p.target:.1%}, α = {p.alpha:.1%}, power {p.power:.0%}; "
-        f"daily traffic {p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days."
-        + shadow_note(p.share, p.daily_requests)
+        f"daily traffic {p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days." + shadow_note(p)
     )
 
 
@@ -245,7 +246,7 @@ def drift_tab() -> None:
     if not alerts:
         st.success("No drift rule fires.")
         return
-    rows, actions = fr.alert_tables(alerts, drift.RULE_LABELS)
+    rows, actions = rw.alert_tables(alerts, drift.RULE_LABELS)
     text = st.column_config.TextColumn
     st.dataframe(
         rows,
@@ -277,8 +278,9 @@ def monitor_tab() -> None:
         common.show_error(exc)
         return
     st.plotly_chart(fr.sequence_chart(days, plan.guardrail_usd, example=up is None))
-    last = days.iloc[-1]
-    st.markdown(f"**Day {int(last['day'])}: {last['recommendation']}.** {last['rule'].capitalize()}.")
+    last, stop = days.iloc[-1], fr.first_stop(days)
+    since = f" (first on day {stop})" if stop is not None and stop != int(last["day"]) else ""
+    st.markdown(f"**Day {int(last['day'])}: {last['recommendation']}**{since}. {last['rule'].capitalize()}.")
     if g.already_breached:
         st.caption(
             f"The plan's {usd(g.limit_usd_per_month)}/month guardrail is already breached by the offline estimate "
@@ -306,10 +308,7 @@ def frontier_tab() -> None:
                         help=why))  # fmt: skip
     f = frontier.frontier(ev.rows, ev.cube, a, axis=axis)
     st.plotly_chart(fr.frontier_chart(f))
-    (lo, hi), nxt = f.saving_ci95_usd, f.next_best
-    then = f" Next cheapest within the budget: {nxt.label}, {usd(nxt.total_usd)}/month." if nxt else ""
-    st.markdown(f"**{f.recommended.label}** saves {usd(f.saving_usd)}/month against the {f.versus} alone (95% "
-                f"interval [{usd(lo)}, {usd(hi)}]).{then}")  # fmt: skip
+    st.markdown(rw.frontier_words(f))
     st.caption(f"Hollow points break the {f.budget_ms:g} ms P95 budget: shown, never recommended. The oracle "
                "router sends the teacher exactly what it answers more cheaply: a bound no router reaches.")  # fmt: skip
 
@@ -317,7 +316,7 @@ def frontier_tab() -> None:
 def routing_search() -> None:
     """Per-segment margins with their state, and the best policies found by search (cross-fitted savings)."""
     ms = routing.segment_margins(ev.cube, a, common.draws_for(ev.cube.hash, ev.cube))
-    st.dataframe(fr.segment_table(ms), hide_index=True)
+    st.dataframe(rw.segment_table(ms), hide_index=True)
     for keyed, what in (("segment", "per segment"), ("intent", "per segment × the student's predicted intent")):
         r = routing.best_policy(ev.cube, a, keyed=keyed)
         teach = [k for k, m in r.policy.items() if m == "teacher"]

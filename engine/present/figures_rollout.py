@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.present.figures import STUDENT_COLOR, TEACHER_COLOR, _layout, money_text
+from engine.present.figures import COMPONENT_COLORS, STUDENT_COLOR, TEACHER_COLOR, _layout, money_text
 from engine.present.money import usd
 
 CASCADE_COLOR = "#6a3d9a"
@@ -80,19 +80,6 @@ def go_no_go(report, guardrail) -> tuple[bool, str]:
         f"**Go:** every gate passes and the canary guardrail holds (critical-error cost grows {est}/month offline, "
         f"under the {limit}/month limit)."
     )
-
-
-def alert_tables(alerts, labels: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drift alerts in words, as two tables that fit a 1440 px screen: (cycle, rule, what the numbers were) and
-    (rule, action) once per rule that fired (a rule's action is the same at every cycle)."""
-    rows = pd.DataFrame(
-        [{"Cycle": x.cycle, "Rule": labels.get(x.rule, x.rule), "What happened": x.detail} for x in alerts],
-        columns=["Cycle", "Rule", "What happened"],
-    )
-    actions = pd.DataFrame(
-        [{"Rule": labels.get(x.rule, x.rule), "Action": x.action} for x in alerts], columns=["Rule", "Action"]
-    ).drop_duplicates(ignore_index=True)
-    return rows, actions
 
 
 def cascade_chart(sw, rec) -> go.Figure:
@@ -301,15 +288,24 @@ def volume_axis(break_even: float | None, current: float, lo: float = 1e5, hi: f
 
 
 REC_SYMBOL = {"continue": "circle-open", "ramp": "triangle-up", "roll back": "x", "ship": "star"}
+GUARDRAIL_COLOR = "#1a1a1a"  # the critical-error growth is drawn in the critical component's red
+
+
+def first_stop(days: pd.DataFrame) -> int | None:
+    """The day a stop (roll back, ship) first fired, or None (a stop is final: later days repeat it)."""
+    stops = days.loc[days["recommendation"].isin(["roll back", "ship"]), "day"]
+    return int(stops.iloc[0]) if len(stops) else None
 
 
 def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = False) -> go.Figure:
     """The daily confidence sequences in $/month: critical-error cost growth against the guardrail and the
-    canary's total $ difference against $0, each day's recommendation marked on the growth estimate."""
+    canary's total $ difference against $0, each day's recommendation marked on the growth estimate. Neither
+    series is a model, so neither wears the teacher's blue: critical-error growth is the critical component's
+    red (as in the cost bars), the canary's (the student's) extra cost the student's orange, the guardrail black."""
     fig = go.Figure()
     x = days["day"].to_numpy()
     for key, name, color in (
-        ("critical_cost_growth_usd_per_month", "Critical-error cost growth", TEACHER_COLOR),
+        ("critical_cost_growth_usd_per_month", "Critical-error cost growth", COMPONENT_COLORS["critical"]),
         ("usd_per_month_difference", "Canary − control, all costs", STUDENT_COLOR),
     ):
         lo, hi, est = (days[key + e].to_numpy() for e in ("_lo", "_hi", ""))
@@ -318,9 +314,10 @@ def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = 
         text = [f"day {d}: {usd(e, signed=True)}/month [{usd(a)}, {usd(b)}]" for d, e, a, b in zip(x, est, lo, hi)]
         fig.add_scatter(x=x, y=est, mode="lines", name=f"{name} (band: 95% confidence sequence)", text=text,
                         line_color=color, hovertemplate="%{text}<extra>" + name + "</extra>")  # fmt: skip
-    fig.add_hline(y=guardrail_usd, line=dict(color=BUDGET_COLOR, dash="dot"))
-    fig.add_scatter(x=[x[0], x[-1]], y=[guardrail_usd] * 2, mode="lines", line=dict(color=BUDGET_COLOR, dash="dot"),
-                    name=f"Guardrail ({usd(guardrail_usd)}/month)", hoverinfo="skip")  # fmt: skip
+    guard = dict(color=GUARDRAIL_COLOR, dash="dot", width=2)
+    fig.add_hline(y=guardrail_usd, line=guard)
+    name = f"Guardrail ({usd(guardrail_usd)}/month of critical-error growth)"
+    fig.add_scatter(x=[x[0], x[-1]], y=[guardrail_usd] * 2, mode="lines", line=guard, name=name, hoverinfo="skip")
     fig.add_hline(y=0, line=dict(color="#7f7f7f", width=1))
     g = days["critical_cost_growth_usd_per_month"].to_numpy()
     for rec, symbol in REC_SYMBOL.items():
@@ -329,12 +326,14 @@ def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = 
             fig.add_scatter(x=x[m], y=g[m], mode="markers", name=f"Recommendation: {rec}", text=days["rule"][m],
                             marker=dict(symbol=symbol, size=11, color="black"),
                             hovertemplate="day %{x}: " + rec + " — %{text}<extra></extra>")  # fmt: skip
-    last = days.iloc[-1]
+    last, stop = days.iloc[-1], first_stop(days)
     lo, hi = last["critical_cost_growth_usd_per_month_lo"], last["critical_cost_growth_usd_per_month_hi"]
-    title = (f"{'Example: ' if example else ''}day {int(last['day'])}: {last['recommendation']} — critical-cost growth "
-             f"{usd(lo)} to {usd(hi)}/month vs the {usd(guardrail_usd)} guardrail")  # fmt: skip
-    _layout(fig, title=title, x="Day of the canary", y="USD per month (canary − control)", height=500)
-    fig.update_layout(margin=dict(t=110))
+    since = f" (since day {stop})" if stop is not None and stop != int(last["day"]) else ""
+    title = (f"{'Example: d' if example else 'D'}ay {int(last['day'])}: {last['recommendation']}{since} — "
+             f"critical-error cost growth {usd(lo)} to {usd(hi)}/month vs the {usd(guardrail_usd)} "
+             "guardrail")  # fmt: skip
+    _layout(fig, title=title, x="Day of the canary", y="USD per month (canary − control)", height=520)
+    fig.update_layout(margin=dict(t=130))
     span = np.abs(np.r_[days["critical_cost_growth_usd_per_month"], days["usd_per_month_difference"]])
     top = max(3 * guardrail_usd, float(np.percentile(span, 60)))  # early days' bands are too wide to show whole
     fig.update_yaxes(tickformat="$,.0f", range=[-top, top])
@@ -342,19 +341,6 @@ def sequence_chart(days: pd.DataFrame, guardrail_usd: float, *, example: bool = 
 
 
 GREY = "#7f7f7f"
-
-
-def segment_table(margins: list[dict]) -> pd.DataFrame:
-    """:func:`engine.rollout.routing.segment_margins` in words: share, margin, its 95% interval, the verdict."""
-    return pd.DataFrame(
-        {
-            "Segment": [m["segment"] for m in margins],
-            "Share of requests": [f"{m['volume_share']:.0%}" for m in margins],
-            "Margin (teacher − student) $/month": [usd(m["margin_usd"]) for m in margins],
-            "95% interval": [f"[{usd(m['ci95_usd'][0])}, {usd(m['ci95_usd'][1])}]" for m in margins],
-            "Verdict": [m["state"].capitalize() for m in margins],
-        }
-    )
 
 
 def frontier_chart(f) -> go.Figure:
@@ -388,11 +374,18 @@ def frontier_chart(f) -> go.Figure:
                     line=dict(color="black", dash="dash", shape="hv"), name="Pareto frontier (within budget)",
                     hoverinfo="skip")  # fmt: skip
     r = f.recommended
-    fig.add_scatter(x=q([r]), y=[r.total_usd], mode="markers", name="Recommended (cheapest within budget)",
-                    marker=dict(symbol="star", size=18, color="black"), text=hover([r]),
-                    hovertemplate="Recommended: %{text}<extra></extra>")  # fmt: skip
+    fig.add_scatter(
+        x=q([r]),
+        y=[r.total_usd],
+        mode="markers",
+        name="Recommended (cheapest within budget)",
+        marker=dict(symbol="star-open", size=24, color="black", line=dict(width=2)),
+        text=hover([r]),
+        hovertemplate="Recommended: %{text}<extra></extra>",
+    )  # fmt: skip  (open: the point shows inside)
     title = f"Recommended within the {f.budget_ms:g} ms budget: {r.label.lower()}, {usd(r.total_usd)}/month"
-    _layout(fig, title=title, x=AXES[f.axis][1], y="Total cost (USD per month)", height=460)
+    _layout(fig, title=title, x=AXES[f.axis][1], y="Total cost (USD per month)", height=520)
+    fig.update_layout(margin=dict(t=140))  # the four-row legend sits between the title and the plot
     fig.update_yaxes(tickformat="$,.0f")
     fig.update_xaxes(tickformat="$,.0f" if f.axis == "error" else ",.0f")
     return fig

@@ -12,6 +12,15 @@ import pandas as pd
 
 from engine.decision.scenario import Assumptions
 from engine.present.money import usd
+from engine.rollout.sequential import RULES
+
+RULE_SHORT = {  # the monitor table's rule column, short enough to read in a 1440 px row
+    RULES["roll back guardrail"]: "guardrail breached (whole band above it)",
+    RULES["roll back cost"]: "canary dearer (whole $ band above $0)",
+    RULES["ship"]: "cheaper, guardrail kept, at 25%",
+    RULES["ramp"]: "first week passed: raise to 25%",
+    RULES["continue"]: "no rule fires",
+}
 
 
 def metric_plan_words(p, a: Assumptions) -> tuple[str, str]:
@@ -20,7 +29,8 @@ def metric_plan_words(p, a: Assumptions) -> tuple[str, str]:
     if p.metric == "critical-rate":
         what = (
             f"Control (teacher) {p.control_value:.2%} vs canary (student) {p.canary_value:.2%} critical misroutes "
-            f"per request: {p.difference_per_month:+,.0f} a month at {a.requests_per_month:,.0f} requests."
+            f"per request: {p.difference_per_month:+,.0f} critical misroutes a month at {a.requests_per_month:,.0f} "
+            "requests."
         )
         how = (
             f"Sized by the {p.method} (≈{c['critical_misroutes_in_canary_arm']:,.0f} critical misroutes in the "
@@ -40,6 +50,27 @@ def metric_plan_words(p, a: Assumptions) -> tuple[str, str]:
             f"same labelled requests) needs {c['paired_replay_requests']:,}."
         )
     return what, f"{how} {side}"
+
+
+def frontier_words(f) -> str:
+    """The frontier's recommendation (an :class:`engine.rollout.frontier.Frontier`) in words: the cheapest point
+    within the latency budget, its saving's interval against the better single model, the next cheapest, and
+    the cheapest point over the budget (shown, never recommended)."""
+    r, (lo, hi), nxt, b = f.recommended, f.saving_ci95_usd, f.next_best, f"{f.budget_ms:g} ms"
+    if r.kind == "single":
+        first = (f"**Recommended: the {r.label.lower()}** ({usd(r.total_usd)}/month, P95 {r.p95_latency_ms:g} ms): "
+                 f"no cascade or segment policy within the {b} P95 budget costs less.")  # fmt: skip
+    else:
+        first = (f"**Recommended: {r.label}** ({usd(r.total_usd)}/month, P95 {r.p95_latency_ms:g} ms) saves "
+                 f"**{usd(f.saving_usd)}/month** against the {f.versus} alone, 95% interval "
+                 f"[{usd(lo)}, {usd(hi)}].")  # fmt: skip
+    then = f" Next cheapest within the budget: {nxt.label}, {usd(nxt.total_usd)}/month." if nxt else ""
+    over = [p for p in f.points if p.deployable and not p.within_budget and p.total_usd < r.total_usd]
+    if over:
+        c = min(over, key=lambda p: p.total_usd)
+        then += (f" Cheaper but over the budget, so not recommended: {c.label}, {usd(c.total_usd)}/month, "
+                 f"P95 {c.p95_latency_ms:g} ms.")  # fmt: skip
+    return first + then
 
 
 def cascade_choice(c, versus: str) -> str:
@@ -93,7 +124,33 @@ def monitor_table(days: pd.DataFrame) -> pd.DataFrame:
             "Critical-error cost growth $/month [95%]": band("critical_cost_growth_usd_per_month"),
             "Canary − control, all costs $/month [95%]": band("usd_per_month_difference"),
             "Recommendation": days["recommendation"],
-            "Rule": days["rule"],
-            "$ variance from": days["usd_variance_from"],
+            "Rule that fired": [RULE_SHORT.get(r, r) for r in days["rule"]],
+            "$ band's variance from": days["usd_variance_from"],
+        }
+    )
+
+
+def alert_tables(alerts, labels: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drift alerts in words, as two tables that fit a 1440 px screen: (cycle, rule, what the numbers were) and
+    (rule, action) once per rule that fired (a rule's action is the same at every cycle)."""
+    rows = pd.DataFrame(
+        [{"Cycle": x.cycle, "Rule": labels.get(x.rule, x.rule), "What happened": x.detail} for x in alerts],
+        columns=["Cycle", "Rule", "What happened"],
+    )
+    actions = pd.DataFrame(
+        [{"Rule": labels.get(x.rule, x.rule), "Action": x.action} for x in alerts], columns=["Rule", "Action"]
+    ).drop_duplicates(ignore_index=True)
+    return rows, actions
+
+
+def segment_table(margins: list[dict]) -> pd.DataFrame:
+    """:func:`engine.rollout.routing.segment_margins` in words: share, margin, its 95% interval, the verdict."""
+    return pd.DataFrame(
+        {
+            "Segment": [m["segment"] for m in margins],
+            "Share of requests": [f"{m['volume_share']:.0%}" for m in margins],
+            "Margin (teacher − student) $/month": [usd(m["margin_usd"]) for m in margins],
+            "95% interval": [f"[{usd(m['ci95_usd'][0])}, {usd(m['ci95_usd'][1])}]" for m in margins],
+            "Verdict": [m["state"].capitalize() for m in margins],
         }
     )

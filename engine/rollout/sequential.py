@@ -240,7 +240,7 @@ def _usd_notes(mo, cum, uv) -> dict[str, np.ndarray]:
 
 
 RULES = {
-    "roll back guardrail": "critical-error cost growth is above the guardrail at every reading's 95% confidence",
+    "roll back guardrail": "critical-error cost growth is above the guardrail with 95% confidence (the whole band)",
     "roll back cost": "the canary costs more per request (the whole band is above $0)",
     "ship": "at the final share the canary is cheaper per request and the guardrail holds (both bands clear)",
     "ramp": "the plan's first week passed with no stopping rule firing: raise the share to 25%",

@@ -176,8 +176,9 @@ def test_frontier_and_segment_search_on_the_seed(db):
     """Within the 15 ms budget the student alone is the cheapest way to serve ($10,990); VIP leans teacher
     (−$210/month) but the teacher's $512 operations make the student everywhere the best routing."""
     at = page("rollout")
-    text = next(m.value for m in at.markdown if m.value.startswith("**Student alone** saves"))
-    assert "$0/month against the student alone" in text and "teacher for vip, $11,295/month" in text
+    text = next(m.value for m in at.markdown if m.value.startswith("**Recommended: the student alone**"))
+    assert "($10,990/month, P95 5 ms)" in text and "teacher for vip, $11,295/month" in text
+    assert "over the budget, so not recommended: cascade, threshold 0.77 (11.1% fall back), $10,703/month" in text
     seg = next(df.value for df in at.dataframe if "Segment" in df.value.columns and "Verdict" in df.value.columns)
     assert seg["Verdict"].tolist() == ["Lean student", "Lean student", "Lean teacher"]
     assert seg["Margin (teacher − student) $/month"].tolist() == ["$386", "$947", "−$210"]
@@ -236,8 +237,8 @@ def test_frontier_axis_choice_redraws_on_business_weighted_error(db):
     at = page("rollout")
     at.radio(key="front_axis").set_value("error").run()
     assert not at.exception
-    text = next(m.value for m in at.markdown if m.value.startswith("**Student alone** saves"))
-    assert "$0/month against the student alone" in text  # the recommendation does not move with the axis
+    text = next(m.value for m in at.markdown if m.value.startswith("**Recommended: the student alone**"))
+    assert "($10,990/month, P95 5 ms)" in text  # the recommendation does not move with the axis
 
 
 def test_monitor_reads_an_uploaded_csv_with_usd(db):
@@ -252,5 +253,5 @@ def test_monitor_reads_an_uploaded_csv_with_usd(db):
     assert not at.exception
     t = next(df.value for df in at.dataframe if "Recommendation" in df.value.columns)
     assert t["Day"].tolist() == [1, 2]
-    assert set(t["$ variance from"]) == {"the usd and usd_sq columns (per request)"}
+    assert set(t["$ band's variance from"]) == {"the usd and usd_sq columns (per request)"}
     assert any("per-request SD of $1.15 (control) and $0.00 (canary)" in c.value for c in at.caption)
