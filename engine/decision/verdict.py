@@ -182,7 +182,7 @@ def value_clause(q: voi.Quick | None) -> str:
     if q.n is None or q.worth_usd is None or q.label_cost_usd is None:
         most = usd(q.evppi_usd_per_month[voi.EVALUATION])
         return f"; even an exactly known evaluation sample is worth at most {most}/month: " + (
-            f"{pin[0]} instead {pin[1]}" if pin else "decide now"
+            f"pin down the {pin[0]} instead (knowing it is worth up to {pin[1]}/month)" if pin else "decide now"
         )
     per, h = usd(q.usd_per_label, cents=True), f"{q.horizon_months:g} months"
     text = (
@@ -190,22 +190,28 @@ def value_clause(q: voi.Quick | None) -> str:
         f"against {usd(q.label_cost_usd)} to label"
     )
     if q.pays:
-        return text + ", so labelling them pays" + (f"; {pin[0]} is worth more {pin[1]}" if pin else "")
-    return text + (f": decide now or {pin[0]} {pin[1]}" if pin else ": decide now")
+        return (
+            text
+            + ", so labelling them pays"
+            + (f"; knowing the {pin[0]} is worth more (up to {pin[1]}/month)" if pin else "")
+        )
+    return text + (
+        f": decide now or pin down the {pin[0]} (knowing it is worth up to {pin[1]}/month)" if pin else ": decide now"
+    )
 
 
 def _pin_down(q: voi.Quick | None) -> tuple[str, str] | None:
-    """("pin down the $ per critical event", "(knowing it is worth up to $190/month)"), or None when no uncertain
-    assumption is worth more to learn than the evaluation sample."""
+    """("$ per critical event", "$190"): the uncertain assumption worth more to learn than the evaluation sample and
+    its EVPPI per month, or None."""
     name = None if q is None else q.pin_down
     if q is None or name is None:
         return None
-    return f"pin down the {voi.words(name)}", f"(knowing it is worth up to {usd(q.evppi_usd_per_month[name])}/month)"
+    return voi.words(name), usd(q.evppi_usd_per_month[name])
 
 
 def _pin_down_clause(q: voi.Quick | None) -> str:
     pin = _pin_down(q)
-    return f"; {pin[0]} {pin[1]}" if pin else ""
+    return f"; pin down the {pin[0]} (knowing it is worth up to {pin[1]}/month)" if pin else ""
 
 
 def saving_ci95_usd(boot: uncertainty.BootstrapResult, model: str) -> tuple[float, float]:
