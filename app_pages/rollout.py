@@ -287,7 +287,8 @@ def monitor_tab() -> None:
             f"({usd(g.offline_estimate_usd_per_month, signed=True)}/month), so the sequence is judged against "
             f"{usd(plan.guardrail_usd)}/month, the next $100 above it."
         )
-    st.dataframe(rw.monitor_table(days), hide_index=True)
+    widths = {k: st.column_config.Column(width=w) for k, w in rw.MONITOR_WIDTHS.items()}
+    st.dataframe(rw.monitor_table(days), hide_index=True, column_config=widths, width="stretch")
     st.caption(
         "95% confidence sequences (normal mixture, Howard et al. 2021): valid on every day at once, so reading "
         "them every morning does not inflate false alarms the way a daily fixed-horizon test does. "

@@ -12,14 +12,20 @@ import pandas as pd
 
 from engine.decision.scenario import Assumptions
 from engine.present.money import usd
-from engine.rollout.sequential import RULES
+from engine.rollout.sequential import RULES, VARIANCE_FROM
 
 RULE_SHORT = {  # the monitor table's rule column, short enough to read in a 1440 px row
-    RULES["roll back guardrail"]: "guardrail breached (whole band above it)",
-    RULES["roll back cost"]: "canary dearer (whole $ band above $0)",
-    RULES["ship"]: "cheaper, guardrail kept, at 25%",
-    RULES["ramp"]: "first week passed: raise to 25%",
-    RULES["continue"]: "no rule fires",
+    RULES["roll back guardrail"]: "guardrail breached",
+    RULES["roll back cost"]: "canary dearer",
+    RULES["ship"]: "cheaper, guardrail kept",
+    RULES["ramp"]: "first week: raise to 25%",
+    RULES["continue"]: "none fires",
+}
+MONITOR_WIDTHS = {"Day": 40, "Share": 50, "Recommendation": 120, "Rule that fired": 170}  # px; the rest share the row
+VARIANCE_SHORT = {
+    VARIANCE_FROM["counts"]: "counts",
+    VARIANCE_FROM["usd between days"]: "usd, between days",
+    VARIANCE_FROM["usd_sq"]: "usd and usd_sq",
 }
 
 
@@ -120,12 +126,12 @@ def monitor_table(days: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Day": days["day"],
-            "Canary share": [f"{x:.0%}" for x in days["daily_share"]],
-            "Critical-error cost growth $/month [95%]": band("critical_cost_growth_usd_per_month"),
-            "Canary − control, all costs $/month [95%]": band("usd_per_month_difference"),
+            "Share": [f"{x:.0%}" for x in days["daily_share"]],
+            "Critical-error growth $/month [95%]": band("critical_cost_growth_usd_per_month"),
+            "All costs, canary − control $/month [95%]": band("usd_per_month_difference"),
             "Recommendation": days["recommendation"],
             "Rule that fired": [RULE_SHORT.get(r, r) for r in days["rule"]],
-            "$ band's variance from": days["usd_variance_from"],
+            "$ variance from": [VARIANCE_SHORT.get(v, v) for v in days["usd_variance_from"]],
         }
     )
 

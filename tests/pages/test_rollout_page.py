@@ -168,7 +168,7 @@ def test_monitor_tab_draws_the_example_sequence_against_the_proposed_guardrail(d
         "roll back",
         "ship",
     }
-    assert t["Recommendation"].iloc[6] == "ramp" and t["Canary share"].iloc[0] == "5%"
+    assert t["Recommendation"].iloc[6] == "ramp" and t["Share"].iloc[0] == "5%"
     assert any(m.value.startswith("**Day 28: ") for m in at.markdown)
 
 
@@ -253,5 +253,5 @@ def test_monitor_reads_an_uploaded_csv_with_usd(db):
     assert not at.exception
     t = next(df.value for df in at.dataframe if "Recommendation" in df.value.columns)
     assert t["Day"].tolist() == [1, 2]
-    assert set(t["$ band's variance from"]) == {"the usd and usd_sq columns (per request)"}
+    assert set(t["$ variance from"]) == {"usd and usd_sq"}
     assert any("per-request SD of $1.15 (control) and $0.00 (canary)" in c.value for c in at.caption)
