@@ -172,9 +172,9 @@ def value_clause(q: voi.Quick | None) -> str:
     """Whether the requests the verdict asks for are worth labelling, from the value of information.
 
     "; at $0.10 a label those requests are worth $36 over 12 months against $804 to label: decide now", or
-    "…, so labelling them pays", or, when no sample size settles it, what an exactly known evaluation sample would be
-    worth at most; with an uncertain assumption worth more to learn than the evaluation sample (its EVPPI), which one
-    to pin down and what knowing it is worth.
+    "…, so labelling them pays"; when no sample size settles it, the best n's worth (:func:`engine.decision.voi.quick`)
+    or, when none pays, what an exactly known evaluation sample would be worth at most; with an uncertain assumption
+    worth more to learn than the evaluation sample (its EVPPI), which one to pin down and what knowing it is worth.
     """
     if q is None:
         return ""
@@ -185,10 +185,10 @@ def value_clause(q: voi.Quick | None) -> str:
             f"pin down the {pin[0]} instead (knowing it is worth up to {pin[1]}/month)" if pin else "decide now"
         )
     per, h = usd(q.usd_per_label, cents=True), f"{q.horizon_months:g} months"
-    text = (
-        f"; at {per} a label those requests are worth {usd(q.worth_usd)} over {h} "
-        f"against {usd(q.label_cost_usd)} to label"
-    )
+    worth, cost = usd(q.worth_usd), usd(q.label_cost_usd)
+    text = f"; at {per} a label those requests are worth {worth} over {h} against {cost} to label"
+    if q.chosen:  # no sample size settles the interval; this n is the best net value's
+        text = f"; labelling {q.n:,} more requests is still worth {worth} over {h} against {cost} at {per} a label"
     if q.pays:
         return (
             text

@@ -3,6 +3,7 @@ assumption should be pinned down instead? Bounds and sums a reader can check by 
 
 import json
 
+import numpy as np
 import pytest
 
 from engine.cli import main as cli
@@ -24,8 +25,9 @@ def decide(seed_ev, seed_a, seed_draws):
     return lambda a, **kw: verdict.decide(seed_ev, a, draws=seed_draws, quality=q, confirm_B=0, **kw)
 
 
-def _quick(n, evsi, evppi_eval=40.0, **evppi):
+def _quick(n, evsi, evppi_eval=40.0, chosen=False, **evppi):
     return voi.Quick(
+        chosen=chosen,
         choice="student",
         evpi_usd_per_month=max([evppi_eval, *evppi.values()]) + 10,
         evppi_usd_per_month={voi.EVALUATION: evppi_eval, **evppi},
@@ -56,6 +58,11 @@ def test_the_clause_from_hand_made_figures():
         "instead (knowing it is worth up to $45/month)"
     )
     assert verdict.value_clause(_quick(None, None)).endswith("worth at most $40/month: decide now")
+    # no sample size settles it, but the best net value's n (5,000 × $0.10 = $500) still pays: $60 × 12 = $720
+    assert verdict.value_clause(_quick(5_000, 60.0, chosen=True, usd_per_critical_event=45.0)) == (
+        "; labelling 5,000 more requests is still worth $720 over 12 months against $500 at $0.10 a label, so "
+        "labelling them pays; knowing the $ per critical event is worth more (up to $45/month)"
+    )
     assert verdict.value_clause(None) == ""
 
 
@@ -89,20 +96,30 @@ def test_longer_horizon_scales_the_worth(decide, seed_a):
     assert "over 24 months" in decide(seed_a, horizon=24).verdict.sentence
 
 
-def test_an_uncertain_price_says_pin_it_down_with_the_uncertainty_pages_evppi(decide, seed_a, seed_ev, seed_draws):
+def test_an_uncertain_price_prices_the_best_n_and_names_the_price(decide, seed_a, seed_ev, seed_draws):
     a = seed_a.replace(uncertain=LOGNORMAL)
     d = decide(a)
     q = d.value_of_information
-    assert d.projection.additional_requests is None  # the price range alone spans zero: no n settles it
+    assert d.projection.additional_requests is None  # the price range alone spans zero: no n settles the interval
+    page = voi.analyse(seed_draws, seed_ev.cube, a)  # the Uncertainty page's figures: same draws, same seed
+    assert q.evppi_usd_per_month == page.evppi_usd_per_month and q.evpi_usd_per_month == page.evpi_usd_per_month
     ev = q.evppi_usd_per_month
     assert ev["usd_per_critical_event"] > ev[voi.EVALUATION] > 0 and q.pin_down == "usd_per_critical_event"
+    # the n the verdict prices is the page's best n (5,477 of the grid), its worth within 5% of the page's curve
+    assert q.chosen and q.n == page.best_n == 5_477 and q.label_cost_usd == pytest.approx(547.70)
+    i = int(np.searchsorted(page.n_grid, q.n))
+    assert q.evsi_usd_per_month == pytest.approx(page.evsi_usd_per_month[i], rel=0.05) and q.pays
+    assert (
+        f"; labelling 5,477 more requests is still worth {usd(q.worth_usd)} over 12 months against $548 at $0.10 "
+        f"a label, so labelling them pays; knowing the $ per critical event is worth more (up to "
+        f"{usd(ev['usd_per_critical_event'])}/month)" in d.verdict.sentence
+    )
+    # labels at $1 each: no n pays, so the sentence says what perfect evaluation is worth and names the price
+    dear = decide(a, usd_per_label=1.0).verdict.sentence
     assert (
         f"even an exactly known evaluation sample is worth at most {usd(ev[voi.EVALUATION])}/month: pin down the "
-        f"$ per critical event instead (knowing it is worth up to {usd(ev['usd_per_critical_event'])}/month)"
-        in d.verdict.sentence
+        f"$ per critical event instead (knowing it is worth up to {usd(ev['usd_per_critical_event'])}/month)" in dear
     )
-    page = voi.analyse(seed_draws, seed_ev.cube, a)  # the Uncertainty page's figures: same draws, same seed
-    assert page.evppi_usd_per_month == ev and page.evpi_usd_per_month == q.evpi_usd_per_month
 
 
 def test_ship_and_near_break_even_verdicts(decide, seed_a):
