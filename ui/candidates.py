@@ -66,11 +66,13 @@ def table(comp: candidates.Comparison) -> pd.DataFrame:
             {
                 "Candidate": name + (" (best)" if name == comp.best else ""),
                 "Total / month": usd(d.breakdown.student.total_usd),
-                "Margin (teacher − candidate)": usd(d.breakdown.margin_usd),
-                "95% interval (paired, same requests)": f"[{usd(lo)}, {usd(hi)}]",
-                "Chance cheaper than the teacher": f"{d.bootstrap.p_student_cheaper:.1%}",
-                "Critical misroutes / month": f"{d.breakdown.student.critical_events_per_month:,.0f}",
-                "Verdict": f"Blocked by {v.blocking_gate}" if v.blocking_gate else _words(v.state, v.model, name),
+                "Margin (teacher − it)": usd(d.breakdown.margin_usd),
+                "95% interval (paired)": f"[{usd(lo)}, {usd(hi)}]",
+                "Chance cheaper": f"{d.bootstrap.p_student_cheaper:.1%}",
+                "Critical / month": f"{d.breakdown.student.critical_events_per_month:,.0f}",
+                "Verdict": f"Blocked by {v.blocking_gate}"
+                if v.blocking_gate
+                else _words(v.state, v.model, name) + (" (small sample)" if v.small_sample else ""),
             }
         )
     return pd.DataFrame(rows)
