@@ -278,9 +278,8 @@ def monitor_tab() -> None:
         common.show_error(exc)
         return
     st.plotly_chart(fr.sequence_chart(days, plan.guardrail_usd, example=up is None))
-    last, stop = days.iloc[-1], fr.first_stop(days)
-    since = f" (first on day {stop})" if stop is not None and stop != int(last["day"]) else ""
-    st.markdown(f"**Day {int(last['day'])}: {last['recommendation']}**{since}. {last['rule'].capitalize()}.")
+    st.markdown(rw.monitor_sentence(days, plan.guardrail_usd))
+    last = days.iloc[-1]
     if g.already_breached:
         st.caption(
             f"The plan's {usd(g.limit_usd_per_month)}/month guardrail is already breached by the offline estimate "

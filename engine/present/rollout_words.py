@@ -115,6 +115,25 @@ def cascade_words(rec, a: Assumptions) -> str:
     return f"{first}  \nCheapest ignoring the budget: {cascade_choice(u, rec.versus)}{over}."
 
 
+def monitor_sentence(days: pd.DataFrame, guardrail_usd: float) -> str:
+    """The latest day's recommendation, the day a stop first fired, the rule; and, when the canary is confidently
+    cheaper at the final share but not shipped, which band still holds it back."""
+    last = days.iloc[-1]
+    stops = days.loc[days["recommendation"].isin(["roll back", "ship"]), "day"]
+    stop = int(stops.iloc[0]) if len(stops) else None
+    since = f" (first on day {stop})" if stop is not None and stop != int(last["day"]) else ""
+    out = f"**Day {int(last['day'])}: {last['recommendation']}**{since}. {last['rule'].capitalize()}."
+    g_hi = float(last["critical_cost_growth_usd_per_month_hi"])
+    if last["recommendation"] == "continue" and last["usd_per_month_difference_hi"] < 0 and g_hi > guardrail_usd:
+        out += (
+            f" The canary is cheaper with 95% confidence (it saves at least {usd(-last['usd_per_month_difference_hi'])}"
+            "/month), "
+            f"but critical-error growth may still reach {usd(g_hi)}/month, above the {usd(guardrail_usd)} guardrail: "
+            "not yet a ship."
+        )
+    return out
+
+
 def monitor_table(days: pd.DataFrame) -> pd.DataFrame:
     """The daily monitor in words: each day's share, both $ bands to the dollar, the recommendation, the rule
     and where the $ band's variance came from."""

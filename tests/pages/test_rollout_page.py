@@ -169,7 +169,10 @@ def test_monitor_tab_draws_the_example_sequence_against_the_proposed_guardrail(d
         "ship",
     }
     assert t["Recommendation"].iloc[6] == "ramp" and t["Share"].iloc[0] == "5%"
-    assert any(m.value.startswith("**Day 28: ") for m in at.markdown)
+    # the example's day 28 (`python -m engine monitor --daily example`: $ band [−$1,560, −$78], growth up to $2,922)
+    day28 = next(m.value for m in at.markdown if m.value.startswith("**Day 28: "))
+    assert day28.startswith("**Day 28: continue**. No rule fires")
+    assert "saves at least $78/month" in day28 and "may still reach $2,922/month, above the $1,900 guardrail" in day28
 
 
 def test_frontier_and_segment_search_on_the_seed(db):
