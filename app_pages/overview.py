@@ -4,8 +4,8 @@ from typing import cast
 
 import streamlit as st
 
-from engine.decision import scenario, sweeps, voi
-from engine.present import figures, figures_uncertainty, glossary
+from engine.decision import sweeps
+from engine.present import figures, glossary
 from engine.present.money import usd, usd_cell
 from ui import candidates as candidates_ui
 from ui import common, widgets
@@ -16,17 +16,12 @@ st.title("Ship the teacher or the student?")
 d = common.decide_current()
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _more_evaluation(cube_hash: str, scenario_json: str, _cube, _a) -> str:
-    """Whether more evaluation pays at $0.10 per label over 12 months (the Uncertainty page's defaults)."""
-    draws = common.draws_for(cube_hash, _cube)
-    return figures_uncertainty.sentence(voi.analyse(draws, _cube, _a, rng=common.BOOTSTRAP_SEED + 1))
-
-
 if d is not None:
     common.banner(d, big=True)
-    if d.verdict.state == "lean":
-        st.markdown(f"{_more_evaluation(ev.cube.hash, scenario.dumps_json(a), ev.cube, a)} (**Uncertainty** has why.)")
+    if d.verdict.state == "lean":  # the banner's sentence already prices more evaluation (voi.quick): one figure
+        st.page_link(
+            "app_pages/uncertainty.py", label="Uncertainty: what every sample size and each assumption is worth"
+        )
     st.markdown(f"**{widgets.modified_note() or f'Unmodified {note}.'}**")
     candidates_ui.section(ev, a)  # several student prediction columns: each against the teacher, the best named
     b, bs = d.breakdown, d.bootstrap
