@@ -8,15 +8,18 @@ import streamlit as st
 
 from engine.decision import costs
 from engine.errors import DistillDecideError
-from engine.present import figures_quality as fq
 from engine.present import figures_rollout as fr
 from engine.present import rollout_words as rw
 from engine.present.money import usd
-from engine.rollout import canary, canary_metric, cascade, checkpoints, drift, frontier, gates, routing, sequential
-from ui import common
+from engine.rollout import canary, cascade, checkpoints, drift, frontier, gates, routing, sequential
+from ui import canary_planner, choices, common
+from ui.url import Choice
 
+AXES = {"critical": "Critical misroutes per month", "error": "Business-weighted error ($ per month)"}
+AXIS = Choice("rollout", "axis", "critical", "front_axis", options=tuple(AXES))
 ev, a, _ = common.current()
 st.title("Rollout")
+choices.check("rollout", (*canary_planner.CHOICES, AXIS))  # the page's own choices in the URL (p.rollout.*)
 d = common.decide_current()
 common.verdict_banner(d)
 
@@ -82,142 +85,25 @@ def go_no_go_box() -> None:
     )
 
 
-METRICS = {
-    "critical-rate": "Critical-misroute rate (the metric that decides)",
-    "margin": "$ margin per request",
-    "accuracy": "Accuracy",
-}
-
-
-def canary_tab() -> None:
-    """The canary planner: the metric, alpha, power and sides chosen here; sizes and days from canary_metric."""
-    daily = a.requests_per_month / a.days_per_month
-    seed_plan_box(daily)
-    metric = str(st.radio("Size the canary on", list(METRICS), format_func=METRICS.__getitem__, horizontal=True,
-                          key="can_metric"))  # fmt: skip
-    c1, c2, c3, c4 = st.columns(4)
-    share = c1.number_input("Canary traffic share (%)", 1.0, 99.0, 5.0, 1.0, format="%.0f", key="can_share")
-    alpha = c2.number_input("Significance α (%)", 0.1, 20.0, 5.0, 0.5, format="%.1f", key="can_alpha",
-                            help="The false-alarm rate the test allows.")  # fmt: skip
-    power = c3.number_input("Power (%)", 50.0, 99.0, 80.0, 5.0, format="%.0f", key="can_power",
-                            help="The chance of detecting the difference when it is real.")  # fmt: skip
-    sides = {"One-sided (the canary is worse)": 1, "Two-sided": 2}
-    side = c4.selectbox("Test", list(sides), index=0 if metric == "critical-rate" else 1, key=f"can_sided:{metric}")
-    sided = sides[str(side)]
-    kw: dict[str, Any] = dict(share=share / 100, daily=daily, alpha=alpha / 100, power=power / 100, sided=sided)
-    if metric == "accuracy":
-        accuracy_canary(kw)
-        return
-    try:
-        if metric == "critical-rate":
-            b = costs.decompose(ev.cube, a)
-            p = canary_metric.critical_rate_plan(
-                b.teacher.critical_rate, b.student.critical_rate, volume=a.requests_per_month, **kw
-            )
-        else:
-            p = canary_metric.margin_plan(ev.cube, a, **kw)
-    except DistillDecideError as exc:
-        common.show_error(exc)
-        return
-    metric_results(p)
-
-
-def seed_plan_box(daily: float) -> None:
-    """The rollout plan's canary (seed 000 §7: 5% → 25%) on the critical-misroute rate at one-sided 5%, 80%
-    power, whatever the planner below is set to."""
-    b = costs.decompose(ev.cube, a)
-    try:
-        c = canary_metric.critical_rate_plan(
-            b.teacher.critical_rate, b.student.critical_rate, share=0.05, daily=daily, volume=a.requests_per_month
-        )
-    except DistillDecideError:
-        return  # no critical-rate gap to size on this evidence
-    st.markdown(f"**The rollout plan's canary, on the metric that decides:** {c.sentence()}")
-
-
-def metric_results(p: canary_metric.MetricPlan) -> None:
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Canary arm (requests)", f"{p.canary_arm:,}")
-    m2.metric("Control arm (requests)", f"{p.control_arm:,}")
-    m3.metric(f"Days to collect at {p.share:.0%}", f"{p.days_at_share:.1f}")
-    m4.metric("Days on the 5% → 25% ramp", "over a year" if p.days_on_ramp is None else f"{p.days_on_ramp:.1f}",
-              help="5% of traffic for the first week, then 25% (seed 000 §7).")  # fmt: skip
-    what, how = rw.metric_plan_words(p, a)
-    st.markdown(what)
-    st.caption(f"{how} α = {p.alpha:.1%}, power {p.power:.0%}; daily traffic "
-               f"{p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days."
-               + shadow_note(p))  # fmt: skip
-
-
-def shadow_note(p) -> str:
-    """Shadow mode at the planner's share, alpha and power (one-sided: agreement falling)."""
-    sh = canary_metric.shadow_plan(ev.cube, a, share=p.share, daily=p.daily_requests, alpha=p.alpha, power=p.power)
-    days = f" ({sh.days_at_share:.2f} days at {p.share:.0%}, one-sided α = {p.alpha:.1%})." if sh.requests else "."
-    return f" Shadow mode needs no labels: {sh.note}{days}"
-
-
-def canary_defaults() -> tuple[float, float]:
-    """(baseline, accuracy to detect) from the evidence: the teacher's measured accuracy and the student's,
-    or baseline − 0.5 points when the two measure the same."""
-    t = d.breakdown.teacher.accuracy if d else 0.90
-    s = d.breakdown.student.accuracy if d else t - 0.005
-    t = min(max(t, 0.5), 0.999)
-    s = s if abs(s - t) >= 0.001 and 0.5 <= s <= 0.999 else t - 0.005
-    return round(t * 100, 1), round(s * 100, 1)
-
-
-def accuracy_canary(kw: dict) -> None:
-    base0, target0 = canary_defaults()
-    tag = ev.cube.hash[:8]  # new evidence, new defaults
-    c1, c2, c3 = st.columns(3)
-    base = c1.number_input("Baseline accuracy (%)", 50.0, 99.9, base0, 0.1, format="%.1f", key=f"can_base:{tag}",
-                           help="Default: the teacher's measured accuracy on the current evidence.")  # fmt: skip
-    target = c2.number_input("Accuracy to detect (%)", 50.0, 99.9, target0, 0.1, format="%.1f",
-                             key=f"can_target:{tag}",
-                             help="Default: the student's measured accuracy on the current evidence.")  # fmt: skip
-    per_label = c3.number_input("$ per label", 0.0, 100.0, 0.10, 0.05, key="can_label")
-    n1, n2 = st.columns([3, 1])
-    ni = n1.checkbox("Non-inferiority (one-sided) with a margin instead", key="can_ni")
-    margin = n2.number_input(
-        "Non-inferiority margin (points)", 0.1, 10.0, 0.5, 0.1, format="%.1f", key="can_margin", disabled=not ni
-    )
-    try:
-        p, ramp = canary_metric.accuracy_plan(
-            baseline=base / 100, target=target / 100, usd_per_label=per_label,
-            non_inferiority_margin=margin / 100 if ni else None, **kw,
-        )  # fmt: skip
-    except DistillDecideError as exc:
-        common.show_error(exc)
-        return
-    canary_results(p, ramp)
-
-
-def canary_results(p: canary.CanaryPlan, ramp: float | None) -> None:
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Canary arm (labelled)", f"{p.canary_arm:,}")
-    m2.metric("Control arm (labelled)", f"{p.control_arm:,}")
-    m3.metric(f"Days to collect at {p.share:.0%}", f"{p.days_to_collect:.1f}")
-    m4.metric("Days on the 5% → 25% ramp", "—" if ramp is None else f"{ramp:.1f}",
-              help="5% of traffic for the first week, then 25% (seed 000 §7); not for non-inferiority.")  # fmt: skip
-    m5, m6, m7 = st.columns(3)
-    m5.metric("Equal arms: per arm", f"{p.equal_n_per_arm:,}")
-    m6.metric("Equal arms: days", f"{p.days_if_equal_samples:.1f}")
-    m7.metric("Labelling, equal arms", usd(p.labelling_usd_equal))
-    if p.power_curve:
-        st.plotly_chart(fq.power_curve(p.power_curve, p.canary_arm))
-    st.caption(
-        f"{p.test.capitalize()}: baseline {p.baseline:.1%} vs {p.target:.1%}, α = {p.alpha:.1%}, power {p.power:.0%}; "
-        f"daily traffic {p.daily_requests:,.0f} = monthly volume ÷ {a.days_per_month:g} days." + shadow_note(p)
-    )
+def has_confidences(what: str) -> bool:
+    """Whether the evidence has the student's per-request probabilities ``what`` needs; if not, says which and how
+    to give them."""
+    missing = rw.confidences_missing(ev.rows, a.intents, what)
+    if missing:
+        st.info(missing, icon=":material/info:")
+    return not missing
 
 
 def cascade_tab() -> None:
-    if ev.rows is None:
-        st.info("A cascade needs per-request confidences: use the seed rows or a run.")
+    if not has_confidences("The cascade") or ev.rows is None:
         return
-    rc = cascade.row_costs(ev.rows, a)
-    sw = cascade.sweep(ev.rows, a, rc=rc, cube=ev.cube)
-    rec = cascade.recommend(ev.rows, a, sw, rc=rc)
+    try:
+        rc = cascade.row_costs(ev.rows, a)
+        sw = cascade.sweep(ev.rows, a, rc=rc, cube=ev.cube)
+        rec = cascade.recommend(ev.rows, a, sw, rc=rc)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return
     st.plotly_chart(fr.cascade_chart(sw, rec))
     st.markdown(rw.cascade_words(rec, a))
     be = sw.break_even_fallback_rate()
@@ -299,14 +185,16 @@ def monitor_tab() -> None:
 
 
 def frontier_tab() -> None:
-    if ev.rows is None:
-        st.info("The frontier needs per-request confidences for its cascade points: use the seed rows or a run.")
+    if not has_confidences("The frontier (its cascade points)"):
         return
-    axes = {"critical": "Critical misroutes per month", "error": "Business-weighted error ($ per month)"}
     why = "Business-weighted error: harm units × $ per unit + critical misroutes × $ per critical event, a month."
-    axis = str(st.radio("Quality axis", list(axes), format_func=axes.__getitem__, horizontal=True, key="front_axis",
-                        help=why))  # fmt: skip
-    f = frontier.frontier(ev.rows, ev.cube, a, axis=axis)
+    axis = str(st.radio("Quality axis", list(AXES), format_func=AXES.__getitem__, horizontal=True, help=why,
+                        **choices.bind(AXIS)))  # fmt: skip
+    try:
+        f = frontier.frontier(ev.rows, ev.cube, a, axis=axis)
+    except DistillDecideError as exc:
+        common.show_error(exc)
+        return
     st.plotly_chart(fr.frontier_chart(f))
     st.markdown(rw.frontier_words(f))
     st.caption(f"Hollow points break the {f.budget_ms:g} ms P95 budget: shown, never recommended. The oracle "
@@ -342,7 +230,7 @@ with tab_g:
     go_no_go_box()
     gates_editor()
 with tab_c:
-    canary_tab()
+    canary_planner.canary_tab(ev, a, d)
 with tab_k:
     cascade_tab()
 with tab_d:

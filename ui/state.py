@@ -40,6 +40,8 @@ class Keys:
     URL_ERROR = "url_error"  # str: what of a shared link could not be applied
     EDITOR = "harm_editor_version"  # int: bumped to give the harm editor a fresh key
     CONFIRMED = "defaults_confirmed"  # set[str]: cube hashes whose label-set defaults the user confirmed
+    PAGE = "page_choices"  # dict[str, str]: the pages' own choices as the URL writes them (p.<page>.<name>)
+    BOUND = "page_widgets"  # set[str]: widget keys bound to a page choice (ui.choices)
 
 
 @st.cache_data(show_spinner=False)
@@ -70,6 +72,7 @@ def _read_url_once() -> None:
         return
     st.session_state[Keys.URL_READ] = True
     qp, problems = _url_params(), []
+    st.session_state[Keys.PAGE] = {k: v for k, v in qp.items() if url.is_page_param(k)}  # checked by each page
     if qp.get(url.DEFAULTS_OK):
         confirmed().add(qp[url.DEFAULTS_OK])
     ref = qp.get(url.EVIDENCE)
@@ -148,7 +151,12 @@ def query() -> dict[str, str]:
         out[url.SCENARIO] = str(version)
     if evidence().cube.hash in confirmed():
         out[url.DEFAULTS_OK] = evidence().cube.hash
-    return out | url.encode(base(), assumptions())
+    return out | url.encode(base(), assumptions()) | page_choices()
+
+
+def page_choices() -> dict[str, str]:
+    """The pages' own choices that differ from their defaults, as the URL writes them (see :mod:`ui.choices`)."""
+    return cast(dict[str, str], st.session_state.setdefault(Keys.PAGE, {}))
 
 
 def _browser_query() -> dict[str, str] | None:
@@ -263,5 +271,8 @@ def reset() -> None:
     for k in (Keys.EVIDENCE, Keys.EVIDENCE_REF, Keys.ASSUMPTIONS, Keys.BASE, Keys.NOTE, Keys.SCENARIO_VERSION):
         st.session_state.pop(k, None)
     forget_inputs()
+    for k in st.session_state.pop(Keys.BOUND, set()):  # the pages' own choices back to their defaults too
+        st.session_state.pop(k, None)
+    st.session_state[Keys.PAGE] = {}
     log("Reset to the seed scenario")
     st.query_params.clear()

@@ -35,7 +35,7 @@ def draws_for(cube_hash: str, _cube, B: int = BOOTSTRAP_B, seed: int = BOOTSTRAP
 
 
 @st.cache_resource(show_spinner="Computing quality metrics with intervals…", max_entries=32)
-def _quality(cube_hash: str, critical: tuple[str, ...], _ev):
+def _quality(cube_hash: str, critical: tuple[str, ...], rows_key: object, _ev):
     from engine.quality import report as quality_report
 
     return quality_report.report(
@@ -45,7 +45,8 @@ def _quality(cube_hash: str, critical: tuple[str, ...], _ev):
 
 def quality(a):
     ev = state.evidence()
-    return _quality(ev.cube.hash, tuple(a.critical_intents), ev)
+    rows_key = None if ev.rows is None else (len(ev.rows), tuple(ev.rows.columns))  # same cube, rows without probs
+    return _quality(ev.cube.hash, tuple(a.critical_intents), rows_key, ev)
 
 
 def current_gates():

@@ -179,3 +179,21 @@ def segment_table(margins: list[dict]) -> pd.DataFrame:
             "Verdict": [m["state"].capitalize() for m in margins],
         }
     )
+
+
+def confidences_missing(rows: pd.DataFrame | None, intents, what: str) -> str | None:
+    """What per-request rows lack for ``what`` (a cascade needs the student's probability per request, as
+    :func:`engine.rollout.cascade.row_costs` reads it), with where to get it; None when nothing is missing."""
+    how = (
+        "Upload per-request rows with the student's probabilities (a p_student_<intent> column for each intent, "
+        f"e.g. p_student_{intents[0]}, or one student_confidence column) in the Distillation lab, or choose a run "
+        "(runs record them)."
+    )
+    if rows is None:
+        return f"{what} needs per-request rows with the student's probabilities; this evidence is counts only. {how}"
+    cols = [f"p_student_{i}" for i in intents]
+    if all(c in rows.columns for c in cols) or {"student_probs", "student_confidence"} & set(rows.columns):
+        return None
+    have = sum(c in rows.columns for c in cols)
+    lack = f"have p_student_ columns for only {have} of the {len(cols)} intents" if have else "have none"
+    return f"{what} needs the student's probability for each request, and these rows {lack}. {how}"

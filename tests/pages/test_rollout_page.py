@@ -213,7 +213,7 @@ def test_canary_planner_sizes_the_chosen_metric_at_the_chosen_alpha_power_and_si
         "Days to collect at 5%": "9.5",
         "Days on the 5% → 25% ramp": "7.5",
     }
-    at.selectbox(key="can_sided:critical-rate").set_value("Two-sided").run()  # docs/rollout.md: 27,317, 11.9, 8.0
+    at.selectbox(key="can_sided:critical-rate").set_value(2).run()  # docs/rollout.md: 27,317, 11.9, 8.0
     m = canary_metrics(at)
     assert (m["Canary arm (requests)"], m["Days to collect at 5%"], m["Days on the 5% → 25% ramp"]) == (
         "27,317", "11.9", "8.0"
