@@ -58,6 +58,8 @@ def _train_config(args):
             f"--{dest.replace('_', '-')}" for dest in TRAIN_FLAGS if getattr(args, dest) != args.train_defaults[dest]
         ]
         given += ["--no-early-stopping"] if args.no_early_stopping else []
+        given += ["--no-baseline"] if args.no_baseline else []
+        given += ["--seeds"] if args.seeds != 1 else []
         require(
             not given,
             "--resume",
@@ -67,15 +69,19 @@ def _train_config(args):
         return trainer.resume_config(args.run_id)
     kw = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items()}
     kw["early_stopping"] = not args.no_early_stopping
+    kw["baseline"] = not args.no_baseline
     if args.run_id:
         kw["run_id"] = args.run_id
     return trainer.TrainConfig(**kw)
 
 
 def cmd_train(args) -> int:
+    from engine.cli import train_report
     from engine.distill import trainer
 
     cfg = _train_config(args)
+    if args.seeds != 1:  # one run per seed (seed, seed+1, …), then mean ± std over them
+        return train_report.train_seeds(cfg, args.seeds, as_json=args.json)
     run_dir = trainer.run(cfg, progress_bar=not args.json, resume=args.resume)
     summary = json.loads((run_dir / "summary.json").read_text())
     config = json.loads((run_dir / "config.json").read_text())
@@ -91,6 +97,9 @@ def cmd_train(args) -> int:
                     "run_dir": str(run_dir),
                     "chosen": config.get("chosen", {}),
                     "warnings": summary.get("warnings", []),
+                    "finetune_baseline": summary.get("baseline"),
+                    "kd_vs_finetune": summary.get("kd_vs_finetune"),
+                    "calibration": summary.get("calibration"),
                 },
                 indent=2,
             )
@@ -107,6 +116,8 @@ def cmd_train(args) -> int:
                 print(f"  {text}" if text.startswith(name) else f"  {name} {text}")
         for note in chosen.get("data", []):
             print(f"  data: {note}")
+        for line in train_report.summary_lines(summary):
+            print(line)
         for warning in summary.get("warnings", []):
             print(f"warning: {warning}")
     return 0
@@ -157,6 +168,10 @@ def cmd_runs(args) -> int:
         print(json.dumps(rows, indent=2) if args.json else "\n".join(_run_line(r) for r in rows) or "no runs yet")
         return 0
     require(bool(args.run), "run", "missing", f"give a run: runs {args.action} RUN")
+    if args.action == "compare":
+        from engine.cli import train_report
+
+        return train_report.cmd_compare(args)
     if args.action == "show":
         d = rundir.resolve_run(args.run)
         print(
@@ -221,10 +236,13 @@ def _add_train_command(sub) -> None:
     p.add_argument("--gates", help="JSON gates file for checkpoint eligibility (default: the rollout gates)")
     p.add_argument(
         "--loss",
-        choices=["kd", "rare-hybrid"],
+        choices=["kd", "rare-hybrid", "cost-aware"],
         default="kd",
-        help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE",
+        help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE; cost-aware: "
+        "α·T²·KL + (1−α)·CE weighted per example by 1 + the scenario's expected $ of misrouting its true intent "
+        "(harm row × $ per harm unit, or $ per critical event), normalised to mean 1",
     )
+    _add_baseline_flags(p)
     p.add_argument("--temperature", type=float, default=3.0, help="distillation temperature T")
     p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
     p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
@@ -250,6 +268,15 @@ def _add_train_command(sub) -> None:
     p.set_defaults(train_defaults={dest: p.get_default(dest) for dest in TRAIN_FLAGS})
 
 
+def _add_baseline_flags(p) -> None:
+    p.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the fine-tune-only student a KD run trains beside its distilled one (its paired control)",
+    )
+    p.add_argument("--seeds", type=int, default=1, help="train N runs (seed, seed+1, …) and print mean ± std")
+
+
 def _add_logits_command(sub) -> None:
     p = sub.add_parser("logits", help="teacher logits of a run's training rows, in shards, for kd-cached runs")
     p.add_argument("--run", required=True, help="the run whose teacher (chosen epoch) and data to use")
@@ -265,8 +292,11 @@ def _add_logits_command(sub) -> None:
 
 def _add_runs_command(sub) -> None:
     p = sub.add_parser("runs", help="list, show or import run directories; list or log ingested runs")
-    p.add_argument("action", choices=["list", "show", "import", "log"])
+    p.add_argument("action", choices=["list", "show", "import", "log", "compare"])
     p.add_argument("run", nargs="?")
+    p.add_argument("other", nargs="?", help="compare: the second run (A − B: RUN's student minus OTHER's)")
+    p.add_argument("--scenario", help="compare: prices the errors (seed by default, or a .json/.toml file)")
+    p.add_argument("--bootstrap", type=int, default=2_000, help="compare: paired resamples (default 2,000)")
     p.add_argument("--ingested", action="store_true", help="list: the runs ingested into the store")
     p.add_argument("--steps", action="store_true", help="log: the ingested step log (default: epoch summaries)")
     p.add_argument("--json", action="store_true")

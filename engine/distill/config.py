@@ -21,7 +21,7 @@ from engine.errors import DistillDecideError, require
 from engine.runs import rundir
 
 MODES = ("finetune", "kd-online", "kd-cached")
-LOSSES = ("kd", "rare-hybrid")
+LOSSES = ("kd", "rare-hybrid", "cost-aware")
 # generated-data sizes, batch size and the epoch budget per profile; max length, epochs within the budget and
 # learning rates are chosen from the data and the model where no flag gives them (see ``effective``)
 PROFILES = {
@@ -53,7 +53,9 @@ class TrainConfig:
     seed: int = 0
     temperature: float = 3.0
     alpha: float = 0.7
-    loss: str = "kd"  # kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45 CE + 0.35 T²·KL + 0.20 weighted CE
+    loss: str = "kd"  # kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45 CE + 0.35 T²·KL + 0.20 weighted CE;
+    # cost-aware: α·T²·KL + (1−α)·CE weighted per example by the misroute $ of its true intent (cost_weights.py)
+    baseline: bool = True  # a KD run also trains the fine-tune-only student (same init), its paired control
     warmup: float = 0.1
     weight_decay: float = 0.01
     bucketing: bool = True
@@ -91,6 +93,11 @@ class TrainConfig:
     def n_epochs(self) -> int:
         """Epochs to train at most: the given count, or the profile's budget (early stopping ends it sooner)."""
         return int(self.epochs if self.epochs is not None else PROFILES[self.profile]["max_epochs"])
+
+    @property
+    def trains_baseline(self) -> bool:
+        """A distillation run trains its fine-tune-only control too (a finetune run's student is one)."""
+        return self.baseline and self.mode != "finetune"
 
     @property
     def logits_root(self) -> Path:
@@ -181,6 +188,8 @@ def record_choice(run_dir: Path, name: str, why: str) -> None:
 
 # the fields a resume takes from config.json (run_id names the run; everything else is how it trains)
 CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig))
+# fields added after runs were first written, with the value a run written before them had
+LATER_FIELDS = {"baseline": False}
 
 
 def resume_config(run_id: str) -> TrainConfig:
@@ -197,7 +206,8 @@ def resume_config(run_id: str) -> TrainConfig:
         "list runs with `python -m engine runs list`; --resume continues an existing run",
     )
     fix = "start a new run (this one stopped before its settings were written)"
-    stored = rundir.read_run_json(run_dir, "config.json", fix, keys=CONFIG_FIELDS)
+    required = tuple(k for k in CONFIG_FIELDS if k not in LATER_FIELDS)
+    stored = {**LATER_FIELDS, **rundir.read_run_json(run_dir, "config.json", fix, keys=required)}
     values = {k: stored[k] for k in CONFIG_FIELDS}
     values["device"] = "cuda" if str(values["device"]).startswith("cuda") else "cpu"
     values["run_id"] = run_id

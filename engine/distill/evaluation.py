@@ -62,6 +62,7 @@ def evaluate(
     segments: np.ndarray | None = None,
     teacher_error_usd: float | None = None,
     critical_intents: Sequence[str] | None = None,
+    calibrate: bool = False,
 ) -> dict:
     """Accuracy, macro-F1, rare-class accuracy, ECE (15 bins), loss, critical-error rate; against the teacher
     top-1 agreement and KL at T = 3; under a scenario the business-weighted error $ per request.
@@ -69,7 +70,9 @@ def evaluate(
     The critical set is the scenario's (``assumptions.critical_intents``) unless ``critical_intents``
     is given; the rare set is the quality report's rule (``report.rare_set``: MangaAssist's 0 < prior < 5%,
     another label set's bottom 10% of intents by prior, among these requests). Every metric is
-    ``engine.quality.metrics``'s.
+    ``engine.quality.metrics``'s. With ``calibrate`` (an epoch's validation) the temperature fitted on these rows
+    and the ECE after it are added (``temperature``, ``ece_calibrated``): the ECE gate and the checkpoint score read
+    that, since a served model is scaled by its temperature (fitted on validation, the test split is never used).
     """
     pred = probs.argmax(1)
     k = len(labels)
@@ -86,6 +89,10 @@ def evaluate(
         "loss": float(-np.mean(np.log(p_true))),
         "critical_rate": float(counts.misroute_rate(crit)[0]),  # 0 when the scenario has no critical intents
     }
+    if calibrate:
+        t = quality_report.fit_temperature(y, probs)
+        out["temperature"] = t
+        out["ece_calibrated"] = qm.expected_calibration_error(y, qm.soften(probs, t), qm.ECE_BINS)
     if teacher_probs is not None:
         out["agreement"] = qm.agreement(teacher_probs.argmax(1), pred)
         out["kl_t3"] = qm.kl_divergence(teacher_probs, probs, qm.KL_TEMPERATURE)

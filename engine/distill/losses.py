@@ -94,3 +94,28 @@ def hidden_mse(student_hidden: torch.Tensor, teacher_hidden: torch.Tensor) -> to
 def attention_mse(student_attention: torch.Tensor, teacher_attention: torch.Tensor) -> torch.Tensor:
     """TinyBERT attention loss: mean((A_s − A_t)²) over heads and positions."""
     return F.mse_loss(student_attention, teacher_attention)
+
+
+def cost_aware_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    intent_weights: torch.Tensor,
+    *,
+    temperature: float = 3.0,
+    alpha: float = 0.7,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """α · T² · KL(p_t^T ‖ p_s^T) + (1 − α) · mean_i w_{y_i} · CE(y_i, p_s,i) (seed 000 §8 open problem 2).
+
+    ``intent_weights[k]`` is the weight of an example whose true intent is k (``cost_weights.intent_weights``:
+    1 + the expected $ of misrouting intent k, normalised to mean 1 over the training rows). The hard term is a
+    plain mean of the weighted per-example CE (not torch's weighted mean, which would renormalise by the batch's
+    weights), so all-ones weights give :func:`distillation_loss` exactly.
+    """
+    kd = kd_loss(student_logits, teacher_logits, temperature)
+    ce_i = F.cross_entropy(student_logits, labels, reduction="none")
+    wce = (intent_weights.to(student_logits.device)[labels] * ce_i).mean()
+    parts, weights = {"kd_kl_t2": kd, "cost_weighted_ce": wce}, {"kd_kl_t2": alpha, "cost_weighted_ce": 1 - alpha}
+    total = weighted_total(parts, weights)
+    terms = {"hard_ce": ce_i.mean().item(), "cost_weighted_ce": wce.item(), "kd_kl_t2": kd.item()}
+    return total, {**terms, "total_loss": total.item()}

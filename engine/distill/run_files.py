@@ -14,11 +14,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.distill import models
+from engine.distill.config import LATER_FIELDS
 from engine.distill.data import Prepared
 from engine.distill.evaluation import evaluate, predict
+from engine.distill.models import count_params
 from engine.errors import require
-from engine.runs import rundir
+from engine.quality import temperature
+from engine.runs import compare, rundir
+
+BASELINE = rundir.PHASE_BASELINE
+BASELINE_COLUMN = "finetune_pred"  # a candidate column (engine.rollout.candidates.columns_in reads it as "finetune")
 
 
 def check_run_dir(run_id: str, *, resume: bool) -> Path:
@@ -59,6 +64,7 @@ def check_run_dir(run_id: str, *, resume: bool) -> Path:
 def check_same_settings(run_dir: Path, config: dict, names: tuple[str, ...]) -> None:
     """A resume trains with the settings the run started with (``train --resume`` reads them from config.json)."""
     stored = rundir.read_run_json(run_dir, "config.json", "start a new run instead of --resume")
+    stored = {**LATER_FIELDS, **stored}  # a run written before a field existed had its old value
     recorded_device = "cuda" if str(stored.get("device", "")).startswith("cuda") else "cpu"
     differ = [
         f"{k} {stored.get(k)!r} → {config.get(k)!r}" for k in names if k != "device" and stored.get(k) != config.get(k)
@@ -86,9 +92,11 @@ def write_config(run_dir: Path, config: dict, data: Prepared, *, device: str, to
     rundir.write_json(run_dir / "config.json", {**config, "labels": data.labels, "data_hash": data.data_hash, **facts})
 
 
-def write_predictions(run_dir: Path, run_id: str, data: Prepared, pt: np.ndarray, ps: np.ndarray) -> None:
-    """predictions.parquet: one row per test request with both models' predictions and probabilities."""
+def write_predictions(run_dir: Path, run_id: str, data: Prepared, probs: dict[str, np.ndarray]) -> None:
+    """predictions.parquet: one row per test request with each model's prediction, and the teacher's and the
+    student's calibrated probabilities (a fine-tune-only baseline adds ``finetune_pred``, a candidate column)."""
     d, names = data, np.array(data.labels)
+    pt, ps = probs["teacher"], probs["student"]
     preds = pd.DataFrame(
         {
             "request_id": [f"{run_id}-{i}" for i in d.test_rows],
@@ -99,27 +107,47 @@ def write_predictions(run_dir: Path, run_id: str, data: Prepared, pt: np.ndarray
             "student_pred": names[ps.argmax(1)],
         }
     )
-    probs = {f"p_teacher_{c}": pt[:, j] for j, c in enumerate(d.labels)}
-    probs |= {f"p_student_{c}": ps[:, j] for j, c in enumerate(d.labels)}
-    pd.concat([preds, pd.DataFrame(probs)], axis=1).to_parquet(run_dir / "predictions.parquet", index=False)
+    if BASELINE in probs:
+        preds[BASELINE_COLUMN] = names[probs[BASELINE].argmax(1)]
+    cols = {f"p_teacher_{c}": pt[:, j] for j, c in enumerate(d.labels)}
+    cols |= {f"p_student_{c}": ps[:, j] for j, c in enumerate(d.labels)}
+    pd.concat([preds, pd.DataFrame(cols)], axis=1).to_parquet(run_dir / "predictions.parquet", index=False)
 
 
-def test_results(run_dir: Path, run_id: str, data: Prepared, teacher, student, device, assumptions) -> dict:
-    """Both models on the test split: predictions.parquet (one row per request) and their metrics."""
+def test_results(run_dir: Path, run_id: str, data: Prepared, trained: dict, device, assumptions) -> dict:
+    """Every trained model on the test split, each at its temperature fitted on validation: predictions.parquet
+    (one row per request) and their metrics (ECE after scaling; ``ece_uncalibrated`` before), with
+    ``calibration`` {model: temperature, test ECE before/after} and, beside a fine-tune-only baseline, the paired
+    KD − FT-only differences (``kd_vs_finetune``)."""
     d = data
-    pt = predict(teacher, d.ids, d.test_rows, d.pad_id, device)
-    ps = predict(student, d.ids, d.test_rows, d.pad_id, device)
-    write_predictions(run_dir, run_id, d, pt, ps)
-    yt = d.y[d.test_rows]
+    yv, yt = d.y[d.val_rows], d.y[d.test_rows]
+    probs, fits = {}, {}
+    for name, model in trained.items():
+        p_val = predict(model, d.ids, d.val_rows, d.pad_id, device)
+        p_test = predict(model, d.ids, d.test_rows, d.pad_id, device)
+        probs[name], fits[name] = temperature.fit_and_apply(yv, p_val, yt, p_test)
+    write_predictions(run_dir, run_id, d, probs)
     seg = d.segments[d.test_rows] if d.segments is not None else None
-    t_test = evaluate(yt, pt, d.labels, assumptions=assumptions, segments=seg)
+    t_test = evaluate(yt, probs["teacher"], d.labels, assumptions=assumptions, segments=seg)
     usd = t_test["error_usd_per_request"]
-    s_test = evaluate(yt, ps, d.labels, pt, assumptions=assumptions, segments=seg, teacher_error_usd=usd)
-    return {"teacher": t_test, "student": s_test}
+    out = {"teacher": t_test}
+    for name in trained:
+        if name != "teacher":
+            out[name] = evaluate(
+                yt, probs[name], d.labels, probs["teacher"], assumptions=assumptions, segments=seg,
+                teacher_error_usd=usd,
+            )  # fmt: skip
+    for name, fit in fits.items():
+        out[name] |= {"ece_uncalibrated": fit.ece_before, "temperature": fit.temperature}
+    out["calibration"] = {name: fit.to_dict() for name, fit in fits.items()}
+    if BASELINE in trained:
+        rows = pd.read_parquet(run_dir / "predictions.parquet")
+        out["kd_vs_finetune"] = compare.paired(rows, "student_pred", BASELINE_COLUMN, assumptions)
+    return out
 
 
-def write_summary(run_dir: Path, head: dict, *, teacher, student, sums: dict, sels: dict, tests: dict) -> dict:
-    """summary.json: the chosen epochs and why, early stops, test metrics and parameter counts."""
+def write_summary(run_dir: Path, head: dict, *, models: dict, sums: dict, sels: dict, tests: dict) -> dict:
+    """summary.json: the chosen epochs and why, early stops, test metrics, temperatures and parameter counts."""
     summary = {
         **head,
         "chosen_student_epoch": sels["student"]["epoch"],
@@ -127,9 +155,12 @@ def write_summary(run_dir: Path, head: dict, *, teacher, student, sums: dict, se
         "selection": sels,
         "early_stop": {p: next((s["early_stop"] for s in sums[p] if s.get("early_stop")), None) for p in sums},
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "teacher": {**tests["teacher"], "params": asdict(models.count_params(teacher))},
-        "student": {**tests["student"], "params": asdict(models.count_params(student))},
+        "calibration": tests["calibration"],
     }
+    for name, model in models.items():
+        summary[name] = {**tests[name], "params": asdict(count_params(model))}
+    if "kd_vs_finetune" in tests:
+        summary["kd_vs_finetune"] = tests["kd_vs_finetune"]
     rundir.write_json(run_dir / "summary.json", summary)
     return summary
 

@@ -33,7 +33,7 @@ SCORE_WEIGHTS = {
     "val_accuracy": 0.30,
     "val_macro_f1": 0.20,
     "val_rare_class_accuracy": 0.20,
-    "val_ece": -0.10,
+    "val_ece_calibrated": -0.10,  # ECE after the epoch's temperature (fitted on validation): what is served
     "val_error_vs_teacher": -0.20,
 }
 # rollout gate metric → the validation column that measures it per epoch
@@ -41,7 +41,7 @@ GATE_COLUMNS = {
     "student.accuracy": "val_accuracy",
     "student.macro_f1": "val_macro_f1",
     "student.rare_class_accuracy": "val_rare_class_accuracy",
-    "student.ece": "val_ece",
+    "student.ece": "val_ece_calibrated",
     "student.critical_rate": "val_critical_rate",
     "agreement": "val_agreement",
     "student.kl_t3": "val_kl_t3",
@@ -70,6 +70,8 @@ def _table(summaries: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(summaries)
     keep = ["epoch"] + [c for c in df.columns if c.startswith("val_")]
     df = df[keep].copy()
+    if "val_ece" in df and "val_ece_calibrated" not in df:  # a log from before per-epoch temperature scaling
+        df["val_ece_calibrated"] = df["val_ece"]
     for c in keep[1:]:
         df[c] = pd.to_numeric(df[c], errors="coerce")
     return df.dropna(axis=1, how="all")

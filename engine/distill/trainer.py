@@ -14,24 +14,34 @@ import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
 
-from engine import sources
-from engine.distill import checkpointing, determinism, diagnosis, losses, models, run_files, selection
+from engine.distill import (
+    checkpointing,
+    checks,
+    cost_weights,
+    determinism,
+    diagnosis,
+    losses,
+    models,
+    run_files,
+    selection,
+)
 from engine.distill import config as config_mod
 from engine.distill import logits as logit_cache
 from engine.distill.batching import collate, make_batches
 from engine.distill.checkpointing import load_epoch, load_run_teacher
-from engine.distill.config import CONFIG_FIELDS, LOSSES, MODES, PROFILES, TrainConfig, resume_config
-from engine.distill.data import Prepared, pick_device, prepare
+from engine.distill.config import LOSSES, MODES, PROFILES, TrainConfig, resume_config
+from engine.distill.data import Prepared, pick_device
 from engine.distill.evaluation import EvalContext, evaluate, predict
 from engine.distill.parallel import Dist, NoProgress, init_dist
 from engine.errors import DistillDecideError
-from engine.rollout import gates as gates_mod
 from engine.runs import rundir
+
+PHASE_BASELINE = rundir.PHASE_BASELINE  # the fine-tune-only student trained beside a KD one
 
 # -- one phase: the training loop -----------------------------------------------------------------
 
@@ -64,6 +74,7 @@ class _Phase:
     class_w: torch.Tensor
     teacher: Any = None
     cached_logits: torch.Tensor | None = None
+    intent_w: torch.Tensor | None = None  # cost-aware loss: the weight of an example by its true intent
 
 
 def _schedule(optimizer, total: int, warmup: float):
@@ -91,13 +102,17 @@ def _open_phase(name: str, model, run: _Run, *, lr: float, ctx: EvalContext, tea
     sched = _schedule(opt, steps_per_epoch * cfg.n_epochs, cfg.warmup)
     priors = np.bincount(d.y[d.train_rows], minlength=len(ctx.labels)) / len(d.train_rows)
     class_w = losses.class_weights_from_priors(priors)  # 1/√prior, mean 1, capped (rare-hybrid only)
-    return _Phase(name, run, ctx, model, net, opt, sched, steps_per_epoch, class_w, teacher, cached)
+    intent_w = None
+    if name == "student" and cfg.loss == "cost-aware":
+        w = cost_weights.intent_weights(ctx.labels, ctx.assumptions, d.y[d.train_rows])
+        intent_w = torch.tensor(w, dtype=torch.float32)
+    return _Phase(name, run, ctx, model, net, opt, sched, steps_per_epoch, class_w, teacher, cached, intent_w)
 
 
 def _batch_loss(ph: _Phase, logits, batch: dict, b: np.ndarray, labels) -> tuple[torch.Tensor, dict]:
-    """CE for the teacher and for fine-tuning; otherwise the configured distillation loss."""
+    """CE for the teacher, the fine-tune-only baseline and fine-tuning; otherwise the configured distillation loss."""
     cfg = ph.run.cfg
-    if ph.name == "teacher" or cfg.mode == "finetune":
+    if ph.name != "student" or cfg.mode == "finetune":
         loss = losses.hard_loss(logits, labels)
         return loss, {"hard_ce": loss.item(), "total_loss": loss.item()}
     if ph.cached_logits is not None:
@@ -108,6 +123,10 @@ def _batch_loss(ph: _Phase, logits, batch: dict, b: np.ndarray, labels) -> tuple
             t_logits = ph.teacher(**batch).logits.float()
     if cfg.loss == "rare-hybrid":
         return losses.hybrid_rare_loss(logits, t_logits, labels, ph.class_w, temperature=cfg.temperature)
+    if ph.intent_w is not None:
+        return losses.cost_aware_loss(
+            logits, t_logits, labels, ph.intent_w, temperature=cfg.temperature, alpha=cfg.alpha
+        )
     return losses.distillation_loss(logits, t_logits, labels, temperature=cfg.temperature, alpha=cfg.alpha)
 
 
@@ -164,6 +183,7 @@ def _end_epoch(ph: _Phase, epoch: int, terms: dict, earlier: list[dict]) -> dict
         assumptions=ctx.assumptions,
         segments=ctx.segments,
         teacher_error_usd=ctx.teacher_error_usd,
+        calibrate=True,
     )
     path = checkpointing.epoch_dir(run_dir, ph.name, epoch)
     checkpointing.save(path, ph.model, ph.opt, ph.sched, epoch)
@@ -171,7 +191,7 @@ def _end_epoch(ph: _Phase, epoch: int, terms: dict, earlier: list[dict]) -> dict
     summary |= {"teacher": cfg.teacher, "student": None if ph.name == "teacher" else f"{cfg.student_layers}-layer"}
     summary |= {"train_loss": terms["total_loss"], **{f"val_{k}": v for k, v in metrics.items()}}
     summary["checkpoint"] = str(path.relative_to(run_dir))
-    if ph.name == "student":  # seed 002 §15: promotable = passes every gate measurable on validation
+    if ph.name != "teacher":  # seed 002 §15: promotable = passes every gate measurable on validation
         summary["checkpoint_promotable"] = not selection.failing_gates(summary, ctx.gates)
     if cfg.early_stopping and epoch < cfg.n_epochs:
         stop = selection.stop_rule([s for s in earlier if s["phase"] == ph.name] + [summary])
@@ -219,32 +239,7 @@ def train_phase(ph: _Phase, start_epoch: int = 0) -> list[dict]:
 # -- a run: teacher phase, student phase, test predictions ---------------------------------------
 
 
-class _Checked(NamedTuple):
-    """What a start checks and loads before the run directory exists (so a refused start leaves nothing)."""
-
-    run_dir: Path
-    data: Prepared
-    assumptions: Any
-    gates: tuple
-    cfg: TrainConfig  # with the data-driven max length and epoch budget filled in
-    chosen: dict  # what was chosen and why (config.json's ``chosen``)
-
-
-def _check(cfg: TrainConfig, dist: Dist, *, resume: bool, model_factory) -> _Checked:
-    """The run id, a resume's run and settings, the reused teacher, the data, scenario and gates."""
-    run_dir = run_files.check_run_dir(cfg.run_id, resume=resume) if dist.main else rundir.run_path(cfg.run_id)
-    if cfg.teacher_run:
-        checkpointing.teacher_source(cfg.teacher_run, "--teacher-run")
-    data = prepare(cfg, model_factory)
-    cfg, chosen = config_mod.effective(cfg, data.token_lengths if data.token_lengths is not None else [cfg.max_len])
-    if resume and dist.main:
-        run_files.check_same_settings(run_dir, asdict(cfg), CONFIG_FIELDS)
-    assumptions, _ = sources.scenario_for_labels(data.labels, cfg.scenario)
-    gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
-    return _Checked(run_dir, data, assumptions, tuple(gate_list), cfg, {**chosen, "data": list(data.notes)})
-
-
-def _start(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, resume: bool, bar: bool) -> _Run:
+def _start(cfg: TrainConfig, device, dist: Dist, checked: checks.Checked, *, resume: bool, bar: bool) -> _Run:
     """Write config.json (rank 0), open the progress file and start its heartbeat."""
     run_dir, data = checked.run_dir, checked.data
     if dist.main:
@@ -253,9 +248,9 @@ def _start(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, resume: b
         run_files.write_config(run_dir, config, data, device=str(device), torch_version=version, world=dist.world)
     dist.barrier()
     logged = rundir.read_jsonl(run_dir / "epochs.jsonl") if resume else []
-    done = {p: max([s["epoch"] for s in logged if s["phase"] == p], default=0) for p in ("teacher", "student")}
+    done = {p: max([s["epoch"] for s in logged if s["phase"] == p], default=0) for p in rundir.PHASES}
     per_epoch = math.ceil(len(data.train_rows) / cfg.batch_size) // dist.world
-    phases = ("student",) if cfg.teacher_run else ("teacher", "student")
+    phases = (("student",) if cfg.teacher_run else ("teacher", "student")) + (PHASE_BASELINE,) * cfg.trains_baseline
     progress: Any = NoProgress()
     if dist.main:
         total, already = per_epoch * cfg.n_epochs * len(phases), per_epoch * sum(done[p] for p in phases)
@@ -294,20 +289,38 @@ def _cached_logits(run: _Run, teacher) -> torch.Tensor:
     )  # fmt: skip
 
 
-def _student_phase(run: _Run, make, teacher, ctx: EvalContext, gates: tuple) -> tuple[Any, list[dict]]:
-    """A layer subset of the teacher, fine-tuned or distilled, judged against the teacher every epoch."""
-    d, cfg = run.data, run.cfg
+def _student_ctx(run: _Run, teacher, ctx: EvalContext, gates: tuple) -> EvalContext:
+    """What a student is judged with every epoch: the teacher's validation predictions, its error $, the gates."""
+    d = run.data
     teacher_val = predict(teacher, d.ids, d.val_rows, d.pad_id, run.device)
     teacher_usd = selection.error_usd_per_request(
         d.y[d.val_rows], teacher_val.argmax(1), d.labels, ctx.assumptions, ctx.segments
     )
-    base = make("student", len(d.labels))
+    return replace(ctx, teacher_probs=teacher_val, teacher_error_usd=teacher_usd, gates=gates)
+
+
+def _student_phase(run: _Run, make, teacher, s_ctx: EvalContext, name: str = "student") -> tuple[Any, list[dict]]:
+    """A layer subset of the teacher, fine-tuned or distilled (``student``), or fine-tuned only from the same
+    initial weights (``baseline``, the KD run's paired control), judged against the teacher every epoch."""
+    d, cfg = run.data, run.cfg
+    base = make("student", len(d.labels))  # the same seeded initial weights for the student and its baseline
     n_layers = base.config.num_hidden_layers
     student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg.student_layers, n_layers)))
-    cached = _cached_logits(run, teacher) if cfg.mode == "kd-cached" else None
-    s_ctx = replace(ctx, teacher_probs=teacher_val, teacher_error_usd=teacher_usd, gates=gates)
-    ph = _open_phase("student", student, run, lr=cfg.student_lr, ctx=s_ctx, teacher=teacher, cached=cached)
-    return student, train_phase(ph, run.done_epochs["student"])
+    cached = _cached_logits(run, teacher) if cfg.mode == "kd-cached" and name == "student" else None
+    ph = _open_phase(name, student, run, lr=cfg.student_lr, ctx=s_ctx, teacher=teacher, cached=cached)
+    return student, train_phase(ph, run.done_epochs[name])
+
+
+def _baseline(run: _Run, make, teacher, s_ctx: EvalContext, gates: tuple) -> tuple[Any, list[dict], dict | None]:
+    """The fine-tune-only student beside a KD one, at its chosen epoch (None, [], None when not trained)."""
+    if not run.cfg.trains_baseline:
+        return None, [], None
+    model, sums = _student_phase(run, make, teacher, s_ctx, PHASE_BASELINE)
+    if not run.dist.main:
+        return model, sums, None
+    sel = selection.select_checkpoint(sums, list(gates))
+    load_epoch(model, run.run_dir, PHASE_BASELINE, sel["epoch"])
+    return model, sums, sel
 
 
 def run(
@@ -328,7 +341,7 @@ def run(
         cfg = replace(cfg, run_id=dist.share(cfg.run_id))
         if device.type == "cuda":
             device = torch.device("cuda", torch.cuda.current_device())
-    checked = _check(cfg, dist, resume=resume, model_factory=model_factory)
+    checked = checks.check(cfg, dist, resume=resume, model_factory=model_factory)
     cfg = checked.cfg
     run_files.open_run_dir(checked.run_dir, main=dist.main)
     dist.barrier()
@@ -339,7 +352,9 @@ def run(
     return checked.run_dir
 
 
-def _train_and_test(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, resume, bar, model_factory) -> None:
+def _train_and_test(
+    cfg: TrainConfig, device, dist: Dist, checked: checks.Checked, *, resume, bar, model_factory
+) -> None:
     """Teacher phase, student phase, test predictions, summary and DONE (rank 0), or FAILED on an error."""
     run_dir, progress = checked.run_dir, None
     t_start = time.time()
@@ -350,20 +365,27 @@ def _train_and_test(cfg: TrainConfig, device, dist: Dist, checked: _Checked, *, 
         make = determinism.seeded_factory(raw, cfg.seed)
         ctx = EvalContext(r.data.labels, checked.assumptions, _rows_of(r.data.segments, r.data.val_rows))
         teacher, t_sum, t_sel = _teacher_phase(r, make, ctx)
-        student, s_sum = _student_phase(r, make, teacher, ctx, checked.gates)
+        s_ctx = _student_ctx(r, teacher, ctx, checked.gates)
+        student, s_sum = _student_phase(r, make, teacher, s_ctx)
+        if dist.main:
+            s_sel = selection.select_checkpoint(s_sum, list(checked.gates))
+            load_epoch(student, run_dir, "student", s_sel["epoch"])
+        baseline, b_sum, b_sel = _baseline(r, make, teacher, s_ctx, checked.gates)
         if not dist.main:
             return
-        s_sel = selection.select_checkpoint(s_sum, list(checked.gates))
-        load_epoch(student, run_dir, "student", s_sel["epoch"])
-        tests = run_files.test_results(run_dir, cfg.run_id, r.data, teacher, student, device, checked.assumptions)
+        trained = {"teacher": teacher, "student": student} | ({PHASE_BASELINE: baseline} if baseline else {})
+        tests = run_files.test_results(run_dir, cfg.run_id, r.data, trained, device, checked.assumptions)
         seconds = time.time() - t_start
-        head = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "seconds": seconds}
+        head = {"run_id": cfg.run_id, "mode": cfg.mode, "profile": cfg.profile, "loss": cfg.loss, "seconds": seconds}
         lengths, lr = r.data.token_lengths, cfg.lr or None
+        extra = {"finetune_baseline": tests[PHASE_BASELINE]} if baseline else None
         head["warnings"] = diagnosis.teacher_warnings(
-            cfg.mode, tests, t_sum, max_len=cfg.max_len, token_lengths=lengths, lr=lr
+            cfg.mode, tests, t_sum, max_len=cfg.max_len, token_lengths=lengths, lr=lr, summary_extra=extra
         )
         sums, sels = {"teacher": t_sum, "student": s_sum}, {"student": s_sel, "teacher": t_sel}
-        run_files.write_summary(run_dir, head, teacher=teacher, student=student, sums=sums, sels=sels, tests=tests)
+        if baseline and b_sel is not None:
+            sums[PHASE_BASELINE], sels[PHASE_BASELINE] = b_sum, b_sel
+        run_files.write_summary(run_dir, head, models=trained, sums=sums, sels=sels, tests=tests)
         run_files.mark_done(run_dir, progress, seconds)
     except BaseException as exc:
         if progress is not None:

@@ -22,6 +22,8 @@ from engine.runs.progress import Progress as Progress  # the progress file and i
 from engine.runs.progress import read_progress as read_progress
 from engine.runs.progress import resume_command
 
+PHASE_BASELINE = "baseline"  # the fine-tune-only student a KD run trains beside its distilled one
+PHASES = ("teacher", "student", PHASE_BASELINE)  # what epochs.jsonl's phase and checkpoints/<phase>-epochN hold
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 RUN_ID_FIX = (
     "use 1–100 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..': "
@@ -160,6 +162,7 @@ def list_runs() -> list[dict]:
                 "mode": summary.get("mode"),
                 "teacher_accuracy": summary.get("teacher", {}).get("accuracy"),
                 "student_accuracy": summary.get("student", {}).get("accuracy"),
+                "finetune_accuracy": (summary.get(PHASE_BASELINE) or {}).get("accuracy"),
                 "student_epoch": summary.get("chosen_student_epoch"),
                 "gates_passed": summary.get("selection", {}).get("student", {}).get("gates_passed"),
                 "seconds": summary.get("seconds"),

@@ -35,7 +35,7 @@ MAX_COLUMNS = 10_000
 PER_REQUEST = ("request_id", "true", "teacher_pred", "student_pred")
 FIX = "copy the whole run directory again from the machine that made it (or re-run it)"
 NUMBER = (int, float)
-PHASES = ("teacher", "student")
+PHASES = rundir.PHASES
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ SUMMARY_KEYS: dict[str, tuple] = {
 METRICS = (
     "batch_size", "hard_ce", "kd_kl_t2", "total_loss", "grad_norm", "lr", "throughput_samples_per_sec",
     "train_loss", "val_loss", "val_accuracy", "val_macro_f1", "val_rare_class_accuracy", "val_ece",
-    "val_critical_rate", "val_agreement", "val_kl_t3", "val_error_usd_per_request",
+    "val_critical_rate", "val_agreement", "val_kl_t3", "val_error_usd_per_request", "val_ece_calibrated",
+    "val_temperature", "cost_weighted_ce",
 )  # fmt: skip
 LOG_KEYS: dict[str, tuple] = {
     "phase": (str,),
@@ -107,7 +108,7 @@ CHECKPOINT = {
     "train_state.pt": FileRule("zip", 32_000 * MB),
     "meta.json": FileRule("json", 1 * MB, keys=LOG_KEYS),
 }
-CHECKPOINT_DIR = re.compile(r"(teacher|student)-epoch[1-9][0-9]{0,3}")
+CHECKPOINT_DIR = re.compile(r"(teacher|student|baseline)-epoch[1-9][0-9]{0,3}")
 ONNX_FILE = re.compile(r"(teacher|student)(\.int8)?\.onnx(\.data)?")
 ONNX = FileRule("onnx", 16_000 * MB)
 
@@ -201,7 +202,7 @@ def _rule_for(parts: list[str]) -> FileRule | None:
 def _where(parts: list[str]) -> str:
     if parts[0] == "checkpoints":
         return (
-            "a checkpoint folder is checkpoints/<teacher|student>-epoch<N>/ and holds only model.safetensors, "
+            "a checkpoint folder is checkpoints/<teacher|student|baseline>-epoch<N>/ and holds only model.safetensors, "
             "train_state.pt and meta.json: remove the rest, or " + FIX
         )
     if parts[0] == "onnx":
@@ -224,7 +225,7 @@ def _check_file(d: Path, rel: str, rule: FileRule, size: int):
             if line.strip():
                 record = _json_object(_parse(line, f"{name} line {i}"), f"{name} line {i}", rule)
                 phase = record["phase"]
-                require(phase in PHASES, f"{name} line {i}: phase", f"{phase[:40]!r} is not teacher or student", FIX)
+                require(phase in PHASES, f"{name} line {i}: phase", f"{phase[:40]!r} is not {', '.join(PHASES)}", FIX)
         return None
     if rule.kind == "text":
         _text(f, name)

@@ -60,7 +60,7 @@ def _run(env, run_id, seed, mode="kd-cached"):
 def test_same_seed_same_bytes_other_seed_differs(env):
     a, b, other = _run(env, "same-a", 3), _run(env, "same-bb", 3), _run(env, "other-seed", 4)
     wa, wb = _weights(a), _weights(b)
-    assert list(wa) == ["student-epoch1", "student-epoch2", "teacher-epoch1", "teacher-epoch2"]
+    assert list(wa) == [f"{p}-epoch{e}" for p in ("baseline", "student", "teacher") for e in (1, 2)]
     assert wa == wb  # every checkpoint byte for byte, though the run ids and the clock differ
     pd.testing.assert_frame_equal(_predictions(a), _predictions(b), check_exact=True)
     wo = _weights(other)

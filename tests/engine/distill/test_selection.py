@@ -39,7 +39,7 @@ def test_gates_come_before_the_score():
     assert sel["scores"][3] > sel["scores"][2] > sel["scores"][1]
     # not the lowest loss (epoch 1), and the gates that cannot be measured per epoch are named
     assert "Student P95 ≤ 15 ms" in sel["gates_not_measurable_per_epoch"]
-    assert sel["gates_checked"] == ["val_agreement", "val_ece", "val_rare_class_accuracy"]
+    assert sel["gates_checked"] == ["val_agreement", "val_ece_calibrated", "val_rare_class_accuracy"]
     # the score by hand: weights renormalised over the five signals (sum of |w| = 1.0)
     by_hand = 0.30 * 0.90 + 0.20 * 0.84 + 0.20 * 0.90 - 0.10 * 0.03 - 0.20 * 1.2
     assert sel["scores"][2] == pytest.approx(by_hand, abs=1e-6)
@@ -61,7 +61,7 @@ def test_user_gates_and_missing_signals():
     assert sel["epoch"] == 1 and sel["gates_checked"] == ["val_critical_rate"]
     teacher = [{k: v for k, v in r.items() if k not in ("val_agreement", "val_error_vs_teacher")} for r in rows]
     t_sel = selection.select_checkpoint(teacher, apply_gates=False)
-    assert set(t_sel["weights"]) == {"val_accuracy", "val_macro_f1", "val_rare_class_accuracy", "val_ece"}
+    assert set(t_sel["weights"]) == {"val_accuracy", "val_macro_f1", "val_rare_class_accuracy", "val_ece_calibrated"}
     assert t_sel["weights"]["val_accuracy"] == pytest.approx(0.30 / 0.80)
 
 
@@ -116,5 +116,19 @@ def test_error_dollars_match_the_cost_model_on_seed_labels():
 
 def test_default_gates_are_the_rollout_gates():
     usable, skipped = selection.epoch_gates(DEFAULT_GATES)
-    assert usable == {"val_rare_class_accuracy": (">=", 0.87), "val_agreement": (">=", 0.95), "val_ece": ("<=", 0.05)}
+    assert usable == {
+        "val_rare_class_accuracy": (">=", 0.87),
+        "val_agreement": (">=", 0.95),
+        "val_ece_calibrated": ("<=", 0.05),
+    }
     assert len(skipped) == 2
+
+
+def test_the_ece_gate_reads_the_ece_after_temperature_scaling():
+    # an epoch overconfident before scaling (0.12) and calibrated after it (0.02) passes the ECE <= 0.05 gate;
+    # a log written before per-epoch scaling (val_ece only) is gated on val_ece as before
+    scaled = {"epoch": 1, "val_accuracy": 0.9, "val_ece": 0.12, "val_ece_calibrated": 0.02}
+    old = {"epoch": 1, "val_accuracy": 0.9, "val_ece": 0.12}
+    ece_only = [g for g in selection.DEFAULT_GATES if g.metric == "student.ece"]
+    assert selection.failing_gates(scaled, ece_only) == []
+    assert selection.failing_gates(old, ece_only) == ["val_ece_calibrated 0.12 fails <= 0.05"]

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -100,16 +101,30 @@ def test_tiny_run_writes_a_run_that_prices(env):
     # the seed 002 §15 step log and epoch summaries are ingested row for row
     logged = rundir.read_jsonl(run_dir / "steps.jsonl")
     db_steps = store.load_run_log("tiny-a", "steps")
-    assert len(db_steps) == len(logged) and set(db_steps.phase) == {"teacher", "student"}
+    assert len(db_steps) == len(logged) and set(db_steps.phase) == {"teacher", "student", "baseline"}
     assert db_steps.total_loss.tolist() == pytest.approx(
         [s["total_loss"] for s in sorted(logged, key=lambda s: (s["phase"], s["global_step"]))]
     )
     db_epochs = store.load_run_log("tiny-a")
-    assert len(db_epochs) == 4 and db_epochs.kept.sum() == 2  # one kept epoch per phase
+    assert len(db_epochs) == 6 and db_epochs.kept.sum() == 3  # one kept epoch per phase (with the FT-only baseline)
     student = db_epochs[db_epochs.phase == "student"]
     assert student.checkpoint_promotable.notna().all() and student.val_agreement.between(0, 1).all()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert int(student[student.kept].epoch.iloc[0]) == summary["chosen_student_epoch"]
+    # the fine-tune-only baseline beside the KD student, and its paired difference on the same 80 test requests
+    preds = pd.read_parquet(run_dir / "predictions.parquet")
+    assert summary["baseline"]["accuracy"] == pytest.approx((preds.finetune_pred == preds.true).mean())
+    kd_ft = summary["kd_vs_finetune"]
+    assert kd_ft["n"]["requests"] == 80
+    acc = kd_ft["accuracy"]
+    assert acc["diff"] == pytest.approx(summary["student"]["accuracy"] - summary["baseline"]["accuracy"])
+    assert acc["ci95"][0] <= acc["diff"] <= acc["ci95"][1]
+    # a temperature per model, fitted on validation; ECE is read after it (before it beside)
+    for model in ("teacher", "student", "baseline"):
+        cal = summary["calibration"][model]
+        assert cal["fitted_on"] == "validation" and cal["n_fit"] == 60 and cal["temperature"] > 0
+        assert summary[model]["ece"] == pytest.approx(cal["ece_after"])
+        assert summary[model]["ece_uncalibrated"] == pytest.approx(cal["ece_before"])
     assert rundir.read_jsonl(run_dir / "epochs.jsonl")[-1]["task"] == "intent_distillation"
 
 
@@ -290,9 +305,11 @@ def test_selection_and_early_stopping_are_recorded(env):
     last = epochs[-1]
     assert {"val_loss", "val_error_usd_per_request", "val_error_vs_teacher", "val_agreement"} <= set(last)
     assert last["val_error_usd_per_request"] > 0
+    # every epoch fits its temperature on validation; the ECE gate reads the ECE after it
+    assert last["val_temperature"] > 0 and 0 <= last["val_ece_calibrated"] <= 1
     sel = summary["selection"]["student"]
     assert summary["chosen_student_epoch"] == sel["epoch"] in (1, 2, 3)
-    assert sel["gates_checked"] == ["val_agreement", "val_ece", "val_rare_class_accuracy"]
+    assert sel["gates_checked"] == ["val_agreement", "val_ece_calibrated", "val_rare_class_accuracy"]
     # a random tiny model passes no gate: the run says so instead of pretending
     assert sel["gates_passed"] is False and set(sel["why_not"]) == {"1", "2", "3"}  # JSON keys
     assert summary["student"]["error_usd_per_request"] > 0 and "error_vs_teacher" in summary["student"]

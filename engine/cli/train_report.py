@@ -1,0 +1,102 @@
+"""What `train` and `runs compare` print: the KD student beside its fine-tune-only baseline, temperatures, seeds.
+
+torch-free: reads summary.json dicts and ``engine.runs.compare``'s paired differences.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from engine.runs import compare
+
+MODELS = ("teacher", "student", "baseline")
+NAMES = {"teacher": "teacher", "student": "student (KD)", "baseline": "FT-only"}
+SEED_METRICS = ("accuracy", "macro_f1", "error_usd_per_request", "critical_rate", "ece")
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """The FT-only baseline, KD − FT-only with intervals, and each model's temperature with ECE before → after."""
+    out = []
+    base = summary.get("baseline")
+    if base:
+        out.append(f"  FT-only baseline (same initial weights, CE only): accuracy {base['accuracy']:.3f}")
+    if summary.get("kd_vs_finetune"):
+        out += ["  " + line for line in compare.lines(summary["kd_vs_finetune"], "KD student", "FT-only")]
+    for model, cal in (summary.get("calibration") or {}).items():
+        out.append(
+            f"  {NAMES.get(model, model)}: temperature {cal['temperature']:.3f} fitted on {cal['n_fit']:,} validation "
+            f"rows; test ECE {cal['ece_before']:.4f} → {cal['ece_after']:.4f}"
+        )
+    return out
+
+
+def over_seeds(summaries: list[dict]) -> dict:
+    """Mean and std (ddof 1) over runs of each model's test metrics, and of the KD − FT-only differences."""
+    table: dict = {"runs": [s["run_id"] for s in summaries], "models": {}, "kd_vs_finetune": {}}
+    for model in MODELS:
+        held = [s[model] for s in summaries if isinstance(s.get(model), dict)]
+        if len(held) == len(summaries):
+            table["models"][model] = {m: _mean_std([h.get(m) for h in held]) for m in SEED_METRICS}
+    diffs: list[dict] = [s["kd_vs_finetune"] for s in summaries if s.get("kd_vs_finetune")]
+    if diffs and len(diffs) == len(summaries):
+        table["kd_vs_finetune"] = {m: _mean_std([d[m]["diff"] for d in diffs]) for m in compare.METRICS}
+    return table
+
+
+def _mean_std(values: list) -> dict:
+    x = np.array([np.nan if v is None else float(v) for v in values])
+    return {"mean": float(np.nanmean(x)), "std": float(np.nanstd(x, ddof=1)) if len(x) > 1 else 0.0}
+
+
+def seed_lines(table: dict) -> list[str]:
+    out = [f"{len(table['runs'])} runs: {', '.join(table['runs'])} (mean ± std over seeds)"]
+    for model, metrics in table["models"].items():
+        acc, usd = metrics["accuracy"], metrics["error_usd_per_request"]
+        out.append(
+            f"  {NAMES[model]}: accuracy {acc['mean']:.3f} ± {acc['std']:.3f}, "
+            f"error $/request {usd['mean']:.4f} ± {usd['std']:.4f}"
+        )
+    for m, v in table["kd_vs_finetune"].items():
+        out.append(f"  KD − FT-only {m}: {v['mean']:+.4g} ± {v['std']:.4g}")
+    return out
+
+
+def train_seeds(cfg, n: int, *, as_json: bool) -> int:
+    """`train --seeds N`: runs ``<run-id>-s<seed>`` for seed, seed+1, … and their mean ± std."""
+    from dataclasses import replace
+
+    from engine.distill import trainer
+    from engine.errors import require
+
+    require(1 <= n <= 10, "--seeds", f"{n}", "give 1 to 10 seeds")
+    dirs = [
+        trainer.run(replace(cfg, seed=cfg.seed + i, run_id=f"{cfg.run_id}-s{cfg.seed + i}"), progress_bar=False)
+        for i in range(n)
+    ]
+    table = over_seeds([json.loads((d / "summary.json").read_text()) for d in dirs])
+    print(json.dumps(table, indent=2) if as_json else "\n".join(seed_lines(table)))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    """`runs compare A B`: A's student minus B's on the test requests both runs hold."""
+    from engine import sources
+    from engine.errors import require
+    from engine.runs import rundir
+
+    require(bool(args.other), "runs compare", "needs two runs", "give them: runs compare RUN_A RUN_B")
+    assumptions = None
+    if args.scenario:
+        config = rundir.read_run_json(rundir.resolve_run(args.run), "config.json", "copy the run again")
+        assumptions, _ = sources.scenario_for_labels(config["labels"], args.scenario)
+    result = compare.runs(args.run, args.other, assumptions, B=args.bootstrap)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        names = result["runs"]
+        print("\n".join(compare.lines(result, names["a"], names["b"])))
+        if names["unmatched"]:
+            print(f"  {names['unmatched']:,} test requests of one run have no match in the other (left out)")
+    return 0
