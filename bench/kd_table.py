@@ -40,7 +40,14 @@ def ensure(rid: str, *, profile: str, mode: str, seed: int, threads: int, **over
         return d
     teacher_run = None if mode == "kd-online" else run_id(profile, "kd-online", seed)
     cfg = trainer.TrainConfig(
-        profile=profile, mode=mode, seed=seed, threads=threads, run_id=rid, teacher_run=teacher_run, **over
+        profile=profile,
+        mode=mode,
+        seed=seed,
+        threads=threads,
+        run_id=rid,
+        teacher_run=teacher_run,
+        baseline=False,  # the table trains its own FT-only variant, so the KD runs skip their built-in one
+        **over,
     )
     return trainer.run(cfg, resume=d.exists(), ingest=False)
 

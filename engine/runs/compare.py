@@ -133,10 +133,11 @@ def lines(result: dict, a: str = "A", b: str = "B") -> list[str]:
         "error_usd_per_month": lambda x: f"${x:,.0f}",
         "critical_per_month": lambda x: f"{x:,.0f}",
     }
+    sign = lambda x: "−" if x < 0 else "+"  # a typographic minus, as the money format writes it
     signed = {
-        "accuracy": lambda x: f"{x * 100:+.2f} points",
-        "error_usd_per_month": lambda x: f"{'−' if x < 0 else '+'}${abs(x):,.0f}",
-        "critical_per_month": lambda x: f"{x:+,.0f}",
+        "accuracy": lambda x: f"{sign(x)}{abs(x) * 100:.2f} points",
+        "error_usd_per_month": lambda x: f"{sign(x)}${abs(x):,.0f}",
+        "critical_per_month": lambda x: f"{sign(x)}{abs(x):,.0f}",
     }
     names = {
         "accuracy": "accuracy",
