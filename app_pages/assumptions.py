@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from engine.present import figures_harm
-from ui import common, harm, harm_cells, inputs
+from ui import common, harm, harm_cells, inputs, uncertain_inputs
 from ui.fields import PAGE
 
 ev, a, _ = common.current()
@@ -23,6 +23,12 @@ inputs.critical_slider()
 cols = st.columns(3)
 for i, f in enumerate(PAGE):
     inputs.number_field(f, cols[i % 3])
+uncertain_inputs.entry(a, title="Unsure of a value? Give it a range")
+st.caption(
+    "A range here is the same setting as on the Uncertainty page (and the same link): there you see what it "
+    "does to the interval and whether more evaluation or a better price estimate is worth paying for."
+)
+st.page_link("app_pages/uncertainty.py", label="Open the Uncertainty page")
 inputs.critical_intents(a)
 inputs.segment_multipliers(ev.cube.segments, a)
 

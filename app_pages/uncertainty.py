@@ -12,7 +12,7 @@ from engine.present import figures
 from engine.present import figures_uncertainty as fu
 from engine.present.glossary import define
 from engine.present.money import usd
-from ui import common
+from ui import common, uncertain_inputs
 
 ev, a, _ = common.current()
 st.title("Uncertainty")
@@ -23,6 +23,11 @@ common.verdict_banner(d)
 @st.cache_resource(show_spinner="Resampling at other evaluation sizes…", max_entries=8)
 def _draws_at(cube_hash: str, _cube, n: int):
     return uncertainty.draw(_cube, 2_000, 7, n=n)
+
+
+def _chart(fig) -> None:
+    """Every chart in its own 14 px near-black text (theme=None: Streamlit's theme would shrink and grey it)."""
+    st.plotly_chart(fig, theme=None)
 
 
 def critical_price_range(a) -> None:
@@ -72,42 +77,7 @@ def _voi(cube_hash: str, scenario_json: str, usd_per_label: float, horizon: floa
     )
 
 
-def uncertain_inputs(a) -> None:
-    """Give any economic assumption a distribution instead of a single value."""
-    st.subheader("Which other assumptions are uncertain?")
-    drawn = distributions.specs(a)
-    if drawn:
-        st.markdown(
-            "Drawn now: " + "; ".join(f"{fu.words(k)} {d.spec()} (mean {d.mean():,.4g})" for k, d in drawn.items())
-        )
-    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    name = c1.selectbox("Assumption", distributions.NAMES, format_func=fu.words, key="unc_name")
-    x = float(a.get(name))
-    default = dict(a.uncertain).get(name) or (
-        "lognormal:0.9,2.4" if name == "usd_per_critical_event" else f"uniform:{0.8 * x:.6g},{1.2 * x:.6g}"
-    )
-    spec = c2.text_input(
-        "Distribution",
-        default,
-        key=f"unc_spec:{name}",
-        help="point:X, uniform:LOW,HIGH, triangular:LOW,MODE,HIGH or lognormal:P10,P90",
-    )
-    if c3.button("Use it", key="unc_use"):
-        try:
-            new = a.replace(
-                uncertain=distributions.merge(a.uncertain, [(name, distributions.parse(spec, name).spec())])
-            )
-        except DistillDecideError as exc:
-            common.show_error(exc)
-            return
-        common.set_assumptions(new, f"{fu.words(name)} drawn as {spec}")
-        st.rerun()
-    if a.uncertain and st.button("Make every assumption a single value again", key="unc_clear"):
-        common.set_assumptions(a.replace(uncertain=()), "no uncertain assumptions")
-        st.rerun()
-
-
-def value_of_information(ev, a) -> None:
+def value_of_information(ev, a, d) -> None:
     """Decide now, or label more first? EVPI, EVPPI, the joint distribution and the net value of sampling."""
     st.subheader("Decide now, or learn more first?")
     c1, c2 = st.columns(2)
@@ -119,37 +89,44 @@ def value_of_information(ev, a) -> None:
     )
     v = _voi(ev.cube.hash, scenario.dumps_json(a), float(label), float(horizon), ev.cube, a)
     (st.success if v.best_n else st.info)(fu.sentence(v))
+    if (float(label), float(horizon)) != (voi.DEFAULT_USD_PER_LABEL, voi.DEFAULT_HORIZON_MONTHS):
+        st.caption(
+            f"This section prices {usd(label, cents=True)} a label over {horizon:g} months; the verdict at the top "
+            f"of every page keeps {usd(voi.DEFAULT_USD_PER_LABEL, cents=True)} over "
+            f"{voi.DEFAULT_HORIZON_MONTHS:g} months, so its dollars for labelling differ from these."
+        )
     m1, m2, m3 = st.columns(3)
     m1.metric(
         "Perfect information is worth",
-        f"{usd(v.evpi_usd_per_month)}/month",
+        f"{usd(v.evpi_usd_per_month, cents=True)}/month",
         help="Expected value of perfect information: the expected loss of today's choice.",
     )
     m2.metric("Best number of requests to label", f"{v.best_n:,}")
     m3.metric(
         "Net value of labelling them",
-        usd(v.best_net_value_usd),
+        usd(v.best_net_value_usd, signed=True),
         help=f"Worth over {horizon:g} months minus the labelling cost.",
     )
+    st.markdown("**What knowing each one exactly is worth** (expected value of partial perfect information)")
     worth = pd.DataFrame(
         {
             "What is learned": [fu.words(k) for k in v.evppi_usd_per_month],
-            "Worth ($/month)": [round(x, 2) for x in v.evppi_usd_per_month.values()],
-            f"Worth over {horizon:g} months ($)": [round(x * horizon, 0) for x in v.evppi_usd_per_month.values()],
+            "Worth per month": [f"{usd(x, cents=True)}/month" for x in v.evppi_usd_per_month.values()],
+            f"Worth over {horizon:g} months": [usd(x * horizon) for x in v.evppi_usd_per_month.values()],
         }
     )
-    st.dataframe(worth, hide_index=True)
-    _voi_charts(v, a)
+    st.table(worth.set_index("What is learned"))
+    _voi_charts(v, a, d)
 
 
-def _voi_charts(v, a) -> None:
+def _voi_charts(v, a, d) -> None:
     """The net value of sampling, the joint distribution, the variance shares and the two acceptability curves."""
-    st.plotly_chart(fu.value_of_sampling(v))
-    st.plotly_chart(fu.joint_histogram(v.joint))
+    _chart(fu.value_of_sampling(v))
+    _chart(fu.joint_histogram(v.joint))
     if v.joint.variance_shares:
-        st.plotly_chart(fu.variance_shares(v.joint))
+        _chart(fu.variance_shares(v.joint))
     crit = distributions.means(a)["usd_per_critical_event"]
-    st.plotly_chart(
+    _chart(
         fu.acceptability(
             v.joint.critical_grid,
             v.joint.p_by_critical,
@@ -157,10 +134,11 @@ def _voi_charts(v, a) -> None:
             unit="USD",
             tick="$,.2f",
             now=crit,
+            break_even=_break_even(d, "usd_per_critical_event"),
         )
     )
     vol = distributions.means(a)["requests_per_month"]
-    st.plotly_chart(
+    _chart(
         fu.acceptability(
             v.joint.volume_grid,
             v.joint.p_by_volume,
@@ -169,12 +147,19 @@ def _voi_charts(v, a) -> None:
             tick=",.0f",
             now=vol,
             log=True,
+            break_even=_break_even(d, "requests_per_month"),
         )
     )
     st.caption(
         f"{len(v.joint.margins_usd):,} joint draws: each paired resample of the evaluated requests priced under one "
         "draw of the uncertain assumptions."
     )
+
+
+def _break_even(d, param: str) -> float | None:
+    """The verdict's break-even of one assumption (the banner's "flips to the teacher above …"), if any."""
+    be = d.break_evens.get(param)
+    return None if be is None else be.value
 
 
 def what_if(ev, a) -> None:
@@ -199,9 +184,11 @@ def what_if(ev, a) -> None:
         f"Hypothetical, not evidence: with the {model}'s {what[metric]} {change}, the {saver} would save "
         f"{usd(abs(hyp.margin_usd))}/month (the student saves {usd(now)} now)."
     )
-    at = st.number_input("Break-even at this $ per critical event", 0.0, 1e6, 2.0, 0.1, key="wi_at")
+    at = st.number_input(
+        f"How good must the {model} be to win at this $ per critical event?", 0.0, 1e6, 2.0, 0.1, key="wi_at"
+    )
     be = whatif.break_even(ev.cube, a.replace(usd_per_critical_event=float(at)), model, metric)
-    st.caption(f"At {usd(at, cents=True)} per critical event, {be.note}.")
+    st.warning(f"Hypothetical break-even: at {usd(at, cents=True)} per critical event, {be.note}.")
 
 
 if d is not None:
@@ -223,7 +210,7 @@ if d is not None:
         delta=f"{pr.additional_requests:,} more" if pr.additional_requests else None,
         delta_color="off",
     )
-    st.plotly_chart(figures.margin_histogram(bs.margins_usd, bs.margin_ci95_usd, bs.margin_point_usd))
+    _chart(figures.margin_histogram(bs.margins_usd, bs.margin_ci95_usd, bs.margin_point_usd))
     st.caption(
         f"{bs.B:,} paired resamples of the evaluated requests (over the cube's {ev.cube.n_cells} occupied cells, "
         f"random seed {common.BOOTSTRAP_SEED}); the projection reads the standard error off the interval's side "
@@ -231,9 +218,7 @@ if d is not None:
     )
     ns = np.unique(np.geomspace(max(500, ev.cube.n // 10), ev.cube.n * 20, 12).astype(int))
     bounds = [uncertainty.reprice(_draws_at(ev.cube.hash, ev.cube, int(n)), ev.cube, a).margin_ci95_usd for n in ns]
-    st.plotly_chart(
-        figures.narrowing(ns, [b[0] for b in bounds], [b[1] for b in bounds], bs.margin_point_usd, ev.cube.n)
-    )
+    _chart(figures.narrowing(ns, [b[0] for b in bounds], [b[1] for b in bounds], bs.margin_point_usd, ev.cube.n))
     harm = lambda ci: f"{ci[0]:.4f} to {ci[1]:.4f}"
     pct = lambda ci: f"{ci[0]:.2%} to {ci[1]:.2%}"
     st.markdown(
@@ -246,6 +231,6 @@ if d is not None:
         help=define("Harm unit") + " " + define("Critical event"),
     )
     critical_price_range(a)
-    uncertain_inputs(a)
-    value_of_information(ev, a)
+    uncertain_inputs.entry(a, title="Which other assumptions are uncertain?")
+    value_of_information(ev, a, d)
     what_if(ev, a)

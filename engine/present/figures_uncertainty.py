@@ -12,8 +12,12 @@ import plotly.graph_objects as go
 from engine.decision.voi import EVALUATION, Joint, ValueOfInformation
 from engine.decision.voi import WORDS as WORDS  # the words for each assumption: the verdict says them too
 from engine.decision.voi import words as words
-from engine.present.figures import STUDENT_COLOR, TEACHER_COLOR, _layout, margin_histogram, money_axis, money_text
+from engine.present.figures import STUDENT_COLOR, _layout, margin_histogram, money_axis, money_text
 from engine.present.money import usd
+
+# Neither line of the value-of-sampling chart is a model: not the teacher's blue or the student's orange.
+WORTH_COLOR = "#636363"  # grey, dotted: what n more labels are worth
+NET_COLOR = "#2ca02c"  # green: worth minus their cost
 
 
 def sentence(v: ValueOfInformation) -> str:
@@ -34,7 +38,10 @@ def sentence(v: ValueOfInformation) -> str:
         worth, cost = usd(v.evsi_usd_per_month[i] * v.horizon_months), usd(v.n_grid[i] * v.usd_per_label)
         text = f"Decide now: more evaluation ({v.n_grid[i]:,} requests) is worth {worth} over {h} and costs {cost}."
     if top != EVALUATION and ev[top] > 0.5 * v.evpi_usd_per_month > 0:
-        text += f" Pin down the {words(top)} instead: knowing it is worth up to {usd(ev[top] * v.horizon_months)}."
+        text += (
+            f" Pin down the {words(top)} instead: knowing it is worth up to {usd(ev[top])}/month "
+            f"({usd(ev[top] * v.horizon_months)} over {h})."
+        )
     return text
 
 
@@ -73,9 +80,21 @@ def variance_shares(j: Joint) -> go.Figure:
 
 
 def acceptability(
-    x: np.ndarray, p: np.ndarray, *, what: str, unit: str, tick: str, now: float, log: bool = False
+    x: np.ndarray,
+    p: np.ndarray,
+    *,
+    what: str,
+    unit: str,
+    tick: str,
+    now: float,
+    log: bool = False,
+    break_even: float | None = None,
 ) -> go.Figure:
-    """P(student cheaper) against one assumption (the critical price or the volume)."""
+    """P(student cheaper) against one assumption (the critical price or the volume).
+
+    ``break_even`` (the verdict's, where the point margin is zero) is named in the title beside the 50%
+    crossing: the two differ when the margin's distribution is skewed, and a reader of the banner's "flips to
+    the teacher above $1.93" should not wonder why the chart says $1.95."""
     fig = go.Figure(
         go.Scatter(
             x=x,
@@ -90,13 +109,20 @@ def acceptability(
     fig.add_vline(x=now, line_dash="dash", annotation_text="now", annotation_position="top")
     _layout(
         fig,
-        title=_acceptability_title(np.asarray(x), np.asarray(p), what, unit),
+        title=_acceptability_title(np.asarray(x), np.asarray(p), what, unit) + _point(break_even, unit),
         x=f"{what.capitalize()} ({unit})",
         y="Chance (%)",
     )
     fig.update_xaxes(tickformat=tick, type="log" if log else "linear")
     fig.update_yaxes(range=[0, 100])
     return fig
+
+
+def _point(break_even: float | None, unit: str) -> str:
+    if break_even is None:
+        return ""
+    shown = usd(break_even, cents=True) if unit == "USD" else f"{break_even:,.0f}"
+    return f" (the point estimate breaks even at {shown})"
 
 
 def _acceptability_title(x: np.ndarray, p: np.ndarray, what: str, unit: str) -> str:
@@ -122,8 +148,8 @@ def value_of_sampling(v: ValueOfInformation) -> go.Figure:
     worth = v.evsi_usd_per_month[keep] * v.horizon_months
     fig = go.Figure()
     for ys, name, line, verb in (
-        (worth, f"worth over {v.horizon_months:g} months (EVSI)", dict(color=TEACHER_COLOR, dash="dot"), "worth"),
-        (net, "net of labelling cost", dict(color=STUDENT_COLOR), "net"),
+        (worth, f"worth over {v.horizon_months:g} months (EVSI)", dict(color=WORTH_COLOR, dash="dot"), "worth"),
+        (net, "net of labelling cost", dict(color=NET_COLOR), "net"),
     ):
         fig.add_scatter(
             x=n,
