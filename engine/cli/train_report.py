@@ -46,8 +46,12 @@ def over_seeds(summaries: list[dict]) -> dict:
 
 
 def _mean_std(values: list) -> dict:
-    x = np.array([np.nan if v is None else float(v) for v in values])
-    return {"mean": float(np.nanmean(x)), "std": float(np.nanstd(x, ddof=1)) if len(x) > 1 else 0.0}
+    """Mean and std (ddof 1) of the values a run has (None: not measured); None where no run has one."""
+    x = np.array([float(v) for v in values if v is not None], dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return {"mean": None, "std": None}
+    return {"mean": float(x.mean()), "std": float(x.std(ddof=1)) if x.size > 1 else 0.0}
 
 
 def seed_lines(table: dict) -> list[str]:
