@@ -36,6 +36,7 @@ PER_REQUEST = ("request_id", "true", "teacher_pred", "student_pred")
 FIX = "copy the whole run directory again from the machine that made it (or re-run it)"
 NUMBER = (int, float)
 PHASES = rundir.PHASES
+PHASE_WORDS = f"{', '.join(PHASES[:-1])} or {PHASES[-1]}"
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def _check_file(d: Path, rel: str, rule: FileRule, size: int):
             if line.strip():
                 record = _json_object(_parse(line, f"{name} line {i}"), f"{name} line {i}", rule)
                 phase = record["phase"]
-                require(phase in PHASES, f"{name} line {i}: phase", f"{phase[:40]!r} is not {', '.join(PHASES)}", FIX)
+                require(phase in PHASES, f"{name} line {i}: phase", f"{phase[:40]!r} is not {PHASE_WORDS}", FIX)
         return None
     if rule.kind == "text":
         _text(f, name)

@@ -124,7 +124,7 @@ BAD = {
     ),
     "unknown phase": (
         _write("steps.jsonl", '{"phase": "attacker", "global_step": 1}\n'),
-        r"steps\.jsonl line 1: phase: 'attacker' is not teacher or student",
+        r"steps\.jsonl line 1: phase: 'attacker' is not teacher, student or baseline",
     ),
     "torn parquet": (_write("predictions.parquet", b"PAR1 torn in the copy"), r"is not a parquet file"),
     "parquet missing a column": (
