@@ -7,7 +7,8 @@ later rerun show the stored value — a stale widget can never write an old valu
 beside its field with the reason, and every page goes on with the last good assumptions.
 
 Every change is mirrored to ``st.query_params`` (see :mod:`ui.url`), so the address bar is the view: it
-survives navigation and a reload, and Reset clears it.
+survives navigation and a reload, and Reset clears it. A page's own choices (``p.<page>.<name>``) travel in the
+same URL: kept here as the URL writes them, checked and bound to widgets by :mod:`ui.choices`.
 """
 
 from __future__ import annotations

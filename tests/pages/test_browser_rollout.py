@@ -1,6 +1,7 @@
 """A release manager's walk through the Rollout page in chromium at 1440 px: the canary planner on the metric that
 decides, then alpha and the $ margin; a daily CSV with a regression uploaded to the monitor; the frontier on the
-business-weighted error axis; a reload. Screenshots under screenshots/walk-rollout-*.png.
+business-weighted error axis; a reload and a round trip through the Overview keep the
+chosen metric, alpha and axis (they are in the link as p.rollout.*). Screenshots under screenshots/walk-rollout-*.png.
 
 By hand (seed): the rollout plan's 5% canary against +1,540 critical misroutes a month (0.34% → 0.45%, one-sided
 5%, 80% power) needs 21,776 canary requests, 21,776 / (5% × 46,053 a day) = 9.5 days, 7.5 on the 5% → 25% ramp.
@@ -53,6 +54,11 @@ def regression_csv(path):
     return first, margin.canary_arm
 
 
+def nav(page, group: str, title: str) -> None:
+    page.get_by_test_id("stTopNavSection").filter(has_text=group).click()
+    page.get_by_role("menuitem", name=title).first.click()
+
+
 def shot(page, name: str) -> None:
     page.wait_for_timeout(1200)  # let charts lay out
     page.screenshot(path=str(SCREENSHOTS / f"walk-rollout-{name}.png"), full_page=True)
@@ -65,6 +71,7 @@ def test_release_manager_walks_the_rollout_page(tmp_path):
     with dashboard(tmp_path / "walk.duckdb") as url, browser_page(1440, 2000) as page:
         page.goto(url + "/rollout", wait_until="domcontentloaded")
         page.get_by_text("No-go:").first.wait_for(timeout=90_000)
+        assert "?" not in page.url  # the seed link carries no page choices (nor anything else)
         page.get_by_role("tab", name="Canary").click()
         wait_metric(page, "Canary arm (requests)", "21,776")
         m = metrics(page)
@@ -106,9 +113,24 @@ def test_release_manager_walks_the_rollout_page(tmp_path):
         assert any(t.startswith("$") for t in ticks), ticks  # dollars on the error axis
         shot(page, "7-frontier-error")
 
+        # the page's own choices are in the link (p.rollout.*): a reload and a round trip keep them
+        for q in ("p.rollout.metric=margin", "p.rollout.alpha=1.0", "p.rollout.axis=error"):
+            page.wait_for_function("q => window.location.search.includes(q)", arg=q, timeout=30_000)
         page.reload(wait_until="domcontentloaded")
         page.get_by_text("No-go:").first.wait_for(timeout=90_000)
         page.get_by_role("tab", name="Canary").click()
-        wait_metric(page, "Canary arm (requests)", "21,776")
+        wait_metric(page, "Canary arm (requests)", f"{margin_arm_at_1pct:,}")
+        assert page.get_by_role("spinbutton", name="Significance α (%)").input_value() == "1.0"
         shot(page, "8-after-reload")
+        nav(page, "Decide", "Overview")
+        page.wait_for_function("() => !window.location.pathname.endsWith('/rollout')", timeout=30_000)
+        page.get_by_text("Ship the teacher or the student?").first.wait_for(timeout=90_000)
+        page.wait_for_function("() => window.location.search.includes('p.rollout.alpha=1.0')", timeout=30_000)
+        shot(page, "9-overview-keeps-the-link")  # the choices ride along on other pages
+        nav(page, "Ship", "Rollout")
+        page.get_by_text("No-go:").first.wait_for(timeout=90_000)
+        page.get_by_role("tab", name="Canary").click()
+        wait_metric(page, "Canary arm (requests)", f"{margin_arm_at_1pct:,}")
+        page.get_by_role("tab", name="Frontier").click()
+        assert page.get_by_role("radio", name="Business-weighted error ($ per month)").is_checked()
         assert page.locator("text=Traceback").count() == 0
