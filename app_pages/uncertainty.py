@@ -35,8 +35,10 @@ def critical_price_range(a) -> None:
     st.subheader("When the $ per critical event is itself uncertain")
     rng = a.usd_per_critical_event_range
     if "usd_per_critical_event" in dict(a.uncertain):
-        spec = dict(a.uncertain)["usd_per_critical_event"]
-        st.info(f"Each resample draws its $ per critical event from {spec} (set below); that replaces a price range.")
+        drawn = uncertain_inputs.in_words("usd_per_critical_event", distributions.specs(a)["usd_per_critical_event"])
+        st.info(
+            f"Each resample draws its $ per critical event from a {drawn} (set below); that replaces a price range."
+        )
         return
     if rng is None:
         st.info(
@@ -150,9 +152,12 @@ def _voi_charts(v, a, d) -> None:
             break_even=_break_even(d, "requests_per_month"),
         )
     )
+    mean = float(np.mean(v.joint.margins_usd))
     st.caption(
         f"{len(v.joint.margins_usd):,} joint draws: each paired resample of the evaluated requests priced under one "
-        "draw of the uncertain assumptions."
+        f"draw of the uncertain assumptions. Their mean margin is {usd(mean)}/month; the “point” line and the "
+        f"banner's {usd(v.joint.point_usd)} price the assumptions' single values (the sidebar's), not the drawn "
+        "means."
     )
 
 
