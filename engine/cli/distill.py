@@ -202,6 +202,8 @@ def _run_line(r: dict) -> str:
         f"{r['run_id']}  {r['state']:<11} {r['mode'] or '':<10} teacher {r['teacher_accuracy']} student "
         f"{r['student_accuracy']}"
     )
+    if r.get("finetune_accuracy") is not None:
+        line += f" FT-only {r['finetune_accuracy']}"
     return f"{line}  — resume: {r['resume']}" if r.get("resume") else line
 
 

@@ -198,6 +198,18 @@ def test_rare_class_hybrid_loss_trains(env):
     )
 
 
+def test_cost_aware_loss_trains(env):
+    c = cfg("tiny-cost", loss="cost-aware", epochs=1, baseline=False)
+    run_dir = trainer.run(c, model_factory=tiny_factory(), ingest=False)
+    steps = rundir.read_jsonl(run_dir / "steps.jsonl")
+    assert {s["phase"] for s in steps} == {"teacher", "student"}  # --no-baseline: no FT-only phase
+    step = [s for s in steps if s["phase"] == "student"][-1]
+    # α·T²·KL + (1 − α)·cost-weighted CE at α = 0.7, as logged
+    assert step["total_loss"] == pytest.approx(0.7 * step["kd_kl_t2"] + 0.3 * step["cost_weighted_ce"], rel=1e-5)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["loss"] == "cost-aware" and "baseline" not in summary and "kd_vs_finetune" not in summary
+
+
 @pytest.mark.slow
 def test_quick_profile_end_to_end(env):
     quick = trainer.TrainConfig(
