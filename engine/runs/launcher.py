@@ -36,6 +36,7 @@ def start(
     temperature: float = 3.0,
     alpha: float = 0.7,
     loss: str = "kd",
+    baseline: bool = True,
 ) -> tuple[str, int]:
     """Launch `python -m engine train …` in its own process session; returns (run_id, pid)."""
     require(threads >= 1, "threads", f"{threads}", "give at least 1 thread (1 keeps the dashboard responsive)")
@@ -50,6 +51,8 @@ def start(
     cmd += ["--temperature", str(temperature), "--alpha", str(alpha), "--loss", loss]
     if teacher_run:
         cmd += ["--teacher-run", teacher_run]
+    if not baseline:  # a KD run trains its fine-tune-only control unless told not to
+        cmd += ["--no-baseline"]
     if epochs:
         cmd += ["--epochs", str(epochs)]
     if data:

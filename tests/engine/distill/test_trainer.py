@@ -261,7 +261,10 @@ def test_launcher_passes_the_lab_settings(env, monkeypatch):
     launcher.start(teacher_run="done-run", alpha=0.5, temperature=5.0, loss="rare-hybrid")
     cmd = " ".join(seen["cmd"])
     assert "--teacher-run done-run" in cmd and "--alpha 0.5" in cmd and "--temperature 5.0" in cmd
-    assert "--loss rare-hybrid" in cmd
+    assert "--loss rare-hybrid" in cmd and "--no-baseline" not in cmd  # the FT-only control by default
+    launcher.start(loss="cost-aware", baseline=False)
+    cmd = " ".join(seen["cmd"])
+    assert "--loss cost-aware" in cmd and "--no-baseline" in cmd
     with pytest.raises(DistillDecideError, match="not finished"):
         launcher.start(teacher_run="half-run")
     with pytest.raises(DistillDecideError, match="alpha"):
