@@ -191,9 +191,13 @@ def confidences_missing(rows: pd.DataFrame | None, intents, what: str) -> str | 
     )
     if rows is None:
         return f"{what} needs per-request rows with the student's probabilities; this evidence is counts only. {how}"
-    cols = [f"p_student_{i}" for i in intents]
-    if all(c in rows.columns for c in cols) or {"student_probs", "student_confidence"} & set(rows.columns):
+    cols = [f"p_student_{i}" for i in intents]  # a stored upload has the columns, blank: they count as absent
+    if all(_filled(rows, c) for c in cols) or _filled(rows, "student_probs") or _filled(rows, "student_confidence"):
         return None
-    have = sum(c in rows.columns for c in cols)
+    have = sum(_filled(rows, c) for c in cols)
     lack = f"have p_student_ columns for only {have} of the {len(cols)} intents" if have else "have none"
     return f"{what} needs the student's probability for each request, and these rows {lack}. {how}"
+
+
+def _filled(rows: pd.DataFrame, col: str) -> bool:
+    return col in rows.columns and bool(rows[col].notna().all())

@@ -64,6 +64,23 @@ def test_rows_of_a_foreign_label_set_without_probabilities(db):
     assert len(said) == 2 and all("p_student_a" in s for s in said), infos(at)
 
 
+def test_stored_upload_without_probabilities_a_reload_of_the_link(db):
+    """A rows upload is stored as upload:HASH (its probability column blank); a reload reads it from the store."""
+    from engine import store
+
+    rows = seed.load_rows()[PLAIN]
+    h = cube_mod.from_rows(rows, intents=seed.INTENTS).hash
+    store.save_rows(f"upload:{h}", rows, intents=list(seed.INTENTS))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["evidence"] = f"upload:{h}"
+    at.run()
+    at.switch_page("app_pages/rollout.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    said = [i for i in infos(at) if "student's probability for each request, and these rows have none" in i]
+    assert len(said) == 2, infos(at)
+    other_tabs_draw(at)
+
+
 def test_counts_only_evidence_says_rows_are_needed(db):
     rows = seed.load_rows()[PLAIN]
     c = cube_mod.from_rows(rows, intents=seed.INTENTS)
@@ -79,6 +96,8 @@ def test_confidences_missing_in_words():
     full = pd.DataFrame({"p_student_a": [0.6], "p_student_b": [0.4]})
     assert rw.confidences_missing(full, intents, "X") is None
     assert rw.confidences_missing(pd.DataFrame({"student_confidence": [0.9]}), intents, "X") is None
+    blank = pd.DataFrame({"student_probs": [None, [0.6, 0.4]]})  # as a stored upload without probabilities
+    assert "these rows have none" in rw.confidences_missing(blank, intents, "X")
     half = rw.confidences_missing(full[["p_student_a"]], intents, "X")
     assert half is not None and "only 1 of the 2 intents" in half
 
