@@ -36,9 +36,7 @@ def critical_price_range(a) -> None:
     rng = a.usd_per_critical_event_range
     if "usd_per_critical_event" in dict(a.uncertain):
         drawn = uncertain_inputs.in_words("usd_per_critical_event", distributions.specs(a)["usd_per_critical_event"])
-        st.info(
-            f"Each resample draws its $ per critical event from a {drawn} (set below); that replaces a price range."
-        )
+        st.info(f"Each resample draws its $ per critical event from a {drawn}, set below; that replaces a price range.")
         return
     if rng is None:
         st.info(
@@ -193,7 +191,8 @@ def what_if(ev, a) -> None:
         f"How good must the {model} be to win at this $ per critical event?", 0.0, 1e6, 2.0, 0.1, key="wi_at"
     )
     be = whatif.break_even(ev.cube, a.replace(usd_per_critical_event=float(at)), model, metric)
-    st.warning(f"Hypothetical break-even: at {usd(at, cents=True)} per critical event, {be.note}.")
+    note = be.note.removesuffix(" (hypothetical)")  # the box says so first
+    st.warning(f"Hypothetical break-even: at {usd(at, cents=True)} per critical event, {note}.")
 
 
 if d is not None:

@@ -58,6 +58,10 @@ def entry(a, *, title: str = "Which assumptions are uncertain?") -> None:
     drawn = distributions.specs(a)
     if drawn:
         st.markdown("Drawn now: " + "; ".join(f"{words(k)} {in_words(k, d)}" for k, d in drawn.items()))
+        st.caption(
+            "The single values (in the sidebar and the fields) stay the verdict's point estimate; the draws widen "
+            "its interval and price the value of information."
+        )
     else:
         st.caption("Every assumption is a single value. Give one a range when you are unsure of it.")
     c1, c2 = st.columns([2, 3])

@@ -33,8 +33,16 @@ def test_value_of_information_on_the_uncertainty_page_and_the_overview(db):
     # the what-if says it is hypothetical; the seed student's critical $7,560 −20% adds $1,512 to the $1,122
     assert any(b.startswith("Hypothetical, not evidence") and "$2,634/month" in b for b in _boxes(at))
     # the break-even is hypothetical too, and the banner's verdict (stored evidence) is untouched by the what-if
-    assert any(b.startswith("Hypothetical break-even: at $2.00 per critical event") for b in _boxes(at))
-    assert any("saves $1,122/month" in b for b in _boxes(at))
+    # docs/uncertainty.md: `voi --break-even-at 2` says 0.9%; "hypothetical" once, at the start of the box
+    assert (
+        "Hypothetical break-even: at $2.00 per critical event, the student wins once the student's critical "
+        "misroutes fall by 0.9%."
+    ) in _boxes(at)
+    before = at.session_state["assumptions"]
+    at.slider(key="wi_pct").set_value(-50).run()  # −50%: $7,560 × 0.5 = $3,780 more saved, $4,902
+    assert any(b.startswith("Hypothetical, not evidence") and "$4,902/month" in b for b in _boxes(at))
+    assert any("saves $1,122/month" in b for b in _boxes(at))  # the banner's verdict never moves
+    assert at.session_state["assumptions"] == before
 
     # a bad distribution is refused naming what is wrong, and changes nothing
     at.selectbox(key="unc_name").set_value("usd_per_harm_unit").run()
@@ -94,3 +102,4 @@ def test_a_range_typed_on_the_assumptions_page_is_the_uncertainty_pages(db):
     at.switch_page("app_pages/uncertainty.py").run()
     said = " ".join(m.value for m in at.markdown)
     assert "Drawn now: requests per month uniform, low 1,000,000, high 1,800,000 (mean 1,400,000)" in said
+    assert any("stay the verdict's point estimate" in c.value for c in at.caption)
