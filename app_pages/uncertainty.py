@@ -12,10 +12,20 @@ from engine.present import figures
 from engine.present import figures_uncertainty as fu
 from engine.present.glossary import define
 from engine.present.money import usd
-from ui import common, uncertain_inputs
+from ui import choices, common, uncertain_inputs
+from ui.url import Choice
 
+PAGE = "uncertainty"  # the page's own choices in the URL as p.uncertainty.<name> (ui.choices)
+WHAT = {"critical_rate": "critical misroutes", "misroute_rate": "all misroutes"}
+LABEL = Choice(PAGE, "usd_per_label", voi.DEFAULT_USD_PER_LABEL, "voi_label", lo=0.0, hi=1e6)
+HORIZON = Choice(PAGE, "horizon_months", voi.DEFAULT_HORIZON_MONTHS, "voi_horizon", lo=1.0, hi=1200.0)
+WI_MODEL = Choice(PAGE, "what_if_model", "student", "wi_model", options=tuple(scenario.MODELS))
+WI_METRIC = Choice(PAGE, "what_if_metric", "critical_rate", "wi_metric", options=tuple(WHAT))
+WI_PCT = Choice(PAGE, "what_if_pct", -20, "wi_pct", lo=-100, hi=100)
+WI_AT = Choice(PAGE, "break_even_at", 2.0, "wi_at", lo=0.0, hi=1e6)
 ev, a, _ = common.current()
 st.title("Uncertainty")
+choices.check(PAGE, (LABEL, HORIZON, WI_MODEL, WI_METRIC, WI_PCT, WI_AT))
 d = common.decide_current()
 common.verdict_banner(d)
 
@@ -82,10 +92,10 @@ def value_of_information(ev, a, d) -> None:
     st.subheader("Decide now, or learn more first?")
     c1, c2 = st.columns(2)
     label = c1.number_input(
-        "Cost of labelling one request ($)", 0.0, 1e6, voi.DEFAULT_USD_PER_LABEL, 0.05, key="voi_label"
+        "Cost of labelling one request ($)", 0.0, 1e6, voi.DEFAULT_USD_PER_LABEL, 0.05, **choices.bind(LABEL)
     )
     horizon = c2.number_input(
-        "Months the decision stands", 1.0, 1200.0, voi.DEFAULT_HORIZON_MONTHS, 1.0, key="voi_horizon"
+        "Months the decision stands", 1.0, 1200.0, voi.DEFAULT_HORIZON_MONTHS, 1.0, **choices.bind(HORIZON)
     )
     v = _voi(ev.cube.hash, scenario.dumps_json(a), float(label), float(horizon), ev.cube, a)
     (st.success if v.best_n else st.info)(fu.sentence(v))
@@ -169,12 +179,10 @@ def what_if(ev, a) -> None:
     """Shift a model's misroutes without retraining: a hypothetical, never stored."""
     st.subheader("What if a model were better or worse? (hypothetical)")
     c1, c2, c3 = st.columns(3)
-    model = str(c1.selectbox("Model", scenario.MODELS, index=1, format_func=str.capitalize, key="wi_model"))
-    what = {"critical_rate": "critical misroutes", "misroute_rate": "all misroutes"}
-    metric = str(
-        c2.selectbox("Change", ("critical_rate", "misroute_rate"), format_func=lambda m: what[m], key="wi_metric")
-    )
-    pct = c3.slider("By (%)", -100, 100, -20, 5, key="wi_pct")
+    model = str(c1.selectbox("Model", scenario.MODELS, format_func=str.capitalize, **choices.bind(WI_MODEL)))
+    what = WHAT
+    metric = str(c2.selectbox("Change", tuple(WHAT), format_func=WHAT.__getitem__, **choices.bind(WI_METRIC)))
+    pct = int(c3.slider("By (%)", -100, 100, -20, 5, **choices.bind(WI_PCT)))
     try:
         hyp = costs.decompose(whatif.apply(ev.cube, a, [whatif.WhatIf(model, metric, pct / 100)]), a)
     except DistillDecideError as exc:
@@ -188,7 +196,7 @@ def what_if(ev, a) -> None:
         f"{usd(abs(hyp.margin_usd))}/month (the student saves {usd(now)} now)."
     )
     at = st.number_input(
-        f"How good must the {model} be to win at this $ per critical event?", 0.0, 1e6, 2.0, 0.1, key="wi_at"
+        f"How good must the {model} be to win at this $ per critical event?", 0.0, 1e6, 2.0, 0.1, **choices.bind(WI_AT)
     )
     be = whatif.break_even(ev.cube, a.replace(usd_per_critical_event=float(at)), model, metric)
     note = be.note.removesuffix(" (hypothetical)")  # the box says so first

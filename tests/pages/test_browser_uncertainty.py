@@ -1,7 +1,7 @@
 """A product manager's walk through the Uncertainty page in chromium at 1440×900: the seed decides now; the $ per
 critical event typed as lognormal(P10 $0.90, P90 $2.40) (Enter applies it) asks for 5,477 more labels; a reload
-keeps it; a bad distribution names its field and fix; the what-if is hypothetical and the banner never moves.
-Screenshots under screenshots/walk-uncertainty-*.png.
+keeps it, and a $ per label of $0.05 (13,332 more) too; a bad distribution names its field and fix and changes
+nothing; the banner and the body give the same dollars. Screenshots under screenshots/walk-uncertainty-*.png.
 
 By hand (docs/uncertainty.md, B = 10,000, seed 0, $0.10 a label, 12 months): EVPI $23.25/month at points;
 with the lognormal price EVPI $346.45/month, EVPPI evaluation sample $180.79/month and $ per critical event
@@ -60,12 +60,22 @@ def test_product_manager_prices_more_evaluation_on_the_uncertainty_page(tmp_path
         assert page.get_by_role("textbox", name="Distribution").input_value() == "lognormal:0.9,2.4"
         assert metrics(page)[EVPI] == "$346.45/month"
 
+        label = page.get_by_role("spinbutton", name="Cost of labelling one request ($)")
+        label.fill("0.05")
+        label.press("Enter")
+        wait_metric(page, BEST, "13,332")  # cheaper labels buy more
+        page.reload(wait_until="domcontentloaded")
+        wait_metric(page, BEST, "13,332")  # the $ per label is in the link too (p.uncertainty.usd_per_label)
+        assert page.get_by_role("spinbutton", name="Cost of labelling one request ($)").input_value() == "0.05"
+        assert page.get_by_text("the verdict at the top of every page keeps $0.10").count() == 1
+
         spec = page.get_by_role("textbox", name="Distribution")
         spec.fill("uniform:2.4,0.9")
         spec.press("Enter")
         err = page.locator('[data-testid="stAlert"]').filter(has_text="low 2.4 > high 0.9").first
         err.wait_for(timeout=60_000)
         assert "uncertain.usd_per_critical_event" in err.inner_text() and "Fix" in err.inner_text()
-        assert metrics(page)[BEST] == "5,477"  # the bad one changed nothing
+        assert metrics(page)[BEST] == "13,332"  # the bad one changed nothing
         shot(page, "3-bad-distribution")
         assert page.locator("text=Traceback").count() == 0
+        assert not any("Session State API" in t for t in alerts(page))  # bound widgets draw without a warning

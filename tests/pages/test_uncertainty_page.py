@@ -87,6 +87,30 @@ def test_value_of_information_on_the_uncertainty_page_and_the_overview(db):
     # another $ per label: the page says the banner keeps $0.10 over 12 months
     at.number_input(key="voi_label").set_value(0.05).run()
     assert any("the verdict at the top of every page keeps $0.10 over 12 months" in c.value for c in at.caption)
+    assert at.query_params["p.uncertainty.usd_per_label"] == "0.05"  # a reload or a link keeps it
+    assert at.query_params["p.uncertainty.what_if_pct"] == "-50"
+
+
+def test_a_link_reopens_the_pages_own_choices(db):
+    """The $ per label, horizon, what-if and break-even price travel as p.uncertainty.*; a bad one is named."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update(
+        {
+            "uncertain": '{"usd_per_critical_event":"lognormal:0.9,2.4"}',
+            "p.uncertainty.usd_per_label": "0.05",
+            "p.uncertainty.what_if_pct": "-50",
+            "p.uncertainty.break_even_at": "2.5",
+            "p.uncertainty.horizon_months": "0",  # below the 1-month minimum: the default, said once
+        }
+    )
+    at.run().switch_page("app_pages/uncertainty.py").run()
+    assert not at.exception, at.exception
+    assert (at.number_input(key="voi_label").value, at.number_input(key="voi_horizon").value) == (0.05, 12.0)
+    assert (at.slider(key="wi_pct").value, at.number_input(key="wi_at").value) == (-50, 2.5)
+    assert any("'p.uncertainty.horizon_months=0': outside 1 to 1200" in w.value for w in at.warning)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Best number of requests to label"] == "13,332"  # cheaper labels buy more (the walk's figure)
+    assert any(b.startswith("Hypothetical, not evidence") and "$4,902/month" in b for b in _boxes(at))
 
 
 def test_a_range_typed_on_the_assumptions_page_is_the_uncertainty_pages(db):
