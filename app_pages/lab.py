@@ -15,7 +15,7 @@ from engine.paths import runs_dir
 from engine.present import figures_serving as figs
 from engine.runs import launcher, rundir
 from engine.runs.progress import duration_words, eta_words
-from ui import common
+from ui import common, run_view
 
 # the trainer's flags as the form names them, so a refusal points at the box to change
 FORM_LABELS = {
@@ -31,7 +31,16 @@ FORM_LABELS = {
     "--temperature": "Temperature T",
     "--alpha": "α",
     "--loss": "Loss",
+    "--no-baseline": "Also train the fine-tune-only baseline",
 }
+LOSSES = {
+    "kd": "α·T²·KL + (1−α)·CE",
+    "rare-hybrid": "0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE",
+    "cost-aware": "KD whose hard-label term is weighted by the scenario's harm and critical prices "
+    "(a misroute that costs more weighs more)",
+}
+ACCURACY_COLUMNS = ("Teacher accuracy", "Student accuracy", "FT-only accuracy")
+UPLOAD_TYPES = ["csv", "parquet", "json", "jsonl", "ndjson"]  # what engine.data.byo reads (JSON: a list of objects)
 MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 PAST_COLUMNS = {
     "run_id": "Run",
@@ -39,6 +48,7 @@ PAST_COLUMNS = {
     "mode": "Mode",
     "teacher_accuracy": "Teacher accuracy",
     "student_accuracy": "Student accuracy",
+    "finetune_accuracy": "FT-only accuracy",
     "student_epoch": "Student epoch kept",
     "gates_passed": "Passes the gates",
     "seconds": "Training time (s)",
@@ -92,7 +102,7 @@ def model_settings() -> dict:
 
 
 def distillation_settings() -> dict:
-    """The form's last row: a reused teacher, temperature, α and the loss."""
+    """The form's last rows: a reused teacher, temperature, α, the loss and the fine-tune-only baseline."""
     e1, e2, e3, e4 = st.columns(4)
     finished = [r["run_id"] for r in rundir.list_runs() if r["done"]]
     teacher_run = e1.selectbox(
@@ -102,16 +112,24 @@ def distillation_settings() -> dict:
         help="kd-cached then reads the cached teacher logits: re-training the student costs "
         "about as much as fine-tuning it",
     )
+    loss = e4.selectbox("Loss", list(LOSSES), key="lab_loss", help="; ".join(f"{k}: {v}" for k, v in LOSSES.items()))
+    st.caption(
+        f"**cost-aware**: {LOSSES['cost-aware']}, under the seed scenario's prices; for a label set that is not "
+        "MangaAssist's, 1 harm unit per misroute and no critical intents make it plain KD."
+    )
+    baseline = st.checkbox(
+        "Also train the fine-tune-only baseline",
+        True,
+        key="lab_baseline",
+        help="a KD run trains a student of the same size without the teacher beside it, so the run shows whether "
+        "distillation helped (paired differences with 95% intervals); off saves that student's training time",
+    )
     return dict(
         teacher_run=None if teacher_run.startswith("(") else teacher_run,
         temperature=float(e2.number_input("Temperature T", 0.5, 20.0, 3.0, 0.5, key="lab_temperature")),
         alpha=float(e3.slider("α (soft-target weight)", 0.0, 1.0, 0.7, 0.05, key="lab_alpha")),
-        loss=e4.selectbox(
-            "Loss",
-            ["kd", "rare-hybrid"],
-            key="lab_loss",
-            help="kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45·CE + 0.35·T²·KL + 0.20·class-weighted CE",
-        ),
+        loss=loss,
+        baseline=baseline,
     )
 
 
@@ -269,7 +287,7 @@ def follow(ev) -> None:
 
 def past_table(past: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(past)[list(PAST_COLUMNS)].rename(columns=PAST_COLUMNS)
-    for col in ("Teacher accuracy", "Student accuracy"):
+    for col in ACCURACY_COLUMNS:
         df[col] = pd.to_numeric(df[col], errors="coerce") * 100
     return df
 
@@ -290,9 +308,12 @@ def past_runs() -> None:
         column_config={
             "Teacher accuracy": st.column_config.NumberColumn(format="%.1f%%"),
             "Student accuracy": st.column_config.NumberColumn(format="%.1f%%"),
+            "FT-only accuracy": st.column_config.NumberColumn(format="%.1f%%"),
             "Training time (s)": st.column_config.NumberColumn(format="%.0f"),
         },
     )
+    followed = st.session_state.get("lab_run", (None,))[0]
+    run_view.pick_and_show([r["run_id"] for r in past if r["done"]], followed)
     stopped = [r["run_id"] for r in past if r["state"] in launcher.RESUMABLE]
     if stopped:
         again = st.selectbox("Interrupted runs", stopped, key="lab_resume_pick")
@@ -333,9 +354,10 @@ st.markdown(f"Evidence behind every page now: **{ev.label}** ({ev.cube.n:,} requ
 follow(ev)
 st.subheader("Start a training run")
 data_file = st.file_uploader(
-    "Training data (optional; CSV/parquet with a text column and a label column, named in the **Text column** and "
-    "**Label column** boxes below). Without it the generated MangaAssist data is used.",
-    type=["csv", "parquet"],
+    "Training data (optional; CSV, parquet, JSON (a list of objects) or JSONL (one object per line) with a text "
+    "column and a label column, named in the **Text column** and **Label column** boxes below). Without it the "
+    "generated MangaAssist data is used.",
+    type=UPLOAD_TYPES,
     key="lab_data",
 )
 settings = train_form()

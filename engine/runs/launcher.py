@@ -198,7 +198,7 @@ def list_runs() -> list[dict]:
     return rundir.list_runs()
 
 
-UPLOAD_SUFFIXES = (".csv", ".parquet")  # what engine.data.byo reads
+UPLOAD_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl", ".ndjson")  # what engine.data.byo reads
 MAX_UPLOAD_BYTES = 50_000_000
 
 
@@ -211,7 +211,12 @@ def store_upload(name: str, data: bytes, *, root: Path | None = None, max_bytes:
     """
     shown = f"upload {Path(str(name)).name[:80]!r}"
     suffix = Path(str(name)).suffix.lower()
-    require(suffix in UPLOAD_SUFFIXES, shown, "is not a CSV or parquet file", "upload a .csv or .parquet file")
+    require(
+        suffix in UPLOAD_SUFFIXES,
+        shown,
+        "is not a CSV or parquet (or JSON / JSONL) file",
+        "upload a .csv, .parquet, .json or .jsonl file",
+    )
     require(bool(data.strip()), shown, "is empty", "export the table again")
     require(
         len(data) <= max_bytes,
