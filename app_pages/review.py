@@ -1,6 +1,7 @@
 """Weekly review: this week against the last stored review, the margin across reviews, what changed and why, the
 failure-mode tree and gates, a button that records the review, and the dated report (the review itself)."""
 
+import getpass
 from datetime import date
 
 import pandas as pd
@@ -14,8 +15,9 @@ from engine.present import review_report as rr
 from engine.present import tables
 from engine.present.money import usd
 from engine.rollout import drift
-from ui import common
+from ui import choices, common
 from ui.fields import BY_PATH
+from ui.url import Choice
 
 EXAMPLE = "example (generated, 12 weeks)"
 
@@ -39,13 +41,14 @@ def production() -> pd.DataFrame | None:
     except DistillDecideError:
         series = []
     opts = ["none"] + series + [EXAMPLE, "upload…"]
+    src = Choice("review", "cycles", "production" if "production" in opts else "none", "review_src", tuple(opts))
+    choices.check("review", (src,))  # kept in the URL as p.review.cycles: a reload keeps the choice
     pick = st.selectbox(
         "Production cycles",
         opts,
-        index=opts.index("production") if "production" in opts else 0,
-        key="review_src",
         help="Weekly production stats (agreement, KL, critical rates, volume, "
         "prices) drawn on the same timeline as the reviews; `python -m engine review cycles FILE`.",
+        **choices.bind(src),
     )
     if pick == "upload…":
         up = common.upload_frame("Production cycles (CSV/parquet)", "review_cycles")
@@ -74,7 +77,10 @@ EXAMPLE_DATES += [(11, 2), (11, 9)]
 
 
 def headline(now: dict, last: dict | None, dd: dict | None, go: tuple[str, str]) -> None:
-    """This week's margin with its interval beside the last review's, the change, and go / no-go."""
+    """Go / no-go first (one headline, in its colour), then this week's margin with its interval beside the last
+    review's, and the change."""
+    show = {"go": st.success, "canary": st.info, "hold": st.warning}.get(go[0], st.error)
+    show(go[1] if go[1].startswith("**") else f"**{go[1].split(':')[0]}:**{go[1].split(':', 1)[1]}")
     c1, c2, c3 = st.columns(3)
     lo, hi = now["decision"]["bootstrap"]["margin_ci95"]
     c1.metric(
@@ -94,27 +100,33 @@ def headline(now: dict, last: dict | None, dd: dict | None, go: tuple[str, str])
         c3.caption(f"{n} cause{'s' if n != 1 else ''}, below" if n else "nothing changed")
     else:
         c2.metric("Last review", "none before this one" if stored_review(now) else "none stored")
-    (st.success if go[0] == "go" else st.warning if go[0] == "hold" else st.error)(f"**{go[1]}**")
 
 
 def record_form(ev, a, d, note: str, latest: dict | None) -> None:
     """Record this week's review: the decision on screen, stored once per date, evidence and scenario."""
     with st.form("review_record"):
         c1, c2, c3 = st.columns([1, 1, 2])
-        day = c1.date_input("Review date", value=date.today(), key="review_date")
-        who = c2.text_input("Recorded by", value=common.author(), key="review_author")
+        day = c1.date_input(
+            "Review date",
+            value=date.today(),
+            max_value=date.today(),
+            key="review_date",
+            help="On or before today: a later week is recorded when it comes.",
+        )
+        who = c2.text_input("Recorded by", value=recorder(), key="review_author")
         text = c3.text_input("Note (why this week)", key="review_note")
         if st.form_submit_button("Record this week's review", type="primary"):
             try:
                 r, created = reviews.record(
                     ev,
                     a,
-                    scenario_label=note or "current inputs",
+                    scenario_label=reviews.scenario_words(note or "current inputs", a),
                     review_date=day,
                     author=who,
                     note=text,
                     decision=d,
                     seed=common.BOOTSTRAP_SEED,
+                    draws=common.draws_for(ev.cube.hash, ev.cube),
                 )
             except DistillDecideError as exc:
                 common.show_error(exc)
@@ -124,6 +136,12 @@ def record_form(ev, a, d, note: str, latest: dict | None) -> None:
                 + ("recorded" if created else "was already recorded with these inputs: nothing written")
             )
             st.rerun()
+
+
+def recorder() -> str:
+    """Who records: the name given on the dashboard, else the OS user name (as the CLI does), never "anonymous"."""
+    name = common.author()
+    return name if name and name != "anonymous" else (getpass.getuser() or "dashboard user")
 
 
 def stored_review(r: dict) -> bool:
@@ -162,12 +180,13 @@ def changed_words(dd: dict | None, last: dict | None, a, shown: dict) -> None:
 
 def drift_and_gates(t, now: dict) -> None:
     st.markdown("**Each branch of the failure-mode tree, judged on the timeline**")
-    st.dataframe(rr.tree_table(t.branches), hide_index=True, width="stretch")
+    st.table(rr.tree_table(t.branches), hide_index=True)  # a table wraps its words: nothing truncated
     left, right = st.columns(2)
     gate = next((g["threshold"] for g in now["decision"]["gates"]["gates"] if g["metric"] == "agreement"), None)
+    left.markdown(f"**{fr.agreement_takeaway(t.frame, gate)}**")  # the takeaway above the chart, never clipped
     left.plotly_chart(fr.agreement_trend(t.frame, gate), theme=None)  # its own 14 px near-black text
     right.markdown("**Promotion gates**")
-    right.dataframe(rr.gates_table(now), hide_index=True, width="stretch")
+    right.table(rr.gates_table(now), hide_index=True)
 
 
 def which(past: list[dict], now: dict) -> tuple[dict, dict | None, bool]:
@@ -226,8 +245,11 @@ def downloads(inp, same: bool) -> None:
 
 def page(ev, a, note: str, d) -> None:
     past = stored()
-    who = common.author() if common.author() != "anonymous" else "you (not recorded)"
-    now = reviews.draft(ev, a, d, scenario_label=note or "current inputs", author=who, seed=common.BOOTSTRAP_SEED)
+    who = recorder()
+    draws = common.draws_for(ev.cube.hash, ev.cube)  # the verdict's resamples: the guardrail's interval reads them
+    now = reviews.draft(
+        ev, a, d, scenario_label=note or "current inputs", author=who, seed=common.BOOTSTRAP_SEED, draws=draws
+    )
     shown, last, same = which(past, now)
     head, charts = st.container(), st.container()  # filled once the timeline is known (its picker is lower down)
     dd = reviews.diff(last, shown) if last is not None else None
@@ -238,8 +260,10 @@ def page(ev, a, note: str, d) -> None:
     with head:
         headline(shown, last, dd, rr.go_no_go(shown, t.branches))
     c1, c2 = charts.columns(2)
+    c1.markdown(f"**{fr.margin_takeaway(t.frame)}**")  # each takeaway above its chart, as text
     c1.plotly_chart(fr.margin_trend(t.frame), theme=None)  # the figures' own 14 px near-black text
     if dd is not None:
+        c2.markdown(f"**{fr.waterfall_takeaway(dd)}**")
         c2.plotly_chart(fr.change_waterfall(dd), theme=None)
     if not (same and shown["review_date"] == date.today().isoformat()):
         record_form(ev, a, d, note, past[-1] if past else None)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +24,14 @@ from engine.decision.cube import Evidence
 from engine.errors import DistillDecideError, require
 from engine.present.money import usd
 from engine.present.tables import plain_name, plain_value
+from engine.review_timeline import (  # noqa: F401  (the timeline half, re-exported for the page and the CLI)
+    Timeline,
+    build_timeline,
+    cycle_date,
+    production_cycles,
+    review_timeline,
+    timeline,
+)
 from engine.rollout import drift
 from engine.rollout import gates as gates_mod
 
@@ -32,21 +39,52 @@ AUTHOR = validate.Text(100)
 NOTE = validate.Text(2_000, blank_ok=True)
 
 
-def parse_date(text: str | date | None) -> str:
-    """A review date as YYYY-MM-DD (today when not given)."""
+def parse_date(text: str | date | None, *, future_ok: bool = True) -> str:
+    """A review date as YYYY-MM-DD (today when not given); ``future_ok=False`` refuses a date after today (a
+    review recorded "next week" would become the "last review" and put the trend out of order)."""
     if text is None or text == "":
         return date.today().isoformat()
-    if isinstance(text, date):
-        return text.isoformat()
     try:
-        return date.fromisoformat(str(text).strip()).isoformat()
+        day = text if isinstance(text, date) else date.fromisoformat(str(text).strip())
     except ValueError:
         raise DistillDecideError("date", f"{text!r} is not a date", "give it as YYYY-MM-DD, e.g. 2026-12-01") from None
+    today = date.today()
+    require(
+        future_ok or day <= today,
+        "date",
+        f"{day.isoformat()} is after today ({today.isoformat()})",
+        "record a review on or before today's date; a later week is recorded when it comes",
+    )
+    return day.isoformat()
 
 
 def scenario_key(a: scenario.Assumptions) -> str:
     """The scenario's version: a hash of its priced fields (the same inputs give the same key)."""
     return hashlib.sha256(json.dumps(a.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def scenario_words(label: str, a: scenario.Assumptions) -> str:
+    """The scenario's name, saying so when inputs named after the seed are not the seed's: "seed scenario,
+    modified ($ per critical event $1.20 → $1.45)"."""
+    from engine.data import seed
+
+    if not label.lower().startswith("seed"):
+        return label
+    try:
+        base = seed.load_assumptions()
+        diff = scenario.changed_fields(base, a)
+    except (DistillDecideError, ValueError, KeyError):
+        return label
+    changed = [(k, b, v) for k, (b, v) in diff.items() if k not in attribution.UNPRICED]
+    if not changed:
+        return label
+    words = [
+        f"harm matrix ({_matrix_cells(b, v)} cells changed)"
+        if k == "harm_matrix"
+        else f"{plain_name(k)} {value_words(k, b)} → {value_words(k, v)}"
+        for k, b, v in changed[:3]
+    ]
+    return f"{label}, modified ({'; '.join(words)}{'; …' if len(changed) > 3 else ''})"
 
 
 def _quality(d: verdict.Decision) -> list[dict[str, Any]]:
@@ -56,8 +94,34 @@ def _quality(d: verdict.Decision) -> list[dict[str, Any]]:
     ]
 
 
-def decision_record(ev: Evidence, a: scenario.Assumptions, d: verdict.Decision) -> dict[str, Any]:
-    """What a review keeps of a decision: the whole decision, its quality metrics and its one timeline row."""
+def rollout_record(ev: Evidence, a: scenario.Assumptions, d: verdict.Decision, draws=None, seed: int = 0) -> dict:
+    """The canary guardrail and the Rollout page's go / no-go for decision ``d``: the same engine functions
+    (:func:`engine.rollout.canary.guardrail_check`, :func:`engine.present.figures_rollout.go_no_go`), so the
+    review and the Rollout page give one answer. ``draws``: the decision's resamples (drawn again when None:
+    same cube, B and seed give the same draws)."""
+    from engine.decision import uncertainty
+    from engine.present import figures_rollout
+    from engine.rollout import canary
+
+    if draws is None:
+        draws = uncertainty.draw(ev.cube, d.bootstrap.B, seed)
+    g = canary.guardrail_check(d.breakdown, ev.cube, a, draws)
+    go, sentence = figures_rollout.go_no_go(d.gates, g)
+    return {
+        "guardrail": {
+            "limit_usd_per_month": g.limit_usd_per_month,
+            "offline_estimate_usd_per_month": g.offline_estimate_usd_per_month,
+            "estimate_ci95_usd": list(g.estimate_ci95_usd),
+            "already_breached": g.already_breached,
+            "proposed_limit_usd_per_month": g.proposed_limit_usd_per_month,
+        },
+        "rollout": {"go": go, "sentence": sentence},
+    }
+
+
+def decision_record(ev: Evidence, a: scenario.Assumptions, d: verdict.Decision, draws=None, seed: int = 0) -> dict:
+    """What a review keeps of a decision: the whole decision, its quality metrics, its one timeline row, and the
+    canary guardrail with the Rollout page's go / no-go."""
     row = drift.cycle_from_cube(ev.cube, a).iloc[0].to_dict()
     kl = d.quality.get("kl_t3", "pair")
     row["kl_t3"] = kl.point if kl is not None else None
@@ -66,7 +130,7 @@ def decision_record(ev: Evidence, a: scenario.Assumptions, d: verdict.Decision) 
     )
     out = d.to_dict() | {"quality": _quality(d), "cycle": row, "cube_n": ev.cube.n}
     out["break_evens"] = {k: be.value for k, be in d.break_evens.items()}
-    return out
+    return out | rollout_record(ev, a, d, draws, seed)
 
 
 def draft(
@@ -79,8 +143,10 @@ def draft(
     author: str | None = None,
     note: str = "",
     seed: int = 0,
+    draws=None,
 ) -> dict[str, Any]:
-    """A review of decision ``d`` as it would be stored (``review_id`` None until :func:`record` stores it)."""
+    """A review of decision ``d`` as it would be stored (``review_id`` None until :func:`record` stores it);
+    ``draws``: the decision's own resamples when the caller has them (the guardrail's interval reads them)."""
     return {
         "review_id": None,
         "review_date": parse_date(review_date),
@@ -89,7 +155,7 @@ def draft(
         "scenario": scenario_label,
         "scenario_key": scenario_key(a),
         "assumptions": a.to_dict(),
-        "decision": decision_record(ev, a, d) | {"bootstrap_seed": seed},
+        "decision": decision_record(ev, a, d, draws, seed) | {"bootstrap_seed": seed},
         "author": AUTHOR.check(author or getpass.getuser() or "cli", "author"),
         "note": NOTE.check(note or "", "note"),
         "recorded_at": "not recorded",
@@ -108,6 +174,7 @@ def record(
     B: int = 10_000,
     seed: int = 0,
     decision: verdict.Decision | None = None,
+    draws=None,
 ) -> tuple[dict[str, Any], bool]:
     """Decide and store one review (idempotent per date, evidence and scenario); returns (review, created).
 
@@ -115,9 +182,15 @@ def record(
     ``seed`` (the dashboard's current decision), so recording changes no number.
     """
     from engine import store
+    from engine.decision import uncertainty
 
-    d = decision if decision is not None else verdict.decide(ev, a, gate_list, B=B, rng=seed)
-    rec = draft(ev, a, d, scenario_label=scenario_label, review_date=review_date, author=author, note=note, seed=seed)
+    day = parse_date(review_date, future_ok=False)
+    if decision is None:
+        draws = draws if draws is not None else uncertainty.draw(ev.cube, B, seed)
+    d = decision if decision is not None else verdict.decide(ev, a, gate_list, B=B, rng=seed, draws=draws)
+    rec = draft(
+        ev, a, d, scenario_label=scenario_label, review_date=day, author=author, note=note, seed=seed, draws=draws
+    )
     sources.store_cube(ev.cube)
     rid, created = store.save_review(rec)
     return store.load_review(rid), created
@@ -220,117 +293,6 @@ def diff(r0: dict[str, Any], r1: dict[str, Any]) -> dict[str, Any]:
         "method": att.method,
         "note": att.note,
     }
-
-
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})")
-
-
-def cycle_date(label: str) -> str | None:
-    """A production cycle's date from its ``date`` value or its label: 2026-11-30, or ISO week 2026-W48 (Monday)."""
-    s = str(label).strip()
-    if m := _WEEK.match(s):
-        try:
-            return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1).isoformat()
-        except ValueError:
-            return None
-    try:
-        return date.fromisoformat(s[:10]).isoformat()
-    except ValueError:
-        return None
-
-
-def timeline(reviews: list[dict[str, Any]], production: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Reviews and production cycles on one dated timeline (drift's cycle columns, plus ``kind`` and margins)."""
-    rows = []
-    for r in reviews:
-        d = r["decision"]
-        row = dict(d["cycle"]) | {"cycle": f"{r['review_date']} review #{r['review_id']}", "date": r["review_date"]}
-        lo, hi = d["bootstrap"]["margin_ci95"]
-        row |= {"kind": "review", "margin_usd": d["margin_usd"], "margin_lo_usd": lo, "margin_hi_usd": hi}
-        rows.append(row)
-    if production is not None and len(production):
-        prod = drift.validate_cycles(production, blank_ok=True)
-        for rec in prod.to_dict(orient="records"):
-            when = cycle_date(rec.get("date") or rec["cycle"])
-            require(
-                when is not None,
-                "cycles column cycle",
-                f"{rec['cycle']!r} is not a date",
-                "give a date column (YYYY-MM-DD) or name cycles by date or ISO week (2026-W48)",
-            )
-            rows.append({k: v for k, v in rec.items() if k != "date"} | {"date": when, "kind": "production"})
-        if reviews:
-            priced = _priced_production(prod, scenario.Assumptions.from_dict(reviews[-1]["assumptions"]))
-            for row in rows[len(reviews) :]:
-                row["margin_usd"] = priced.get(row["cycle"], float("nan"))
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    out = out.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)
-    return out.drop(columns=[c for c in out if out[c].isna().all()])
-
-
-PRICED = [f"{m}_{c}" for m in scenario.MODELS for c in ("harm_units_per_request", "critical_rate")]
-
-
-def _priced_production(prod: pd.DataFrame, a: scenario.Assumptions) -> dict[str, float]:
-    """Each production week's margin, priced by the one cost formula with the latest review's assumptions (its own
-    volume and $ per critical event where it has them) — only weeks that carry both models' harm and critical
-    rates: a margin missing a component would be a wrong number, not a partial one."""
-    full = prod.dropna(subset=[c for c in PRICED if c in prod])
-    if full.empty or not all(c in prod for c in PRICED):
-        return {}
-    wide = drift.cycle_margins(drift.cycle_costs(full.reset_index(drop=True), a))
-    return dict(zip(wide["cycle"], wide["margin_usd"].astype(float)))
-
-
-@dataclass(frozen=True)
-class Timeline:
-    frame: pd.DataFrame  # one row per review and production cycle, by date
-    alerts: list[drift.Alert]
-    branches: list[drift.Branch]
-
-
-def production_cycles(series: str | None) -> pd.DataFrame | None:
-    """A stored production cycle series, or None when it is not stored."""
-    from engine import store
-
-    if not series or series not in store.list_cycle_series():
-        return None
-    return store.load_cycles(series)
-
-
-ASSUMED = ("critical_price_above_break_even",)  # judged on the reviews' own assumptions, not on production stats
-
-
-def build_timeline(stored: list[dict[str, Any]], production: pd.DataFrame | None = None) -> Timeline:
-    """The timeline, the drift alerts and the failure-mode tree (break-even: the latest review's).
-
-    A production symptom (agreement, KL, critical gap, savings, traffic) is judged on the production cycles when
-    there are any — a review's offline evaluation would otherwise break a run of bad production weeks, or become
-    the "latest" entry that hides this week's alert — and on the reviews when there are none. The critical-price
-    branch is judged on the reviews' assumptions. Each branch says which series it read.
-    """
-    frame = timeline(stored, production)
-    if frame.empty:
-        return Timeline(frame, [], [])
-    be = stored[-1]["decision"].get("break_evens", {}).get("usd_per_critical_event") if stored else None
-    series = {k: df.reset_index(drop=True) for k in ("review", "production") if len(df := frame[frame.kind == k])}
-    judge = lambda rule: next(
-        k for k in (("review", "production") if rule in ASSUMED else ("production", "review")) if k in series
-    )
-    found = {k: drift.check(df, break_even_usd_per_critical_event=be, blank_ok=True) for k, df in series.items()}
-    trees = {k: {b.rule: b for b in drift.failure_tree(df, found[k], on=f"{k} cycles")} for k, df in series.items()}
-    alerts = [a for k, xs in found.items() for a in xs if judge(a.rule) == k]
-    branches = [trees[judge(rule)][rule] for rule, _, _ in drift.FAILURE_TREE]
-    order = {c: i for i, c in enumerate(frame["cycle"])}
-    return Timeline(frame, sorted(alerts, key=lambda a: order[a.cycle]), branches)
-
-
-def review_timeline(series: str | None = "production") -> Timeline:
-    from engine import store
-
-    return build_timeline(store.list_reviews(), production_cycles(series))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def cmd_record(args) -> int:
     r, created = reviews.record(
         ev,
         a,
-        scenario_label=note,
+        scenario_label=reviews.scenario_words(note, a),
         review_date=args.date,
         author=args.author,
         note=args.note,

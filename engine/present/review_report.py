@@ -27,32 +27,67 @@ PRINT = (
     "@page{margin:14mm 12mm}.printonly{display:none}"
     "@media print{body{max-width:none;font-size:11pt;padding:0}details{display:none}.printonly{display:block}"
     "section,.chart,table{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}"
-    ".modified{border:2px solid #b00020}.noprint{display:none}}"
+    ".modified{border:2px solid #b00020}.noprint{display:none}.chart{max-width:100%;overflow:hidden}"
+    "pre.short{white-space:pre-wrap;word-break:break-all;font-size:8.5pt}}"
 )
 EXTRA = (
     ".go{font-size:1.3em;font-weight:700;padding:.4em .8em;border-radius:4px;display:inline-block}"
-    ".go-go{background:#e6f4ea;color:#0b5d1e}.go-hold{background:#fff4e5;color:#7a4100}"
+    ".go-go{background:#e6f4ea;color:#0b5d1e}.go-hold{background:#fff4e5;color:#7a4100;border-left:6px solid #e07b00}"
+    ".go-canary{background:#e8f0fb;color:#163f73}"
     ".go-nogo{background:#fde8e8;color:#8a1010}.modified{background:#fde8e8;color:#8a1010;padding:.6em 1em;"
     "border-left:6px solid #b00020;font-weight:600}.src{color:#555;font-size:.9em}"
     ".words td,.words th{text-align:left!important;vertical-align:top}"
+    ".takeaway{font-weight:600;margin:.6em 0 .2em}"
 )
 STATUS_WORDS = {"fires": "FIRES", "fired earlier": "fired earlier", "quiet": "quiet", "no data": "no data"}
 
 
+def plain(md: str) -> str:
+    """A Rollout sentence without its markdown (bold markers, line breaks)."""
+    return md.replace("**", "").replace("  \n", " ")
+
+
 def go_no_go(review: dict[str, Any], branches) -> tuple[str, str]:
-    """("go" | "hold" | "nogo", the sentence): the verdict, held back by any failure branch firing now."""
-    v = review["decision"]["verdict"]
+    """("go" | "canary" | "hold" | "nogo", one sentence, headline first): NO-GO when the verdict keeps the teacher
+    or the Rollout page's go / no-go (gates and canary guardrail, stored with the review) blocks; HOLD when a
+    failure branch fires now; else GO (shipping verdict) or GO TO CANARY ONLY (lean verdict)."""
+    d = review["decision"]
+    v, ro = d["verdict"], d.get("rollout")
     firing = [b for b in branches if b.status == "fires"]
+    hold = "; ".join(f"{b.symptom} ({b.action.split(':')[0]})" for b in firing)
     if v["state"] == "blocked" or v["model"] == "teacher":
         word, text = "nogo", "NO-GO for the student: keep the teacher"
+    elif ro is not None and not ro["go"]:
+        word, text = "nogo", "NO-GO: " + plain(ro["sentence"]).removeprefix("No-go: ")
+    elif firing:
+        return "hold", f"HOLD: a failure-mode branch fires this week: {hold}. Act on it before any rollout."
     elif v["state"] == "ship":
         word, text = "go", "GO: promote the student (canary 5% → 25% over 2 weeks, seed 000 §7)"
     else:
-        word, text = "hold", "GO TO CANARY ONLY: the student is cheaper but the interval includes $0"
-    if firing and word != "nogo":
-        word = "hold"
-        text += "; HOLD: " + "; ".join(f"{b.symptom} ({b.action.split(':')[0]})" for b in firing)
+        word, text = "canary", "GO TO CANARY ONLY: the student is cheaper but the interval includes $0"
+    if firing:
+        text += f" Also on HOLD: {hold}."
     return word, text
+
+
+def guardrail_row(review: dict[str, Any]) -> dict[str, str] | None:
+    """The canary guardrail as a gates-table row (the Rollout page's check, stored with the review)."""
+    g = review["decision"].get("guardrail")
+    if g is None:
+        return None
+    limit, est = usd(g["limit_usd_per_month"]), usd(g["offline_estimate_usd_per_month"], signed=True)
+    lo, hi = g["estimate_ci95_usd"]
+    if g["already_breached"]:
+        ev = f"offline estimate {est}/month is above the {limit}/month limit: trips before the canary starts"
+        ev += f" (a limit that holds: {usd(g['proposed_limit_usd_per_month'])}/month)"
+    else:
+        ev = f"offline estimate {est}/month is under the {limit}/month limit: holds"
+    return {
+        "Gate": f"Canary guardrail: critical-error cost grows at most {limit}/month",
+        "Status": "FAIL" if g["already_breached"] else "pass",
+        "Evidence": f"{ev}; 95% interval {usd(lo)} to {usd(hi)}/month",
+        "Source": "seed 000 §7 rollout plan; the Rollout page's check",
+    }
 
 
 def diff_sentence(dd: dict[str, Any]) -> str:
@@ -154,11 +189,14 @@ def tree_table(branches) -> pd.DataFrame:
 
 
 def gates_table(review: dict[str, Any]) -> pd.DataFrame:
+    """Every promotion gate with its status in words, then the canary guardrail."""
     g = review["decision"]["gates"]["gates"]
     status = lambda p: "pass" if p is True else ("FAIL" if p is False else "not measured")
-    return pd.DataFrame(
-        [{"Gate": x["name"], "Status": status(x["passed"]), "Evidence": x["evidence"], "Source": x["note"]} for x in g]
-    )
+    rows = [
+        {"Gate": x["name"], "Status": status(x["passed"]), "Evidence": x["evidence"], "Source": x["note"]} for x in g
+    ]
+    guard = guardrail_row(review)
+    return pd.DataFrame(rows + ([guard] if guard else []), columns=["Gate", "Status", "Evidence", "Source"])
 
 
 def _section(title: str, *body: str) -> str:
@@ -169,7 +207,7 @@ def _sources(r: dict[str, Any]) -> str:
     d = r["decision"]
     items = [
         f"Evidence: {r['evidence']}, cube {r['cube_hash']} ({d.get('cube_n', 0):,} evaluated requests).",
-        f"Assumptions: scenario {r['scenario']}, version {r['scenario_key']} (every dollar is priced with them).",
+        f"Assumptions: {r['scenario']}, version {r['scenario_key']} (every dollar is priced with them).",
         f"Interval and chance: paired bootstrap, B = {d['bootstrap']['B']:,}, seed {d.get('bootstrap_seed', 0)}.",
         (
             f"Recorded by {r['author']} on {str(r['recorded_at'])[:16]} UTC"
@@ -194,22 +232,38 @@ def _reproduce(inp) -> str:
     cmds.append(f"python -m engine report --review {r['review_id']} --out review.html")
     meta = {"review": {k: v for k, v in r.items() if k != "decision"}, "code_version": code_version()}
     text = html.escape("\n".join(cmds) + "\n\n" + json.dumps(meta, indent=2, default=str))
-    return (  # folded on screen; printed in full (a closed <details> prints nothing)
+    key = f"Scenario {r['scenario']}, version {r['scenario_key']}; cube {r['cube_hash']}; code {code_version()}."
+    short = html.escape("\n".join(cmds) + "\n\n" + key)
+    return (  # the full JSON on screen, folded; on paper only the commands and the keys they need
         f"<details><summary>Reproduce these numbers</summary><pre>{text}</pre></details>"
-        f"<section class='printonly'><h3>Reproduce these numbers</h3><pre>{text}</pre></section>"
+        f"<section class='printonly'><h3>Reproduce these numbers</h3><pre class='short'>{short}</pre>"
+        "<p class='src'>The full assumptions (harm matrix included) are in the HTML file's folded block and in "
+        "<code>review show --json</code>.</p></section>"
     )
 
 
+PRINT_WIDTH = 690  # px: an A4 page less 12 mm margins is 703 CSS px, so each chart prints whole
+
+
 def _figs(inp) -> list[str]:
+    """Each chart as HTML, its one-line takeaway above it as text (never clipped by the plot's toolbar), drawn at
+    a width an A4 page holds (plotly's SVG does not reflow when printed)."""
     frame = inp.timeline.frame
     gate = next((g["threshold"] for g in inp.review["decision"]["gates"]["gates"] if g["metric"] == "agreement"), None)
-    figs = [fr.margin_trend(frame)] + ([fr.change_waterfall(inp.diff)] if inp.diff else [])
-    figs.append(fr.agreement_trend(frame, gate))
+    figs = [(fr.margin_takeaway(frame), fr.margin_trend(frame))]
+    if inp.diff:
+        figs.append((fr.waterfall_takeaway(inp.diff), fr.change_waterfall(inp.diff)))
+    figs.append((fr.agreement_takeaway(frame, gate), fr.agreement_trend(frame, gate)))
     return [
-        "<div class='chart'>"
-        + pio.to_html(f, include_plotlyjs="inline" if i == 0 else False, full_html=False)
+        f"<div class='chart'><p class='takeaway'>{html.escape(words)}</p>"
+        + pio.to_html(
+            f.update_layout(width=PRINT_WIDTH),
+            include_plotlyjs="inline" if i == 0 else False,
+            full_html=False,
+            config={"displaylogo": False},
+        )
         + "</div>"
-        for i, f in enumerate(figs)
+        for i, (words, f) in enumerate(figs)
     ]
 
 

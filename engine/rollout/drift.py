@@ -88,7 +88,10 @@ def _consecutive(mask: np.ndarray, run: int) -> np.ndarray:
 
 def validate_cycles(df: pd.DataFrame, *, blank_ok: bool = False) -> pd.DataFrame:
     """The cycles table checked: required columns, every numeric column in its range; ``blank_ok`` lets optional
-    columns be blank (a review timeline where some rows are reviews and some production cycles)."""
+    columns be blank (a review timeline where some rows are reviews and some production cycles). A file with a
+    ``date`` column and no ``cycle`` names each cycle by its date."""
+    if "cycle" not in df.columns and "date" in df.columns:
+        df = df.assign(cycle=df["date"].astype(str).str.strip().str[:10])
     missing = [c for c in REQUIRED if c not in df.columns]
     require(
         not missing,

@@ -130,14 +130,22 @@ def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | 
 USE_WORDS = {"point": "point estimate", "lower95": "lower 95% bound", "upper95": "upper 95% bound"}
 
 
+RATE_METRICS = ("accuracy", "agreement", "recall", "precision", "f1", "cost_reduction")  # shares, shown in %
+
+
 def _evidence_words(g: Gate, v: float, ok: bool) -> str:
-    """ "lower 95% bound 0.9432 is at least 0.9: passes" — words, not a comparator a meeting has to parse."""
+    """ "lower 95% bound 94.3% is at least 90%: passes" — words, not a comparator a meeting has to parse; a rate
+    (accuracy, agreement, a cost reduction) in %, like its gate's name and the charts."""
     at = "at least" if g.comparator == ">=" else "at most"
     short = "below" if g.comparator == ">=" else "above"
     where = USE_WORDS[g.use]
+    if g.metric.endswith(RATE_METRICS):
+        val, bound = f"{v:.1%}", f"{g.threshold * 100:.4g}%"
+    else:
+        val, bound = f"{v:.4g}", f"{g.threshold:g}"
     if ok:
-        return f"{where} {v:.4g} is {at} {g.threshold:g}: passes"
-    return f"{where} {v:.4g} is {short} {g.threshold:g}: fails"
+        return f"{where} {val} is {at} {bound}: passes"
+    return f"{where} {val} is {short} {bound}: fails"
 
 
 def _teacher_failure(g: Gate, values: Mapping[str, tuple[float, float | None, float | None]]) -> float | None:

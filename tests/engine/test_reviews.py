@@ -223,8 +223,12 @@ def test_reviews_do_not_hide_a_production_agreement_drop(three):
     assert branch["agreement_below_gate"].status == "fires" and branch["agreement_below_gate"].cycles == ("2026-W49",)
     assert branch["kl_above_limit"].status == "fires" and "0.180" in branch["kl_above_limit"].detail
     assert branch["critical_price_above_break_even"].on == "review cycles"  # the reviews' own $ per critical event
-    word, text = review_report.go_no_go(three[1], t.branches)  # lean student, held by the production alerts
-    assert word == "hold" and "; HOLD: " in text and "Top-1 agreement below the gate for 3 cycles (Re-distil" in text
+    word, text = review_report.go_no_go(three[1], t.branches)  # the guardrail blocks; the alerts hold it too
+    assert (
+        word == "nogo"
+        and " Also on HOLD: " in text
+        and "Top-1 agreement below the gate for 3 cycles (Re-distil" in text
+    )
 
 
 def test_record_takes_one_evidence_flag(db, tmp_path, seed_ev, seed_rows, seed_a):
@@ -248,3 +252,63 @@ def test_record_takes_one_evidence_flag(db, tmp_path, seed_ev, seed_rows, seed_a
     assert first["margin_usd"] == pytest.approx(1_121.92, abs=0.005)
     bad = run_cli("review", "record", "--evidence", "cube:", env_db=db)
     assert bad.returncode == 2 and bad.stderr.startswith("error: --evidence"), bad.stderr
+
+
+def test_the_review_carries_the_rollout_pages_guardrail_and_go_no_go(three, seed_ev, seed_a):
+    """M1: at the seed the canary guardrail blocks (+$1,848 > $1,800): the review says NO-GO, with the sentence the
+    Rollout page computes from the same engine functions, and its gates table carries the guardrail."""
+    from engine.decision import uncertainty
+    from engine.present import figures_rollout
+    from engine.rollout import canary
+
+    r1 = three[0]
+    g = r1["decision"]["guardrail"]
+    assert g["limit_usd_per_month"] == 1_800 and g["already_breached"] is True
+    assert round(g["offline_estimate_usd_per_month"]) == 1_848
+    d = verdict.decide(seed_ev, seed_a, B=B)
+    draws = uncertainty.draw(seed_ev.cube, B, 0)
+    want = figures_rollout.go_no_go(d.gates, canary.guardrail_check(d.breakdown, seed_ev.cube, seed_a, draws))
+    assert r1["decision"]["rollout"] == {"go": want[0], "sentence": want[1]} and want[0] is False
+    word, text = review_report.go_no_go(r1, [])
+    assert word == "nogo" and text.startswith("NO-GO: promoting the student is blocked by the canary guardrail")
+    gates = review_report.gates_table(r1)
+    row = gates[gates["Gate"].str.startswith("Canary guardrail")].iloc[0]
+    assert row["Status"] == "FAIL" and "+$1,848/month is above the $1,800/month limit" in row["Evidence"]
+
+
+def test_a_firing_branch_is_one_hold_headline_first(three):
+    """M1: a review the Rollout page would let through, with a branch firing now: HOLD first, no GO before it."""
+    from engine.rollout import drift
+
+    r = three[0] | {"decision": three[0]["decision"] | {"rollout": {"go": True, "sentence": "**Go:** …"}}}
+    fires = drift.Branch("kl_above_limit", "KL(T = 3) above 0.15", "re-distil: …", "fires", ("w1",), "0.2")
+    word, text = review_report.go_no_go(r, [fires])
+    assert word == "hold" and text.startswith("HOLD: ") and "GO TO CANARY" not in text and "re-distil" in text
+    assert review_report.go_no_go(r, [])[0] == "canary"
+
+
+def test_a_review_dated_after_today_is_refused(db, seed_ev, seed_a):
+    """M2: a review "next week" would become the last review and scramble the trend."""
+    from datetime import date, timedelta
+
+    later = (date.today() + timedelta(days=7)).isoformat()
+    with pytest.raises(DistillDecideError, match="date") as e:
+        reviews.record(seed_ev, seed_a, scenario_label="s", review_date=later, author="s", B=B)
+    assert "after today" in str(e.value)
+    assert store.list_reviews() == []
+    out = run_cli("review", "record", "--bootstrap", "200", "--date", later, env_db=db)
+    assert out.returncode != 0 and "after today" in out.stderr
+
+
+def test_a_date_only_cycles_file_names_each_cycle_by_its_date(three, db, tmp_path):
+    """M3: docs/review.md promises "a date column, or a cycle named by date": a file with ``date`` and no
+    ``cycle`` is accepted, on the page's timeline and by ``review cycles``."""
+    prod = pd.DataFrame({"date": ["2026-11-23", "2026-11-30"], "agreement": [0.97, 0.96], "kl_t3": [0.09, 0.1]})
+    t = reviews.build_timeline(list(three), prod)
+    rows = t.frame[t.frame["kind"] == "production"]
+    assert list(rows["cycle"]) == ["2026-11-23", "2026-11-30"] and list(rows["date"]) == ["2026-11-23", "2026-11-30"]
+    path = tmp_path / "prod.csv"
+    prod.to_csv(path, index=False)
+    out = run_cli("review", "cycles", str(path), env_db=db)
+    assert out.returncode == 0, out.stderr
+    assert list(store.load_cycles("production")["cycle"]) == ["2026-11-23", "2026-11-30"]

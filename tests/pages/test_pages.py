@@ -205,13 +205,14 @@ def test_review_reads_a_stored_production_series_onto_its_timeline(db):
     at.selectbox(key="review_src").set_value("weekly").run()
     assert not at.exception, at.exception
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    agreement = next(c for c in charts if "agreement" in c["layout"]["title"]["text"])
+    agreement = next(c for c in charts if any(t.get("name") == "Production" for t in c["data"]))
     production = next(t for t in agreement["data"] if t["name"] == "Production")
     assert production["x"] == ["2026-11-16", "2026-11-23", "2026-11-30"]  # ISO weeks on their Mondays
     # production symptoms are read on production: its latest week, 93% on 2026-11-30, is below the gate, but only
     # two weeks running, so the three-week rule is quiet
-    assert agreement["layout"]["title"]["text"] == "Production agreement is below the 95% gate (93.0% on 2026-11-30)"
-    tree = next(df.value for df in at.dataframe if "Status" in df.value.columns and "Action" in df.value.columns)
+    takeaway = "**Production agreement is below the 95% gate (93.0% on 2026-11-30)**"
+    assert takeaway in [m.value for m in at.markdown]  # the takeaway is text above the chart, not its title
+    tree = next(df.value for df in at.table if "Status" in df.value.columns and "Action" in df.value.columns)
     status = dict(zip(tree.iloc[:, 0], tree["Status"]))
     assert status["Top-1 agreement below the gate for 3 cycles"] == "quiet"
     assert status["Inference savings shrink > 25%"] == "no data"  # these production weeks carry no inference $
