@@ -62,11 +62,20 @@ def stored_source_evidence(source: str, *, with_rows: bool = True) -> Evidence:
         "list runs with `python -m engine runs list`, or pass a run directory",
     )
     labels = store.run_labels(source.split(":", 1)[1]) if source.startswith("run:") else None
+    if labels is None:  # an upload: the label order its default scenario prices in, as when it was uploaded
+        labels = _scenario_order(store.source_labels(source))
     if not with_rows:
         counts = store.cube_counts_from_rows(source)
         return Evidence(cube_mod.from_counts(counts, intents=labels, source=source), None, f"stored {source}")
     rows = store.load_rows(source)
     return Evidence(cube_mod.from_rows(rows, intents=labels, source=source), rows, f"stored {source}")
+
+
+def _scenario_order(found: set[str]) -> list[str] | None:
+    """The seed scenario's intents in its order when ``found`` fits in them (the Lab's upload does the same), else
+    None (the cube sorts them): the same requests give the same cube layout, so the same resamples."""
+    base = seed.load_assumptions()
+    return list(base.intents) if found and found <= set(base.intents) else None
 
 
 def stored_cube_evidence(cube_hash: str) -> Evidence:

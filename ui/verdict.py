@@ -28,9 +28,14 @@ STYLES = {key: (getattr(st, lk.box), lk.icon, lk.colour.name) for key, lk in loo
 BADGES = looks.BADGES
 
 
-@st.cache_resource(show_spinner="Drawing 10,000 paired bootstrap resamples…", max_entries=16)
 def draws_for(cube_hash: str, _cube, B: int = BOOTSTRAP_B, seed: int = BOOTSTRAP_SEED) -> uncertainty.Draws:
-    """Bootstrap draws depend only on the cube: cached by its hash, re-priced on every input change."""
+    """Bootstrap draws depend only on the cube: cached by its hash and its label order (the hash is the same for
+    the same requests in another order, the draws' columns are not), re-priced on every input change."""
+    return _draws(cube_hash, (tuple(_cube.intents), tuple(_cube.segments)), _cube, B, seed)
+
+
+@st.cache_resource(show_spinner="Drawing 10,000 paired bootstrap resamples…", max_entries=16)
+def _draws(cube_hash: str, layout: tuple, _cube, B: int, seed: int) -> uncertainty.Draws:
     return uncertainty.draw(_cube, B, seed)
 
 

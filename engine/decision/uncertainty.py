@@ -33,6 +33,7 @@ class Draws:
     cube_hash: str
     n: int
     seed: int | None
+    intents: tuple[str, ...] | None = None  # the layout the columns follow: the hash does not see label order
 
     @property
     def B(self) -> int:
@@ -65,7 +66,7 @@ def draw(
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     p = cube.counts / cube.n
     counts = gen.multinomial(n_draw, p, size=int(B)).astype(np.float32)
-    return Draws(counts, cube.hash, n_draw, None if seed is None else int(seed))
+    return Draws(counts, cube.hash, n_draw, None if seed is None else int(seed), cube.intents)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,12 @@ def reprice(
         "draws",
         "were drawn from another cube",
         "draw again for this cube (the dashboard caches draws by cube hash)",
+    )
+    require(
+        draws.intents is None or draws.intents == cube.intents,
+        "draws",
+        "follow another label order than this cube's (the same requests, other columns)",
+        "draw again for this cube's layout (cache draws by hash and label order)",
     )
     q = costs.cell_quantities(cube, a)
     rt, rs = costs.rates_from_counts(q, draws.counts)

@@ -171,7 +171,7 @@ def _joint_draws(joint: pd.DataFrame, cubes: dict, B: int, rng: int) -> dict[str
         cell = c.cell_of_rows(pair)
         summed = np.zeros((c.n_cells, B), dtype=np.float64)
         np.add.at(summed, cell, joint_draws.T)
-        out[name] = uncertainty.Draws(summed.T.astype(np.float32), c.hash, c.n, int(rng))
+        out[name] = uncertainty.Draws(summed.T.astype(np.float32), c.hash, c.n, int(rng), c.intents)
     return out
 
 

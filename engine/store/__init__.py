@@ -20,7 +20,7 @@ from engine.store.cubes import (
 from engine.store.cycles import list_cycle_series, load_cycles, save_cycles
 from engine.store.db import LOCK_WAIT_S, MIGRATIONS, connect, migrate, transaction
 from engine.store.reviews import list_reviews, load_review, save_review
-from engine.store.rows import list_sources, load_rows, read_table_frame, save_rows, write_rows_table
+from engine.store.rows import list_sources, load_rows, read_table_frame, save_rows, source_labels, write_rows_table
 from engine.store.runs import ingest_latency, ingest_run, list_ingested_runs, load_run_log, run_labels
 from engine.store.scenarios import list_scenarios, load_scenario, save_scenario, scenario_history
 
@@ -39,6 +39,7 @@ __all__ = [
     "list_scenarios",
     "list_reviews",
     "list_sources",
+    "source_labels",
     "load_cube",
     "load_cycles",
     "load_review",

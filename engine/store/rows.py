@@ -64,6 +64,18 @@ def load_rows(source: str, path: str | Path | None = None) -> pd.DataFrame:
         ).df()
 
 
+def source_labels(source: str, path: str | Path | None = None) -> set[str]:
+    """Every label a stored source's rows use (true, teacher or student)."""
+    with connect(path, read_only=True) as con:
+        found = con.execute(
+            "SELECT DISTINCT x FROM (SELECT true_intent AS x FROM request_rows WHERE source = ? UNION ALL "
+            "SELECT teacher_pred FROM request_rows WHERE source = ? UNION ALL "
+            "SELECT student_pred FROM request_rows WHERE source = ?)",
+            [source, source, source],
+        ).fetchall()
+    return {str(r[0]) for r in found}
+
+
 def list_sources(path: str | Path | None = None) -> pd.DataFrame:
     with connect(path, read_only=True) as con:
         return con.execute("SELECT source, count(*) AS requests FROM request_rows GROUP BY source ORDER BY source").df()
