@@ -50,7 +50,8 @@ def _quality(cube_hash: str, critical: tuple[str, ...], rows_key: object, _ev):
 
 def quality(a):
     ev = state.evidence()
-    rows_key = None if ev.rows is None else (len(ev.rows), tuple(ev.rows.columns))  # same cube, rows without probs
+    rows = None if ev.rows is None else (len(ev.rows), tuple(ev.rows.columns))  # same cube, rows without probs
+    rows_key = (rows, tuple(ev.cube.intents))  # and the label order the draws' columns follow
     return _quality(ev.cube.hash, tuple(a.critical_intents), rows_key, ev)
 
 
