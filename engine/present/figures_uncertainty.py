@@ -59,6 +59,10 @@ def variance_shares(j: Joint) -> go.Figure:
     names = [words(k) for k, _ in items]
     shares = [100 * max(s, 0.0) for _, s in items]
     top = names[-1] if names else "nothing"
+    title = f"Most of the margin's uncertainty comes from {top}"
+    if len(shares) > 1 and shares[-1] - shares[-2] < 5:  # within 5 points: say it is a tie, not a winner
+        a, b = (n if n.startswith("the ") else f"the {n}" for n in (names[-1], names[-2]))
+        title = f"{a[0].upper() + a[1:]} and {b} explain about equal shares of the margin's uncertainty"
     fig = go.Figure(
         go.Bar(
             x=shares,
@@ -70,12 +74,13 @@ def variance_shares(j: Joint) -> go.Figure:
     )
     _layout(
         fig,
-        title=f"Most of the margin's uncertainty comes from {top}",
+        title=title,
         x="Share of the margin's variance removed by fixing it (%)",
-        y="Source",
+        y="",
         height=max(260, 90 + 40 * len(names)),
     )
     fig.update_xaxes(range=[0, 100])
+    fig.update_yaxes(automargin=True)  # the sources' names in full ("the evaluation sample"), never clipped
     return fig
 
 

@@ -78,6 +78,10 @@ def test_value_of_information_on_the_uncertainty_page_and_the_overview(db):
         "the evaluation sample": {"Worth per month": "$180.79/month", "Worth over 12 months": "$2,169"},
         "$ per critical event": {"Worth per month": "$190.10/month", "Worth over 12 months": "$2,281"},
     }
+    # fixing the sample removes 54% of the variance, fixing the price 53%: a tie, not "most comes from"
+    assert any(
+        "The evaluation sample and the $ per critical event explain about equal shares" in s for s in _titles(at)
+    )
     # the acceptability curve names the banner's break-even ($1.93) beside its own 50% crossing
     assert any("(the point estimate breaks even at $1.93)" in s for s in _titles(at))
     # neither value-of-sampling line wears a model's colour (teacher blue, student orange)
