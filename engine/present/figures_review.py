@@ -37,9 +37,11 @@ def frame_figure(fig: go.Figure, *, x: str, y: str, height: int, legend: bool = 
         margin=dict(l=80, r=24, t=30, b=130 if legend else 70),
         legend=dict(orientation="h", yref="container", y=0.01, yanchor="bottom", x=0, xanchor="left"),
         showlegend=legend,
+        plot_bgcolor="white",  # the same white plot on the page and in the report (no template's blue)
+        paper_bgcolor="white",
     )
-    fig.update_xaxes(automargin=True, tickangle=0, title_standoff=12)
-    return fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True, tickangle=0, title_standoff=12, gridcolor="#e6e6e6", linecolor="#999")
+    return fig.update_yaxes(automargin=True, gridcolor="#e6e6e6", zerolinecolor="#bbb")
 
 
 def _example(frame: pd.DataFrame) -> bool:
@@ -112,7 +114,7 @@ def margin_trend(frame: pd.DataFrame) -> go.Figure:
     )
     _production_margins(fig, frame)
     fig.add_hline(y=0, line_color="#555", line_dash="dot")
-    frame_figure(fig, x="Review date", y="$ per month (above $0: student cheaper)", height=400)
+    frame_figure(fig, x="Review date", y="Margin, $ per month", height=400)  # above $0: the student is cheaper
     fig.update_xaxes(type="category", categoryorder="category ascending", nticks=8)
     return money_axis(fig, "y")
 

@@ -26,7 +26,7 @@ from engine.present.report import STYLE, code_version, verdict_html
 PRINT = (
     "@page{margin:14mm 12mm}.printonly{display:none}"
     "@media print{body{max-width:none;font-size:11pt;padding:0}details{display:none}.printonly{display:block}"
-    "section,.chart,table{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}"
+    ".chart,table,tr,.go,.verdict{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}"
     ".modified{border:2px solid #b00020}.noprint{display:none}.chart{max-width:100%;overflow:hidden}"
     "pre.short{white-space:pre-wrap;word-break:break-all;font-size:8.5pt}}"
 )
@@ -222,6 +222,14 @@ def _sources(r: dict[str, Any]) -> str:
 
 def _reproduce(inp) -> str:
     r = inp.review
+    seed = r["decision"].get("bootstrap_seed", 0)
+    if r["review_id"] in (None, "now"):  # a what-if: nothing stored to show yet
+        cmds = [
+            f"python -m engine decide --cube {r['cube_hash']} --seed {seed} --json --scenario scenario.json"
+            "   # the assumptions below saved as scenario.json",
+            f"python -m engine review record --evidence cube:{r['cube_hash']} --scenario scenario.json  # to keep it",
+        ]
+        return _fold(cmds, r)
     cmds = [
         f"python -m engine review show {r['review_id']} --json",
         f"python -m engine decide --cube {r['cube_hash']} --seed {r['decision'].get('bootstrap_seed', 0)} --json"
@@ -230,6 +238,10 @@ def _reproduce(inp) -> str:
     if inp.previous is not None:
         cmds.append(f"python -m engine review diff {inp.previous['review_id']} {r['review_id']} --json")
     cmds.append(f"python -m engine report --review {r['review_id']} --out review.html")
+    return _fold(cmds, r)
+
+
+def _fold(cmds: list[str], r: dict[str, Any]) -> str:
     meta = {"review": {k: v for k, v in r.items() if k != "decision"}, "code_version": code_version()}
     text = html.escape("\n".join(cmds) + "\n\n" + json.dumps(meta, indent=2, default=str))
     key = f"Scenario {r['scenario']}, version {r['scenario_key']}; cube {r['cube_hash']}; code {code_version()}."

@@ -312,3 +312,25 @@ def test_a_date_only_cycles_file_names_each_cycle_by_its_date(three, db, tmp_pat
     out = run_cli("review", "cycles", str(path), env_db=db)
     assert out.returncode == 0, out.stderr
     assert list(store.load_cycles("production")["cycle"]) == ["2026-11-23", "2026-11-30"]
+
+
+def test_rate_gates_read_in_percent_and_a_modified_seed_says_so(seed_ev, seed_a):
+    """Minor findings: "87.4% is at least 87%" beside "Rare-class accuracy ≥ 87.0%", not "0.874 … 0.87"; the
+    report's scenario for $1.45 inputs is not plain "seed scenario"."""
+    d = verdict.decide(seed_ev, seed_a, B=B)
+    words = {r.gate.metric: r.evidence for r in d.gates.results}
+    assert words["student.rare_class_accuracy"] == "point estimate 87.4% is at least 87%: passes"
+    assert words["agreement"] == "point estimate 97.4% is at least 95%: passes"
+    assert words["student.p95_latency_ms"] == "point estimate 5 is at most 15: passes"  # ms stay ms
+    a1 = seed_a.replace(usd_per_critical_event=1.45)
+    assert reviews.scenario_words("seed scenario", a1) == "seed scenario, modified ($ per critical event $1.20 → $1.45)"
+    assert reviews.scenario_words("seed scenario", seed_a) == "seed scenario"
+
+
+def test_the_price_branch_is_judged_on_production_when_it_carries_the_price(three):
+    prod = pd.DataFrame({"cycle": ["2026-W48", "2026-W49"], "agreement": [0.97, 0.97]})
+    branch = lambda t: next(b for b in t.branches if b.rule == "critical_price_above_break_even")
+    assert branch(reviews.build_timeline(list(three), prod)).on == "review cycles"
+    priced = prod.assign(usd_per_critical_event=[1.45, 2.10])
+    b = branch(reviews.build_timeline(list(three), priced))
+    assert b.on == "production cycles" and b.status == "fires"

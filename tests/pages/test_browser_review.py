@@ -63,17 +63,24 @@ def test_the_report_opens_offline_and_prints_whole_sections(reviewed, tmp_path):
             page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
             assert page.locator(".js-plotly-plot").count() == 3  # trend, what moved the margin, agreement
             assert page.locator("h1").inner_text() == "Distill Decide — weekly review of 2026-12-02"
-            assert "Margin by review: $737 → $1,066/month" in page.content()
+            takeaways = page.locator(".takeaway").all_inner_texts()  # text above each chart (M4), not a chart title
+            assert "Margin by review: $737 → $1,066/month (the student cheaper)" in takeaways, takeaways
             assert [u for u in asked if not u.startswith("file:")] == []  # nothing asked of the network
             SCREENSHOTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "review-report-1280.png"), full_page=True)
             page.emulate_media(media="print")
-            avoid = page.evaluate("[...document.querySelectorAll('section')].map(s => getComputedStyle(s).breakInside)")
-            assert avoid and set(avoid) == {"avoid"}, avoid
-            assert page.evaluate("getComputedStyle(document.querySelector('details pre')).display") != "none"
+            avoid = page.evaluate("[...document.querySelectorAll('.chart')].map(s => getComputedStyle(s).breakInside)")
+            assert avoid and set(avoid) == {"avoid"}, avoid  # each chart whole on a page, with its takeaway
+            # M6: every chart inside an A4 page's printable width (210 mm less 2 × 12 mm margins = 703 CSS px)
+            right = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(e => e.scrollWidth)")
+            assert right and max(right) <= 703, right
+            # M6: on paper the reproduce block is the commands and keys, not pages of JSON (the harm matrix)
+            printed = page.locator(".printonly").inner_text()
+            assert "python -m engine review show 3 --json" in printed and "harm_matrix" not in printed
+            assert page.evaluate("getComputedStyle(document.querySelector('details')).display") == "none"
             pdf = page.pdf(format="A4")
             pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-            assert 3 <= pages <= 12, pages  # whole sections per page: more than one page, no runaway blank pages
+            assert 3 <= pages <= 9, pages  # more than one page, no pages of raw JSON
             (SCREENSHOTS / "review-report.pdf").write_bytes(pdf)
         finally:
             browser.close()
@@ -85,12 +92,17 @@ def test_the_first_screen_at_1920_shows_verdict_this_vs_last_and_the_trend(revie
     store.save_scenario("seed-now", store.list_reviews()[-1]["assumptions"], author="sam")
     with dashboard(reviewed) as url, browser_page(1920, 1080) as page:
         page.goto(url + "/review?scenario=" + str(int(store.list_scenarios()["version_id"].iloc[0])))
-        trend = page.locator(".js-plotly-plot").filter(has_text="Margin by review").first
+        trend = page.locator(".js-plotly-plot").filter(has_text="Review date").first
         trend.locator(".main-svg").first.wait_for(timeout=90_000)
         page.wait_for_timeout(1_500)
         text = page.inner_text("body")
         assert "These are the inputs of the stored review #3 of 2026-12-02" in text, text[:2000]
         assert "Last review #2 (2026-11-25)" in text and "$737/month" in text and "$1,066/month" in text
+        # M1: one go / no-go headline, first, the Rollout page's: the canary guardrail blocks at $1.45
+        alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
+        head = next(a for a in alerts if "GO" in a)
+        assert head.startswith("NO-GO: promoting the student is blocked by the canary guardrail"), alerts
+        assert "Margin by review: $737 → $1,066/month (the student cheaper)" in text  # the takeaway above the trend
         box = trend.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 1080, box  # the whole trend on the first screen
         SCREENSHOTS.mkdir(exist_ok=True)
