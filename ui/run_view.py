@@ -21,6 +21,7 @@ from engine.present.money import usd
 from engine.runs import rundir
 
 NOT_RECORDED = "not recorded for this run"
+MISSING = "—"  # a cell the run did not record (the caption says so in words)
 MINUS = "−"  # the typographic minus the money format writes
 MODEL_ROWS = (("teacher", "Teacher"), ("student", None), ("baseline", "Fine-tune-only student"))
 COLUMNS = ["Model", "Accuracy", "Error $/month", "Critical misroutes/month", "Temperature", "ECE before → after"]
@@ -70,20 +71,20 @@ def _signed(x: float, unit: str = "", digits: int = 1) -> str:
 
 def money_cell(per_request: float | None, volume: float | None) -> str:
     if per_request is None:
-        return NOT_RECORDED
+        return MISSING
     return f"{usd(per_request * volume)}" if volume else f"${per_request:,.4f} per request"
 
 
 def critical_cell(rate: float | None, volume: float | None) -> str:
     if rate is None:
-        return NOT_RECORDED
+        return MISSING
     return f"{rate * volume:,.0f}" if volume else f"{rate:.1%} of requests"
 
 
 def calibration_cells(fit: dict) -> tuple[str, str]:
     t, before, after = num(fit.get("temperature")), num(fit.get("ece_before")), num(fit.get("ece_after"))
-    shown_t = f"{t:.3f}" if t is not None else NOT_RECORDED
-    shown_e = f"{before:.3f} → {after:.3f}" if before is not None and after is not None else NOT_RECORDED
+    shown_t = f"{t:.3f}" if t is not None else MISSING
+    shown_e = f"{before:.3f} → {after:.3f}" if before is not None and after is not None else MISSING
     return shown_t, shown_e
 
 
@@ -96,14 +97,14 @@ def models_table(summary: dict, volume: float | None) -> pd.DataFrame:
             continue
         name = label or student_name(summary)
         if not m:
-            rows.append([name] + [NOT_RECORDED] * (len(COLUMNS) - 1))
+            rows.append([name] + [MISSING] * (len(COLUMNS) - 1))
             continue
         acc = num(m.get("accuracy"))
         temp, ece = calibration_cells(section(section(summary, "calibration"), key))
         rows.append(
             [
                 name,
-                f"{acc:.1%}" if acc is not None else NOT_RECORDED,
+                f"{acc:.1%}" if acc is not None else MISSING,
                 money_cell(num(m.get("error_usd_per_request")), volume),
                 critical_cell(num(m.get("critical_rate")), volume),
                 temp,
@@ -111,6 +112,16 @@ def models_table(summary: dict, volume: float | None) -> pd.DataFrame:
             ]
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _gaps(table: pd.DataFrame) -> str:
+    """What the table's dashes mean, in words: a model the run did not train, or a figure it did not record."""
+    cells = table.set_index("Model")
+    absent = [m for m, row in cells.iterrows() if set(row) == {MISSING}]
+    said = [f" {m}: {NOT_RECORDED} (trained without the baseline, or before baselines were trained)." for m in absent]
+    if (cells.drop(index=absent) == MISSING).to_numpy().any():
+        said.append(f" —: {NOT_RECORDED}.")
+    return "".join(said)
 
 
 def _interval(metric: dict) -> tuple[float, float, float] | None:
@@ -172,7 +183,10 @@ def _differences(summary: dict) -> None:
     said = kd_vs_finetune_words(summary)
     if said is None:
         why = "this run's student is itself fine-tuned alone" if summary.get("mode") == "finetune" else NOT_RECORDED
-        st.info(f"KD − fine-tune-only paired differences: {why} (no fine-tune-only baseline was trained beside it).")
+        st.info(
+            f"{kd_name(summary)} − fine-tune-only paired differences: {why} (no fine-tune-only baseline was trained "
+            "beside it)."
+        )
         return
     n = section(section(summary, "kd_vs_finetune"), "n")
     on = f" on the same {int(n['requests']):,} test requests" if num(n.get("requests")) else ""
@@ -191,7 +205,7 @@ def _calibration_note(summary: dict) -> None:
         st.caption(f"Temperature scaling and ECE before → after: {NOT_RECORDED} (trained before temperature scaling).")
         return
     n = next((num(section(fits, m).get("n_fit")) for m in fits if num(section(fits, m).get("n_fit"))), None)
-    on = f" on its {int(n):,} validation requests" if n else " on validation"
+    on = f" on the run's {int(n):,} validation requests" if n else " on validation requests"
     st.caption(
         f"Each model's temperature was fitted{on}; ECE is on the test requests, before → after dividing the "
         "logits by it (the accuracy does not change)."
@@ -212,8 +226,9 @@ def show(run_id: str, d: Path | None = None) -> None:
         config = {}
     volume, where = run_volume(config)
     priced = f"per month at {volume:,.0f} requests/month ({where})" if volume else "per request (scenario not found)"
-    st.dataframe(models_table(summary, volume), hide_index=True, key=f"lab_models_{run_id}")
-    st.caption(f"On the run's test requests; error $ and critical misroutes {priced}.")
+    table = models_table(summary, volume)
+    st.dataframe(table, hide_index=True, key=f"lab_models_{run_id}")
+    st.caption(f"On the run's test requests; error $ and critical misroutes {priced}.{_gaps(table)}")
     _differences(summary)
     _calibration_note(summary)
 

@@ -79,7 +79,7 @@ def test_a_finished_run_shows_its_three_models_the_paired_differences_and_calibr
     assert said.endswith(": distillation did not help here.")
     captions = " ".join(c.value for c in at.caption)
     assert "per month at 1,400,000 requests/month (seed scenario)" in captions
-    assert "fitted on its 300 validation requests" in captions
+    assert "fitted on the run's 300 validation requests" in captions
     past = next(t.value for t in at.dataframe if "State" in t.value.columns)
     assert past["FT-only accuracy"].tolist() == [87.0]
 
@@ -89,11 +89,13 @@ def test_an_old_run_without_baseline_or_calibration_says_not_recorded(env):
     at = lab()
     t = models(at)
     assert t.loc["Teacher", "Accuracy"] == "91.2%" and t.loc["KD student", "Accuracy"] == "89.0%"
-    assert t.loc["Teacher", "Error $/month"] == "not recorded for this run"  # that run kept no $ either
-    assert set(t.loc["Fine-tune-only student"]) == {"not recorded for this run"}
-    assert set(t["Temperature"]) == {"not recorded for this run"}
+    assert t.loc["Teacher", "Error $/month"] == "—"  # that run kept no $ either
+    assert set(t.loc["Fine-tune-only student"]) == {"—"} and set(t["Temperature"]) == {"—"}
+    captions = " ".join(c.value for c in at.caption)
+    assert "Fine-tune-only student: not recorded for this run" in captions
+    assert "—: not recorded for this run" in captions  # the teacher's and student's $ and calibration
     assert any("paired differences: not recorded for this run" in i.value for i in at.info)
-    assert any("ECE before → after: not recorded for this run" in c.value for c in at.caption)
+    assert "ECE before → after: not recorded for this run" in captions
 
 
 def test_the_picker_shows_a_cost_aware_run_without_its_baseline(env):
