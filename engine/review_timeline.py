@@ -58,7 +58,9 @@ def timeline(reviews: list[dict[str, Any]], production: pd.DataFrame | None = No
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    out = out.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["date", "kind"], kind="stable")
+    now = out["cycle"].astype(str).str.endswith("#now")  # inputs not recorded yet: after every stored review
+    out = pd.concat([out[~now], out[now]]).reset_index(drop=True)
     return out.drop(columns=[c for c in out if out[c].isna().all()])
 
 

@@ -115,7 +115,10 @@ def margin_trend(frame: pd.DataFrame) -> go.Figure:
     _production_margins(fig, frame)
     fig.add_hline(y=0, line_color="#555", line_dash="dot")
     frame_figure(fig, x="Review date", y="Margin, $ per month", height=400)  # above $0: the student is cheaper
-    fig.update_xaxes(type="category", categoryorder="category ascending", nticks=8)
+    labels = {str(v) for tr in fig.data if tr.x is not None for v in tr.x}
+    now = [v for v in x if v.endswith("now")]
+    order = sorted(labels - set(now)) + now  # by date, and "now" last even beside a later stored review
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, nticks=8)
     return money_axis(fig, "y")
 
 

@@ -334,3 +334,15 @@ def test_the_price_branch_is_judged_on_production_when_it_carries_the_price(thre
     priced = prod.assign(usd_per_critical_event=[1.45, 2.10])
     b = branch(reviews.build_timeline(list(three), priced))
     assert b.on == "production cycles" and b.status == "fires"
+
+
+def test_inputs_not_recorded_yet_come_after_the_latest_review(three):
+    """M2: "now" is drawn after the latest stored review, even one dated later than today's what-if."""
+    from engine.present import figures_review
+
+    now = three[0] | {"review_id": "now", "review_date": "2026-11-20"}
+    t = reviews.build_timeline([*three, now])
+    assert list(t.frame["cycle"])[-1] == "2026-11-20 review #now"
+    fig = figures_review.margin_trend(t.frame)
+    assert list(fig.layout.xaxis.categoryarray)[-1] == "2026-11-20<br>now"
+    assert figures_review.margin_takeaway(t.frame).startswith("Margin by review: −$9,413 → $1,122/month now")
