@@ -247,9 +247,8 @@ def page(ev, a, note: str, d) -> None:
     past = stored()
     who = recorder()
     draws = common.draws_for(ev.cube.hash, ev.cube)  # the verdict's resamples: the guardrail's interval reads them
-    now = reviews.draft(
-        ev, a, d, scenario_label=note or "current inputs", author=who, seed=common.BOOTSTRAP_SEED, draws=draws
-    )
+    label = reviews.scenario_words(note or "current inputs", a)  # "seed scenario, modified (…)" for a what-if
+    now = reviews.draft(ev, a, d, scenario_label=label, author=who, seed=common.BOOTSTRAP_SEED, draws=draws)
     shown, last, same = which(past, now)
     head, charts = st.container(), st.container()  # filled once the timeline is known (its picker is lower down)
     dd = reviews.diff(last, shown) if last is not None else None

@@ -118,7 +118,7 @@ def margin_trend(frame: pd.DataFrame) -> go.Figure:
     labels = {str(v) for tr in fig.data if tr.x is not None for v in tr.x}
     now = [v for v in x if v.endswith("now")]
     order = sorted(labels - set(now)) + now  # by date, and "now" last even beside a later stored review
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, nticks=8)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order, nticks=6)
     return money_axis(fig, "y")
 
 
@@ -186,12 +186,13 @@ def agreement_takeaway(frame: pd.DataFrame, gate: float | None) -> str:
 
 def _date_ticks(fig: go.Figure, dates: list[str]) -> None:
     """One tick per distinct date when there are few (a single week no longer repeats its date as hourly ticks),
-    at most 8 otherwise; horizontal either way."""
+    at most 6 otherwise, as "Nov 23" so they stay horizontal and apart in a half-width chart at 1440 px."""
     days = sorted(set(dates))
-    if 0 < len(days) <= 8:
-        fig.update_xaxes(tickmode="array", tickvals=days, ticktext=days)
+    fig.update_xaxes(tickformat="%b %d")
+    if 0 < len(days) <= 5:
+        fig.update_xaxes(tickmode="array", tickvals=days, ticktext=[pd.Timestamp(d).strftime("%b %d") for d in days])
     else:
-        fig.update_xaxes(nticks=8)
+        fig.update_xaxes(nticks=6)
     if len(days) == 1:  # a one-day axis: three days either side, so the point is not alone on an hourly scale
         d = pd.Timestamp(days[0])
         fig.update_xaxes(range=[(d - pd.Timedelta(days=3)).isoformat(), (d + pd.Timedelta(days=3)).isoformat()])
@@ -223,7 +224,7 @@ def agreement_trend(frame: pd.DataFrame, gate: float | None) -> go.Figure:
             annotation_position="top left",
         )
     frame_figure(fig, x="Date", y="Agreement (% of requests)", height=380)
-    fig.update_xaxes(type="date", tickformat="%Y-%m-%d")  # one chronological axis for reviews and production
+    fig.update_xaxes(type="date", hoverformat="%Y-%m-%d")  # one chronological axis for reviews and production
     dates = [str(x)[:10] for x in frame["date"]] if "date" in frame and "agreement" in frame else []
     _date_ticks(fig, [d for d, a in zip(dates, frame.get("agreement", [])) if pd.notna(a)])
     return fig.update_yaxes(tickformat=".1%")
