@@ -180,13 +180,27 @@ def changed_words(dd: dict | None, last: dict | None, a, shown: dict) -> None:
 
 def drift_and_gates(t, now: dict) -> None:
     st.markdown("**Each branch of the failure-mode tree, judged on the timeline**")
-    st.table(rr.tree_table(t.branches), hide_index=True)  # a table wraps its words: nothing truncated
+    _wrapped(rr.tree_table(t.branches))
     left, right = st.columns(2)
     gate = next((g["threshold"] for g in now["decision"]["gates"]["gates"] if g["metric"] == "agreement"), None)
     left.markdown(f"**{fr.agreement_takeaway(t.frame, gate)}**")  # the takeaway above the chart, never clipped
     left.plotly_chart(fr.agreement_trend(t.frame, gate), theme=None)  # its own 14 px near-black text
     right.markdown("**Promotion gates**")
-    right.table(rr.gates_table(now), hide_index=True)
+    with right:
+        _wrapped(rr.gates_table(now))
+
+
+def _wrapped(frame) -> None:
+    """A table with its CSV download whose rows are tall enough for two or three lines of words (the grid wraps
+    text that fits its row height), the wordy columns widest."""
+    wordy = [c for c in frame.columns if frame[c].astype(str).str.len().max() > 30]
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        row_height=64,
+        column_config={c: st.column_config.TextColumn(c, width="large") for c in wordy},
+    )
 
 
 def which(past: list[dict], now: dict) -> tuple[dict, dict | None, bool]:

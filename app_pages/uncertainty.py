@@ -127,7 +127,7 @@ def value_of_information(ev, a, d) -> None:
             f"Worth over {horizon:g} months": [usd(x * horizon) for x in v.evppi_usd_per_month.values()],
         }
     )
-    st.table(worth.set_index("What is learned"))
+    st.dataframe(worth, hide_index=True, width="stretch")
     _voi_charts(v, a, d)
 
 
