@@ -43,7 +43,7 @@ def test_product_manager_prices_more_evaluation_on_the_uncertainty_page(tmp_path
         wait_metric(page, BEST, "5,477")
         m = metrics(page)
         assert (m[EVPI], m["Net value of labelling them"]) == ("$346.45/month", "+$180")
-        table = page.locator('[data-testid="stTable"]').last.inner_text()
+        table = _grid_text(page, "the evaluation sample")
         assert "$180.79/month" in table and "$190.10/month" in table and "$2,281" in table
         said = alerts(page)
         banner = next(t for t in said if "Lean student" in t)
@@ -79,3 +79,14 @@ def test_product_manager_prices_more_evaluation_on_the_uncertainty_page(tmp_path
         shot(page, "3-bad-distribution")
         assert page.locator("text=Traceback").count() == 0
         assert not any("Session State API" in t for t in alerts(page))  # bound widgets draw without a warning
+
+
+def _grid_text(page, first_cell: str) -> str:
+    """The words of the data grid whose first cell is ``first_cell`` (its accessible cells, once scrolled to)."""
+    for grid in page.locator('[data-testid="stDataFrame"]').all():
+        grid.scroll_into_view_if_needed()
+        cell = grid.locator("#glide-cell-0-0")
+        cell.wait_for(state="attached", timeout=10_000)
+        if (cell.text_content() or "").strip() == first_cell:
+            return " ".join(c.text_content() or "" for c in grid.locator("td").all())
+    raise AssertionError(f"no table starts with {first_cell!r}")

@@ -212,7 +212,7 @@ def test_review_reads_a_stored_production_series_onto_its_timeline(db):
     # two weeks running, so the three-week rule is quiet
     takeaway = "**Production agreement is below the 95% gate (93.0% on 2026-11-30)**"
     assert takeaway in [m.value for m in at.markdown]  # the takeaway is text above the chart, not its title
-    tree = next(df.value for df in at.table if "Status" in df.value.columns and "Action" in df.value.columns)
+    tree = next(df.value for df in at.dataframe if "Status" in df.value.columns and "Action" in df.value.columns)
     status = dict(zip(tree.iloc[:, 0], tree["Status"]))
     assert status["Top-1 agreement below the gate for 3 cycles"] == "quiet"
     assert status["Inference savings shrink > 25%"] == "no data"  # these production weeks carry no inference $

@@ -29,7 +29,7 @@ def test_the_first_headline_is_the_rollout_pages_no_go_and_the_gates_carry_the_g
     heads = [e.value for e in at.error]
     assert heads and heads[0].startswith("**NO-GO:** promoting the student is blocked by the canary guardrail")
     assert not any("GO TO CANARY" in x.value for x in [*at.warning, *at.info, *at.success])  # one answer only
-    gates = next(t.value for t in at.table if "Gate" in t.value.columns)
+    gates = next(t.value for t in at.dataframe if "Gate" in t.value.columns)
     row = gates[gates["Gate"].str.startswith("Canary guardrail")].iloc[0]
     assert row["Status"] == "FAIL" and "+$1,848/month is above the $1,800/month limit" in row["Evidence"]
 

@@ -73,7 +73,7 @@ def test_value_of_information_on_the_uncertainty_page_and_the_overview(db):
     assert "knowing it is worth up to $190/month ($2,281 over 12 months)" in page
     banner = next(b for b in _boxes(at) if b.startswith("**Lean student"))
     assert "worth $728 over 12 months against $548" in banner and "(up to $190/month)" in banner
-    worth = at.table[-1].value
+    worth = next(df.value for df in at.dataframe if "What is learned" in df.value.columns).set_index("What is learned")
     assert worth.to_dict("index") == {
         "the evaluation sample": {"Worth per month": "$180.79/month", "Worth over 12 months": "$2,169"},
         "$ per critical event": {"Worth per month": "$190.10/month", "Worth over 12 months": "$2,281"},
