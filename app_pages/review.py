@@ -181,25 +181,32 @@ def changed_words(dd: dict | None, last: dict | None, a, shown: dict) -> None:
 def drift_and_gates(t, now: dict) -> None:
     st.markdown("**Each branch of the failure-mode tree, judged on the timeline**")
     _wrapped(rr.tree_table(t.branches))
-    left, right = st.columns(2)
     gate = next((g["threshold"] for g in now["decision"]["gates"]["gates"] if g["metric"] == "agreement"), None)
-    left.markdown(f"**{fr.agreement_takeaway(t.frame, gate)}**")  # the takeaway above the chart, never clipped
-    left.plotly_chart(fr.agreement_trend(t.frame, gate), theme=None)  # its own 14 px near-black text
-    right.markdown("**Promotion gates**")
-    with right:
-        _wrapped(rr.gates_table(now))
+    st.markdown(f"**{fr.agreement_takeaway(t.frame, gate)}**")  # the takeaway above the chart, never clipped
+    st.plotly_chart(fr.agreement_trend(t.frame, gate), theme=None)  # its own 14 px near-black text
+    st.markdown("**Promotion gates**")
+    _wrapped(rr.gates_table(now))
 
 
 def _wrapped(frame) -> None:
-    """A table with its CSV download whose rows are tall enough for two or three lines of words (the grid wraps
-    text that fits its row height), the wordy columns widest."""
-    wordy = [c for c in frame.columns if frame[c].astype(str).str.len().max() > 30]
+    """A full-width table with its CSV download, every row on screen (no inner scroll): the longest column (the
+    action, the evidence) widest and read right after the status; a cut-off cell shows its text on hover, and
+    the HTML report prints every word."""
+    lengths = {c: int(frame[c].astype(str).str.len().max()) for c in frame.columns}
+    longest = max(lengths, key=lambda c: lengths[c])
+    first = [c for c in frame.columns[:2] if c != longest]
+    order = [*first, longest, *(c for c in frame.columns if c not in (*first, longest))]
     st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
-        row_height=64,
-        column_config={c: st.column_config.TextColumn(c, width="large") for c in wordy},
+        height=35 * (len(frame) + 1) + 3,
+        column_order=order,
+        column_config={
+            c: st.column_config.TextColumn(c, width="large" if c == longest else "medium")
+            for c in frame.columns
+            if lengths[c] > 30
+        },
     )
 
 
