@@ -31,9 +31,8 @@ common.verdict_banner(d)
 
 
 @st.cache_resource(show_spinner="Resampling at other evaluation sizes…", max_entries=8)
-def _draws_at(cube_hash: str, layout: tuple[str, ...], _cube, n: int):
-    """Cached by hash and label order: the hash is the same for the same requests in another order, the columns
-    are not."""
+def _draws_at(cube_key: tuple, _cube, n: int):
+    """Cached by the cube's hash and label order (``cache_key``)."""
     return uncertainty.draw(_cube, 2_000, 7, n=n)
 
 
@@ -82,8 +81,8 @@ def critical_price_range(a) -> None:
 
 
 @st.cache_resource(show_spinner="Pricing the joint draws and the value of information…", max_entries=16)
-def _voi(cube_hash: str, layout: tuple, scenario_json: str, usd_per_label: float, horizon: float, _cube, _a):
-    draws = common.draws_for(cube_hash, _cube)
+def _voi(cube_key: tuple, scenario_json: str, usd_per_label: float, horizon: float, _cube, _a):
+    draws = common.draws_for(_cube.hash, _cube)
     return voi.analyse(
         draws, _cube, _a, usd_per_label=usd_per_label, horizon_months=horizon, rng=common.BOOTSTRAP_SEED + 1
     )
@@ -99,7 +98,7 @@ def value_of_information(ev, a, d) -> None:
     horizon = c2.number_input(
         "Months the decision stands", 1.0, 1200.0, voi.DEFAULT_HORIZON_MONTHS, 1.0, **choices.bind(HORIZON)
     )
-    v = _voi(ev.cube.hash, tuple(ev.cube.intents), scenario.dumps_json(a), float(label), float(horizon), ev.cube, a)
+    v = _voi(ev.cube.cache_key, scenario.dumps_json(a), float(label), float(horizon), ev.cube, a)
     (st.success if v.best_n else st.info)(fu.sentence(v))
     if (float(label), float(horizon)) != (voi.DEFAULT_USD_PER_LABEL, voi.DEFAULT_HORIZON_MONTHS):
         st.caption(
@@ -231,8 +230,7 @@ if d is not None:
         f"that faces zero ({pr.reason})."
     )
     ns = np.unique(np.geomspace(max(500, ev.cube.n // 10), ev.cube.n * 20, 12).astype(int))
-    layout = tuple(ev.cube.intents)
-    at_n = [_draws_at(ev.cube.hash, layout, ev.cube, int(n)) for n in ns]
+    at_n = [_draws_at(ev.cube.cache_key, ev.cube, int(n)) for n in ns]
     bounds = [uncertainty.reprice(dr, ev.cube, a).margin_ci95_usd for dr in at_n]
     _chart(figures.narrowing(ns, [b[0] for b in bounds], [b[1] for b in bounds], bs.margin_point_usd, ev.cube.n))
     harm = lambda ci: f"{ci[0]:.4f} to {ci[1]:.4f}"

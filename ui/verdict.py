@@ -31,16 +31,16 @@ BADGES = looks.BADGES
 def draws_for(cube_hash: str, _cube, B: int = BOOTSTRAP_B, seed: int = BOOTSTRAP_SEED) -> uncertainty.Draws:
     """Bootstrap draws depend only on the cube: cached by its hash and its label order (the hash is the same for
     the same requests in another order, the draws' columns are not), re-priced on every input change."""
-    return _draws(cube_hash, (tuple(_cube.intents), tuple(_cube.segments)), _cube, B, seed)
+    return _draws(_cube.cache_key, _cube, B, seed)
 
 
 @st.cache_resource(show_spinner="Drawing 10,000 paired bootstrap resamples…", max_entries=16)
-def _draws(cube_hash: str, layout: tuple, _cube, B: int, seed: int) -> uncertainty.Draws:
+def _draws(cube_key: tuple, _cube, B: int, seed: int) -> uncertainty.Draws:
     return uncertainty.draw(_cube, B, seed)
 
 
 @st.cache_resource(show_spinner="Computing quality metrics with intervals…", max_entries=32)
-def _quality(cube_hash: str, critical: tuple[str, ...], rows_key: object, _ev):
+def _quality(cube_key: tuple, critical: tuple[str, ...], rows_key: object, _ev):
     from engine.quality import report as quality_report
 
     return quality_report.report(
@@ -50,9 +50,8 @@ def _quality(cube_hash: str, critical: tuple[str, ...], rows_key: object, _ev):
 
 def quality(a):
     ev = state.evidence()
-    rows = None if ev.rows is None else (len(ev.rows), tuple(ev.rows.columns))  # same cube, rows without probs
-    rows_key = (rows, tuple(ev.cube.intents))  # and the label order the draws' columns follow
-    return _quality(ev.cube.hash, tuple(a.critical_intents), rows_key, ev)
+    rows_key = None if ev.rows is None else (len(ev.rows), tuple(ev.rows.columns))  # same cube, rows without probs
+    return _quality(ev.cube.cache_key, tuple(a.critical_intents), rows_key, ev)
 
 
 def current_gates():

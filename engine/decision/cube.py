@@ -67,6 +67,12 @@ class ConfusionCube:
             h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
         return h.hexdigest()[:16]
 
+    @property
+    def cache_key(self) -> tuple[str, tuple[str, ...]]:
+        """The key of anything computed on this cube's cells (resamples and what reads them): the content hash,
+        which ignores label order, and the label order the cells' columns follow."""
+        return (self.hash, self.intents)
+
     def to_frame(self) -> pd.DataFrame:
         """Counts with label names: the portable counts-file format."""
         intents = np.array(self.intents, dtype=object)

@@ -356,14 +356,14 @@ def quick(
     m = _margin(p.rt, p.rs, a, p.params)
     choice = "student" if float(m.mean()) > 0 else "teacher"
     chosen = n is None
+    grid = default_n_grid(cube.n)
     if n is None:
-        n = _best_n_by_moments(p, cube, a, choice, usd_per_label * 1.0, horizon_months) or None
+        n = _best_n_by_moments(p, grid, cube, a, choice, usd_per_label * 1.0, horizon_months) or None
     evsi = None
     if n is not None:
         require(n >= 0, "n", f"is negative ({n})", "give a sample size of 0 or more")
         # the chosen n is a point of the default grid: priced along the grid's own future requests up to it, so
         # the verdict's figure is the Uncertainty page's to the cent (analyse draws them in the same order)
-        grid = default_n_grid(cube.n)
         path = grid[grid <= n] if chosen else np.array([int(n)])
         evsi = float(_evsi(p, draws, cube, a, path, choice, gen)[-1]) if n > 0 else 0.0
     return Quick(
@@ -379,10 +379,15 @@ def quick(
 
 
 def _best_n_by_moments(
-    p: _Parts, cube: ConfusionCube, a: Assumptions, choice: str, usd_per_label: float, horizon_months: float
+    p: _Parts,
+    grid: np.ndarray,
+    cube: ConfusionCube,
+    a: Assumptions,
+    choice: str,
+    usd_per_label: float,
+    horizon_months: float,
 ) -> int:
-    """The default grid's n of the best net value with EVSI by moment matching (0 when none is positive)."""
-    grid = default_n_grid(cube.n)
+    """The ``grid``'s n of the best net value with EVSI by moment matching (0 when none is positive)."""
     m = _margin(p.rt, p.rs, a, p.means)  # the evaluation sample's margins at the assumptions' means
     mu = float(np.mean(_margin(p.rt0, p.rs0, a, p.means)))
     evsi = np.array([_loss(mu + (m - mu) * np.sqrt(n / (n + cube.n)), choice) for n in grid])
