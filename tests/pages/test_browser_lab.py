@@ -43,8 +43,19 @@ def tiny_teacher(running):
 
 
 def _choose(page, key: str, option: str) -> None:
-    page.locator(f".st-key-{key}").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Open the selectbox and pick ``option``; on a loaded machine the rerun of the field typed just before can
+    redraw the box as it is clicked and close its list, so the list is opened again until the option shows."""
+    item = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        page.locator(f".st-key-{key}").click()
+        try:
+            item.wait_for(state="visible", timeout=10_000)
+            break
+        except Exception:  # the list closed with the redraw: open it again
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    item.click()
 
 
 def _start(page, *, teacher: str | None, epochs: int, layers: int, mode: str) -> None:
