@@ -51,6 +51,17 @@ def comparison(ev: Evidence, a: scenario.Assumptions) -> candidates.Comparison |
         return None
 
 
+def upload_source(ev: Evidence) -> str:
+    """The stored source of uploaded rows: ``upload:<cube hash>``, and with candidate columns also their joint
+    cells' hash (their header names the columns), so two uploads of the same teacher and student with other
+    candidates are stored apart and each link reopens its own candidates."""
+    cols = columns(ev)
+    if not cols:
+        return f"upload:{ev.cube.hash}"
+    assert ev.rows is not None
+    return f"upload:{ev.cube.hash}-{candidates.joint_hash(candidates.joint_cells(ev.rows, cols))}"
+
+
 def _words(state: str, model: str, name: str) -> str:
     """ "Lean 4layer", "Ship the teacher": the verdict's words with the candidate's name for the student."""
     return looks.BADGES[state].format(m=name if model == "student" else model)

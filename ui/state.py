@@ -235,11 +235,12 @@ def use_evidence(ev: Evidence, ref: str | None) -> None:
 def use_uploaded_rows(ev: Evidence) -> None:
     """Uploaded rows become evidence stored under their cube's hash, so a link or a reload finds them again."""
     from engine import store
+    from ui import candidates  # imports ui.verdict, which imports this module
 
     ref = None
     if ev.rows is not None:
         try:
-            source = f"upload:{ev.cube.hash}"
+            source = candidates.upload_source(ev)  # the cube's hash, and the candidates' when there are several
             if source not in set(store.list_sources()["source"]):
                 store.save_rows(source, ev.rows, intents=list(ev.cube.intents))
             ref = source

@@ -105,6 +105,15 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             UNIQUE (review_date, cube_hash, scenario_key))""",
         ),
     ),
+    (
+        7,
+        (  # N candidates on one plane: a stored source's extra prediction columns (`<name>_pred`), one row per
+            # request and column, so a reloaded upload keeps every candidate (a database before 7 has none)
+            """CREATE TABLE IF NOT EXISTS request_candidates (
+            source VARCHAR NOT NULL, request_id VARCHAR NOT NULL, position INTEGER NOT NULL,
+            column_name VARCHAR NOT NULL, pred VARCHAR NOT NULL, PRIMARY KEY (source, request_id, column_name))""",
+        ),
+    ),
 )
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")

@@ -16,7 +16,7 @@ from tests.conftest import ROOT, run_cli
 
 def test_migrate_is_idempotent(db):
     latest = store.MIGRATIONS[-1][0]
-    assert store.migrate() == latest == 6  # 6: the weekly reviews
+    assert store.migrate() == latest == 7  # 7: the candidates of a stored source
     assert store.migrate() == latest
     with store.connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == latest
@@ -180,7 +180,7 @@ def test_old_schema_is_upgraded(db, monkeypatch):
     assert store.migrate() == 1
     monkeypatch.undo()
     monkeypatch.setenv("DISTILL_DECIDE_DB", str(db))
-    assert store.migrate() == 6
+    assert store.migrate() == 7
     assert store.load_run_log("nothing-yet").empty  # the run log tables exist after the upgrade
     assert store.list_cycle_series() == [] and store.list_reviews() == []  # and the reviews table
 
