@@ -33,7 +33,8 @@ def cmd_export(args) -> int:
         p = r["parity"]
         line = (
             f"{name}: {r['onnx']} — parity max |Δlogit| {p['max_abs_logit_diff']:.1e}, top-1 agreement "
-            f"{p['top1_agreement']:.1%} on {p['requests']:,} requests"
+            f"{p['top1_agreement']:.1%} on {p['requests']:,} requests; logits ÷ temperature "
+            f"{r.get('temperature', 1.0):.3f} in the graph ({r.get('temperature_source', 'none recorded')})"
         )
         if "int8" in r:
             q = r["int8"]

@@ -1,4 +1,5 @@
-"""A run's serving path: export both models to ONNX (parity-checked), INT8, latency and throughput, price.
+"""A run's serving path: export both models to ONNX (parity-checked, each with its fitted temperature in the
+graph), INT8, latency and throughput, price.
 
 Runs as its own process (`python -m engine export|bench-latency|price`); results are
 written into the run directory (export.json, latency.json, latency.parquet) and the
@@ -30,9 +31,7 @@ def load_run_models(run_dir: Path, model_factory=None):
     make = model_factory or (lambda kind, k: models.load_classifier(cfg["teacher"], k))
     tok = models.load_tokenizer(cfg["teacher"]) if model_factory is None else model_factory("tokenizer", 0)
     teacher, _ = trainer.load_run_teacher(run_dir, make)
-    base = make("student", len(labels))
-    n_layers = base.config.num_hidden_layers
-    student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg["student_layers"], n_layers)))
+    student = models.make_student(make("student", len(labels)), cfg["student_layers"], cfg.get("student_width", 0))
     trainer.load_epoch(student, run_dir, "student", summary["chosen_student_epoch"])
     return teacher.eval(), student.eval(), tok, labels, cfg
 
@@ -51,18 +50,46 @@ def _batch(ids, rows):
     return trainer.collate(ids, np.asarray(rows), 0)
 
 
+def run_temperatures(run_dir: Path) -> dict[str, dict]:
+    """Each model's temperature from summary.json's ``calibration`` (fitted on validation), and where it came
+    from; a run trained before temperatures were fitted exports T = 1 (its probabilities as they were)."""
+    summary = rundir.read_run_json(run_dir, "summary.json", "re-train the run with this version")
+    cal = summary.get("calibration")
+    out = {}
+    for name in ("teacher", "student"):
+        fit = cal.get(name) if isinstance(cal, dict) else None
+        if isinstance(fit, dict) and "temperature" in fit:
+            t = onnx_export.check_temperature(fit["temperature"], f"{run_dir.name}/summary.json calibration.{name}")
+            n = fit.get("n_fit")
+            rows = f" ({n:,} rows)" if isinstance(n, int) else ""
+            out[name] = {"temperature": t, "source": f"fitted on {fit.get('fitted_on', 'validation')}{rows}"}
+        else:
+            out[name] = {"temperature": 1.0, "source": "none recorded in summary.json: 1 (uncalibrated)"}
+    return out
+
+
 def export_run(run_dir: Path, *, int8: bool = False, model_factory=None) -> dict:
+    """Both models to ONNX with their fitted temperature in the graph (softmax of the ``logits`` output is the
+    calibrated probability), parity-checked against torch's logits / T; export.json records each T."""
     teacher, student, tok, labels, cfg = load_run_models(run_dir, model_factory)
+    temps = run_temperatures(run_dir)
     preds, ids = _requests(run_dir, tok, cfg["max_len"])
     batches = [_batch(ids, range(i, min(i + 64, len(ids)))) for i in range(0, len(ids), 64)]
     out = {}
     y = preds["true"].map({v: i for i, v in enumerate(labels)}).to_numpy()
     for name, model in (("teacher", teacher), ("student", student)):
-        path = onnx_export.export(model, run_dir / "onnx" / f"{name}.onnx")
+        t = temps[name]["temperature"]
+        path = onnx_export.export(model, run_dir / "onnx" / f"{name}.onnx", temperature=t)
         sess = onnx_export.session(path)
-        par = onnx_export.parity(model, sess, batches)
+        par = onnx_export.parity(model, sess, batches, temperature=t)
         onnx_export.check_parity(par)
-        out[name] = {"onnx": str(path.relative_to(run_dir)), "parity": par}
+        out[name] = {
+            "onnx": str(path.relative_to(run_dir)),
+            "parity": par,
+            "temperature": t,
+            "temperature_source": temps[name]["source"],
+            "logits": onnx_export.LOGITS_NOTE,
+        }
         if int8:
             q = onnx_export.quantize_int8(path, run_dir / "onnx" / f"{name}.int8.onnx")
             qs = onnx_export.session(q)
