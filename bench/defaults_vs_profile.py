@@ -1,0 +1,123 @@
+"""The data-driven defaults against the old fixed quick profile, at the same wall-time budget (mode finetune).
+
+    python bench/defaults_vs_profile.py [--n-train 400 --n-val 200 --n-test 500 --threads 2]
+    python bench/defaults_vs_profile.py --data data/samples/support_intents.csv \
+        --scenario data/samples/support_scenario.json --prefix sample
+
+Three runs of teacher + fine-tuned student on the same data and seed:
+
+(a) ``<prefix>-dvp-profile``: the old fixed quick profile, ``--epochs 2 --max-len 32 --lr 1.5e-4 --student-lr 3e-4
+    --no-early-stopping``;
+(b) ``<prefix>-dvp-defaults``: no flags: max length from the p99 of token lengths, learning rates by model size,
+    epochs up to the quick budget (4 per phase) until validation stops improving (seed 002 §13);
+(c) ``<prefix>-dvp-capped<k>``: (b) with ``--epochs k``, the largest k whose time, read off (b)'s seconds per
+    epoch, fits (a)'s wall time. Not trained when (b) already fits (a)'s time, or with ``--no-capped``.
+
+Finished runs (DONE) are reused. Prints a markdown table: settings, wall seconds (the run's own ``seconds``), epochs
+trained per phase, max length, learning rates, teacher and student test accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine.distill import trainer
+from engine.paths import runs_dir
+
+PROFILE = dict(epochs=2, max_len=32, lr=1.5e-4, student_lr=3e-4, early_stopping=False)
+
+
+def ensure(rid: str, **kw) -> Path:
+    d = runs_dir() / rid
+    if not (d / "DONE").exists():
+        trainer.run(trainer.TrainConfig(run_id=rid, **kw), resume=d.exists(), ingest=False)
+    return d
+
+
+def facts(d: Path) -> dict:
+    """What a finished run did: seconds, epochs per phase, max length, learning rates, test accuracies."""
+    s = json.loads((d / "summary.json").read_text())
+    c = json.loads((d / "config.json").read_text())
+    epochs = [json.loads(x) for x in (d / "epochs.jsonl").read_text().splitlines() if x.strip()]
+    per = {p: sum(1 for e in epochs if e["phase"] == p) for p in ("teacher", "student")}
+
+    def lr(name: str) -> str:
+        given = c[name]
+        if given:
+            return f"{given:.2g}"
+        why = c.get("chosen", {}).get(name, "")
+        return why.split(" ")[0] if why and why[0].isdigit() else "auto"
+
+    return {
+        "seconds": float(s["seconds"]),
+        "epochs": per,
+        "max_len": c["max_len"],
+        "lr": lr("lr"),
+        "student_lr": lr("student_lr"),
+        "teacher_acc": float(s["teacher"]["accuracy"]),
+        "student_acc": float(s["student"]["accuracy"]),
+        "early_stop": {p: v["rule"] if isinstance(v, dict) and "rule" in v else v for p, v in s["early_stop"].items()},
+    }
+
+
+def epochs_to_fit(budget_s: float, b: dict) -> int:
+    """The largest per-phase epoch cap k whose time, at (b)'s seconds per epoch, is within ``budget_s`` (≥ 1)."""
+    et, es = b["epochs"]["teacher"], b["epochs"]["student"]
+    per_epoch = b["seconds"] / max(et + es, 1)  # overheads included: errs towards fewer epochs
+    k = 1
+    while k < max(et, es) and per_epoch * (min(k + 1, et) + min(k + 1, es)) <= budget_s:
+        k += 1
+    return k
+
+
+def row(name: str, f: dict) -> str:
+    ep = f"{f['epochs']['teacher']} / {f['epochs']['student']}"
+    return (
+        f"| {name} | {f['seconds']:.0f} | {ep} | {f['max_len']} | {f['lr']} / {f['student_lr']} | "
+        f"{f['teacher_acc']:.1%} | {f['student_acc']:.1%} |"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    for name, default in (("n-train", 400), ("n-val", 200), ("n-test", 500), ("threads", 2), ("seed", 0)):
+        ap.add_argument(f"--{name}", type=int, default=default)
+    ap.add_argument("--data", help="a labelled file with a split column (default: generated MangaAssist data)")
+    ap.add_argument("--text-col", default="text")
+    ap.add_argument("--label-col", default="label")
+    ap.add_argument("--scenario", help="a .json/.toml scenario for the label set (default: the seed's)")
+    ap.add_argument("--prefix", default="gen", help="run ids <prefix>-dvp-* (default gen)")
+    ap.add_argument("--no-capped", action="store_true", help="report (c)'s epochs without training it")
+    a = ap.parse_args()
+    base = dict(profile="quick", mode="finetune", device="cpu", threads=a.threads, seed=a.seed)
+    if a.data:
+        base |= dict(data=a.data, text_col=a.text_col, label_col=a.label_col)
+    else:
+        base |= dict(n_train=a.n_train, n_val=a.n_val, n_test=a.n_test)
+    if a.scenario:
+        base["scenario"] = a.scenario
+    fa = facts(ensure(f"{a.prefix}-dvp-profile", **base, **PROFILE))
+    fb = facts(ensure(f"{a.prefix}-dvp-defaults", **base))
+    print("| settings | wall s | epochs (teacher / student) | max_len | lr (teacher / student) | teacher acc "
+          "| student acc |\n|---|---|---|---|---|---|---|")  # fmt: skip
+    print(row("(a) old quick profile: 2 epochs, max_len 32, lr 1.5e-4 / 3e-4, no early stopping", fa))
+    print(row("(b) data-driven defaults (no flags)", fb))
+    if fb["seconds"] <= fa["seconds"]:
+        print(f"(c) not needed: the defaults took {fb['seconds']:.0f} s, within (a)'s {fa['seconds']:.0f} s")
+    else:
+        k = epochs_to_fit(fa["seconds"], fb)
+        if a.no_capped:
+            print(f"(c) defaults capped to (a)'s {fa['seconds']:.0f} s: --epochs {k} (not trained)")
+        else:
+            fc = facts(ensure(f"{a.prefix}-dvp-capped{k}", **base, epochs=k))
+            print(row(f"(c) defaults capped to (a)'s {fa['seconds']:.0f} s: --epochs {k}", fc))
+    print(f"\nearly stops: (a) {fa['early_stop']}; (b) {fb['early_stop']}")
+
+
+if __name__ == "__main__":
+    main()
