@@ -180,6 +180,9 @@ def _fmt_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    evidence_spec.expand(args)  # --evidence runs:A,B is --runs A,B
+    if args.runs:
+        return cli_candidates.cmd_runs(args, _assumptions)
     if args.candidates:
         return cli_candidates.cmd_candidates(args, _assumptions)
     ev, a, note = _load(args)
@@ -341,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gates", help="JSON list of gates (default: the seeds' gates)")
     p.add_argument("--candidates", metavar="NAME=COLUMN,…", help="N students on one plane (--rows/--counts columns)")
     p.add_argument("--candidate-costs", metavar="NAME=USD[/P95_MS],…", help="a candidate's own $/request and P95")
+    p.add_argument(
+        "--runs",
+        metavar="A,B[,C…]",
+        help="the students of runs that share one teacher (train --teacher-run A), on one plane: the teacher of "
+        "the first run, each run's student a candidate named by its run id (RUN:finetune for its baseline)",
+    )
     p.set_defaults(func=cmd_decide)
     p = sub.add_parser("sweep", help="sweep one assumption and find where the winner flips")
     p.add_argument("what", choices=sorted(SWEEP_DEFAULTS))

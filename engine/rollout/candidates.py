@@ -185,19 +185,23 @@ def compare(
     rng: int = 0,
     costs: dict[str, dict[str, float]] | None = None,
     draws_for: Callable[[cube_mod.ConfusionCube], uncertainty.Draws] | None = None,
+    intents: Sequence[str] | None = None,
+    rows: dict[str, pd.DataFrame] | None = None,
 ) -> Comparison:
     """Each candidate's verdict on the same requests and the best one with its paired lead; ``costs`` gives a
     candidate its own student price / P95 (:func:`parse_costs`), the others keep the scenario's. ``draws_for``
     returns a cube's B resamples at seed ``rng`` from a cache (the dashboard's); by default they are drawn here,
-    the same numbers either way."""
+    the same numbers either way. ``intents`` is the label order of every candidate's cube (default: the
+    scenario's where the labels fit in it); ``rows`` a candidate's own per-request rows (with its probabilities)
+    for its quality report, as a two-model verdict on those rows reads them (``decide --runs``)."""
     labels = sorted(set(joint["true"]) | set(joint["teacher_pred"]).union(*(set(joint[c]) for c in columns.values())))
-    intents = a.intents if set(labels) <= set(a.intents) else labels
+    intents = intents if intents is not None else a.intents if set(labels) <= set(a.intents) else labels
     cubes = {k: (candidate_cube(joint, col, intents, k), col) for k, col in columns.items()}
     own_draws = draws_for or (lambda c: uncertainty.draw(c, B, rng))
     own = {k: a.replace(**{f"student.{f}": x for f, x in v.items()}) for k, v in (costs or {}).items()}
     decisions = {
-        k: verdict.decide(cube_mod.Evidence(c, None, f"candidate {k}: cube {c.hash}"), own.get(k, a), gates, B=B,
-                          rng=rng, draws=own_draws(c))
+        k: verdict.decide(cube_mod.Evidence(c, (rows or {}).get(k), f"candidate {k}: cube {c.hash}"), own.get(k, a),
+                          gates, B=B, rng=rng, draws=own_draws(c))
         for k, (c, _) in cubes.items()
     }  # fmt: skip
 
