@@ -16,6 +16,7 @@ from engine.present import figures_serving as figs
 from engine.runs import launcher, rundir
 from engine.runs.progress import duration_words, eta_words
 from ui import common, run_view
+from ui.run_view import plain
 
 # the trainer's flags as the form names them, so a refusal points at the box to change
 FORM_LABELS = {
@@ -41,7 +42,6 @@ LOSSES = {
 }
 ACCURACY_COLUMNS = ("Teacher accuracy", "Student accuracy", "FT-only accuracy")
 UPLOAD_TYPES = ["csv", "parquet", "json", "jsonl", "ndjson"]  # what engine.data.byo reads (JSON: a list of objects)
-MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 PAST_COLUMNS = {
     "run_id": "Run",
     "state": "State",
@@ -53,11 +53,6 @@ PAST_COLUMNS = {
     "gates_passed": "Passes the gates",
     "seconds": "Training time (s)",
 }
-
-
-def plain(text: str) -> str:
-    """Text shown as written: Markdown's special characters escaped (a column named ``*label*`` stays so)."""
-    return MARKDOWN.sub(r"\\\1", text)
 
 
 def in_lab_words(exc: DistillDecideError) -> DistillDecideError:
@@ -114,8 +109,8 @@ def distillation_settings() -> dict:
     )
     loss = e4.selectbox("Loss", list(LOSSES), key="lab_loss", help="; ".join(f"{k}: {v}" for k, v in LOSSES.items()))
     st.caption(
-        f"**cost-aware**: {LOSSES['cost-aware']}, under the seed scenario's prices; for a label set that is not "
-        "MangaAssist's, 1 harm unit per misroute and no critical intents make it plain KD."
+        f"**cost-aware**: {LOSSES['cost-aware']}, under the scenario named above the form; for a label set it has "
+        "no rows for, 1 harm unit per misroute and no critical intents make it plain KD."
     )
     baseline = st.checkbox(
         "Also train the fine-tune-only baseline",
@@ -141,28 +136,35 @@ def train_form() -> dict | None:
     return settings if submitted else None
 
 
-def stored_training_file(data_file, text_col: str, label_col: str) -> str:
-    """The upload, stored under a generated name and checked (columns, labels, splits) before a process starts."""
+def stored_training_file(data_file, text_col: str, label_col: str) -> tuple[str, list[str]]:
+    """The upload, stored under a generated name and checked (columns, labels, splits) before a process starts;
+    with its labels."""
     from engine.data import byo
 
     dest = launcher.store_upload(data_file.name, data_file.getvalue(), max_bytes=int(common.MAX_UPLOAD_MB * 1_000_000))
     try:
-        byo.load(dest, text_col=text_col, label_col=label_col)
+        labels = sorted(map(str, byo.load(dest, text_col=text_col, label_col=label_col).intent.unique()))
     except DistillDecideError:
         dest.unlink(missing_ok=True)
         raise
-    return str(dest)
+    return str(dest), labels
 
 
-def start_run(settings: dict, data_file) -> None:
+def start_run(settings: dict, data_file, a) -> None:
     st.session_state.pop("lab_refused", None)
     try:
-        data = stored_training_file(data_file, settings["text_col"], settings["label_col"]) if data_file else None
-        run_id, pid = launcher.start(**settings, data=data)
+        data, labels = (
+            stored_training_file(data_file, settings["text_col"], settings["label_col"])
+            if data_file
+            else (None, list(run_view.GENERATED_LABELS))
+        )
+        priced, words = run_view.training_scenario(a, labels)
+        run_id, pid = launcher.start(**settings, data=data, scenario=priced)
     except DistillDecideError as exc:
         common.show_error(in_lab_words(exc))
         return
     st.session_state["lab_run"] = (run_id, pid)
+    st.session_state["lab_priced"] = (run_id, words)
     st.session_state["lab_seen"] = "starting"
     st.rerun()  # the run is followed at the top of the page
 
@@ -274,6 +276,9 @@ def follow(ev) -> None:
     state = launcher.state(run_id, pid)
     prog = rundir.read_progress(d)
     st.progress(min(1.0, max(0.0, float(prog.get("fraction", 0.0)))), text=progress_line(run_id, state, prog, d))
+    priced = st.session_state.get("lab_priced")
+    if priced and priced[0] == run_id:
+        st.caption(f"Priced with the **{plain(priced[1])}**.")
     if state in ("running", "starting"):
         st.caption(progress_details(prog) or "Waiting for the first training step…")
     steps = rundir.read_steps(d)
@@ -360,8 +365,9 @@ data_file = st.file_uploader(
     type=UPLOAD_TYPES,
     key="lab_data",
 )
+run_view.scenario_note(a, data_file is not None)
 settings = train_form()
 if settings is not None:
-    start_run(settings, data_file)
+    start_run(settings, data_file, a)
 past_runs()
 own_rows(a)

@@ -1,5 +1,6 @@
 """A finished run in the Lab: its teacher, KD student and fine-tune-only baseline side by side, the paired
-KD − FT-only differences in words, and each model's temperature with its ECE before → after scaling.
+KD − FT-only differences in words, and each model's temperature with its ECE before → after scaling; and, for a
+run about to start, the scenario it will be priced with (the dashboard's current one, named as the pages name it).
 
 Everything shown comes from the run's ``summary.json`` (and its ``config.json`` for the scenario it was priced
 under); a run folder may be copied from anywhere, so every field is read as possibly missing or malformed, and an
@@ -9,22 +10,71 @@ older run without a baseline or a calibration says "not recorded for this run" i
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from engine import sources
+from engine.data import seed
+from engine.decision import scenario
 from engine.errors import DistillDecideError
 from engine.paths import runs_dir
 from engine.present.money import usd
 from engine.runs import rundir
+from ui import state
+from ui.fields import BY_PATH
 
 NOT_RECORDED = "not recorded for this run"
 MISSING = "—"  # a cell the run did not record (the caption says so in words)
 MINUS = "−"  # the typographic minus the money format writes
 MODEL_ROWS = (("teacher", "Teacher"), ("student", None), ("baseline", "Fine-tune-only student"))
+GENERATED_LABELS = seed.INTENTS  # the generated MangaAssist data's intents (a run without a file trains on them)
+MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 COLUMNS = ["Model", "Accuracy", "Error $/month", "Critical misroutes/month", "Temperature", "ECE before → after"]
+
+
+def plain(text: str) -> str:
+    """Text shown as written: Markdown's special characters escaped (a column named ``*label*`` stays so)."""
+    return MARKDOWN.sub(r"\\\1", text)
+
+
+def scenario_words(a) -> str:
+    """The current scenario as the other pages name it: "seed scenario", or "seed scenario, modified (…)" naming
+    what was edited on the Assumptions page or in the sidebar."""
+    note = st.session_state.get(state.Keys.NOTE) or f"scenario {a.name}"
+    changed = scenario.changed_fields(state.base(), a)
+    if not changed:
+        return note
+    names = [BY_PATH[k].noun if k in BY_PATH else k.replace("_", " ") for k in changed]
+    return f"{note}, modified ({', '.join(names)})"
+
+
+def training_scenario(a, labels) -> tuple[scenario.Assumptions | None, str]:
+    """The scenario a run on ``labels`` is priced with: the current one when it has a row for every label, else
+    the trainer's default (None), each with how the page names it."""
+    if set(labels) <= set(a.intents):
+        return a, scenario_words(a)
+    if set(labels) <= set(GENERATED_LABELS):
+        return None, "seed scenario (the current one has no rows for the MangaAssist intents)"
+    return None, "1 harm unit per misroute and no critical intents (the current scenario has no rows for its labels)"
+
+
+def scenario_note(a, uploaded: bool) -> None:
+    """Above the form: which scenario a run started here is priced with, and what that scenario decides."""
+    words = scenario_words(a) if uploaded else training_scenario(a, GENERATED_LABELS)[1]
+    where = "Runs on your file" if uploaded else "Runs on the generated MangaAssist data"
+    text = (
+        f"{where} are priced with the **{plain(words)}**: its harm matrix, critical intents and \\$ per critical "
+        "event choose the epoch each model keeps and weight the cost-aware loss."
+    )
+    if uploaded:
+        text += (
+            " A file with an intent it has no row for is priced with its own label set's defaults instead (1 harm "
+            "unit per misroute, no critical intents), as the run says when it starts."
+        )
+    st.caption(text)
 
 
 def num(x: object) -> float | None:

@@ -37,8 +37,13 @@ def start(
     alpha: float = 0.7,
     loss: str = "kd",
     baseline: bool = True,
+    scenario=None,
 ) -> tuple[str, int]:
-    """Launch `python -m engine train …` in its own process session; returns (run_id, pid)."""
+    """Launch `python -m engine train …` in its own process session; returns (run_id, pid).
+
+    ``scenario`` (an Assumptions: the dashboard's current one) prices the run (error $ per epoch, the checkpoint
+    kept, the cost-aware loss): written into its folder and passed as ``--scenario FILE`` (:func:`_write_scenario`);
+    None leaves the trainer's default (the seed scenario, or a foreign label set's defaults)."""
     require(threads >= 1, "threads", f"{threads}", "give at least 1 thread (1 keeps the dashboard responsive)")
     require(temperature > 0, "temperature", f"{temperature}", "give a temperature above 0 (default 3)")
     require(0 <= alpha <= 1, "alpha", f"{alpha}", "give α between 0 and 1 (default 0.7)")
@@ -46,6 +51,7 @@ def start(
         src = rundir.run_path(teacher_run, "teacher run")
         require(rundir.is_done(src), "teacher run", f"{teacher_run} is not finished", "pick a finished run")
     run_id = _new_run_folder()
+    path = _write_scenario(rundir.run_path(run_id), scenario) if scenario is not None else None
     cmd = [sys.executable, "-m", "engine", "train", "--profile", profile, "--mode", mode, "--threads", str(threads)]
     cmd += ["--seed", str(seed), "--run-id", run_id, "--teacher", teacher, "--student", str(student_layers), "--json"]
     cmd += ["--temperature", str(temperature), "--alpha", str(alpha), "--loss", loss]
@@ -57,7 +63,27 @@ def start(
         cmd += ["--epochs", str(epochs)]
     if data:
         cmd += ["--data", data, "--text-col", text_col, "--label-col", label_col]
+    if path is not None:
+        cmd += ["--scenario", str(path)]
     return run_id, _spawn(rundir.run_path(run_id), cmd)
+
+
+def _write_scenario(run_dir: Path, a) -> Path:
+    """The scenario as JSON (``engine.decision.scenario``'s own serialisation) in the new run's folder, beside
+    launch.json (a resume reads the same file); a start that fails here leaves no folder behind."""
+    from engine.decision import scenario as scenario_mod
+
+    try:
+        require(
+            isinstance(a, scenario_mod.Assumptions),
+            "scenario",
+            f"is a {type(a).__name__}, not a scenario",
+            "pass the dashboard's current Assumptions (or None for the trainer's default)",
+        )
+        return scenario_mod.save(a, run_dir / rundir.SCENARIO_FILE)
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
 
 
 def _spawn(log_dir: Path, cmd: list[str], *, log_mode: str = "w") -> int:

@@ -111,7 +111,8 @@ def is_done(run_dir: Path) -> bool:
 # The launcher creates a run's folder before the trainer starts (for the process log), and says so in
 # launch.json. A new training run may take over a folder that holds these files and nothing else.
 LAUNCH_FILE = "launch.json"
-LAUNCHER_FILES = frozenset({LAUNCH_FILE, "process.log", "progress.json"})
+SCENARIO_FILE = "scenario.json"  # the scenario a launched run is priced with (launcher.start(scenario=…))
+LAUNCHER_FILES = frozenset({LAUNCH_FILE, "process.log", "progress.json", SCENARIO_FILE})
 
 
 def fresh_for_training(run_dir: Path) -> bool:

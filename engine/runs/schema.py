@@ -98,6 +98,7 @@ TOP: dict[str, FileRule] = {
     "steps.jsonl": FileRule("jsonl", 1_000 * MB, keys=LOG_KEYS, required_keys=("phase", "global_step")),
     "progress.json": FileRule("json", 1 * MB),
     "launch.json": FileRule("json", 1 * MB),
+    "scenario.json": FileRule("json", 5 * MB),  # the launcher's: the scenario the run was priced with
     "export.json": FileRule("json", 1 * MB),
     "latency.json": FileRule("json", 16 * MB),
     "price.json": FileRule("json", 1 * MB),  # `price --run`: capacity price per request, read by decide --run
