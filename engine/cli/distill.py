@@ -32,6 +32,8 @@ TRAIN_FLAGS = {
     "teacher": "teacher",
     "teacher_run": "teacher_run",
     "student": "student_layers",
+    "student_width": "student_width",
+    "feature_loss": "feature_loss",
     "epochs": "epochs",
     "lr": "lr",
     "student_lr": "student_lr",
@@ -249,7 +251,7 @@ def _add_train_command(sub) -> None:
     p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
     p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
     p.add_argument("--logits-cache", help="teacher-logit cache folder (default: data/cache/teacher_logits)")
-    p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
+    _add_student_flags(p)
     p.add_argument(
         "--epochs", type=int, help="epochs per phase (default: the profile's budget, stopped when validation stalls)"
     )
@@ -268,6 +270,23 @@ def _add_train_command(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
     p.set_defaults(train_defaults={dest: p.get_default(dest) for dest in TRAIN_FLAGS})
+
+
+def _add_student_flags(p) -> None:
+    p.add_argument("--student", type=int, default=2, help="student layers (a subset of the teacher's)")
+    p.add_argument(
+        "--student-width",
+        type=int,
+        default=0,
+        help="student hidden width (default 0: the teacher's); a smaller W, divisible by the teacher's head count, "
+        "builds a narrower student of the same layers by weight selection (leading slices of the teacher's tensors)",
+    )
+    p.add_argument(
+        "--feature-loss",
+        action="store_true",
+        help="add TinyBERT's embedding, hidden-state and attention MSE (mapped layers, learned projections to the "
+        "teacher's width) to the student's KD loss; not with --mode finetune",
+    )
 
 
 def _add_baseline_flags(p) -> None:

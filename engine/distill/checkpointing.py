@@ -34,8 +34,9 @@ def epoch_dir(run_dir: Path, phase: str, epoch: int) -> Path:
     return run_dir / "checkpoints" / f"{phase}-epoch{epoch}"
 
 
-def save(path: Path, model, optimizer, scheduler, epoch: int) -> None:
-    """Write one epoch's weights and resume state into ``path`` (each file atomically)."""
+def save(path: Path, model, optimizer, scheduler, epoch: int, extra: dict | None = None) -> None:
+    """Write one epoch's weights and resume state into ``path`` (each file atomically); ``extra`` (tensors only,
+    e.g. a feature-loss student's projections) goes into the resume state beside the optimizer's."""
     from safetensors.torch import save_model
 
     path.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,8 @@ def save(path: Path, model, optimizer, scheduler, epoch: int) -> None:
     save_model(model, str(tmp))  # handles shared tensors (a student shares nothing, a teacher may)
     tmp.replace(path / WEIGHTS)
     tmp = path / (TRAIN_STATE + ".tmp")
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch}, tmp)
+    state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch}
+    torch.save({**state, **(extra or {})}, tmp)
     tmp.replace(path / TRAIN_STATE)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from engine import sources
-from engine.distill import checkpointing, run_files
+from engine.distill import checkpointing, models, run_files
 from engine.distill import config as config_mod
 from engine.distill.config import CONFIG_FIELDS, TrainConfig
 from engine.distill.data import Prepared, prepare
@@ -28,10 +28,12 @@ class Checked(NamedTuple):
 
 
 def check(cfg: TrainConfig, dist: Dist, *, resume: bool, model_factory) -> Checked:
-    """The run id, a resume's run and settings, the reused teacher, the data, scenario and gates."""
+    """The run id, a resume's run and settings, the reused teacher, the student's width, the data, scenario and
+    gates."""
     run_dir = run_files.check_run_dir(cfg.run_id, resume=resume) if dist.main else rundir.run_path(cfg.run_id)
     if cfg.teacher_run:
         checkpointing.teacher_source(cfg.teacher_run, "--teacher-run")
+    models.check_student_width(cfg.student_width, cfg.teacher, model_factory)
     data = prepare(cfg, model_factory)
     cfg, chosen = config_mod.effective(cfg, data.token_lengths if data.token_lengths is not None else [cfg.max_len])
     if resume and dist.main:

@@ -49,6 +49,8 @@ class TrainConfig:
     teacher: str = models.DEFAULT_TEACHER
     teacher_run: str | None = None
     student_layers: int = 2
+    student_width: int = 0  # 0: the teacher's width (a layer subset); W: a narrower weight-selected student
+    feature_loss: bool = False  # add TinyBERT's embedding, hidden-state and attention MSE to the student's KD loss
     epochs: int | None = None
     seed: int = 0
     temperature: float = 3.0
@@ -80,6 +82,12 @@ class TrainConfig:
         require(self.temperature > 0, "temperature", f"{self.temperature}", "give a temperature above 0 (default 3)")
         require(math.isfinite(self.temperature), "temperature", f"{self.temperature}", "give a finite temperature")
         require(0 <= self.alpha <= 1, "alpha", f"{self.alpha}", "give α between 0 and 1 (default 0.7)")
+        require(
+            not (self.feature_loss and self.mode == "finetune"),
+            "--feature-loss",
+            "teaches the student the teacher's hidden states and attentions, which --mode finetune has no teacher for",
+            "use --mode kd-cached or kd-online with --feature-loss, or leave --feature-loss out",
+        )
         require(self.threads >= 0, "threads", f"{self.threads}", "give 0 (all cores) or a positive count")
         _check_counts(self)
         rundir.check_run_id(self.run_id, "--run-id")
@@ -116,6 +124,12 @@ def _check_counts(cfg: TrainConfig) -> None:
         f"give 1 to {MAX_EPOCHS} epochs (or leave it out for the profile's)",
     )
     require(cfg.student_layers >= 1, "--student", f"{cfg.student_layers}", "give at least 1 student layer")
+    require(
+        0 <= cfg.student_width <= 100_000,
+        "--student-width",
+        f"{cfg.student_width}",
+        "give a hidden width below the teacher's that its head count divides, or 0 for the teacher's",
+    )
     for flag, value in (("--max-len", cfg.max_len), ("--batch-size", cfg.batch_size)):
         require(0 <= value <= 100_000, flag, f"{value}", "give a positive whole number (or leave it out)")
     require(cfg.max_len == 0 or cfg.max_len >= 4, "--max-len", f"{cfg.max_len}", "give at least 4 tokens")
@@ -189,7 +203,7 @@ def record_choice(run_dir: Path, name: str, why: str) -> None:
 # the fields a resume takes from config.json (run_id names the run; everything else is how it trains)
 CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig))
 # fields added after runs were first written, with the value a run written before them had
-LATER_FIELDS = {"baseline": False}
+LATER_FIELDS = {"baseline": False, "student_width": 0, "feature_loss": False}
 
 
 def resume_config(run_id: str) -> TrainConfig:

@@ -86,14 +86,85 @@ def hybrid_rare_loss(
     return total, {"hard_ce": ce.item(), "kd_kl_t2": kd.item(), "weighted_ce": wce.item(), "total_loss": total.item()}
 
 
-def hidden_mse(student_hidden: torch.Tensor, teacher_hidden: torch.Tensor) -> torch.Tensor:
-    """TinyBERT hidden-state loss: mean((W·h_s − h_t)²), with h_s already projected to the teacher's width."""
-    return F.mse_loss(student_hidden, teacher_hidden)
+def hidden_mse(
+    student_hidden: torch.Tensor, teacher_hidden: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """TinyBERT hidden-state loss: mean((W·h_s − h_t)²), with h_s already projected to the teacher's width.
+
+    With ``mask`` (batch, seq; 1 = a real token) the mean is over the non-padded positions' features only.
+    """
+    if mask is None:
+        return F.mse_loss(student_hidden, teacher_hidden)
+    m = mask.to(student_hidden.dtype)[..., None]
+    return ((student_hidden - teacher_hidden) ** 2 * m).sum() / (m.sum() * student_hidden.shape[-1])
 
 
-def attention_mse(student_attention: torch.Tensor, teacher_attention: torch.Tensor) -> torch.Tensor:
-    """TinyBERT attention loss: mean((A_s − A_t)²) over heads and positions."""
-    return F.mse_loss(student_attention, teacher_attention)
+def attention_mse(
+    student_attention: torch.Tensor, teacher_attention: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """TinyBERT attention loss: mean((A_s − A_t)²) over heads and positions, head h against head h.
+
+    ``A`` (batch, heads, query, key) are attention probabilities. With ``mask`` (batch, seq; 1 = a real token)
+    the mean is over the non-padded query rows (every head and key column of those rows).
+    """
+    if mask is None:
+        return F.mse_loss(student_attention, teacher_attention)
+    m = mask.to(student_attention.dtype)[:, None, :, None]
+    n = m.sum() * student_attention.shape[1] * student_attention.shape[-1]
+    return ((student_attention - teacher_attention) ** 2 * m).sum() / n
+
+
+FEATURE_TERMS = ("embedding_mse", "hidden_mse", "attention_mse")
+# TinyBERT (Jiao et al. 2020) weighs its intermediate-layer terms and the prediction loss alike
+FEATURE_WEIGHTS = {"logit_loss": 1.0, "embedding_mse": 1.0, "hidden_mse": 1.0, "attention_mse": 1.0}
+
+
+def feature_losses(
+    student_hidden: Sequence[torch.Tensor],
+    teacher_hidden: Sequence[torch.Tensor],
+    student_attentions: Sequence[torch.Tensor],
+    teacher_attentions: Sequence[torch.Tensor],
+    layer_map: Sequence[int],
+    mask: torch.Tensor,
+) -> dict[str, torch.Tensor]:
+    """TinyBERT's intermediate-layer terms for one batch.
+
+    ``student_hidden`` is the student's embedding output and its S layer outputs, already projected to the
+    teacher's width (``models.Projections``: W_0 for the embeddings, W_i for layer i); ``teacher_hidden`` the
+    teacher's embedding output and its T layer outputs; attentions one (batch, heads, seq, seq) tensor per layer.
+    Student layer i is taught by teacher layer m(i) = ``layer_map[i]`` (``models.uniform_layer_map``):
+
+    * embedding_mse = MSE(W_0·E_s, E_t)
+    * hidden_mse    = Σ_i MSE(W_i·H_s^(i), H_t^(m(i)))
+    * attention_mse = Σ_i MSE(A_s^(i), A_t^(m(i))), head for head
+
+    each a mean over the non-padded positions of ``mask`` (:func:`hidden_mse`, :func:`attention_mse`).
+    """
+    zero = student_hidden[0].new_zeros(())
+    emb = hidden_mse(student_hidden[0].float(), teacher_hidden[0].float(), mask)
+    hid, att = zero, zero
+    for i, m in enumerate(layer_map):
+        hid = hid + hidden_mse(student_hidden[i + 1].float(), teacher_hidden[m + 1].float(), mask)
+        att = att + attention_mse(student_attentions[i].float(), teacher_attentions[m].float(), mask)
+    return {"embedding_mse": emb, "hidden_mse": hid, "attention_mse": att}
+
+
+def with_feature_losses(
+    logit_total: torch.Tensor,
+    logit_terms: dict[str, float],
+    features: Mapping[str, torch.Tensor],
+    weights: Mapping[str, float] = FEATURE_WEIGHTS,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """L = 1·L_logit + 1·embedding_mse + 1·hidden_mse + 1·attention_mse (``FEATURE_WEIGHTS``, TinyBERT's equal
+    weights), combined by :func:`weighted_total`.
+
+    ``logit_total`` is the run's KD loss (``--loss``: kd, rare-hybrid or cost-aware) with its step-log terms; the
+    step log keeps those, adds each feature term and ``logit_loss`` (the KD loss alone), and ``total_loss`` is L.
+    """
+    parts = {"logit_loss": logit_total, **features}
+    total = weighted_total(parts, weights)
+    terms = {**logit_terms, "logit_loss": logit_total.item(), **{k: v.item() for k, v in features.items()}}
+    return total, {**terms, "total_loss": total.item()}
 
 
 def cost_aware_loss(

@@ -29,6 +29,7 @@ from engine.distill import (
     models,
     run_files,
     selection,
+    step_loss,
 )
 from engine.distill import config as config_mod
 from engine.distill import logits as logit_cache
@@ -75,6 +76,8 @@ class _Phase:
     teacher: Any = None
     cached_logits: torch.Tensor | None = None
     intent_w: torch.Tensor | None = None  # cost-aware loss: the weight of an example by its true intent
+    projections: Any = None  # --feature-loss: models.Projections (embeddings + each layer), trained with the student
+    layer_map: tuple[int, ...] = ()  # --feature-loss: the teacher layer that teaches each student layer
 
 
 def _schedule(optimizer, total: int, warmup: float):
@@ -84,8 +87,11 @@ def _schedule(optimizer, total: int, warmup: float):
     )
 
 
-def _open_phase(name: str, model, run: _Run, *, lr: float, ctx: EvalContext, teacher=None, cached=None) -> _Phase:
-    """Move the model, wrap it for DDP, and make its optimiser, schedule and class weights."""
+def _open_phase(
+    name: str, model, run: _Run, *, lr: float, ctx: EvalContext, teacher=None, cached=None, features=None
+) -> _Phase:
+    """Move the model, wrap it for DDP, and make its optimiser, schedule and class weights; ``features``
+    (projections, layer map) makes a feature-loss phase whose optimiser also steps the projections."""
     cfg, dist, device, d = run.cfg, run.dist, run.device, run.data
     if not lr:  # no flag gave it: by model size, said in config.json
         lr, why = config_mod.auto_lr(models.count_params(model).non_embedding)
@@ -97,7 +103,9 @@ def _open_phase(name: str, model, run: _Run, *, lr: float, ctx: EvalContext, tea
         from torch.nn.parallel import DistributedDataParallel
 
         net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
+    projections, layer_map = features if features is not None else (None, ())
+    extra = list(projections.to(device).parameters()) if projections is not None else []
+    opt = torch.optim.AdamW(list(model.parameters()) + extra, lr=lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = math.ceil(len(d.train_rows) / cfg.batch_size) // dist.world
     sched = _schedule(opt, steps_per_epoch * cfg.n_epochs, cfg.warmup)
     priors = np.bincount(d.y[d.train_rows], minlength=len(ctx.labels)) / len(d.train_rows)
@@ -106,28 +114,8 @@ def _open_phase(name: str, model, run: _Run, *, lr: float, ctx: EvalContext, tea
     if name == "student" and cfg.loss == "cost-aware":
         w = cost_weights.intent_weights(ctx.labels, ctx.assumptions, d.y[d.train_rows])
         intent_w = torch.tensor(w, dtype=torch.float32)
-    return _Phase(name, run, ctx, model, net, opt, sched, steps_per_epoch, class_w, teacher, cached, intent_w)
-
-
-def _batch_loss(ph: _Phase, logits, batch: dict, b: np.ndarray, labels) -> tuple[torch.Tensor, dict]:
-    """CE for the teacher, the fine-tune-only baseline and fine-tuning; otherwise the configured distillation loss."""
-    cfg = ph.run.cfg
-    if ph.name != "student" or cfg.mode == "finetune":
-        loss = losses.hard_loss(logits, labels)
-        return loss, {"hard_ce": loss.item(), "total_loss": loss.item()}
-    if ph.cached_logits is not None:
-        t_logits = ph.cached_logits[torch.as_tensor(b)].to(ph.run.device)
-    else:
-        with torch.no_grad():
-            ph.teacher.eval()
-            t_logits = ph.teacher(**batch).logits.float()
-    if cfg.loss == "rare-hybrid":
-        return losses.hybrid_rare_loss(logits, t_logits, labels, ph.class_w, temperature=cfg.temperature)
-    if ph.intent_w is not None:
-        return losses.cost_aware_loss(
-            logits, t_logits, labels, ph.intent_w, temperature=cfg.temperature, alpha=cfg.alpha
-        )
-    return losses.distillation_loss(logits, t_logits, labels, temperature=cfg.temperature, alpha=cfg.alpha)
+    made = (name, run, ctx, model, net, opt, sched, steps_per_epoch, class_w, teacher, cached, intent_w)
+    return _Phase(*made, projections, tuple(layer_map))
 
 
 def _train_step(ph: _Phase, epoch: int, step: int, b: np.ndarray) -> dict:
@@ -138,11 +126,12 @@ def _train_step(ph: _Phase, epoch: int, step: int, b: np.ndarray) -> dict:
     batch = {n: t.to(device) for n, t in collate(d.ids, rows, d.pad_id, fixed_len).items()}
     labels = torch.as_tensor(d.y[rows], dtype=torch.int64).to(device)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda" and not cfg.naive):
-        logits = ph.net(**batch).logits.float()
-        loss, terms = _batch_loss(ph, logits, batch, b, labels)
+        out = ph.net(**batch, **step_loss.forward_outputs(ph))
+        loss, terms = step_loss.batch_loss(ph, out, batch, b, labels)
     ph.opt.zero_grad(set_to_none=True)
     loss.backward()
-    grad_norm = float(torch.nn.utils.clip_grad_norm_(ph.model.parameters(), 1.0))
+    step_loss.average_projection_grads(ph, dist.world)
+    grad_norm = float(torch.nn.utils.clip_grad_norm_(ph.opt.param_groups[0]["params"], 1.0))  # model + projections
     ph.opt.step()
     ph.sched.step()
     sps = len(rows) / max(time.perf_counter() - t0, 1e-9)
@@ -186,9 +175,11 @@ def _end_epoch(ph: _Phase, epoch: int, terms: dict, earlier: list[dict]) -> dict
         calibrate=True,
     )
     path = checkpointing.epoch_dir(run_dir, ph.name, epoch)
-    checkpointing.save(path, ph.model, ph.opt, ph.sched, epoch)
+    extra = {"projections": ph.projections.state_dict()} if ph.projections is not None else None
+    checkpointing.save(path, ph.model, ph.opt, ph.sched, epoch, extra)
     summary = {"event": "kd_epoch_summary", "task": "intent_distillation", "phase": ph.name, "epoch": epoch}
-    summary |= {"teacher": cfg.teacher, "student": None if ph.name == "teacher" else f"{cfg.student_layers}-layer"}
+    student = f"{cfg.student_layers}-layer" + (f", width {cfg.student_width}" if cfg.student_width else "")
+    summary |= {"teacher": cfg.teacher, "student": None if ph.name == "teacher" else student}
     summary |= {"train_loss": terms["total_loss"], **{f"val_{k}": v for k, v in metrics.items()}}
     summary["checkpoint"] = str(path.relative_to(run_dir))
     if ph.name != "teacher":  # seed 002 §15: promotable = passes every gate measurable on validation
@@ -215,6 +206,8 @@ def train_phase(ph: _Phase, start_epoch: int = 0) -> list[dict]:
         path = checkpointing.epoch_dir(run_dir, ph.name, start_epoch)
         checkpointing.load_weights(ph.model, path)
         state = checkpointing.load_train_state(path)
+        if ph.projections is not None and "projections" in state:
+            ph.projections.load_state_dict(state["projections"])
         ph.opt.load_state_dict(state["optimizer"])
         ph.sched.load_state_dict(state["scheduler"])
     logged = rundir.read_jsonl(run_dir / "epochs.jsonl")
@@ -300,15 +293,22 @@ def _student_ctx(run: _Run, teacher, ctx: EvalContext, gates: tuple) -> EvalCont
 
 
 def _student_phase(run: _Run, make, teacher, s_ctx: EvalContext, name: str = "student") -> tuple[Any, list[dict]]:
-    """A layer subset of the teacher, fine-tuned or distilled (``student``), or fine-tuned only from the same
-    initial weights (``baseline``, the KD run's paired control), judged against the teacher every epoch."""
+    """A layer subset of the teacher or a narrower one (``models.make_student``), fine-tuned or distilled
+    (``student``; ``--feature-loss`` adds TinyBERT's terms), or fine-tuned only from the same initial weights
+    (``baseline``, the KD run's paired control), judged against the teacher every epoch."""
     d, cfg = run.data, run.cfg
     base = make("student", len(d.labels))  # the same seeded initial weights for the student and its baseline
-    n_layers = base.config.num_hidden_layers
-    student = models.layer_subset(base, models.uniform_layer_map(n_layers, min(cfg.student_layers, n_layers)))
+    student = models.make_student(base, cfg.student_layers, cfg.student_width)
+    if name == "student" and run.dist.main:
+        config_mod.record_choice(run.run_dir, "student", models.describe_student(student, teacher, cfg.student_width))
     cached = _cached_logits(run, teacher) if cfg.mode == "kd-cached" and name == "student" else None
-    ph = _open_phase(name, student, run, lr=cfg.student_lr, ctx=s_ctx, teacher=teacher, cached=cached)
-    return student, train_phase(ph, run.done_epochs[name])
+    features = name == "student" and cfg.feature_loss and cfg.mode != "finetune"
+    with step_loss.eager_attention(teacher, student, on=features):
+        feat = step_loss.feature_setup(student, teacher, cfg.seed) if features else None
+        ph = _open_phase(
+            name, student, run, lr=cfg.student_lr, ctx=s_ctx, teacher=teacher, cached=cached, features=feat
+        )
+        return student, train_phase(ph, run.done_epochs[name])
 
 
 def _baseline(run: _Run, make, teacher, s_ctx: EvalContext, gates: tuple) -> tuple[Any, list[dict], dict | None]:
