@@ -58,13 +58,28 @@ def seed_lines(table: dict) -> list[str]:
     out = [f"{len(table['runs'])} runs: {', '.join(table['runs'])} (mean ± std over seeds)"]
     for model, metrics in table["models"].items():
         acc, usd = metrics["accuracy"], metrics["error_usd_per_request"]
-        out.append(
-            f"  {NAMES[model]}: accuracy {acc['mean']:.3f} ± {acc['std']:.3f}, "
-            f"error $/request {usd['mean']:.4f} ± {usd['std']:.4f}"
-        )
+        out.append(f"  {NAMES[model]}: accuracy {_pm(acc, '.3f')}, error $/request {_pm(usd, '.4f')}")
     for m, v in table["kd_vs_finetune"].items():
-        out.append(f"  KD − FT-only {m}: {v['mean']:+.4g} ± {v['std']:.4g}")
+        if v["mean"] is not None:
+            out.append(f"  KD − FT-only {SEED_DIFFS[m](v['mean'], v['std'])}")
     return out
+
+
+def _pm(v: dict, fmt: str) -> str:
+    """mean ± std, or "not measured" where no run measured it (mean None)."""
+    return "not measured" if v["mean"] is None else f"{v['mean']:{fmt}} ± {v['std']:{fmt}}"
+
+
+def _signed(x: float, unit: str = "") -> str:
+    """``x`` with its sign (a typographic minus, as the money format writes it) and ``unit`` after the sign."""
+    return ("−" if x < 0 else "+") + f"{unit}{abs(x):,.2f}"
+
+
+SEED_DIFFS = {  # each KD − FT-only difference in words, as `runs compare` names it
+    "accuracy": lambda m, s: f"accuracy: {_signed(100 * m)} ± {100 * s:.2f} points",
+    "error_usd_per_month": lambda m, s: f"error $/month: {_signed(m, '$')} ± ${s:,.2f}",
+    "critical_per_month": lambda m, s: f"critical misroutes/month: {_signed(m)} ± {s:,.2f}",
+}
 
 
 def train_seeds(cfg, n: int, *, as_json: bool) -> int:
@@ -72,9 +87,12 @@ def train_seeds(cfg, n: int, *, as_json: bool) -> int:
     from dataclasses import replace
 
     from engine.distill import trainer
+    from engine.distill.config import MAX_SEED
     from engine.errors import require
 
     require(1 <= n <= 10, "--seeds", f"{n}", "give 1 to 10 seeds")
+    last = cfg.seed + n - 1  # refused before the first run trains, not when the last one starts
+    require(last <= MAX_SEED, "--seeds", f"{n} from --seed {cfg.seed} reach {last:,}", f"end at {MAX_SEED:,}")
     dirs = [
         trainer.run(replace(cfg, seed=cfg.seed + i, run_id=f"{cfg.run_id}-s{cfg.seed + i}"), progress_bar=False)
         for i in range(n)
