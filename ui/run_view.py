@@ -110,6 +110,8 @@ def run_volume(config: dict) -> tuple[float | None, str]:
         a, where = sources.scenario_for_labels([str(x) for x in labels], name)
     except (DistillDecideError, OSError, ValueError, TypeError, KeyError):
         return None, ""
+    if name is not None and Path(name).name == rundir.SCENARIO_FILE:  # launcher.start(scenario=…) wrote it
+        where = f"the dashboard's scenario when it started, {rundir.SCENARIO_FILE}"
     return float(a.requests_per_month), where.split(":")[0]
 
 

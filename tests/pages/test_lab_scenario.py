@@ -102,3 +102,14 @@ def test_a_scenario_for_another_label_set_is_not_passed_for_the_generated_data(s
     assert said in note(at)
     start(at)
     assert started[-1]["scenario"] is None  # the trainer prices MangaAssist's intents with the seed scenario itself
+
+
+def test_a_finished_runs_view_names_the_scenario_it_was_started_with(tmp_path):
+    from engine.data import seed
+    from engine.decision import scenario
+    from ui import run_view
+
+    path = scenario.save(seed.load_assumptions().replace(requests_per_month=5e6), tmp_path / "scenario.json")
+    config = {"labels": list(seed.INTENTS), "scenario": str(path)}
+    assert run_view.run_volume(config) == (5e6, "the dashboard's scenario when it started, scenario.json")
+    assert run_view.run_volume({"labels": list(seed.INTENTS), "scenario": None})[1] == "seed scenario"
