@@ -179,3 +179,33 @@ def test_a_narrow_student_exports_to_onnx_with_parity(env):
     c = cfg("narrow-onnx", epochs=1, student_width=16, feature_loss=True, mode="kd-online", baseline=False)
     out = pipeline.export_run(trainer.run(c, model_factory=factory, ingest=False), model_factory=factory)
     assert out["student"]["parity"]["max_abs_logit_diff"] <= 1e-4 and out["student"]["parity"]["top1_agreement"] == 1
+
+
+def test_a_resumed_feature_loss_run_reaches_the_same_student_and_projections(env, monkeypatch):
+    from safetensors.torch import load_file
+
+    from engine.distill import checkpointing
+
+    kw = dict(student_width=16, feature_loss=True, baseline=False)
+    full = trainer.run(cfg("fl-full", **kw), model_factory=tiny_factory(), ingest=False)
+    # interrupted at the 5th validation pass: teacher epochs 1-2, the teacher's val predictions, student epoch 1
+    real_predict, calls = trainer.predict, {"n": 0}
+
+    def interrupted(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt("simulated interruption")
+        return real_predict(*a, **k)
+
+    monkeypatch.setattr(trainer, "predict", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run(cfg("fl-part", **kw), model_factory=tiny_factory(), ingest=False)
+    d = rundir.resolve_run("fl-part")
+    assert (d / "checkpoints" / "student-epoch1").exists() and not (d / "checkpoints" / "student-epoch2").exists()
+    monkeypatch.setattr(trainer, "predict", real_predict)
+    resumed = trainer.run(cfg("fl-part", **kw), model_factory=tiny_factory(), ingest=False, resume=True)
+    a = load_file(full / "checkpoints" / "student-epoch2" / "model.safetensors")
+    b = load_file(resumed / "checkpoints" / "student-epoch2" / "model.safetensors")
+    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    pa, pb = (checkpointing.load_train_state(r / "checkpoints" / "student-epoch2")["projections"] for r in (full, d))
+    assert all(torch.allclose(pa[k], pb[k], atol=1e-6) for k in pa)
