@@ -10,8 +10,10 @@ Three runs of teacher + fine-tuned student on the same data and seed:
     --no-early-stopping``;
 (b) ``<prefix>-dvp-defaults``: no flags: max length from the p99 of token lengths, learning rates by model size,
     epochs up to the quick budget (4 per phase) until validation stops improving (seed 002 §13);
-(c) ``<prefix>-dvp-capped<k>``: (b) with ``--epochs k``, the largest k whose time, read off (b)'s seconds per
-    epoch, fits (a)'s wall time. Not trained when (b) already fits (a)'s time, or with ``--no-capped``.
+(c) ``<prefix>-dvp-capped<k>``: (b) with ``--epochs k``, the largest k whose work fits (a)'s: an epoch's work
+    scales with the max length (same rows, batch size and models), so k = ⌊2 × 32 / (b)'s max_len⌋ (wall seconds
+    per epoch on a shared CPU varied too much to read k off them; the wall-based k is printed beside it). Not
+    trained when (b) already fits (a)'s time, or with ``--no-capped``.
 
 Finished runs (DONE) are reused. Prints a markdown table: settings, wall seconds (the run's own ``seconds``), epochs
 trained per phase, max length, learning rates, teacher and student test accuracy.
@@ -65,10 +67,21 @@ def facts(d: Path) -> dict:
     }
 
 
-def epochs_to_fit(budget_s: float, b: dict) -> int:
-    """The largest per-phase epoch cap k whose time, at (b)'s seconds per epoch, is within ``budget_s`` (≥ 1)."""
+def epochs_to_fit(a: dict, b: dict) -> int:
+    """The largest per-phase epoch cap k whose work fits (a)'s: same rows, batch size and models, so an epoch's
+    work scales with the max length (padded tokens), and (a) trained its epochs per phase at its max length.
+
+    Not read off wall seconds: on the shared 2-core machine one teacher epoch ran at 2 to 110 samples/s from one
+    run to the next.
+    """
+    budget = a["epochs"]["teacher"] * a["max_len"]
+    return max(1, min(budget // b["max_len"], max(b["epochs"].values())))
+
+
+def wall_epochs_to_fit(budget_s: float, b: dict) -> int:
+    """The same cap read off (b)'s wall seconds per epoch (teacher and student epochs alike, overheads included)."""
     et, es = b["epochs"]["teacher"], b["epochs"]["student"]
-    per_epoch = b["seconds"] / max(et + es, 1)  # overheads included: errs towards fewer epochs
+    per_epoch = b["seconds"] / max(et + es, 1)
     k = 1
     while k < max(et, es) and per_epoch * (min(k + 1, et) + min(k + 1, es)) <= budget_s:
         k += 1
@@ -78,7 +91,8 @@ def epochs_to_fit(budget_s: float, b: dict) -> int:
 def row(name: str, f: dict) -> str:
     ep = f"{f['epochs']['teacher']} / {f['epochs']['student']}"
     return (
-        f"| {name} | {f['seconds']:.0f} | {ep} | {f['max_len']} | {f['lr']} / {f['student_lr']} | "
+        f"| {name} | {f['seconds']:.0f} | {ep} | {f['max_len']} | {f['epochs']['teacher'] * f['max_len']} | "
+        f"{f['lr']} / {f['student_lr']} | "
         f"{f['teacher_acc']:.1%} | {f['student_acc']:.1%} |"
     )
 
@@ -103,14 +117,18 @@ def main() -> None:
         base["scenario"] = a.scenario
     fa = facts(ensure(f"{a.prefix}-dvp-profile", **base, **PROFILE))
     fb = facts(ensure(f"{a.prefix}-dvp-defaults", **base))
-    print("| settings | wall s | epochs (teacher / student) | max_len | lr (teacher / student) | teacher acc "
-          "| student acc |\n|---|---|---|---|---|---|---|")  # fmt: skip
+    print("| settings | wall s | epochs (teacher / student) | max_len | work (teacher epochs × max_len) "
+          "| lr (teacher / student) | teacher acc | student acc |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
     print(row("(a) old quick profile: 2 epochs, max_len 32, lr 1.5e-4 / 3e-4, no early stopping", fa))
     print(row("(b) data-driven defaults (no flags)", fb))
     if fb["seconds"] <= fa["seconds"]:
         print(f"(c) not needed: the defaults took {fb['seconds']:.0f} s, within (a)'s {fa['seconds']:.0f} s")
     else:
-        k = epochs_to_fit(fa["seconds"], fb)
+        k = epochs_to_fit(fa, fb)
+        print(
+            f"(c) cap: --epochs {k} ({fa['epochs']['teacher']} epochs × max_len {fa['max_len']} of (a) over max_len "
+            f"{fb['max_len']}); read off (b)'s wall s/epoch it would be {wall_epochs_to_fit(fa['seconds'], fb)}"
+        )
         if a.no_capped:
             print(f"(c) defaults capped to (a)'s {fa['seconds']:.0f} s: --epochs {k} (not trained)")
         else:
