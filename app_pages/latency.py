@@ -14,10 +14,55 @@ from engine.present import figures_serving as figs
 from engine.present.money import usd
 from engine.rollout.cascade import LATENCY_BUDGET_MS
 from engine.runs import rundir
-from ui import common
+from ui import choices, common, state
+from ui.url import Choice
 
 MODELS = ("teacher", "student")
 MEASURED = "onnx_fp32"  # the runtime the capacity price and the measured P95 are read from
+PAGE = "latency"  # every input on this page travels in the link as p.latency.<name> (ui.choices)
+INSTANCE = Choice(PAGE, "instance", next(iter(capacity.INSTANCES)), "lat_inst", options=tuple(capacity.INSTANCES))
+PEAK = Choice(PAGE, "peak_to_average", 3.0, "lat_peak", lo=1.0, hi=20.0)
+UTIL = Choice(PAGE, "utilisation_pct", 60, "lat_util", lo=10, hi=100)
+FLOOR = Choice(PAGE, "min_replicas", 1, "lat_floor", lo=1, hi=100)
+
+
+def run_choice(runs: list[str]) -> Choice:
+    return Choice(PAGE, "run", runs[0], "lat_run", options=tuple(runs))
+
+
+def price_choice(instance: str) -> Choice:
+    """$ per instance-hour: its default is the chosen instance's list price (a link names only a changed price)."""
+    return Choice(PAGE, "usd_per_hour", capacity.INSTANCES[instance], "lat_usd_h", lo=0.0, hi=100.0)
+
+
+def tput_choice(a, m: str) -> Choice:
+    assumed = round(capacity.assumed_throughput_rps(a.model(m).p95_latency_ms), 1)
+    return Choice(PAGE, f"{m}_throughput", assumed, f"lat_tput_{m}", lo=0.1, hi=100_000.0)
+
+
+def chosen_instance() -> str:
+    """The instance the page shows: the widget's, else the link's (when it is one), else the first."""
+    shown = st.session_state.get(INSTANCE.widget)
+    if shown in capacity.INSTANCES:
+        return str(shown)
+    try:
+        return str(INSTANCE.read(state.page_choices().get(INSTANCE.param, INSTANCE.default)))
+    except ValueError:
+        return str(INSTANCE.default)
+
+
+def page_choices(a, runs: list[str]) -> tuple[Choice, ...]:
+    """Every input on the page, as link choices (checked once at the top: a bad value shows the default)."""
+    measured = (run_choice(runs),) if runs else ()
+    assumed = tuple(tput_choice(a, m) for m in MODELS)
+    return (*measured, INSTANCE, price_choice(chosen_instance()), PEAK, UTIL, FLOOR, *assumed)
+
+
+def new_instance() -> None:
+    """After a new instance is kept in the link: show its list price (a price typed for the old one goes)."""
+    inst = str(st.session_state[INSTANCE.widget])
+    st.session_state[price_choice(inst).widget] = capacity.INSTANCES[inst]
+    state.page_choices().pop(price_choice(inst).param, None)
 
 
 def usd_cents(x: object) -> str:
@@ -33,7 +78,9 @@ def measured_run() -> tuple[str | None, dict | None]:
     runs = rundir.latency_runs()
     if not runs:
         return None, None
-    run = st.selectbox("Measured run", runs, key="lat_run", help="runs measured by `python -m engine bench-latency`")
+    run = st.selectbox(
+        "Measured run", runs, help="runs measured by `python -m engine bench-latency`", **choices.bind(run_choice(runs))
+    )
     try:
         return run, rundir.read_latency(run)
     except DistillDecideError as exc:
@@ -109,13 +156,14 @@ def measured_section(run: str | None, lat: dict | None) -> None:
 
 def capacity_inputs() -> dict:
     c1, c2, c3, c4, c5 = st.columns([2.2, 1, 1, 1, 1])  # the instance names "cpu (c7i.xlarge, 4 vCPU)" in full
-    inst = c1.selectbox("Instance (assumed list price)", list(capacity.INSTANCES), key="lat_inst")
-    usd_h = c2.number_input(
-        "$ per instance-hour", 0.0, 100.0, capacity.INSTANCES[inst], 0.01, format="%.4f", key="lat_usd_h"
+    inst = str(
+        c1.selectbox("Instance (assumed list price)", list(capacity.INSTANCES), **choices.bind(INSTANCE, new_instance))
     )
-    peak = c3.number_input("Peak ÷ average traffic", 1.0, 20.0, 3.0, 0.5, key="lat_peak")
-    util = c4.number_input("Target utilisation (%)", 10, 100, 60, 5, key="lat_util")
-    floor = c5.number_input("Minimum replicas", 1, 100, 1, key="lat_floor")
+    price = price_choice(inst)
+    usd_h = c2.number_input("$ per instance-hour", 0.0, 100.0, price.default, 0.01, "%.4f", **choices.bind(price))
+    peak = c3.number_input("Peak ÷ average traffic", 1.0, 20.0, 3.0, 0.5, **choices.bind(PEAK))
+    util = c4.number_input("Target utilisation (%)", 10, 100, 60, 5, **choices.bind(UTIL))
+    floor = c5.number_input("Minimum replicas", 1, 100, 1, **choices.bind(FLOOR))
     return dict(
         instance_usd_per_hour=float(usd_h),
         peak_to_average=float(peak),
@@ -139,19 +187,12 @@ def throughputs(a, lat: dict | None) -> dict[str, float]:
         "at a time on one thread. Edit it, or measure a run to replace it."
     )
     cols = st.columns(2)
-    return {
-        m: float(
-            cols[i].number_input(
-                f"Assumed {m} throughput (requests/s per replica)",
-                0.1,
-                100_000.0,
-                round(capacity.assumed_throughput_rps(a.model(m).p95_latency_ms), 1),
-                10.0,
-                key=f"lat_tput_{m}",
-            )
-        )
-        for i, m in enumerate(MODELS)
-    }
+    out = {}
+    for i, m in enumerate(MODELS):
+        c = tput_choice(a, m)
+        label = f"Assumed {m} throughput (requests/s per replica)"
+        out[m] = float(cols[i].number_input(label, 0.1, 100_000.0, c.default, 10.0, **choices.bind(c)))
+    return out
 
 
 def capacity_table(curves: dict[str, list[capacity.CapacityPrice]]) -> pd.DataFrame:
@@ -242,6 +283,7 @@ def use_measured_button(a, run: str, lat: dict, prices: dict[str, capacity.Capac
 
 ev, a, _ = common.current()
 st.title("Latency and serving")
+choices.check(PAGE, page_choices(a, rundir.latency_runs()))  # the page's inputs in the link (p.latency.*)
 common.verdict_banner(common.decide_current())
 run, lat = measured_run()
 p95_section(a, lat)

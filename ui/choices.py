@@ -8,7 +8,7 @@ the same choices. The URL itself is written by :func:`ui.state.mirror_url` at th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import streamlit as st
@@ -24,8 +24,9 @@ def check(page: str, choices: Iterable[url.Choice]) -> None:
         st.warning(f"Part of the link's choices for this page could not be applied: {'; '.join(problems)}.")
 
 
-def bind(c: url.Choice) -> dict[str, Any]:
-    """The widget's ``key``, ``on_change`` and ``args``; its key is set from the URL's choice before it is drawn."""
+def bind(c: url.Choice, then: Callable[[], None] | None = None) -> dict[str, Any]:
+    """The widget's ``key``, ``on_change`` and ``args``; its key is set from the URL's choice before it is drawn.
+    ``then`` runs after a change is kept (e.g. another widget that follows this one)."""
     if c.widget not in st.session_state:
         raw = state.page_choices().get(c.param)
         try:
@@ -33,10 +34,10 @@ def bind(c: url.Choice) -> dict[str, Any]:
         except ValueError:  # check() was not called for this page: the default, silently
             st.session_state[c.widget] = c.default
     st.session_state.setdefault(state.Keys.BOUND, set()).add(c.widget)
-    return {"key": c.widget, "on_change": _keep, "args": (c,)}
+    return {"key": c.widget, "on_change": _keep, "args": (c, then)}
 
 
-def _keep(c: url.Choice) -> None:
+def _keep(c: url.Choice, then: Callable[[], None] | None = None) -> None:
     """The widget's new value into the page's choices (a callback: the rerun's mirror_url writes the URL)."""
     raw = c.write(st.session_state.get(c.widget, c.default))
     params = state.page_choices()
@@ -44,3 +45,5 @@ def _keep(c: url.Choice) -> None:
         params.pop(c.param, None)
     else:
         params[c.param] = raw
+    if then is not None:
+        then()
