@@ -15,7 +15,7 @@ from engine.paths import runs_dir
 from engine.present import figures_serving as figs
 from engine.runs import launcher, rundir
 from engine.runs.progress import duration_words, eta_words
-from ui import common, run_view
+from ui import common, lab_runs, run_view
 from ui.run_view import plain
 
 # the trainer's flags as the form names them, so a refusal points at the box to change
@@ -40,6 +40,11 @@ LOSSES = {
     "cost-aware": "KD whose hard-label term is weighted by the scenario's harm and critical prices "
     "(a misroute that costs more weighs more)",
 }
+# measured (docs/distillation.md): `train --profile quick --threads 1 --mode finetune` took 478 s on the 2-core CPU
+QUICK_TIME = (
+    "quick ≈ 8 minutes on 1 CPU thread (measured: 478 s for a fine-tune run, teacher and student, on a 2-core CPU; "
+    "kd-cached with the fine-tune-only baseline trains one more student)"
+)
 ACCURACY_COLUMNS = ("Teacher accuracy", "Student accuracy", "FT-only accuracy")
 UPLOAD_TYPES = ["csv", "parquet", "json", "jsonl", "ndjson"]  # what engine.data.byo reads (JSON: a list of objects)
 PAST_COLUMNS = {
@@ -73,7 +78,7 @@ def model_settings() -> dict:
             "Profile",
             ["quick", "medium", "full"],
             key="lab_profile",
-            help="quick ≈ 1.5 min on 2 CPU cores; full is the seed setting (GPU)",
+            help=f"{QUICK_TIME}; full is the seed setting (GPU)",
         ),
         mode=c2.selectbox("Mode", ["kd-cached", "kd-online", "finetune"], key="lab_mode"),
         threads=int(
@@ -163,31 +168,9 @@ def start_run(settings: dict, data_file, a) -> None:
     except DistillDecideError as exc:
         common.show_error(in_lab_words(exc))
         return
-    st.session_state["lab_run"] = (run_id, pid)
+    lab_runs.follow_run(run_id, pid, "starting")  # named in the link: a reload follows it again
     st.session_state["lab_priced"] = (run_id, words)
-    st.session_state["lab_seen"] = "starting"
     st.rerun()  # the run is followed at the top of the page
-
-
-def resume_button(run_id: str, prog: dict, *, key: str) -> None:
-    """A stopped run (its process is gone, or it was cancelled): why, the CLI command, and a button that resumes it
-    here; a run stopped before training began has nothing to resume."""
-    d = runs_dir() / run_id
-    state = rundir.run_state(d)
-    if not (d / "config.json").is_file():
-        st.info(f"**{run_id} is {state.upper()}** before training began: there is nothing to resume. Start a new run.")
-        return
-    why = prog.get("interrupted_because") or ("you cancelled it" if state == "cancelled" else state)
-    st.warning(
-        f"**{run_id} is {state.upper()}** ({why}). Resume continues after its last checkpointed epoch with the "
-        f"settings it started with: `{rundir.resume_command(run_id)}`"
-    )
-    if st.button(f"Resume {run_id}", key=key):
-        try:
-            st.session_state["lab_run"] = (run_id, launcher.resume(run_id))
-            st.rerun(scope="app")
-        except DistillDecideError as exc:
-            common.show_error(exc)
 
 
 def progress_line(run_id: str, state: str, prog: dict, d: Path) -> str:
@@ -248,7 +231,7 @@ def run_actions(ev, run_id: str, pid: int, state: str, prog: dict, d: Path) -> N
             launcher.cancel(run_id, pid)
             st.rerun(scope="app")
     elif state in launcher.RESUMABLE:
-        resume_button(run_id, prog, key="lab_resume")
+        lab_runs.resume_button(run_id, prog, key="lab_resume")
     elif state == "done":
         finished_run(ev, run_id, d)
     else:
@@ -269,7 +252,7 @@ def follow(ev) -> None:
     why = launcher.start_refusal(run_id, pid)
     d = rundir.run_path(run_id, "run")
     if why is not None or not d.exists():
-        st.session_state.pop("lab_run")
+        lab_runs.stop_following()
         if why is not None:
             st.session_state["lab_refused"] = (run_id, why)
         st.rerun(scope="app")
@@ -297,13 +280,13 @@ def past_table(past: list[dict]) -> pd.DataFrame:
     return df
 
 
-def past_runs() -> None:
+def past_runs(ev) -> None:
     st.subheader("Past runs")
     past = launcher.list_runs()
     if not past:
         st.info(
-            "No runs yet: start one above (quick takes about 1.5 minutes on 2 CPU cores). Until then every page "
-            "uses the seed rows."
+            f"No runs yet: start one above ({QUICK_TIME}). Until a run is used as the evidence, every page uses "
+            f"{'the seed rows' if ev.label == 'seed' else f'**{plain(ev.label)}** ({ev.cube.n:,} requests)'}."
         )
         return
     st.dataframe(
@@ -317,12 +300,13 @@ def past_runs() -> None:
             "Training time (s)": st.column_config.NumberColumn(format="%.0f"),
         },
     )
+    lab_runs.cancel_running(past)
     followed = st.session_state.get("lab_run", (None,))[0]
     run_view.pick_and_show([r["run_id"] for r in past if r["done"]], followed)
     stopped = [r["run_id"] for r in past if r["state"] in launcher.RESUMABLE]
     if stopped:
         again = st.selectbox("Interrupted runs", stopped, key="lab_resume_pick")
-        resume_button(again, rundir.read_progress(runs_dir() / again), key="lab_resume_past")
+        lab_runs.resume_button(again, rundir.read_progress(runs_dir() / again), key="lab_resume_past")
     with st.expander("Which epoch a run kept, and why"):
         st.caption(
             "Eligible epochs pass the promotion gates that can be measured on validation data (rare-class "
@@ -356,6 +340,7 @@ def own_rows(a) -> None:
 ev, a, _ = common.current()
 st.title("Distillation lab")
 st.markdown(f"Evidence behind every page now: **{ev.label}** ({ev.cube.n:,} requests).")
+lab_runs.pick_up()  # after a reload: the run the link names (p.lab.run), else the newest running one
 follow(ev)
 st.subheader("Start a training run")
 data_file = st.file_uploader(
@@ -369,5 +354,5 @@ run_view.scenario_note(a, data_file is not None)
 settings = train_form()
 if settings is not None:
     start_run(settings, data_file, a)
-past_runs()
+past_runs(ev)
 own_rows(a)

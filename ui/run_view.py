@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from engine import sources
+from engine import reviews, sources
 from engine.data import seed
 from engine.decision import scenario
 from engine.errors import DistillDecideError
@@ -41,12 +41,14 @@ def plain(text: str) -> str:
 
 
 def scenario_words(a) -> str:
-    """The current scenario as the other pages name it: "seed scenario", or "seed scenario, modified (…)" naming
-    what was edited on the Assumptions page or in the sidebar."""
+    """The current scenario as the other pages name it: "seed scenario", or, as the review words it
+    (:func:`engine.reviews.scenario_words`), "seed scenario, modified ($ per critical event $1.20 → $2.50)" with
+    the values edited on the Assumptions page or in the sidebar; another base names the fields edited."""
     note = st.session_state.get(state.Keys.NOTE) or f"scenario {a.name}"
+    said = reviews.scenario_words(note, a)
     changed = scenario.changed_fields(state.base(), a)
-    if not changed:
-        return note
+    if said != note or not changed or note.lower().startswith("seed"):
+        return said
     names = [BY_PATH[k].noun if k in BY_PATH else k.replace("_", " ") for k in changed]
     return f"{note}, modified ({', '.join(names)})"
 

@@ -208,6 +208,18 @@ def resume(run_id: str) -> int:
     return _spawn(d, cmd, log_mode="a")
 
 
+def launched_pid(run_id: str) -> int | None:
+    """The pid of the process this launcher started for ``run_id`` (launch.json), when it was started on this host;
+    None for a run started elsewhere (the command line, another machine) or an id that is not a run."""
+    try:
+        launch = _launch_record(rundir.run_path(run_id, "run"))
+    except DistillDecideError:
+        return None
+    pid = launch.get("pid")
+    here = launch.get("host") == socket.gethostname()
+    return pid if here and isinstance(pid, int) and not isinstance(pid, bool) and pid > 1 else None
+
+
 def _launch_record(run_dir: Path) -> dict:
     try:
         return json.loads((run_dir / rundir.LAUNCH_FILE).read_text(encoding="utf-8"))

@@ -43,12 +43,14 @@ def test_an_edited_scenario_reaches_the_launcher_and_is_named(started):
     start(at)
     assert started[-1]["scenario"].usd_per_critical_event == 1.20 and started[-1]["scenario"].name
     at.number_input(key="in:usd_per_critical_event").set_value(2.5).run()  # the sidebar's what-if box
-    assert "priced with the **seed scenario, modified (\\$ per critical event)**" in note(at)
+    assert "priced with the **seed scenario, modified (\\$ per critical event \\$1.20 → \\$2.50)**" in note(at)
     start(at)
     assert len(started) == 2 and started[-1]["scenario"].usd_per_critical_event == 2.5
     assert started[-1]["data"] is None and started[-1]["loss"] == "kd"  # the form's other settings as before
     at.number_input(key="in:requests_per_month").set_value(5_000_000.0).run()
-    assert "**seed scenario, modified (Monthly volume, \\$ per critical event)**" in note(at)
+    said = "**seed scenario, modified (Requests per month 1,400,000 → 5,000,000; \\$ per critical event \\$1.20 → "
+    said += "\\$2.50)**"
+    assert said in note(at)
     start(at)
     a = started[-1]["scenario"]
     assert (a.usd_per_critical_event, a.requests_per_month) == (2.5, 5_000_000.0)
@@ -70,10 +72,13 @@ def test_an_uploaded_file_is_priced_with_the_scenario_only_when_it_has_its_inten
     manga = train_test_only(120, 40)  # the generated MangaAssist intents: the scenario has a row for each
     _upload(at, manga, "manga.csv")
     at.run()
-    assert "Runs on your file are priced with the **seed scenario, modified (\\$ per critical event)**" in note(at)
+    assert (
+        "Runs on your file are priced with the **seed scenario, modified (\\$ per critical event \\$1.20 → \\$2.50)**"
+        in note(at)
+    )
     start(at)
     assert started[-1]["scenario"].usd_per_critical_event == 2.5 and started[-1]["data"].endswith(".csv")
-    assert at.session_state["lab_priced"][1] == "seed scenario, modified ($ per critical event)"
+    assert at.session_state["lab_priced"][1] == "seed scenario, modified ($ per critical event $1.20 → $2.50)"
     foreign = manga.assign(label="x_" + manga.label)  # labels the scenario has no rows for
     _upload(at, foreign, "foreign.csv")
     start(at)

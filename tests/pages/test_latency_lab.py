@@ -193,6 +193,7 @@ def test_cancel_stops_the_process_and_offers_resume(env):
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
     try:
         running_run(env / "runs", "ui-cancel", proc.pid)
+        rundir.append_jsonl(env / "runs" / "ui-cancel" / "epochs.jsonl", {"phase": "student", "epoch": 1})  # kept
         at = follow(page("lab"), "ui-cancel", proc.pid)
         at.button(key="lab_cancel").click().run()
         assert not at.exception, at.exception
@@ -200,6 +201,7 @@ def test_cancel_stops_the_process_and_offers_resume(env):
         warning = next(w.value for w in at.warning if "ui-cancel" in w.value)
         assert "**ui-cancel is CANCELLED** (you cancelled it)" in warning
         assert "python -m engine train --resume --run-id ui-cancel" in warning
+        assert "continues after its last checkpointed epoch (the student's epoch 1)" in warning
         assert at.button(key="lab_resume").label == "Resume ui-cancel"
         assert table(at, "State")["State"].tolist() == ["cancelled"]
     finally:
