@@ -79,6 +79,13 @@ def go_no_go_box() -> None:
         width="stretch",
         column_config={"Gate": st.column_config.TextColumn(width="large")},
     )
+    unmeasured = fr.not_measured(d.gates)
+    if unmeasured:
+        st.warning(
+            "**Not measured for these models** (neither pass nor block):\n"
+            + "\n".join(f"- {line}" for line in unmeasured),
+            icon=":material/timer:",
+        )
     st.caption(
         "Gates are checked in priority order (safety, latency, cost, quality, operations); the first FAIL blocks. "
         "The guardrail, the rollout plan's limit on critical-error cost, watches what the canary observes."

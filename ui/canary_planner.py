@@ -8,7 +8,6 @@ from typing import Any
 
 import streamlit as st
 
-from engine.decision import costs
 from engine.decision.cube import Evidence
 from engine.decision.scenario import Assumptions
 from engine.errors import DistillDecideError
@@ -28,6 +27,9 @@ METRICS = {
 SIDES = {1: "One-sided (the canary is worse)", 2: "Two-sided"}
 PAGE = "rollout"
 METRIC = Choice(PAGE, "metric", "critical-rate", "can_metric", options=tuple(METRICS))
+# the same choice while the scenario names no critical intents: its default is a metric that can be sized
+METRIC_NO_CRITICAL = Choice(PAGE, "metric", "margin", "can_metric_no_critical", options=tuple(METRICS))
+ASSUMPTIONS_PAGE = "app_pages/assumptions.py"
 SHARE = Choice(PAGE, "share", 5.0, "can_share", lo=1.0, hi=99.0)
 ALPHA = Choice(PAGE, "alpha", 5.0, "can_alpha", lo=0.1, hi=20.0)
 POWER = Choice(PAGE, "power", 80.0, "can_power", lo=50.0, hi=99.0)
@@ -36,15 +38,16 @@ SIDED = {m: Choice(PAGE, f"sided.{m}", 1 if m == "critical-rate" else 2, f"can_s
 LABEL = Choice(PAGE, "usd_per_label", 0.10, "can_label", lo=0.0, hi=100.0)
 NI = Choice(PAGE, "non_inferiority", False, "can_ni")
 MARGIN = Choice(PAGE, "ni_margin", 0.5, "can_margin", lo=0.1, hi=10.0)
-CHOICES = (METRIC, SHARE, ALPHA, POWER, *SIDED.values(), LABEL, NI, MARGIN)
+CHOICES = (METRIC, METRIC_NO_CRITICAL, SHARE, ALPHA, POWER, *SIDED.values(), LABEL, NI, MARGIN)
 
 
 def canary_tab(ev: Evidence, a: Assumptions, d: Any) -> None:
     """The planner: the seed plan's canary stated, then the chosen metric sized at the chosen alpha and power."""
     daily = a.requests_per_month / a.days_per_month
     seed_plan_box(ev, a, daily)
+    which = METRIC if canary_metric.default_metric(a) == "critical-rate" else METRIC_NO_CRITICAL
     metric = str(st.radio("Size the canary on", list(METRICS), format_func=METRICS.__getitem__, horizontal=True,
-                          **choices.bind(METRIC)))  # fmt: skip
+                          **choices.bind(which)))  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
     share = c1.number_input("Canary traffic share (%)", 1.0, 99.0, 5.0, 1.0, format="%.0f", **choices.bind(SHARE))
     alpha = c2.number_input("Significance α (%)", 0.1, 20.0, 5.0, 0.5, format="%.1f", **choices.bind(ALPHA),
@@ -56,12 +59,14 @@ def canary_tab(ev: Evidence, a: Assumptions, d: Any) -> None:
     if metric == "accuracy":
         accuracy_canary(ev, a, d, kw)
         return
+    if metric == "critical-rate" and not a.critical_intents:
+        st.info(f"**The critical-misroute rate cannot be sized:** {canary_metric.NO_CRITICAL}.", icon=":material/info:")
+        st.page_link(ASSUMPTIONS_PAGE, label="Name the critical intents", icon=":material/tune:")
+        return
     try:
         if metric == "critical-rate":
-            b = costs.decompose(ev.cube, a)
-            p = canary_metric.critical_rate_plan(
-                b.teacher.critical_rate, b.student.critical_rate, volume=a.requests_per_month, **kw
-            )
+            p0, p1 = canary_metric.critical_rates(ev.cube, a)
+            p = canary_metric.critical_rate_plan(p0, p1, volume=a.requests_per_month, **kw)
         else:
             p = canary_metric.margin_plan(ev.cube, a, **kw)
     except DistillDecideError as exc:
@@ -73,13 +78,11 @@ def canary_tab(ev: Evidence, a: Assumptions, d: Any) -> None:
 def seed_plan_box(ev: Evidence, a: Assumptions, daily: float) -> None:
     """The rollout plan's canary (seed 000 §7: 5% → 25%) on the critical-misroute rate at one-sided 5%, 80%
     power, whatever the planner below is set to."""
-    b = costs.decompose(ev.cube, a)
     try:
-        c = canary_metric.critical_rate_plan(
-            b.teacher.critical_rate, b.student.critical_rate, share=0.05, daily=daily, volume=a.requests_per_month
-        )
+        p0, p1 = canary_metric.critical_rates(ev.cube, a)
+        c = canary_metric.critical_rate_plan(p0, p1, share=0.05, daily=daily, volume=a.requests_per_month)
     except DistillDecideError:
-        return  # no critical-rate gap to size on this evidence
+        return  # no critical intents, or no critical-rate gap to size on this evidence
     st.markdown(f"**The rollout plan's canary, on the metric that decides:** {c.sentence()}")
 
 

@@ -14,7 +14,6 @@ import streamlit as st
 from engine.decision import scenario
 from engine.decision.cube import Evidence
 from engine.errors import DistillDecideError
-from engine.present import looks
 from engine.present.money import usd
 from engine.rollout import candidates
 from ui import verdict as ui_verdict
@@ -62,17 +61,11 @@ def upload_source(ev: Evidence) -> str:
     return f"upload:{ev.cube.hash}-{candidates.joint_hash(candidates.joint_cells(ev.rows, cols))}"
 
 
-def _words(state: str, model: str, name: str) -> str:
-    """ "Lean 4layer", "Ship the teacher": the verdict's words with the candidate's name for the student."""
-    return looks.BADGES[state].format(m=name if model == "student" else model)
-
-
 def table(comp: candidates.Comparison) -> pd.DataFrame:
     """One row per candidate: its total, its margin against the teacher with the paired interval, its verdict."""
     rows = []
     for name, d in comp.decisions.items():
         lo, hi = d.bootstrap.margin_ci95_usd
-        v = d.verdict
         rows.append(
             {
                 "Candidate": name + (" (best)" if name == comp.best else ""),
@@ -81,12 +74,35 @@ def table(comp: candidates.Comparison) -> pd.DataFrame:
                 "95% interval (paired)": f"[{usd(lo)}, {usd(hi)}]",
                 "Chance cheaper": f"{d.bootstrap.p_student_cheaper:.1%}",
                 "Critical / month": f"{d.breakdown.student.critical_events_per_month:,.0f}",
-                "Verdict": f"Blocked by {v.blocking_gate}"
-                if v.blocking_gate
-                else _words(v.state, v.model, name) + (" (small sample)" if v.small_sample else ""),
+                "Verdict": comp.verdict_words(name),
             }
         )
     return pd.DataFrame(rows)
+
+
+def banner_versus_best(comp: candidates.Comparison, cols: dict[str, str]) -> str:
+    """Why the verdict banner and this table may name different answers: the banner compares the teacher with
+    ``student_pred`` alone; the best candidate here is named with its own margin beside the banner's."""
+    own = next((k for k, c in cols.items() if c == "student_pred"), None)
+    d = comp.decisions.get(own) if own else None
+    if d is None:
+        banner = "The verdict banner above compares the teacher with the evidence's `student_pred` column."
+    else:
+        lo, hi = d.bootstrap.margin_ci95_usd
+        banner = (
+            f"The verdict banner above compares the teacher with `student_pred` alone (candidate "
+            f"{own}: margin {usd(d.breakdown.margin_usd)}/month, [{usd(lo)}, {usd(hi)}])."
+        )
+    if comp.best is None:
+        return banner + " Every candidate here is blocked by a gate."
+    if comp.best == own:
+        return banner + " It is also the best candidate here: the two answers agree."
+    b = comp.decisions[comp.best]
+    lo, hi = b.bootstrap.margin_ci95_usd
+    return (
+        banner + f" The best candidate here is **{comp.best}**: margin {usd(b.breakdown.margin_usd)}/month, "
+        f"[{usd(lo)}, {usd(hi)}] — to make it the verdict, give its predictions as `student_pred`."
+    )
 
 
 def section(ev: Evidence, a: scenario.Assumptions) -> None:
@@ -100,6 +116,7 @@ def section(ev: Evidence, a: scenario.Assumptions) -> None:
     st.subheader(f"{n} candidates against the teacher, on the same {ev.cube.n:,} requests")
     (st.success if comp.best else st.error)(f"**{comp.sentence}**", icon=":material/leaderboard:")
     st.dataframe(table(comp), hide_index=True, width="stretch")
+    st.info(banner_versus_best(comp, columns(ev)), icon=":material/compare_arrows:")
     cols = ", ".join(f"{k} = `{c}`" for k, c in columns(ev).items())
     st.caption(
         f"Teacher {usd(first.breakdown.teacher.total_usd)}/month. Candidates from the evidence's prediction "

@@ -96,7 +96,11 @@ def badge(d: verdict.Decision | None) -> str:
         return ""
     _, _, colour = STYLES[(d.verdict.state, d.verdict.model)]
     words = BADGES[d.verdict.state].format(m=d.verdict.model)
-    return f":{colour}-badge[{words}] saves {usd(abs(d.breakdown.margin_usd))}/month"
+    margin = d.breakdown.margin_usd
+    if d.verdict.state == "blocked":  # the teacher is kept; the money is what the student would have saved
+        would = f"would save {usd(margin)}/month" if margin > 0 else f"would cost {usd(-margin)}/month more"
+        return f":{colour}-badge[{words}] (the student {would})"
+    return f":{colour}-badge[{words}] saves {usd(abs(margin))}/month"
 
 
 def _versus(now: float, be: float) -> str:

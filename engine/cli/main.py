@@ -225,9 +225,11 @@ def _print_decision(d: verdict.Decision, *, seed: int) -> None:
     )
     print(f"break-even: {d.break_even_critical.note.rstrip('.')}. {d.break_even_volume.note.rstrip('.')}.")
     failing = [r.gate.name for r in d.gates.results if r.passed is False]
+    unmeasured = [r.gate.name for r in d.gates.results if r.source == gates.NOT_MEASURED]
     print(
-        f"gates: {len(d.gates.results) - len(failing)} of {len(d.gates.results)} pass"
+        f"gates: {sum(r.passed is True for r in d.gates.results)} of {len(d.gates.results)} pass"
         + (f"; failing: {', '.join(failing)}" if failing else "")
+        + (f"; not measured (neither pass nor block): {', '.join(unmeasured)}" if unmeasured else "")
     )
     print(d.verdict.sentence)
 

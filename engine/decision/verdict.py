@@ -342,7 +342,7 @@ def decide(
     cube, draws = evidence.cube, draws if draws is not None else uncertainty.draw(evidence.cube, B, rng)
     if quality is None:
         quality = quality_report.report(cube, evidence.rows, critical_intents=a.critical_intents, draws=draws, rng=rng)
-    gate_report = gates_mod.evaluate(tuple(gates), gates_mod.gate_values(quality, a))
+    gate_report = gates_mod.check(tuple(gates), quality, a, foreign=gates_mod.foreign_labels(cube.intents))
     blocking = gate_report.first_blocking
     breakdown = costs.decompose(cube, a)
     boot = uncertainty.reprice(draws, cube, a)

@@ -13,73 +13,19 @@ from plotly.subplots import make_subplots
 
 from engine.present.figures import COMPONENT_COLORS, STUDENT_COLOR, TEACHER_COLOR, _layout, money_text
 from engine.present.money import usd
+from engine.present.rollout_gates import (
+    GATE_GROUPS,
+    GATE_READS,
+    gate_result,
+    gate_table,
+    gate_value,
+    go_no_go,
+    not_measured,
+)
 
 CASCADE_COLOR = "#6a3d9a"
 BUDGET_COLOR = "#d62728"
-GATE_GROUPS = {"safety": "Safety", "latency": "Latency", "cost": "Cost", "quality": "Quality", "ops": "Operations"}
-GATE_READS = {"point": "point estimate", "lower95": "lower end of its 95% interval", "upper95": "upper end"}
-
-
-def gate_value(metric: str, value: float | None) -> str:
-    """A gate metric as a person reads it: milliseconds for latency, a percentage for every rate or share."""
-    if value is None:
-        return "not available"
-    return f"{value:,.1f} ms" if metric.endswith("latency_ms") else f"{value:.1%}"
-
-
-def gate_table(report) -> pd.DataFrame:
-    """The gate results in words, in priority order: what each gate needs, what was measured, pass or FAIL."""
-    return pd.DataFrame(
-        [
-            {
-                "Priority": GATE_GROUPS.get(r.gate.group, r.gate.group),
-                "Gate": r.gate.name,
-                "Needs": f"{r.gate.comparator.replace('>=', '≥').replace('<=', '≤')} "
-                f"{gate_value(r.gate.metric, r.gate.threshold)}",
-                "Measured": gate_value(r.gate.metric, r.value),
-                "Reads": GATE_READS.get(r.gate.use, r.gate.use),
-                "Result": {True: "pass", False: "FAIL", None: "not evaluated"}[r.passed],
-            }
-            for r in report.results
-        ],
-        columns=["Priority", "Gate", "Needs", "Measured", "Reads", "Result"],
-    )
-
-
-def go_no_go(report, guardrail) -> tuple[bool, str]:
-    """(go, sentence): one outcome for the gates and the canary guardrail together, naming what blocks and the
-    fix. ``guardrail`` is an :class:`engine.rollout.canary.GuardrailCheck`."""
-    failing = [r.gate.name for r in report.results if r.passed is False]
-    g = guardrail
-    limit, est = usd(g.limit_usd_per_month), usd(g.offline_estimate_usd_per_month, signed=True)
-    blocks, fixes = [], []
-    if failing:
-        blocks.append(f"the gate{'s' if len(failing) > 1 else ''} " + ", ".join(f"'{n}'" for n in failing))
-        fixes.append("improve the student on the failing gate, or correct the gate under 'Edit gates' if it is wrong")
-    if g.already_breached:
-        blocks.append(
-            f"the canary guardrail (block if critical-error cost grows beyond {limit}/month): the offline estimate "
-            f"is already {est}/month, so it trips before the canary starts"
-        )
-        fixes.append(
-            f"set the guardrail above the offline estimate, e.g. {usd(g.proposed_limit_usd_per_month)}/month, or "
-            "cut the student's critical misroutes first"
-        )
-    if blocks:
-        passed = " Every gate passes; the guardrail alone blocks." if not failing else ""
-        return False, (
-            "**No-go:** promoting the student is blocked by "
-            + " and by ".join(blocks)
-            + "."
-            + passed
-            + "  \n**Fix:** "
-            + "; ".join(fixes)
-            + "."
-        )
-    return True, (
-        f"**Go:** every gate passes and the canary guardrail holds (critical-error cost grows {est}/month offline, "
-        f"under the {limit}/month limit)."
-    )
+__all__ = ["GATE_GROUPS", "GATE_READS", "gate_result", "gate_table", "gate_value", "go_no_go", "not_measured"]
 
 
 def cascade_chart(sw, rec) -> go.Figure:

@@ -169,6 +169,28 @@ def _common(share: float, daily: float, n_can: float, field: str) -> tuple[int, 
     return n, math.ceil(n * _k(share)), days
 
 
+NO_CRITICAL = (
+    "no critical intents set: name them on the Assumptions page (the scenario's critical_intents), and the canary "
+    "can be sized on the critical-misroute rate; until then there is no such rate to size on (0 for both models): "
+    "size it on accuracy or the $ margin per request"
+)
+METRICS = ("critical-rate", "margin", "accuracy")
+
+
+def default_metric(a: Assumptions) -> str:
+    """The metric a canary is sized on by default: the critical-misroute rate, the one that decides, where the
+    scenario names critical intents; otherwise the $ margin per request (a rate of 0 vs 0 cannot be sized)."""
+    return "critical-rate" if a.critical_intents else "margin"
+
+
+def critical_rates(cube: ConfusionCube, a: Assumptions) -> tuple[float, float]:
+    """(teacher's, student's) critical-misroute rate on the evidence, the control and canary rates a critical-rate
+    plan sizes on; refused in words (:data:`NO_CRITICAL`) when the scenario names no critical intents."""
+    require(bool(a.critical_intents), "critical-misroute rate", "cannot be sized", NO_CRITICAL)
+    b = costs.decompose(cube, a)
+    return b.teacher.critical_rate, b.student.critical_rate
+
+
 def critical_rate_plan(
     p0: float, p1: float, *, share: float, daily: float, volume: float, alpha=0.05, power=0.8, sided=1
 ) -> MetricPlan:

@@ -15,7 +15,7 @@ other ``<name>_pred`` beside ``teacher_pred`` (:func:`columns_in`), as the dashb
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from engine.decision import cube as cube_mod
 from engine.decision import uncertainty, verdict
 from engine.decision.scenario import Assumptions
 from engine.errors import DistillDecideError, require
+from engine.present import looks
 from engine.present.money import usd
 from engine.rollout import gates as gates_mod
 
@@ -131,6 +132,17 @@ class Comparison:
     lead_ci95_usd: tuple[float, float]
     p_best_cheaper: float  # share of resamples in which the best is cheaper than the runner-up
     sentence: str
+    small_sample: dict[str, str] = field(default_factory=dict)  # candidate -> why its evaluation is too small to ship
+
+    def verdict_words(self, name: str) -> str:
+        """A candidate's verdict in a table cell: "Blocked by …", "Ship s4", or "Lean s4: only 4 critical requests
+        misrouted by one model but not the other (fewer than 10), too few to ship on" — the reason, not a label."""
+        v = self.decisions[name].verdict
+        if v.blocking_gate:
+            return f"Blocked by {v.blocking_gate}"
+        words = looks.badge_words(v.state, name if v.model == "student" else v.model)
+        why = self.small_sample.get(name) if v.small_sample else None
+        return f"{words}: {why}, too few to ship on" if why else words
 
     def to_dict(self) -> dict:
         return {
@@ -215,7 +227,8 @@ def compare(
         m = {k: uncertainty.reprice(jd[k], pair[k][0], own.get(k, a)).margins_usd for k in pair}
         return m[best] - m[second]
 
-    return _rank(decisions, lead)
+    why = {k: r for k, (c, _) in cubes.items() if (r := verdict.small_sample(c, own.get(k, a))) is not None}
+    return replace(_rank(decisions, lead), small_sample=why)
 
 
 def _rank(decisions: dict[str, verdict.Decision], lead_of: Callable[[str, str], np.ndarray]) -> Comparison:

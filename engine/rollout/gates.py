@@ -9,7 +9,8 @@ promoting the student. Whether promoting is *worth it* is the verdict's job
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from numbers import Real
 from typing import Any
@@ -72,6 +73,7 @@ class GateResult:
     evidence: str
     both_fail: bool = False  # the student fails and the teacher fails the same gate: no reason to keep the teacher
     teacher_value: float | None = None  # the teacher's value of the metric, where it fails the gate too
+    source: str = ""  # a latency or cost gate's figures: measured | seed | given | not measured (FIGURE_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -99,32 +101,121 @@ class GateReport:
             "first_blocking": fb.gate.name if fb else None,
             "gates": [
                 {**asdict(r.gate), "value": r.value, "passed": r.passed, "evidence": r.evidence}
-                | {"both_fail": r.both_fail}
+                | {"both_fail": r.both_fail, "source": r.source or None}
                 for r in self.results
             ],
         }
 
 
-def evaluate(gates: tuple[Gate, ...], values: Mapping[str, tuple[float, float | None, float | None]]) -> GateReport:
-    """Check every gate against ``values``: metric → (point, lower95, upper95). Sorted by priority."""
+def evaluate(
+    gates: tuple[Gate, ...],
+    values: Mapping[str, tuple[float, float | None, float | None]],
+    sources: Mapping[str, str] | None = None,
+) -> GateReport:
+    """Check every gate against ``values``: metric → (point, lower95, upper95). Sorted by priority.
+
+    ``sources`` (:func:`figure_sources`) says where a scenario figure a gate reads comes from: a gate on figures
+    nobody measured ("not measured") neither passes nor blocks, and says what to measure (issue 17); one on
+    figures the user gave passes or fails, said "given, not measured"; a measured one is said "measured"."""
     results = []
+    sources = sources or {}
     for g in sorted(gates, key=lambda g: GROUPS.index(g.group)):
+        source = sources.get(g.metric, "")
         if g.metric not in values:
             results.append(GateResult(g, None, None, f"{g.metric} is not available for this evidence"))
             continue
         point, lo, hi = values[g.metric]
+        if source == NOT_MEASURED:
+            results.append(GateResult(g, None, None, _not_measured_words(g, point), source=source))
+            continue
         v = {"point": point, "lower95": lo, "upper95": hi}[g.use]
         if v is None:
             results.append(GateResult(g, None, None, f"{g.metric} has no interval; use the point estimate"))
             continue
         ok = v >= g.threshold if g.comparator == ">=" else v <= g.threshold
-        evidence = _evidence_words(g, float(v), bool(ok))
+        evidence = SOURCE_PREFIX.get(source, "") + _evidence_words(g, float(v), bool(ok))
         teacher = None if ok else _teacher_failure(g, values)
         if teacher is not None:
             evidence += f"; both fail (the teacher's {teacher:.4g} fails it too): not a reason to keep the teacher"
         both = teacher is not None
-        results.append(GateResult(g, float(v), bool(ok), evidence, both_fail=both, teacher_value=teacher))
+        results.append(
+            GateResult(g, float(v), bool(ok), evidence, both_fail=both, teacher_value=teacher, source=source)
+        )
     return GateReport(tuple(results))
+
+
+# Where the scenario figures a latency or cost gate reads come from (issue 17, item 3)
+MEASURED, SEED, GIVEN, NOT_MEASURED = "measured", "seed", "given", "not measured"
+FIGURE_SOURCES = (MEASURED, SEED, GIVEN, NOT_MEASURED)  # best first: a gate reading several takes the worst
+SOURCE_PREFIX = {MEASURED: "measured: ", GIVEN: "given, not measured: "}
+# gate metric -> (the scenario fields it reads, the field saying where they come from, what measures them)
+FIGURES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "student.p95_latency_ms": (("student.p95_latency_ms",), "latency_source", "P95"),
+    "teacher.p95_latency_ms": (("teacher.p95_latency_ms",), "latency_source", "P95"),
+    "inference_cost_reduction": (("teacher.usd_per_request", "student.usd_per_request"), "price_source", "price"),
+}
+MEASURE_HOW = {
+    "P95": "measure them: python -m engine bench-latency --run RUN (the Latency page), or set the P95s you "
+    "measured on the Assumptions page",
+    "price": "measure them: python -m engine price --run RUN (the Latency page's capacity prices), or set the "
+    "prices you pay on the Assumptions page",
+}
+
+
+def foreign_labels(intents: Iterable[str]) -> bool:
+    """True when a label set is not (a part of) MangaAssist's: the seed's P95s and prices are not its figures."""
+    from engine.data import seed
+
+    return not set(intents) <= set(seed.INTENTS)
+
+
+@functools.lru_cache(maxsize=1)
+def _seed_figures() -> dict[str, float]:
+    from engine.data import seed
+
+    a = seed.load_assumptions()
+    return {f: float(a.get(f)) for fields, _, _ in FIGURES.values() for f in fields}
+
+
+def figure_sources(assumptions, *, foreign: bool) -> dict[str, str]:
+    """Gate metric → where the scenario figures it reads come from: "measured" (a run's latency.json /
+    price.json), "given" (set by the user: not the seed's value), "seed" (the seed's documented MangaAssist
+    figures, on MangaAssist's label set) or "not measured" (the seed's figures on a ``foreign`` label set)."""
+    seed_values = _seed_figures()
+    out = {}
+    for metric, (fields, source_field, _) in FIGURES.items():
+        per_field = []
+        for f in fields:
+            model = f.split(".", 1)[0]
+            if getattr(assumptions.model(model), source_field) == MEASURED:
+                per_field.append(MEASURED)
+            elif float(assumptions.get(f)) != seed_values[f]:
+                per_field.append(GIVEN)
+            else:
+                per_field.append(NOT_MEASURED if foreign else SEED)
+        out[metric] = max(per_field, key=FIGURE_SOURCES.index)
+    return out
+
+
+def _not_measured_words(g: Gate, point: float) -> str:
+    """ "not measured: 5 ms is the seed's (MangaAssist's) student P95, not measured for these models — measure
+    them: …" — what the gate would read, why it is not evidence, and what to measure."""
+    what = FIGURES[g.metric][2] if g.metric in FIGURES else "figure"
+    if g.metric.endswith("latency_ms"):
+        val = f"{point:g} ms is the seed's (MangaAssist's) {g.metric.split('.', 1)[0]} P95"
+    elif g.metric.endswith(RATE_METRICS):
+        val = f"{point:.1%} rests on the seed's (MangaAssist's) prices per request"
+    else:
+        val = f"{point:.4g} rests on the seed's (MangaAssist's) figures"
+    how = MEASURE_HOW.get(what, "measure them or set them on the Assumptions page")
+    return f"not measured: {val}, not measured for these models, so the gate neither passes nor blocks — {how}"
+
+
+def check(gates: tuple[Gate, ...], quality_report, assumptions, *, foreign: bool = False) -> GateReport:
+    """Every gate on a quality report and the scenario: :func:`evaluate` on :func:`gate_values`, with
+    :func:`figure_sources` for a ``foreign`` label set or not (the one call a verdict makes)."""
+    values = gate_values(quality_report, assumptions)
+    return evaluate(gates, values, figure_sources(assumptions, foreign=foreign))
 
 
 USE_WORDS = {"point": "point estimate", "lower95": "lower 95% bound", "upper95": "upper 95% bound"}
