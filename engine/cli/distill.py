@@ -44,6 +44,7 @@ TRAIN_FLAGS = {
     "gates": "gates",
     "loss": "loss",
     "temperature": "temperature",
+    "kd_targets": "kd_targets",
     "alpha": "alpha",
     "logits_cache": "logits_cache",
 }
@@ -247,8 +248,7 @@ def _add_train_command(sub) -> None:
         "(harm row × $ per harm unit, or $ per critical event), normalised to mean 1",
     )
     _add_baseline_flags(p)
-    p.add_argument("--temperature", type=float, default=3.0, help="distillation temperature T")
-    p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
+    _add_kd_flags(p)
     p.add_argument("--no-early-stopping", action="store_true", help="train every epoch (seed 002 §13 rules off)")
     p.add_argument("--logits-cache", help="teacher-logit cache folder (default: data/cache/teacher_logits)")
     _add_student_flags(p)
@@ -270,6 +270,18 @@ def _add_train_command(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
     p.set_defaults(train_defaults={dest: p.get_default(dest) for dest in TRAIN_FLAGS})
+
+
+def _add_kd_flags(p) -> None:
+    p.add_argument("--temperature", type=float, default=3.0, help="distillation temperature T")
+    p.add_argument("--alpha", type=float, default=0.7, help="weight α of the soft-target term")
+    p.add_argument(
+        "--kd-targets",
+        choices=["raw", "calibrated"],
+        default="raw",
+        help="the teacher logits the KD term sees: raw, or calibrated (÷ the teacher's temperature fitted on "
+        "validation, recorded in config.json's chosen block) before the ÷ T of distillation",
+    )
 
 
 def _add_student_flags(p) -> None:

@@ -22,6 +22,7 @@ from engine.runs import rundir
 
 MODES = ("finetune", "kd-online", "kd-cached")
 LOSSES = ("kd", "rare-hybrid", "cost-aware")
+KD_TARGETS = ("raw", "calibrated")  # the teacher logits the KD term sees: as is, or ÷ its validation-fitted T
 # generated-data sizes, batch size and the epoch budget per profile; max length, epochs within the budget and
 # learning rates are chosen from the data and the model where no flag gives them (see ``effective``)
 PROFILES = {
@@ -57,6 +58,7 @@ class TrainConfig:
     alpha: float = 0.7
     loss: str = "kd"  # kd: α·T²·KL + (1−α)·CE; rare-hybrid: 0.45 CE + 0.35 T²·KL + 0.20 weighted CE;
     # cost-aware: α·T²·KL + (1−α)·CE weighted per example by the misroute $ of its true intent (cost_weights.py)
+    kd_targets: str = "raw"  # calibrated: teacher logits ÷ the teacher's temperature fitted on validation, then ÷ T
     baseline: bool = True  # a KD run also trains the fine-tune-only student (same init), its paired control
     warmup: float = 0.1
     weight_decay: float = 0.01
@@ -79,6 +81,7 @@ class TrainConfig:
         require(self.profile in PROFILES, "profile", repr(self.profile), f"use {', '.join(PROFILES)}")
         require(self.mode in MODES, "mode", repr(self.mode), f"use {', '.join(MODES)}")
         require(self.loss in LOSSES, "loss", repr(self.loss), f"use {', '.join(LOSSES)}")
+        require(self.kd_targets in KD_TARGETS, "--kd-targets", repr(self.kd_targets), "use raw or calibrated")
         require(self.temperature > 0, "temperature", f"{self.temperature}", "give a temperature above 0 (default 3)")
         require(math.isfinite(self.temperature), "temperature", f"{self.temperature}", "give a finite temperature")
         require(0 <= self.alpha <= 1, "alpha", f"{self.alpha}", "give α between 0 and 1 (default 0.7)")
@@ -203,7 +206,7 @@ def record_choice(run_dir: Path, name: str, why: str) -> None:
 # the fields a resume takes from config.json (run_id names the run; everything else is how it trains)
 CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig))
 # fields added after runs were first written, with the value a run written before them had
-LATER_FIELDS = {"baseline": False, "student_width": 0, "feature_loss": False}
+LATER_FIELDS = {"baseline": False, "student_width": 0, "feature_loss": False, "kd_targets": "raw"}
 
 
 def resume_config(run_id: str) -> TrainConfig:

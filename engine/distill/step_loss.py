@@ -5,6 +5,11 @@ A feature-loss student is taught the teacher's embedding output, hidden states a
 top of its KD loss (:func:`engine.distill.losses.with_feature_losses`). That needs the teacher's hidden states
 every step, so such a step runs the teacher on the batch even in kd-cached mode (its logits still come from the
 cache), and both models use eager attention, the one kernel that returns attention probabilities.
+
+With ``--kd-targets calibrated`` the logit loss sees the teacher's logits divided by the teacher's temperature
+fitted on validation (:func:`kd_target_temperature`, the same fit summary.json's ``calibration`` reports) before
+the usual ÷ T of distillation; the cache keeps raw logits and the division happens at use, in kd-online and
+kd-cached alike, for every logit loss (kd, rare-hybrid, cost-aware) and beside the feature terms.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.distill import config as config_mod
 from engine.distill import determinism, losses, models
 from engine.errors import DistillDecideError
+from engine.quality import temperature as calibration
 
 
 def forward_outputs(ph) -> dict:
@@ -54,8 +61,11 @@ def batch_loss(ph, out, batch: dict, b: np.ndarray, labels) -> tuple[torch.Tenso
 
 
 def logit_loss(ph, logits, t_logits, labels) -> tuple[torch.Tensor, dict]:
-    """The configured distillation loss on the logits (``--loss``: kd, rare-hybrid or cost-aware)."""
+    """The configured distillation loss on the logits (``--loss``: kd, rare-hybrid or cost-aware), on the teacher's
+    logits ÷ ``ph.kd_tau`` (1 unless ``--kd-targets calibrated``)."""
     cfg = ph.run.cfg
+    if ph.kd_tau != 1.0:
+        t_logits = t_logits / ph.kd_tau
     if cfg.loss == "rare-hybrid":
         return losses.hybrid_rare_loss(logits, t_logits, labels, ph.class_w, temperature=cfg.temperature)
     if ph.intent_w is not None:
@@ -63,6 +73,26 @@ def logit_loss(ph, logits, t_logits, labels) -> tuple[torch.Tensor, dict]:
             logits, t_logits, labels, ph.intent_w, temperature=cfg.temperature, alpha=cfg.alpha
         )
     return losses.distillation_loss(logits, t_logits, labels, temperature=cfg.temperature, alpha=cfg.alpha)
+
+
+def kd_target_temperature(run, s_ctx) -> float:
+    """The divisor of the teacher logits the KD term sees: 1 for ``--kd-targets raw`` (and a finetune run);
+    for ``calibrated``, the teacher's temperature fitted by NLL on the validation rows from its validation
+    probabilities (``s_ctx.teacher_probs``), recorded in config.json's ``chosen`` block as
+    ``kd_teacher_temperature`` ("<T>: …", the number first)."""
+    cfg, d = run.cfg, run.data
+    if cfg.kd_targets != "calibrated" or cfg.mode == "finetune":
+        return 1.0
+    y_val = d.y[d.val_rows]
+    _, fit = calibration.fit_and_apply(y_val, s_ctx.teacher_probs, y_val, s_ctx.teacher_probs)
+    if run.dist.main:
+        why = (
+            f"{fit.temperature:.4f}: the teacher's temperature fitted on {fit.n_fit} validation rows (validation ECE "
+            f"{fit.ece_before:.3f} → {fit.ece_after:.3f}); --kd-targets calibrated: the KD term sees teacher logits "
+            f"÷ {fit.temperature:.4f}, then ÷ T = {cfg.temperature:g}"
+        )
+        config_mod.record_choice(run.run_dir, "kd_teacher_temperature", why)
+    return fit.temperature
 
 
 def average_projection_grads(ph, world: int) -> None:

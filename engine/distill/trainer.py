@@ -78,6 +78,7 @@ class _Phase:
     intent_w: torch.Tensor | None = None  # cost-aware loss: the weight of an example by its true intent
     projections: Any = None  # --feature-loss: models.Projections (embeddings + each layer), trained with the student
     layer_map: tuple[int, ...] = ()  # --feature-loss: the teacher layer that teaches each student layer
+    kd_tau: float = 1.0  # --kd-targets calibrated: the KD term sees teacher logits ÷ this (fitted on validation)
 
 
 def _schedule(optimizer, total: int, warmup: float):
@@ -88,7 +89,7 @@ def _schedule(optimizer, total: int, warmup: float):
 
 
 def _open_phase(
-    name: str, model, run: _Run, *, lr: float, ctx: EvalContext, teacher=None, cached=None, features=None
+    name: str, model, run: _Run, *, lr: float, ctx: EvalContext, teacher=None, cached=None, features=None, kd_tau=1.0
 ) -> _Phase:
     """Move the model, wrap it for DDP, and make its optimiser, schedule and class weights; ``features``
     (projections, layer map) makes a feature-loss phase whose optimiser also steps the projections."""
@@ -115,7 +116,7 @@ def _open_phase(
         w = cost_weights.intent_weights(ctx.labels, ctx.assumptions, d.y[d.train_rows])
         intent_w = torch.tensor(w, dtype=torch.float32)
     made = (name, run, ctx, model, net, opt, sched, steps_per_epoch, class_w, teacher, cached, intent_w)
-    return _Phase(*made, projections, tuple(layer_map))
+    return _Phase(*made, projections, tuple(layer_map), kd_tau)
 
 
 def _train_step(ph: _Phase, epoch: int, step: int, b: np.ndarray) -> dict:
@@ -252,10 +253,6 @@ def _start(cfg: TrainConfig, device, dist: Dist, checked: checks.Checked, *, res
     return _Run(cfg, data, device, dist, run_dir, progress, done)
 
 
-def _rows_of(values: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
-    return values[rows] if values is not None else None
-
-
 def _teacher_phase(run: _Run, make, ctx: EvalContext) -> tuple[Any, list[dict], dict]:
     """The teacher at its chosen epoch: reused from another run, or trained here."""
     teacher = make("teacher", len(run.data.labels))
@@ -295,7 +292,8 @@ def _student_ctx(run: _Run, teacher, ctx: EvalContext, gates: tuple) -> EvalCont
 def _student_phase(run: _Run, make, teacher, s_ctx: EvalContext, name: str = "student") -> tuple[Any, list[dict]]:
     """A layer subset of the teacher or a narrower one (``models.make_student``), fine-tuned or distilled
     (``student``; ``--feature-loss`` adds TinyBERT's terms), or fine-tuned only from the same initial weights
-    (``baseline``, the KD run's paired control), judged against the teacher every epoch."""
+    (``baseline``, the KD run's paired control), judged against the teacher every epoch; ``--kd-targets calibrated``
+    fits the teacher's temperature on validation first (:func:`step_loss.kd_target_temperature`)."""
     d, cfg = run.data, run.cfg
     base = make("student", len(d.labels))  # the same seeded initial weights for the student and its baseline
     student = models.make_student(base, cfg.student_layers, cfg.student_width)
@@ -303,10 +301,11 @@ def _student_phase(run: _Run, make, teacher, s_ctx: EvalContext, name: str = "st
         config_mod.record_choice(run.run_dir, "student", models.describe_student(student, teacher, cfg.student_width))
     cached = _cached_logits(run, teacher) if cfg.mode == "kd-cached" and name == "student" else None
     features = name == "student" and cfg.feature_loss and cfg.mode != "finetune"
+    tau = step_loss.kd_target_temperature(run, s_ctx) if name == "student" else 1.0
     with step_loss.eager_attention(teacher, student, on=features):
         feat = step_loss.feature_setup(student, teacher, cfg.seed) if features else None
         ph = _open_phase(
-            name, student, run, lr=cfg.student_lr, ctx=s_ctx, teacher=teacher, cached=cached, features=feat
+            name, student, run, lr=cfg.student_lr, ctx=s_ctx, teacher=teacher, cached=cached, features=feat, kd_tau=tau
         )
         return student, train_phase(ph, run.done_epochs[name])
 
@@ -363,7 +362,8 @@ def _train_and_test(
         progress = r.progress
         raw = model_factory or (lambda kind, k: models.load_classifier(cfg.teacher, k))
         make = determinism.seeded_factory(raw, cfg.seed)
-        ctx = EvalContext(r.data.labels, checked.assumptions, _rows_of(r.data.segments, r.data.val_rows))
+        segs = None if r.data.segments is None else r.data.segments[r.data.val_rows]
+        ctx = EvalContext(r.data.labels, checked.assumptions, segs)
         teacher, t_sum, t_sel = _teacher_phase(r, make, ctx)
         s_ctx = _student_ctx(r, teacher, ctx, checked.gates)
         student, s_sum = _student_phase(r, make, teacher, s_ctx)
