@@ -1,6 +1,7 @@
 """--kd-targets calibrated: the KD term sees the teacher's logits ÷ its validation-fitted temperature, then ÷ T."""
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,7 @@ pytest.importorskip("transformers")
 
 from engine.distill import config, losses, step_loss, trainer  # noqa: E402
 from engine.errors import DistillDecideError  # noqa: E402
+from engine.runs import rundir  # noqa: E402
 from tests.engine.distill.test_trainer import cfg, tiny_factory  # noqa: E402
 
 
@@ -73,3 +75,12 @@ def test_a_tiny_kd_cached_run_with_calibrated_targets_records_the_teacher_temper
     tau = float(why.split(":")[0])
     assert 0.05 <= tau <= 20 and "fitted on 60 validation rows" in why and "then ÷ T = 3" in why
     assert config.resume_config("tiny-kd-cal").kd_targets == "calibrated"
+
+
+def test_kd_online_with_feature_losses_and_calibrated_targets_reaches_done(env):
+    c = cfg("tiny-kd-cal-online", mode="kd-online", feature_loss=True, epochs=1, baseline=False)
+    run_dir = trainer.run(replace(c, kd_targets="calibrated"), model_factory=tiny_factory(), ingest=False)
+    assert (run_dir / "DONE").exists()
+    step = [s for s in rundir.read_jsonl(run_dir / "steps.jsonl") if s["phase"] == "student"][-1]
+    assert {"kd_kl_t2", "hidden_mse", "attention_mse"} <= set(step)
+    assert "kd_teacher_temperature" in json.loads((run_dir / "config.json").read_text())["chosen"]
