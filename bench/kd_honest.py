@@ -4,9 +4,11 @@
     python bench/kd_honest.py --data data/samples/support_intents.csv \
         --scenario data/samples/support_scenario.json --prefix sample [--epochs 3]
 
-Two runs: ``<prefix>-kd`` (teacher, kd-cached student and the built-in fine-tune-only baseline, all from the same
-seeded student initialisation) and ``<prefix>-cost`` (``--loss cost-aware`` on <prefix>-kd's teacher, no second
-baseline). The default prefix ``doc`` on the generated MangaAssist data gives doc-kd / doc-cost; ``--data`` takes a
+Three runs: ``<prefix>-kd`` (teacher, kd-cached student and the built-in fine-tune-only baseline, all from the same
+seeded student initialisation), ``<prefix>-cost`` (``--loss cost-aware`` on <prefix>-kd's teacher, no second
+baseline) and ``<prefix>-kd-cal`` (plain KD on that teacher with ``--kd-targets calibrated``: its logits ÷ its
+validation-fitted temperature before ÷ T; no baseline). The default prefix ``doc`` on the generated MangaAssist
+data gives doc-kd / doc-cost / doc-kd-cal; ``--data`` takes a
 CSV / parquet / JSON(L) file with a split column (``--n-*`` are then unused) and ``--scenario`` prices its label
 set (it also sets the cost-aware loss's weights). Finished runs (DONE) are reused. Prints a markdown table: each
 model's accuracy, business-weighted error $ per month and critical misroutes per month under the scenario, and
@@ -35,6 +37,7 @@ def rows(prefix: str) -> tuple[tuple[str, str], ...]:
         ("FT-only student (2 layers)", f"{prefix}-kd:finetune"),
         ("KD student (kd-cached, T = 3, α = 0.7)", f"{prefix}-kd"),
         ("cost-aware KD student", f"{prefix}-cost"),
+        ("KD student, calibrated targets (--kd-targets calibrated)", f"{prefix}-kd-cal"),
     )
 
 
@@ -107,6 +110,7 @@ def main() -> None:
     kd, cost = f"{a.prefix}-kd", f"{a.prefix}-cost"
     ensure(kd, **small)
     ensure(cost, teacher_run=kd, loss="cost-aware", baseline=False, **small)
+    ensure(f"{kd}-cal", teacher_run=kd, kd_targets="calibrated", baseline=False, **small)  # teacher logits ÷ its T
     labels = json.loads((runs_dir() / kd / "config.json").read_text())["labels"]
     assumptions, where = sources.scenario_for_labels(labels, a.scenario)
     crit = ", ".join(assumptions.critical_intents) or "none"
@@ -117,7 +121,7 @@ def main() -> None:
     )
     print("\n".join(table(a.prefix, assumptions)))
     print()
-    for rid in (kd, cost):
+    for rid in (kd, cost, f"{kd}-cal"):
         print(run_notes(rid))
 
 
