@@ -234,6 +234,7 @@ def test_cell_list_edit_moves_the_margin_by_its_per_unit_dollars(running, seed_e
         page.screenshot(path=str(SCREENSHOTS / "harm-cells-1440x900.png"))
 
 
+@pytest.mark.slow  # a measurement, printed only (no timing assertions in the default run)
 def test_input_to_verdict_time(running):
     """Median time from Enter in the sidebar box to the new verdict on screen, over 10 edits (printed only)."""
     times = []

@@ -189,15 +189,26 @@ def _open(page, url: str, heading: str) -> None:
     page.get_by_text(heading).first.wait_for(timeout=60_000)
 
 
+# the default run sends each uploader its hardest cases; every case goes through under -m slow (each one is also
+# refused in plain words without a browser: test_read_upload_refuses_in_plain_words and the pages' AppTests)
+DEFAULT_CASES = {"too_big.csv", "latin1.csv", "wrong_columns.csv", "cycles_inf.csv", "epochs_text.csv"}
+DEFAULT_CASES |= {"scenario_deep.json"}
+
+
+def _cases(cases: list, full: bool) -> list:
+    return cases if full else [c for c in cases if c[0] in DEFAULT_CASES]
+
+
 @needs_chromium
-def test_bad_files_through_every_uploader(served, tmp_path):
+@pytest.mark.parametrize("full", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["hardest", "every-case"])
+def test_bad_files_through_every_uploader(served, tmp_path, full):
     url, db, runs = served
     uploads_dir = DATA_DIR / "uploads"
     before = (fingerprint(db), tree(runs), set(uploads_dir.glob("*")) if uploads_dir.exists() else set())
     assert before[0] is not None
     with browser_page(1440, 1600) as page:
         _open(page, url + "/lab", "Bring your own per-request results")
-        for path, says in _files(tmp_path, tmp_path, BAD_RESULTS + BAD_CONTENT):
+        for path, says in _files(tmp_path, tmp_path, _cases(BAD_RESULTS + BAD_CONTENT, full)):
             _refused(page, "Per-request results", path, says)
         # the training data is checked when training starts: refused, nothing stored, no run started
         one_class = tmp_path / "one_class.csv"
@@ -213,10 +224,10 @@ def test_bad_files_through_every_uploader(served, tmp_path):
 
         _open(page, url + "/rollout", "Gates")
         page.get_by_role("tab", name="Drift").click()
-        for path, says in _files(tmp_path, tmp_path, BAD_CYCLES):
+        for path, says in _files(tmp_path, tmp_path, _cases(BAD_CYCLES, full)):
             _refused(page, "Evaluation cycles", path, says)
         page.get_by_role("tab", name="Checkpoints").click()
-        for path, says in _files(tmp_path, tmp_path, BAD_EPOCHS):
+        for path, says in _files(tmp_path, tmp_path, _cases(BAD_EPOCHS, full)):
             _refused(page, "Epoch table", path, says)
 
         _open(page, url + "/review", "Weekly review")
@@ -225,7 +236,7 @@ def test_bad_files_through_every_uploader(served, tmp_path):
         _refused(page, "Production cycles (CSV/parquet)", *_files(tmp_path, tmp_path, BAD_CYCLES[:1])[0])
 
         _open(page, url + "/scenarios", "Upload assumptions (JSON)")
-        for path, says in _files(tmp_path, tmp_path, BAD_SCENARIOS):
+        for path, says in _files(tmp_path, tmp_path, _cases(BAD_SCENARIOS, full)):
             _refused(page, "Scenario JSON", path, says)
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "bad-upload-scenario.png"))

@@ -113,6 +113,7 @@ def test_cli_errors(tmp_path):
     assert r.returncode == 2
 
 
+@pytest.mark.slow  # exports and times the offline MiniLM-L6 (~20 s); bad `bench-latency` flags: test_cli_errors
 def test_default_weights_latency_without_a_run(tmp_path):
     from engine.serving import pipeline
 
