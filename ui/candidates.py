@@ -116,6 +116,9 @@ def section(ev: Evidence, a: scenario.Assumptions) -> None:
     st.subheader(f"{n} candidates against the teacher, on the same {ev.cube.n:,} requests")
     (st.success if comp.best else st.error)(f"**{comp.sentence}**", icon=":material/leaderboard:")
     st.dataframe(table(comp), hide_index=True, width="stretch")
+    for name, why in comp.small_sample.items():
+        if comp.decisions[name].verdict.small_sample and not comp.decisions[name].verdict.blocking_gate:
+            st.caption(f"**{name}** is only “lean”: {why}, too few to ship on, although its interval may exclude zero.")
     st.info(banner_versus_best(comp, columns(ev)), icon=":material/compare_arrows:")
     cols = ", ".join(f"{k} = `{c}`" for k, c in columns(ev).items())
     st.caption(

@@ -73,8 +73,8 @@ def lines(ev: Evidence, a: Assumptions) -> list[str]:
     if a.requests_per_month == seed.load_assumptions().requests_per_month:
         unmeasured.append(f"volume ({a.requests_per_month:,.0f} requests/month)")
     prices = (
-        f"**The seed's {_and(unmeasured)}**: MangaAssist's figures, not measured for these models (a latency or "
-        "cost gate on them passes on numbers nobody measured)."
+        f"**The seed's {_and(unmeasured)}**: MangaAssist's figures, not measured for these models (the latency "
+        "and cost gates on them read “not measured”: they neither pass nor block until you measure or set them)."
         if unmeasured
         else "**Prices, P95s and volume:** measured or set by you."
     )

@@ -25,6 +25,9 @@ def _evidence(args):
     else:
         ev = sources.seed_evidence()
     a, note = sources.scenario_for(ev.cube, getattr(args, "scenario", None))
+    if getattr(args, "run", None):  # a run's own latency.json / price.json, "measured", as decide --run reads them
+        a, said = sources.measured_assumptions(a, args.run, required=False)
+        note += f"; {said}" if said else ""
     return ev, a, note
 
 

@@ -84,7 +84,7 @@ def go_no_go(report, guardrail) -> tuple[bool, str]:
     unmeasured = [f"'{r.gate.name}'" for r in report.results if r.source == NOT_MEASURED]
     every = "Every measured gate passes" if unmeasured else "Every gate passes"
     open_ = (
-        f" Not measured (neither pass nor block): {', '.join(unmeasured)}, on the seed's MangaAssist figures — "
+        f"  \n**Not measured** (neither pass nor block): {', '.join(unmeasured)}, on the seed's MangaAssist figures — "
         "measure them (see the table) before promoting."
         if unmeasured
         else ""

@@ -133,16 +133,17 @@ class Comparison:
     p_best_cheaper: float  # share of resamples in which the best is cheaper than the runner-up
     sentence: str
     small_sample: dict[str, str] = field(default_factory=dict)  # candidate -> why its evaluation is too small to ship
+    small_sample_short: dict[str, str] = field(default_factory=dict)  # the same in a few words, for a table cell
 
     def verdict_words(self, name: str) -> str:
-        """A candidate's verdict in a table cell: "Blocked by …", "Ship s4", or "Lean s4: only 4 critical requests
-        misrouted by one model but not the other (fewer than 10), too few to ship on" — the reason, not a label."""
+        """A candidate's verdict in a table cell: "Blocked by …", "Ship the int8", or "Lean s4: 4 critical
+        disagreements, under 10" — the reason it is only lean (:func:`short_reason`), not a bare label."""
         v = self.decisions[name].verdict
         if v.blocking_gate:
             return f"Blocked by {v.blocking_gate}"
         words = looks.badge_words(v.state, name if v.model == "student" else v.model)
-        why = self.small_sample.get(name) if v.small_sample else None
-        return f"{words}: {why}, too few to ship on" if why else words
+        why = self.small_sample_short.get(name) if v.small_sample else None
+        return f"{words}: {why}" if why else words
 
     def to_dict(self) -> dict:
         return {
@@ -165,6 +166,19 @@ class Comparison:
             "p_best_cheaper": self.p_best_cheaper,
             "sentence": self.sentence,
         }
+
+
+def short_reason(c: cube_mod.ConfusionCube, a: Assumptions) -> str | None:
+    """:func:`engine.decision.verdict.small_sample` in a few words ("4 critical disagreements, under 10"), or None."""
+    if verdict.small_sample(c, a) is None:
+        return None
+    why = []
+    if c.n < verdict.MIN_EVALUATION_REQUESTS:
+        why.append(f"{c.n:,} requests, under {verdict.MIN_EVALUATION_REQUESTS}")
+    k = verdict.discordant_critical_requests(c, a)
+    if a.critical_intents and a.usd_per_critical_event > 0 and k < verdict.MIN_DISCORDANT_CRITICAL:
+        why.append(f"{k:,} critical disagreements, under {verdict.MIN_DISCORDANT_CRITICAL}")
+    return "; ".join(why)
 
 
 def _joint_draws(joint: pd.DataFrame, cubes: dict, B: int, rng: int) -> dict[str, uncertainty.Draws]:
@@ -228,7 +242,8 @@ def compare(
         return m[best] - m[second]
 
     why = {k: r for k, (c, _) in cubes.items() if (r := verdict.small_sample(c, own.get(k, a))) is not None}
-    return replace(_rank(decisions, lead), small_sample=why)
+    short = {k: short_reason(cubes[k][0], own.get(k, a)) or why[k] for k in why}
+    return replace(_rank(decisions, lead), small_sample=why, small_sample_short=short)
 
 
 def _rank(decisions: dict[str, verdict.Decision], lead_of: Callable[[str, str], np.ndarray]) -> Comparison:

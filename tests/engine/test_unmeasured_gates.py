@@ -153,3 +153,17 @@ def test_the_cli_says_not_measured_for_foreign_rows_and_measured_for_a_run_that_
         assert m[LATENCY]["passed"] is True and m[LATENCY]["source"] == "measured", args
         assert m[LATENCY]["evidence"] == "measured: point estimate 5 is at most 15: passes"
         assert m[COST]["evidence"] == "measured: point estimate 80.0% is at least 50%: passes"  # 1 − 1e-4 / 5e-4
+
+
+def test_gates_cli_agrees_with_decide_on_a_run(env, capsys):
+    """`gates --run RUN` reads the run's own measurements as `decide --run` does; without them, not measured."""
+    run = _foreign_run(env, foreign_rows())
+    assert cli.main(["gates", "--run", str(run), "--json"]) == 0
+    g = {x["metric"]: x for x in json.loads(capsys.readouterr().out)["gates"]}
+    assert (g[LATENCY]["passed"], g[LATENCY]["source"], g[COST]["source"]) == (True, "measured", "measured")
+    for f in ("latency.json", "price.json"):
+        (run / f).unlink()
+    assert cli.main(["gates", "--run", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "n/a   [latency] Student P95 ≤ 15 ms: not measured: 5 ms is the seed's (MangaAssist's) student P95" in out
+    assert "n/a   [cost] Inference cost per request ≥ 50% lower: not measured" in out

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.data import seed
+from engine.decision import cube as cube_mod
 from engine.decision import verdict
 from engine.present.money import usd
 from tests.conftest import ROOT
@@ -52,7 +53,13 @@ def test_the_foreign_rollout_gates_are_not_measured_and_the_seed_still_passes(fo
     assert "python -m engine bench-latency --run RUN" in warn and "python -m engine price --run RUN" in warn
     box = [b.value for b in [*foreign.error, *foreign.success] if "Go:**" in b.value or "No-go:**" in b.value]
     assert len(box) == 1 and "Every gate passes" not in box[0]
-    assert f"Not measured (neither pass nor block): '{GATES[0]}', '{GATES[1]}'" in box[0]
+    assert f"**Not measured** (neither pass nor block): '{GATES[0]}', '{GATES[1]}'" in box[0]
+    foreign.switch_page("app_pages/review.py").run()  # the weekly review's gates: the same words
+    assert not foreign.exception, foreign.exception
+    review = next(df.value for df in foreign.dataframe if "Status" in df.value.columns and "Gate" in df.value.columns)
+    review = review.set_index("Gate")
+    for name in GATES:
+        assert review.loc[name, "Status"] == "not measured" and review.loc[name, "Evidence"].startswith("not measured")
     seed_page = _app()
     seed_page.switch_page("app_pages/rollout.py").run()
     s = _gate_table(seed_page)
@@ -126,9 +133,13 @@ def test_the_candidates_table_gives_the_reason_and_names_the_banners_comparison(
     )
     assert lo > 0  # the interval excludes zero: "small sample" alone read as a contradiction
     assert "small sample" not in " ".join(shown["Verdict"])
-    assert s4["Verdict"].startswith("Lean s4: only ") and s4["Verdict"].endswith(
-        "critical requests misrouted by one model but not the other (fewer than 10), too few to ship on"
-    ), s4["Verdict"]
+    # by hand: verdict.small_sample on s4's own two-model cube, the reason it is only lean
+    pair = three[["segment", "true", "teacher_pred", "s4_pred"]].rename(columns={"s4_pred": "student_pred"})
+    k = verdict.discordant_critical_requests(cube_mod.from_rows(pair, intents=seed.INTENTS), seed.load_assumptions())
+    assert k < verdict.MIN_DISCORDANT_CRITICAL
+    assert s4["Verdict"] == f"Lean s4: {k} critical disagreements, under 10"
+    why = f"only {k} critical requests misrouted by one model but not the other (fewer than 10)"
+    assert any(f"**s4** is only “lean”: {why}, too few to ship on" in c.value for c in at.caption)
     (note,) = [i.value for i in at.info if "compares the teacher with `student_pred`" in i.value]
     assert "(candidate student: margin $1,122/month, [−$385, $2,474])" in note  # the banner's figures
     assert f"The best candidate here is **s4**: margin {s4['Margin (teacher − it)']}/month, " in note
