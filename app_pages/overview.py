@@ -6,7 +6,9 @@ import streamlit as st
 
 from engine.decision import sweeps
 from engine.present import figures, glossary
+from engine.present import figures_rollout as fr
 from engine.present.money import usd, usd_cell
+from engine.rollout import canary
 from ui import candidates as candidates_ui
 from ui import common, widgets
 from ui import verdict as verdict_ui
@@ -16,6 +18,18 @@ st.title("Ship the teacher or the student?")
 d = common.decide_current()
 
 
+def rollout_line() -> None:
+    """The Rollout page's go/no-go, word for word (the gates and the canary guardrail, one engine function), so the
+    Overview never reads 'lean student' while the Rollout page and the weekly review say no-go without saying so."""
+    assert d is not None
+    g = canary.guardrail_check(d.breakdown, ev.cube, a, common.draws_for(ev.cube.hash, ev.cube))
+    go, sentence = fr.go_no_go(d.gates, g)
+    (st.success if go else st.warning)(
+        f"**Rollout:** {sentence}", icon=":material/check_circle:" if go else ":material/block:"
+    )
+    st.page_link("app_pages/rollout.py", label="Rollout: gates, canary plan and guardrail")
+
+
 if d is not None:
     common.banner(d, big=True)
     if d.verdict.state == "lean":  # the banner's sentence already prices more evaluation (voi.quick): one figure
@@ -23,6 +37,7 @@ if d is not None:
             "app_pages/uncertainty.py", label="Uncertainty: what every sample size and each assumption is worth"
         )
     st.markdown(f"**{widgets.modified_note() or f'Unmodified {note}.'}**")
+    rollout_line()  # the cost verdict is one question; whether to promote now is the Rollout page's, said here too
     candidates_ui.section(ev, a)  # several student prediction columns: each against the teacher, the best named
     b, bs = d.breakdown, d.bootstrap
     lo, hi = bs.margin_ci95_usd
