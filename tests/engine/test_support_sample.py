@@ -84,7 +84,6 @@ def test_cost_aware_weights_of_the_sample_by_hand():
     assert usd["human_agent"] == pytest.approx((3 * 2 + 16) / 19 * 0.6)  # $0.695
 
 
-@pytest.mark.slow
 def test_a_tiny_model_trains_on_the_sample_priced_by_its_scenario(env):
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
