@@ -24,9 +24,10 @@ def summary_lines(summary: dict) -> list[str]:
         out.append(f"  FT-only baseline (same initial weights, CE only): accuracy {base['accuracy']:.3f}")
     if summary.get("kd_vs_finetune"):
         out += ["  " + line for line in compare.lines(summary["kd_vs_finetune"], "KD student", "FT-only")]
+    names = NAMES | ({"student": "student (fine-tuned)"} if summary.get("mode") == "finetune" else {})
     for model, cal in (summary.get("calibration") or {}).items():
         out.append(
-            f"  {NAMES.get(model, model)}: temperature {cal['temperature']:.3f} fitted on {cal['n_fit']:,} validation "
+            f"  {names.get(model, model)}: temperature {cal['temperature']:.3f} fitted on {cal['n_fit']:,} validation "
             f"rows; test ECE {cal['ece_before']:.4f} → {cal['ece_after']:.4f}"
         )
     return out

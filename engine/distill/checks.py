@@ -12,6 +12,7 @@ from engine.distill import config as config_mod
 from engine.distill.config import CONFIG_FIELDS, TrainConfig
 from engine.distill.data import Prepared, prepare
 from engine.distill.parallel import Dist
+from engine.errors import DistillDecideError
 from engine.rollout import gates as gates_mod
 from engine.runs import rundir
 
@@ -39,5 +40,20 @@ def check(cfg: TrainConfig, dist: Dist, *, resume: bool, model_factory) -> Check
     if resume and dist.main:
         run_files.check_same_settings(run_dir, asdict(cfg), CONFIG_FIELDS)
     assumptions, _ = sources.scenario_for_labels(data.labels, cfg.scenario)
+    _check_scenario_covers(data.labels, assumptions.intents, cfg.scenario)
     gate_list = gates_mod.load_gates(cfg.gates) if cfg.gates else gates_mod.DEFAULT_GATES
     return Checked(run_dir, data, assumptions, tuple(gate_list), cfg, {**chosen, "data": list(data.notes)})
+
+
+def _check_scenario_covers(labels, intents, scenario: str | None) -> None:
+    """A scenario that lacks some of the data's labels cannot price their errors (every epoch's error $ would be
+    NaN and the KD − FT-only comparison would fail after training): refused before anything is trained."""
+    missing = sorted(set(map(str, labels)) - set(map(str, intents)))
+    if missing:
+        shown = ", ".join(repr(m) for m in missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise DistillDecideError(
+            "--scenario",
+            f"{scenario} lacks {len(missing)} label(s) of the training data: {shown}",
+            "add them to the scenario's intents (and its harm matrix), or leave --scenario out for the label set's "
+            "defaults",
+        )
