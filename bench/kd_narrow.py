@@ -22,23 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.distill import trainer
 from engine.paths import runs_dir
 from engine.runs import compare, rundir
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kd_honest import cell, ensure  # the same run reuse and table cells as the KD table
+
 TERMS = ("hard_ce", "kd_kl_t2", "embedding_mse", "hidden_mse", "attention_mse", "total_loss")
-
-
-def ensure(rid: str, **kw) -> None:
-    if not (runs_dir() / rid / "DONE").exists():
-        trainer.run(trainer.TrainConfig(run_id=rid, **kw), resume=(runs_dir() / rid).exists(), ingest=False)
-
-
-def cell(r: dict, m: str) -> str:
-    lo, hi = r[m]["ci95"]
-    if m == "accuracy":
-        return f"{r[m]['diff'] * 100:+.1f} [{lo * 100:+.1f}, {hi * 100:+.1f}]"
-    return f"{r[m]['diff']:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]"
 
 
 def table(kd: str, feat: str, width: int) -> None:

@@ -12,8 +12,10 @@ learned projections map student hidden states to the teacher's width for the Tin
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +60,15 @@ def load_classifier(name: str, num_labels: int):
     from transformers import AutoModelForSequenceClassification
 
     path, local = resolve(name)
-    try:
+    with _loading(name):
         return AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels, local_files_only=local)
+
+
+@contextlib.contextmanager
+def _loading(name: str) -> Iterator[None]:
+    """A model or config that cannot be loaded is one line naming it, never a traceback."""
+    try:
+        yield
     except OSError as exc:
         raise DistillDecideError(
             "teacher",
@@ -235,14 +244,8 @@ def check_student_width(width: int, name: str, model_factory=None) -> None:
         from transformers import AutoConfig
 
         path, local = resolve(name)
-        try:
+        with _loading(name):
             cfg = AutoConfig.from_pretrained(path, local_files_only=local)
-        except OSError as exc:
-            raise DistillDecideError(
-                "teacher",
-                f"{name!r} could not be loaded ({str(exc).splitlines()[0][:120]})",
-                "give a local model directory, a reachable Hugging Face id, or 'default'",
-            ) from None
     teacher_width = int(getattr(cfg, "hidden_size", getattr(cfg, "dim", 0)))
     heads = int(getattr(cfg, "num_attention_heads", getattr(cfg, "n_heads", 0)))
     check_width(width, teacher_width, heads)
