@@ -36,14 +36,10 @@ from engine.distill import trainer
 from engine.paths import runs_dir
 from engine.runs import compare
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kd_honest import add_data_flags, data_settings, ensure  # the run reuse and data flags of the KD table
+
 PROFILE = dict(epochs=2, max_len=32, lr=1.5e-4, student_lr=3e-4, early_stopping=False)
-
-
-def ensure(rid: str, **kw) -> Path:
-    d = runs_dir() / rid
-    if not (d / "DONE").exists():
-        trainer.run(trainer.TrainConfig(run_id=rid, **kw), resume=d.exists(), ingest=False)
-    return d
 
 
 def facts(d: Path) -> dict:
@@ -122,20 +118,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     for name, default in (("n-train", 400), ("n-val", 200), ("n-test", 500), ("threads", 2), ("seed", 0)):
         ap.add_argument(f"--{name}", type=int, default=default)
-    ap.add_argument("--data", help="a labelled file with a split column (default: generated MangaAssist data)")
-    ap.add_argument("--text-col", default="text")
-    ap.add_argument("--label-col", default="label")
-    ap.add_argument("--scenario", help="a .json/.toml scenario for the label set (default: the seed's)")
+    add_data_flags(ap)
     ap.add_argument("--prefix", default="gen", help="run ids <prefix>-dvp-* (default gen)")
     ap.add_argument("--no-capped", action="store_true", help="report (c)'s epochs without training it")
     a = ap.parse_args()
-    base = dict(profile="quick", mode="finetune", device="cpu", threads=a.threads, seed=a.seed)
-    if a.data:
-        base |= dict(data=a.data, text_col=a.text_col, label_col=a.label_col)
-    else:
-        base |= dict(n_train=a.n_train, n_val=a.n_val, n_test=a.n_test)
-    if a.scenario:
-        base["scenario"] = a.scenario
+    base = dict(profile="quick", mode="finetune", device="cpu", threads=a.threads, seed=a.seed) | data_settings(a)
     fa = facts(ensure(f"{a.prefix}-dvp-profile", **base, **PROFILE))
     fb = facts(ensure(f"{a.prefix}-dvp-defaults", **base))
     for f in (fa, fb):

@@ -41,9 +41,27 @@ def rows(prefix: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def ensure(rid: str, **kw) -> None:
-    if not (runs_dir() / rid / "DONE").exists():
-        trainer.run(trainer.TrainConfig(run_id=rid, **kw), resume=(runs_dir() / rid).exists(), ingest=False)
+def ensure(rid: str, **kw) -> Path:
+    """Run ``rid`` trained to DONE with these TrainConfig settings (a finished run is reused, a partial one resumed)."""
+    d = runs_dir() / rid
+    if not (d / "DONE").exists():
+        trainer.run(trainer.TrainConfig(run_id=rid, **kw), resume=d.exists(), ingest=False)
+    return d
+
+
+def add_data_flags(ap: argparse.ArgumentParser) -> None:
+    """--data/--text-col/--label-col/--scenario: the label set a bench trains on and the scenario pricing it."""
+    ap.add_argument("--data", help="a labelled file with a split column (default: generated MangaAssist data)")
+    ap.add_argument("--text-col", default="text")
+    ap.add_argument("--label-col", default="label")
+    ap.add_argument("--scenario", help="a .json/.toml scenario pricing the label set (default: the seed's)")
+
+
+def data_settings(a: argparse.Namespace) -> dict:
+    """The TrainConfig fields for :func:`add_data_flags`' choice: the user's file, or generated rows of the sizes."""
+    out = dict(data=a.data, text_col=a.text_col, label_col=a.label_col) if a.data else {}
+    out = out or dict(n_train=a.n_train, n_val=a.n_val, n_test=a.n_test)
+    return out | ({"scenario": a.scenario} if a.scenario else {})
 
 
 def cell(r: dict, m: str) -> str:
@@ -94,19 +112,10 @@ def main() -> None:
     for name, default in (("n-train", 800), ("n-val", 300), ("n-test", 1000), ("epochs", 3), ("threads", 2)):
         ap.add_argument(f"--{name}", type=int, default=default)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", help="a labelled file with a split column (default: generated MangaAssist data)")
-    ap.add_argument("--text-col", default="text")
-    ap.add_argument("--label-col", default="label")
-    ap.add_argument("--scenario", help="a .json/.toml scenario pricing the label set (default: the seed's)")
+    add_data_flags(ap)
     ap.add_argument("--prefix", default="doc", help="run ids <prefix>-kd and <prefix>-cost (default doc)")
     a = ap.parse_args()
-    small = dict(profile="quick", device="cpu", threads=a.threads, epochs=a.epochs, seed=a.seed)
-    if a.data:
-        small |= dict(data=a.data, text_col=a.text_col, label_col=a.label_col)
-    else:
-        small |= dict(n_train=a.n_train, n_val=a.n_val, n_test=a.n_test)
-    if a.scenario:
-        small["scenario"] = a.scenario
+    small = dict(profile="quick", device="cpu", threads=a.threads, epochs=a.epochs, seed=a.seed) | data_settings(a)
     kd, cost = f"{a.prefix}-kd", f"{a.prefix}-cost"
     ensure(kd, **small)
     ensure(cost, teacher_run=kd, loss="cost-aware", baseline=False, **small)

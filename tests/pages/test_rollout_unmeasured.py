@@ -15,6 +15,7 @@ from engine.decision import verdict
 from engine.present.money import usd
 from tests.conftest import ROOT
 from tests.engine.test_unmeasured_gates import foreign_rows
+from tests.pages.test_label_defaults_and_candidates import _upload  # the Lab's upload and "use these rows"
 from ui import verdict as ui_verdict
 
 GATES = ("Student P95 ≤ 15 ms", "Inference cost per request ≥ 50% lower")
@@ -22,14 +23,6 @@ GATES = ("Student P95 ≤ 15 ms", "Inference cost per request ≥ 50% lower")
 
 def _app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-
-
-def _upload(at: AppTest, frame: pd.DataFrame) -> None:
-    at.switch_page("app_pages/lab.py").run()
-    at.file_uploader(key="rows_upload").set_value(("rows.csv", frame.to_csv(index=False).encode(), "text/csv")).run()
-    assert not at.exception, at.exception
-    at.button(key="use_rows").click().run()
-    assert not at.exception, at.exception
 
 
 def _gate_table(at: AppTest) -> pd.DataFrame:
