@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from engine.present import figures, glossary
+from engine.present import figures, glossary, rollout_gates
 from engine.present import figures_review as fr
 from engine.present.money import usd
 from engine.present.report import STYLE, code_version, verdict_html
@@ -191,9 +191,14 @@ def tree_table(branches) -> pd.DataFrame:
 def gates_table(review: dict[str, Any]) -> pd.DataFrame:
     """Every promotion gate with its status in words, then the canary guardrail."""
     g = review["decision"]["gates"]["gates"]
-    status = lambda p: "pass" if p is True else ("FAIL" if p is False else "not measured")
     rows = [
-        {"Gate": x["name"], "Status": status(x["passed"]), "Evidence": x["evidence"], "Source": x["note"]} for x in g
+        {
+            "Gate": x["name"],
+            "Status": rollout_gates.gate_word(x["passed"], x.get("source")),
+            "Evidence": x["evidence"],
+            "Source": x["note"],
+        }
+        for x in g
     ]
     guard = guardrail_row(review)
     return pd.DataFrame(rows + ([guard] if guard else []), columns=["Gate", "Status", "Evidence", "Source"])

@@ -31,11 +31,16 @@ def _measured_cell(r) -> str:
     return gate_value(r.gate.metric, r.value) + (said if r.value is not None else "")
 
 
+def gate_word(passed: bool | None, source: str | None) -> str:
+    """pass, FAIL, "not measured" (figures nobody measured: neither passes nor blocks) or "not evaluated" (the
+    evidence lacks the metric, e.g. no probabilities for ECE). The Rollout page and the weekly review both say it."""
+    if passed is None:
+        return "not measured" if source == NOT_MEASURED else "not evaluated"
+    return "pass" if passed else "FAIL"
+
+
 def gate_result(r) -> str:
-    """pass, FAIL, "not measured" (figures nobody measured: neither passes nor blocks) or "not evaluated"."""
-    if r.passed is None:
-        return "not measured" if r.source == NOT_MEASURED else "not evaluated"
-    return "pass" if r.passed else "FAIL"
+    return gate_word(r.passed, r.source)
 
 
 def gate_table(report) -> pd.DataFrame:

@@ -346,3 +346,22 @@ def test_inputs_not_recorded_yet_come_after_the_latest_review(three):
     fig = figures_review.margin_trend(t.frame)
     assert list(fig.layout.xaxis.categoryarray)[-1] == "2026-11-20<br>now"
     assert figures_review.margin_takeaway(t.frame).startswith("Margin by review: −$9,413 → $1,122/month now")
+
+
+def test_the_weekly_review_says_each_gate_in_the_rollout_pages_words(three):
+    """One word per gate on both screens: a gate with no metric (ECE without probabilities) is "not evaluated",
+    one on figures nobody measured is "not measured" (it neither passes nor blocks), as on the Rollout page."""
+    from engine.present import rollout_gates
+    from engine.rollout.gates import NOT_MEASURED
+
+    gates = [dict(x) for x in three[0]["decision"]["gates"]["gates"]]
+    ece = next(x for x in gates if x["metric"] == "student.ece")
+    ece.update(passed=None, source=None)
+    p95 = next(x for x in gates if x["metric"].endswith("latency_ms"))
+    p95.update(passed=None, source=NOT_MEASURED)
+    decision = three[0]["decision"] | {"gates": three[0]["decision"]["gates"] | {"gates": gates}}
+    shown = review_report.gates_table(three[0] | {"decision": decision}).set_index("Gate")["Status"]
+    assert shown[ece["name"]] == "not evaluated" and shown[p95["name"]] == "not measured"
+    for x in gates:
+        assert shown[x["name"]] == rollout_gates.gate_word(x["passed"], x.get("source"))
+    assert {shown[x["name"]] for x in gates if x["passed"] is not None} <= {"pass", "FAIL"}
